@@ -138,18 +138,19 @@ def _short_length(encoding: str, text: str) -> int:
 
 
 def encode_lengths(enc: tiktoken.Encoding, strings: list[str]) -> list[int]:
-    """Token counts of many strings, in tiktoken's threads; special-token strings are plain text."""
-    pieces = [safe_parts(s) for s in strings]
-    flat = [p for ps in pieces for p in ps]
+    """Token counts of many strings; special-token strings are plain text."""
     try:
         # tiktoken's batch costs a thread pool per call (~40 µs a string): worth it only for
         # long strings in bulk, not for a chat turn or a dataset's short messages
-        total = sum(map(len, flat))
-        if total > BATCH_MIN_CHARS and total > BATCH_MIN_AVG_CHARS * len(flat):
-            lengths = iter([len(t) for t in enc.encode_ordinary_batch(flat)])
-        else:
-            lengths = iter([_short_length(enc.name, p) if len(p) < REPEAT_MAX_CHARS
-                            else len(enc.encode_ordinary(p)) for p in flat])
+        total = sum(map(len, strings))
+        if total > BATCH_MIN_CHARS and total > BATCH_MIN_AVG_CHARS * len(strings):
+            pieces = [safe_parts(s) for s in strings]
+            lengths = iter([len(t) for t in enc.encode_ordinary_batch(
+                [p for ps in pieces for p in ps])])
+            return [sum(next(lengths) for _ in ps) for ps in pieces]
+        name = enc.name
+        return [_short_length(name, s) if len(s) < REPEAT_MAX_CHARS else _long_length(enc, s)
+                for s in strings]
     except BaseException as exc:  # pyo3's PanicException derives from BaseException
         if type(exc).__name__ != "PanicException":
             raise
@@ -157,7 +158,10 @@ def encode_lengths(enc: tiktoken.Encoding, strings: list[str]) -> list[int]:
                            "text breaks the tokenizer (a pathological sequence).",
                            hint="Acórtalo o quita las repeticiones. / Shorten it or remove the "
                                 "repetitions.") from None
-    return [sum(next(lengths) for _ in ps) for ps in pieces]
+
+
+def _long_length(enc: tiktoken.Encoding, text: str) -> int:
+    return sum(len(enc.encode_ordinary(p)) for p in safe_parts(text))
 
 
 def count_text(text: str, encoding: str) -> int:
@@ -382,7 +386,13 @@ class DatasetCount:
 def example_strings(obj: Any) -> tuple[list[dict[str, Any]] | None, list[str]]:
     """A fine-tuning line: {"messages": [...]} (chat) or {"prompt", "completion"} (legacy)."""
     if isinstance(obj, Mapping) and "messages" in obj:
-        messages = check_messages(obj["messages"])
+        messages = obj["messages"]
+        if type(messages) is list and messages and all(
+                type(m) is dict and type(m.get("role")) is str for m in messages):
+            # the usual line, read as is: no copies (100 MB files are mostly this)
+            return messages, [v if type(v) is str else value_text(v)
+                              for m in messages for v in m.values()]
+        messages = check_messages(messages)
         return messages, [s for _, s in _message_strings(messages)]
     if isinstance(obj, Mapping) and ("prompt" in obj or "completion" in obj):
         return None, [value_text(obj.get("prompt")), value_text(obj.get("completion"))]
