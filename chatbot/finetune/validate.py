@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,6 +38,7 @@ from chatbot.finetune.stats import ExampleCounter
 
 MAX_DETAILS = 1000
 BATCH_BYTES = 1 << 18  # JSON per counting batch: amortises the call, keeps memory flat
+WORKERS = 2  # counting threads: tokenising runs outside the GIL, on the other core
 FORMAT_NAMES = {CHAT: "chat", LEGACY: "prompt/completion"}
 
 
@@ -83,17 +84,18 @@ class Report:
 
 
 class _Counting:
-    """Token counts in batches on a worker thread (tiktoken releases the GIL), so tokenising
-    one batch overlaps with parsing and checking the next."""
+    """Token counts in batches on worker threads (tiktoken releases the GIL), so tokenising
+    batches overlaps with parsing and checking the next; at most WORKERS batches are in
+    flight, so memory stays flat."""
 
     def __init__(self, counter: ExampleCounter, report: Report) -> None:
         self.counter = counter
         self.report = report
-        self.worker = ThreadPoolExecutor(1, thread_name_prefix="ft-count")
+        self.worker = ThreadPoolExecutor(WORKERS, thread_name_prefix="ft-count")
         self.records: list[dict[str, Any]] = []
         self.lines: list[int] = []
         self.size = 0
-        self.pending: tuple[Future[list[int]], list[int]] | None = None
+        self.pending: deque[tuple[Future[list[int]], list[int]]] = deque()
 
     def add(self, line: int, record: dict[str, Any], size: int) -> None:
         self.records.append(record)
@@ -103,10 +105,8 @@ class _Counting:
             self.flush()
 
     def _collect(self) -> None:
-        if self.pending is None:
-            return
-        future, lines = self.pending
-        self.pending = None
+        """Results in file order: the oldest batch first."""
+        future, lines = self.pending.popleft()
         report = self.report
         for line, n in zip(lines, future.result(), strict=True):
             report.tokens.append(n)
@@ -115,15 +115,18 @@ class _Counting:
                                    limit=report.limit))
 
     def flush(self) -> None:
-        self._collect()
+        if len(self.pending) >= WORKERS:
+            self._collect()
         if self.records:
-            self.pending = (self.worker.submit(self.counter.count_many, self.records), self.lines)
+            self.pending.append((self.worker.submit(self.counter.count_many, self.records),
+                                 self.lines))
         self.records, self.lines, self.size = [], [], 0
 
     def close(self) -> None:
         try:
             self.flush()
-            self._collect()
+            while self.pending:
+                self._collect()
         finally:
             self.worker.shutdown(cancel_futures=True)
 
