@@ -109,6 +109,15 @@ class ServerConfig:
         return self.model_path.stem if self.model_path else LOCAL_MODEL_NAME
 
 
+def exit_reason(code: int) -> str:
+    """What a crash of llama.cpp means for the person who has to fix it."""
+    if code == -signal.SIGILL:
+        return ("llama.cpp usa instrucciones que esta CPU no ejecuta: reinstálalo compilado para "
+                "ella / llama.cpp uses instructions this CPU cannot run: rebuild it for this "
+                "machine with `pip install --no-cache-dir --force-reinstall -r requirements.txt`. ")
+    return ""
+
+
 class EmbeddedServer:
     """llama.cpp's OpenAI-compatible server as a child process on 127.0.0.1.
 
@@ -191,7 +200,8 @@ class EmbeddedServer:
             while time.monotonic() < deadline:
                 if self._proc.poll() is not None:
                     tail = self.log_path.read_text(errors="replace")[-600:]
-                    raise RuntimeError(f"llama_cpp.server exited ({self._proc.returncode}): {tail}")
+                    raise RuntimeError(f"llama_cpp.server exited ({self._proc.returncode}): "
+                                       f"{exit_reason(self._proc.returncode)}{tail}")
                 try:
                     with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as resp:
                         if resp.status == 200:
@@ -215,7 +225,8 @@ class EmbeddedServer:
         code = proc.wait()
         if self._proc is proc:  # not stopped by us
             self._ready.clear()
-            self._error = f"llama_cpp.server se cerró / exited ({code}); see {self.log_path}"
+            self._error = (f"llama_cpp.server se cerró / exited ({code}). {exit_reason(code)}"
+                           f"Log: {self.log_path}")
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None

@@ -1,4 +1,5 @@
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -75,3 +76,20 @@ def test_no_orphan_server_when_the_app_is_killed(tmp_path: Path) -> None:
             return
         time.sleep(0.2)
     raise AssertionError(f"llama_cpp.server {server_pid} outlived the killed app")
+
+
+@pytest.mark.model
+def test_a_server_that_crashes_on_this_cpu_says_how_to_rebuild() -> None:
+    """A llama.cpp built with instructions the CPU traps (AMX on some VMs) dies with SIGILL on the
+    first prompt; the status must say how to fix it, not just an exit code."""
+    server = local.EmbeddedServer(local.ServerConfig(None, CACHE)).start()
+    try:
+        server.wait_ready(300)
+        os.kill(server._proc.pid, signal.SIGILL)
+        deadline = time.monotonic() + 30
+        while server.status != "failed" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        with pytest.raises(ConfigError, match="--force-reinstall"):
+            server.wait_ready(1)
+    finally:
+        server.stop()
