@@ -5,6 +5,7 @@ Importing this module builds the UI but starts nothing; the embedded model start
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import sys
@@ -26,6 +27,11 @@ demo = build_demo(ctx)
 
 
 def main() -> None:
+    if importlib.util.find_spec("matplotlib") is None:
+        # Gradio imports matplotlib around every event to pin its backend; when it is absent each
+        # failed import walks sys.path on the server's event loop. Recording the absence once
+        # makes every later import fail at once.
+        sys.modules["matplotlib"] = None  # type: ignore[assignment]
     # SIGTERM (Spaces, systemd, a test) exits like Ctrl+C, so atexit stops the embedded server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if ctx.embedded is not None and ctx.backend_kind(ctx.new_session()) == "local":
