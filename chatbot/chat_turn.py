@@ -5,14 +5,34 @@ Shared by the web Chat tab and the Telegram bot.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from chatbot import persona, tokens
+from chatbot.client import StreamEvent
 from chatbot.context import AppContext, Session
 from chatbot.errors import ContextTooLong, InvalidInput
 
 MAX_MESSAGE_CHARS = 200_000
+STREAM_EVERY_S = 0.05  # at most 20 screen updates a second per answer
 History = list[dict[str, Any]]
+
+
+def paced(events: Iterable[StreamEvent], every: float = STREAM_EVERY_S,
+          clock: Callable[[], float] = time.monotonic) -> Iterator[StreamEvent]:
+    """The first partial event at once, then at most one every `every` seconds, and always the
+    last: each update re-sends the chat to the browser, so a class of students on one server
+    (and on slow Wi-Fi) gets fewer, fuller updates instead of one per token. A skipped event's
+    text arrives with the next one shown."""
+    last: float | None = None
+    for event in events:
+        if event.result is None:
+            now = clock()
+            if last is not None and now - last < every:
+                continue
+            last = now
+        yield event
 
 
 def context_budget(ctx: AppContext, session: Session, model: str, max_tokens: int) -> int:

@@ -9,7 +9,7 @@ import gradio as gr
 from gradio.events import Dependency
 
 from chatbot import persona
-from chatbot.chat_turn import History, prepare_turn
+from chatbot.chat_turn import History, paced, prepare_turn
 from chatbot.client import ChatParams
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, StreamCut
@@ -36,7 +36,7 @@ def respond(ctx: AppContext, session: Session, message: str, history: History,
         client = ctx.client_for(session)
         params = ChatParams(model=ctx.model_for(session), temperature=float(temperature),
                             max_tokens=int(max_tokens))
-        for event in client.stream_chat(messages, params):
+        for event in paced(client.stream_chat(messages, params)):
             if event.result is None:
                 yield [*shown, {"role": "assistant", "content": event.text}], "", notice
             else:
