@@ -5,7 +5,6 @@ Importing this module builds the UI but starts nothing; the embedded model start
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import sys
@@ -15,6 +14,7 @@ from chatbot import tokens
 from chatbot.context import AppContext
 from chatbot.errors import ChatbotError
 from chatbot.settings import Settings, load_env_file
+from chatbot.ui import gradio_fixes
 from chatbot.ui.demo import CSS, build_demo
 
 try:
@@ -27,11 +27,7 @@ demo = build_demo(ctx)
 
 
 def main() -> None:
-    if importlib.util.find_spec("matplotlib") is None:
-        # Gradio imports matplotlib around every event to pin its backend; when it is absent each
-        # failed import walks sys.path on the server's event loop. Recording the absence once
-        # makes every later import fail at once.
-        sys.modules["matplotlib"] = None  # type: ignore[assignment]
+    gradio_fixes.apply()
     # SIGTERM (Spaces, systemd, a test) exits like Ctrl+C, so atexit stops the embedded server.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if ctx.embedded is not None and ctx.backend_kind(ctx.new_session()) == "local":
