@@ -184,7 +184,7 @@ async def measure(url: str, api: str, data: list, first_text: bool, users: int,
     return single, crowd, first_visits
 
 
-def bench_users(users: int = 16, rounds: int = 3) -> None:
+def bench_users(users: int = 16, rounds: int = 5) -> None:
     # The fake runs in its own process: sharing this one's GIL would slow the load generator.
     port = free_port()
     fake = subprocess.Popen([sys.executable, "-m", "tests.fakes.openai_server", "--port",
