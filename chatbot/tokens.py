@@ -18,7 +18,7 @@ import json
 import re
 import threading
 import types
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,7 +195,8 @@ def check_messages(messages: Any) -> list[dict[str, Any]]:
                 f"El mensaje {i + 1} no tiene 'role'. / Message {i + 1} has no 'role'.",
                 hint='Cada mensaje / each message: {"role": "user", "content": "..."}',
             )
-    return [dict(m) for m in messages]
+    # dicts (JSON's, Gradio's) as they are: 100 MB fine-tuning files pass here line by line
+    return [m if type(m) is dict else dict(m) for m in messages]
 
 
 def parse_chat(text: str) -> list[dict[str, Any]] | None:
@@ -221,10 +222,9 @@ class ChatCount:
         return self.text_tokens + self.overhead_tokens
 
 
-def _message_strings(messages: Iterable[Mapping[str, Any]]) -> Iterator[tuple[str, str]]:
-    for msg in messages:
-        for key, value in msg.items():
-            yield key, value_text(value)
+def message_strings(messages: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Every field's text, roles included, in order (plain strings, nearly all, without a call)."""
+    return [v if type(v) is str else value_text(v) for msg in messages for v in msg.values()]
 
 
 def chat_overhead(messages: list[Mapping[str, Any]]) -> int:
@@ -233,8 +233,7 @@ def chat_overhead(messages: list[Mapping[str, Any]]) -> int:
 
 
 def count_chat(messages: list[Mapping[str, Any]], encoding: str) -> ChatCount:
-    strings = [s for _, s in _message_strings(messages)]
-    text_tokens = sum(encode_lengths(get_encoding(encoding), strings))
+    text_tokens = sum(encode_lengths(get_encoding(encoding), message_strings(messages)))
     return ChatCount(text_tokens, chat_overhead(messages), len(messages))
 
 
@@ -386,14 +385,8 @@ class DatasetCount:
 def example_strings(obj: Any) -> tuple[list[dict[str, Any]] | None, list[str]]:
     """A fine-tuning line: {"messages": [...]} (chat) or {"prompt", "completion"} (legacy)."""
     if isinstance(obj, Mapping) and "messages" in obj:
-        messages = obj["messages"]
-        if type(messages) is list and messages and all(
-                type(m) is dict and type(m.get("role")) is str for m in messages):
-            # the usual line, read as is: no copies (100 MB files are mostly this)
-            return messages, [v if type(v) is str else value_text(v)
-                              for m in messages for v in m.values()]
-        messages = check_messages(messages)
-        return messages, [s for _, s in _message_strings(messages)]
+        messages = check_messages(obj["messages"])
+        return messages, message_strings(messages)
     if isinstance(obj, Mapping) and ("prompt" in obj or "completion" in obj):
         return None, [value_text(obj.get("prompt")), value_text(obj.get("completion"))]
     raise InvalidInput("no tiene 'messages' ni 'prompt'/'completion' / has neither 'messages' "
