@@ -27,7 +27,7 @@ class _CachedSignatures(types.ModuleType):
 
 def apply() -> None:
     # A new session copies the page's config, calling inspect.signature on every component's
-    # class: 219 blocks here, over half of the ~18 ms each first visit costs. A class's
+    # class: 219 blocks here, over half of the 15-16 ms each new session costs. A class's
     # signature never changes.
     if gradio.blocks.inspect is inspect:
         gradio.blocks.inspect = _CachedSignatures("inspect")  # type: ignore[assignment]
