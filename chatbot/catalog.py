@@ -17,6 +17,7 @@ from typing import Any
 
 import tiktoken
 
+from chatbot.capabilities import Capabilities, CapabilityTable
 from chatbot.errors import ConfigError
 from chatbot.local import LOCAL_MODEL_NAME
 
@@ -165,8 +166,10 @@ class Catalog:
 
     def __init__(self, models: Mapping[str, ModelInfo], fine_tuned: Mapping[str, Mapping],
                  *, source: list[str], as_of: str, note: str,
-                 local_model_path: Path | None = None) -> None:
+                 local_model_path: Path | None = None,
+                 capabilities: CapabilityTable | None = None) -> None:
         self._models = dict(models)
+        self._capabilities = capabilities or CapabilityTable({})
         self._fine_tuned = {k: dict(v) for k, v in fine_tuned.items()}
         self.source = source
         self.as_of = as_of
@@ -196,7 +199,8 @@ class Catalog:
                                    + "Precio de CHATBOT_PRICES. / Price from CHATBOT_PRICES.")
         path = local.get(LOCAL_MODEL_NAME) or next((p for p in local.values() if p), None)
         return cls(models, fine_tuned, source=raw["source"], as_of=raw["as_of"],
-                   note=raw["note"], local_model_path=path)
+                   note=raw["note"], local_model_path=path,
+                   capabilities=CapabilityTable(raw.get("capabilities", {})))
 
     def names(self) -> list[str]:
         return list(self._models)
@@ -238,6 +242,11 @@ class Catalog:
                   f"su modelo base. / Fine-tuned from {base.name}, at fine-tuned inference prices; "
                   "retired with its base model."),
         )
+
+    def capabilities(self, name: str) -> Capabilities:
+        """Which parameters `name` takes, by its family; never raises (unknown: a guess)."""
+        name = (name or "").strip()
+        return self._capabilities.for_model(name, local=self.get(name).provider == "local")
 
     def retired_message(self, name: str, today: date | None = None) -> str | None:
         info = self.get(name)

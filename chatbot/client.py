@@ -42,6 +42,7 @@ NO_KEY = "sk-no-key-required"  # placeholder for servers that need none; not a s
 MAX_N = 8
 MAX_STOP = 4
 MAX_RETRY_WAIT = 20.0
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class ChatParams:
     seed: int | None = None
     logprobs: bool = False
     top_logprobs: int | None = None
+    reasoning_effort: str | None = None  # reasoning models only; sent by capabilities.apply
+    response_format: dict[str, Any] | None = None  # structured output, e.g. a JSON schema
 
     def problems(self, max_output: int | None = None) -> list[str]:
         """Every impossible value at once, in words a student understands."""
@@ -110,6 +113,9 @@ class ChatParams:
             found.append("una secuencia de parada está vacía / a stop sequence is empty")
         if self.top_logprobs is not None and not 0 <= self.top_logprobs <= 20:
             found.append(f"top_logprobs={self.top_logprobs}: entre 0 y 20 / between 0 and 20")
+        if self.reasoning_effort and self.reasoning_effort not in EFFORTS:
+            found.append(f"reasoning_effort={self.reasoning_effort}: uno de / one of "
+                         + ", ".join(EFFORTS))
         return found
 
     def sdk_kwargs(self) -> dict[str, Any]:
@@ -128,6 +134,8 @@ class ChatParams:
             kwargs["logprobs"] = True
             if self.top_logprobs:
                 kwargs["top_logprobs"] = self.top_logprobs
+        if self.response_format:
+            kwargs["response_format"] = self.response_format
         return kwargs
 
 

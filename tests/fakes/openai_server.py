@@ -37,6 +37,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.fakes import reasoning
 from tests.fakes.loopback import LoopbackFake
 
 ORG = "fake-org"
@@ -499,7 +500,10 @@ class FakeOpenAI(LoopbackFake):
     when streaming, before the first chunk), `n_cap` (answer at most that many choices, like
     llama.cpp ignoring `n`), `reply` (a fixed answer, or a function of the request body),
     `strict_models` (unknown models get 404), `api_key` (when set, any other key gets 401),
-    `ft_step_seconds` (how long each fine-tuning state lasts). `peak_in_flight` counts the most
+    `ft_step_seconds` (how long each fine-tuning state lasts). Reasoning models (gpt-5.x, gpt-6,
+    o-series) answer as OpenAI does (tests/fakes/reasoning.py). `compatible=True` plays an
+    OpenAI-compatible server instead: any model name, `n` and `logprobs` silently ignored, `seed`
+    refused with a 400, no reasoning rules. `peak_in_flight` counts the most
     requests it was answering at once, so a test can tell concurrent callers from serialised ones
     without timing anything.
     """
@@ -507,11 +511,13 @@ class FakeOpenAI(LoopbackFake):
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
                  n_cap: int | None = None, api_key: str | None = None,
                  strict_models: bool = True, ft_step_seconds: float = 0.05,
-                 reply: str | Callable[[dict[str, Any]], str] | None = None) -> None:
+                 reply: str | Callable[[dict[str, Any]], str] | None = None,
+                 compatible: bool = False) -> None:
         self.latency = latency
-        self.n_cap = n_cap
+        self.compatible = compatible
+        self.n_cap = 1 if compatible else n_cap
         self.api_key = api_key
-        self.strict_models = strict_models
+        self.strict_models = strict_models and not compatible
         self.ft_step_seconds = ft_step_seconds
         self.reply = reply
         self._lock = threading.RLock()
@@ -807,13 +813,31 @@ class FakeOpenAI(LoopbackFake):
                            "when 'top_logprobs' is used.", param="top_logprobs",
                            code="invalid_value")
         _check_range(body, "top_logprobs", 0, 20, "integer")
+        effort = self._reasoning_rules(body)
         n, max_tokens, stops = self._sampling(body, spec, prompt_tokens)
+        used, room = reasoning.spend(effort, max_tokens)
         last_user = next((t for m, t in zip(reversed(messages), reversed(texts), strict=True)
                           if isinstance(m, dict) and m.get("role") == "user"), texts[-1])
-        text, finish = _truncate(self._answer(body, last_user), max_tokens, stops)
+        text, finish = _truncate(self._answer(body, last_user), room, stops)
         cached = self._cached_tokens(texts)
         top = (body.get("top_logprobs") or 0) if body.get("logprobs") else None
-        return self._respond(body, spec, "chat", [(text, finish)] * n, prompt_tokens, cached, top)
+        if self.compatible:
+            top = None
+        return self._respond(body, spec, "chat", [(text, finish)] * n, prompt_tokens, cached, top,
+                             used)
+
+    def _reasoning_rules(self, body: dict[str, Any]) -> str | None:
+        """OpenAI's refusals for reasoning models; a compatible server refuses `seed` instead."""
+        if self.compatible:
+            if body.get("seed") is not None:
+                raise ApiError(400, "Unsupported parameter: 'seed' is not supported by this "
+                               "server.", param="seed", code="unsupported_parameter")
+            return None
+        try:
+            return reasoning.check(body, str(body.get("model", "")))
+        except reasoning.Refused as refused:
+            raise ApiError(400, refused.message, param=refused.param,
+                           code=refused.code) from None
 
     def _completions(self, body: dict[str, Any]) -> Reply | StreamReply:
         spec = self._spec(body.get("model"), chat=False)
@@ -845,16 +869,17 @@ class FakeOpenAI(LoopbackFake):
 
     def _respond(self, body: dict[str, Any], spec: ModelSpec, kind: str,
                  outputs: list[tuple[str, str]], prompt_tokens: int, cached: int,
-                 top: int | None) -> Reply | StreamReply:
+                 top: int | None, reasoning_tokens: int = 0) -> Reply | StreamReply:
         ident = (f"chatcmpl-{uuid.uuid4().hex[:24]}" if kind == "chat"
                  else f"cmpl-{uuid.uuid4().hex[:24]}")
         created = int(time.time())
-        completion_tokens = sum(len(split_tokens(text)) for text, _ in outputs)
+        reasoning_tokens *= len(outputs)  # each choice thinks on its own
+        completion_tokens = sum(len(split_tokens(text)) for text, _ in outputs) + reasoning_tokens
         usage = {
             "prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
             "total_tokens": prompt_tokens + completion_tokens,
             "prompt_tokens_details": {"cached_tokens": cached, "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0,
+            "completion_tokens_details": {"reasoning_tokens": reasoning_tokens, "audio_tokens": 0,
                                           "accepted_prediction_tokens": 0,
                                           "rejected_prediction_tokens": 0},
         }
@@ -1195,12 +1220,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--api-key", default=None, help="accept only this key")
     parser.add_argument("--any-model", action="store_true",
                         help="accept any model name, as an OpenAI-compatible server does")
+    parser.add_argument("--compatible", action="store_true",
+                        help="play an OpenAI-compatible server: any model, n and logprobs "
+                             "ignored, seed refused")
     parser.add_argument("--ft-step-seconds", type=float, default=2.0,
                         help="how long each fine-tuning job state lasts")
     args = parser.parse_args(argv)
     fake = FakeOpenAI(host=args.host, port=args.port, latency=args.latency, n_cap=args.n_cap,
                       api_key=args.api_key, strict_models=not args.any_model,
-                      ft_step_seconds=args.ft_step_seconds)
+                      ft_step_seconds=args.ft_step_seconds, compatible=args.compatible)
     print(f"Fake OpenAI serving at http://{args.host}:{fake.port}/v1 (Ctrl-C to stop)", flush=True)
     try:
         threading.Event().wait()
