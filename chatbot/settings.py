@@ -12,6 +12,8 @@ from dotenv import load_dotenv
 from chatbot.errors import ConfigError
 
 BACKENDS = ("local", "openai")
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+TRUE = ("1", "true", "yes", "on")
 
 
 def load_env_file(environ: Mapping[str, str] | None = None) -> Path | None:
@@ -83,6 +85,35 @@ class Settings:
     telegram_token: str | None = field(default=None, repr=False)
     telegram_base_url: str | None = None
     telegram_allowed_users: frozenset[int] = frozenset()
+    telegram_public: bool = False
+    # Hosting: policy for a public deployment (a Space), not another code path.
+    hosted: bool = False
+    daily_budget_usd: float | None = None
+    db_path: Path | None = None  # None: chatbot.sqlite3 in cache_dir
+    allowed_base_urls: tuple[str, ...] = ()
+    server_name: str = "127.0.0.1"
+    # Limits, with defaults that fit a 2-core Space.
+    max_upload_mb: int = 20
+    queue_size: int = 64
+    concurrency: int = 8
+    client_cache: int = 32
+    max_line_kb: int = 1024
+
+    @property
+    def database(self) -> Path:
+        return self.db_path or self.cache_dir / "chatbot.sqlite3"
+
+    def session_budget(self, requested: float | None) -> float | None:
+        """In hosted mode CHATBOT_BUDGET_USD is a ceiling a visitor can lower, not raise or clear;
+        on one's own machine the session's choice stands."""
+        if not self.hosted or self.budget_usd is None:
+            return requested
+        return self.budget_usd if requested is None else min(requested, self.budget_usd)
+
+    @property
+    def public_listener(self) -> bool:
+        """Anyone on the network can reach the app, so a typed URL could aim at the host's LAN."""
+        return self.server_name not in LOOPBACK_NAMES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -115,6 +146,12 @@ class Settings:
                     allowed.add(int(part))
                 except ValueError:
                     problems.append(f"TELEGRAM_ALLOWED_USERS: {part.strip()!r} no es un id / not an id")
+        allowed_urls = tuple(u.strip().rstrip("/") for u in
+                             env.get("CHATBOT_ALLOWED_BASE_URLS", "").replace(";", ",").split(",")
+                             if u.strip())
+        problems += [f"CHATBOT_ALLOWED_BASE_URLS: {u!r} debe empezar por / must start with "
+                     "http(s)://" for u in allowed_urls if not u.startswith(("http://", "https://"))]
+        db = env.get("CHATBOT_DB", "").strip()
         settings = cls(
             openai_api_key=key,
             openai_base_url=base_url.rstrip("/") if base_url else None,
@@ -132,6 +169,18 @@ class Settings:
             telegram_token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
             telegram_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or None,
             telegram_allowed_users=frozenset(allowed),
+            telegram_public=env.get("TELEGRAM_PUBLIC", "").strip().lower() in TRUE,
+            hosted=bool(env.get("SPACE_ID", "").strip())
+            or env.get("CHATBOT_HOSTED", "").strip().lower() in TRUE,
+            daily_budget_usd=_float(env, "CHATBOT_DAILY_BUDGET_USD", None, 0.0, 1e6, problems),
+            db_path=Path(db).expanduser() if db else None,
+            allowed_base_urls=allowed_urls,
+            server_name=env.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1",
+            max_upload_mb=_int(env, "CHATBOT_MAX_UPLOAD_MB", 20, 1, 10_000, problems),
+            queue_size=_int(env, "CHATBOT_QUEUE_SIZE", 64, 1, 100_000, problems),
+            concurrency=_int(env, "CHATBOT_CONCURRENCY", 8, 1, 1024, problems),
+            client_cache=_int(env, "CHATBOT_CLIENT_CACHE", 32, 1, 100_000, problems),
+            max_line_kb=_int(env, "CHATBOT_MAX_LINE_KB", 1024, 1, 1_000_000, problems),
         )
         if problems:
             raise ConfigError(
