@@ -17,6 +17,9 @@ def parse_stop(text: str) -> tuple[str, ...]:
     return tuple(line.replace("\\n", "\n") for line in lines)
 
 
+MAX_SEED = 2**63 - 1  # the API's seed is a 64-bit integer
+
+
 def parse_seed(value: Any) -> int | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
@@ -25,9 +28,12 @@ def parse_seed(value: Any) -> int | None:
     except (TypeError, ValueError):
         raise InvalidInput(f"La semilla '{value}' no es un número entero. / Seed '{value}' is "
                            "not a whole number.") from None
-    if math.isnan(seed) or seed != int(seed):
+    if not math.isfinite(seed) or seed != int(seed):
         raise InvalidInput(f"La semilla '{value}' no es un número entero. / Seed '{value}' is "
                            "not a whole number.")
+    if abs(seed) > MAX_SEED:
+        raise InvalidInput(f"La semilla '{value}' es demasiado grande (máximo {MAX_SEED}). / "
+                           f"Seed '{value}' is too large (at most {MAX_SEED}).")
     return int(seed)
 
 

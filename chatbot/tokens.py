@@ -27,6 +27,7 @@ from typing import Any
 import tiktoken
 from tiktoken_ext import openai_public
 
+from chatbot import jsonsafe
 from chatbot.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
 from chatbot.errors import ChatbotError, ConfigError, InvalidInput
 from chatbot.persona import content_text
@@ -205,7 +206,7 @@ def parse_chat(text: str) -> list[dict[str, Any]] | None:
     if not stripped.startswith(("[", "{")):
         return None
     try:
-        data = json.loads(stripped)
+        data = jsonsafe.loads(stripped)
     except json.JSONDecodeError:
         return None
     return check_messages(data)
@@ -416,7 +417,7 @@ def count_jsonl(lines: Iterable[bytes], encoding: str, *, local: LocalTokenizer 
                 result.blank_lines += 1
                 continue
             try:
-                messages, strings = example_strings(json.loads(raw))
+                messages, strings = example_strings(jsonsafe.loads(raw))
             except UnicodeDecodeError:
                 result.problem(number, "no es UTF-8 / not UTF-8")
                 continue

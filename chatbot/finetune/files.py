@@ -19,6 +19,7 @@ from typing import NamedTuple
 from chatbot.errors import InvalidInput
 
 SNIFF_BYTES = 8192
+MAX_LINE_BYTES = 1 << 20  # CHATBOT_MAX_LINE_KB: one example this long is already a mistake
 # Spreadsheet and archive signatures: these have their own fix (export as CSV).
 _SIGNATURES = {
     b"PK\x03\x04": "ZIP/XLSX/DOCX",
@@ -68,14 +69,33 @@ def _looks_binary(head: bytes) -> bool:
 
 class Line(NamedTuple):
     number: int  # 1-based, as editors show it
-    text: str | None  # None when the bytes are not UTF-8
+    text: str | None  # None when the bytes are not UTF-8, or the line is too long
     raw_size: int
+    too_long: bool = False
 
 
-def iter_lines(path: Path) -> Iterator[Line]:
-    """Every line of a text file, BOM and CR/LF removed; bad UTF-8 reported per line, not fatal."""
+def _skip_rest(fh: io.BufferedReader, chunk: bytes, max_bytes: int) -> int:
+    """Read past the rest of an overlong line without keeping it; its size in bytes."""
+    size = len(chunk)
+    while chunk and not chunk.endswith(b"\n"):
+        chunk = fh.readline(max_bytes)
+        size += len(chunk)
+    return size
+
+
+def iter_lines(path: Path, max_bytes: int = MAX_LINE_BYTES) -> Iterator[Line]:
+    """Every line of a text file, BOM and CR/LF removed; bad UTF-8 reported per line, not fatal.
+
+    A line longer than `max_bytes` is skipped unread (flagged `too_long`): a 50 MB single-line
+    file costs a read, not a minute of parsing.
+    """
     with path.open("rb") as fh:
-        for number, raw in enumerate(fh, start=1):
+        number = 0
+        while raw := fh.readline(max_bytes + 1):
+            number += 1
+            if len(raw) > max_bytes and not raw.endswith(b"\n"):
+                yield Line(number, None, _skip_rest(fh, raw, max_bytes), True)
+                continue
             size = len(raw)
             if number == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
@@ -85,6 +105,7 @@ def iter_lines(path: Path) -> Iterator[Line]:
             except UnicodeDecodeError:
                 text = None
             yield Line(number, text, size)
+
 
 
 # -- CSV ------------------------------------------------------------------------------------------
@@ -132,6 +153,19 @@ def _wrong_columns(header: list[str], detail: str) -> InvalidInput:
     )
 
 
+def bad_csv(name: str, line: int, exc: csv.Error) -> InvalidInput:
+    """csv's own errors (a field over its 128 KB limit, a NUL, a stray quote) in plain words."""
+    detail = str(exc)
+    if "field larger than field limit" in detail:
+        detail = (f"un campo pasa de {csv.field_size_limit() // 1024} KB / a field is over "
+                  f"{csv.field_size_limit() // 1024} KB")
+    return InvalidInput(
+        f"{name}, línea / line {line}: el CSV no se puede leer / the CSV cannot be read ({detail}).",
+        hint="Revisa las comillas de esa línea o acorta el texto; un texto largo cabe mejor en "
+             "JSONL. / Check that line's quotes or shorten the text; long texts fit JSONL better.",
+    )
+
+
 def _sniff_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|")
@@ -153,7 +187,10 @@ def iter_csv(path: Path, question: str | None = None, answer: str | None = None
     with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
         sample = fh.read(SNIFF_BYTES)
     dialect = _sniff_dialect(sample)
-    header = next(csv.reader(io.StringIO(sample), dialect), [])
+    try:
+        header = next(csv.reader(io.StringIO(sample), dialect), [])
+    except csv.Error as exc:
+        raise bad_csv(path.name, 1, exc) from None
     q = _pick(header, question, QUESTION_NAMES, "pregunta / question")
     a = _pick(header, answer, ANSWER_NAMES, "respuesta / answer")
     if q == a:
@@ -164,12 +201,15 @@ def iter_csv(path: Path, question: str | None = None, answer: str | None = None
     def rows() -> Iterator[CsvRow]:
         with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as fh:
             reader = csv.reader(fh, dialect)
-            next(reader, None)
-            for record in reader:
-                if not any(cell.strip() for cell in record):
-                    continue
-                cells = record + [""] * (max(qi, ai) + 1 - len(record))
-                yield CsvRow(reader.line_num, cells[qi], cells[ai])
+            try:
+                next(reader, None)
+                for record in reader:
+                    if not any(cell.strip() for cell in record):
+                        continue
+                    cells = record + [""] * (max(qi, ai) + 1 - len(record))
+                    yield CsvRow(reader.line_num, cells[qi], cells[ai])
+            except csv.Error as exc:
+                raise bad_csv(path.name, reader.line_num, exc) from None
 
     return CsvColumns(q, a), rows()
 

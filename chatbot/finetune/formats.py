@@ -31,6 +31,13 @@ PROBLEMS: dict[str, tuple[str, str, str]] = {
         ERROR, "La línea no es texto UTF-8. / The line is not UTF-8 text.",
         "Guarda el fichero como UTF-8 (en Excel: «CSV UTF-8»). / Save the file as UTF-8.",
     ),
+    "line_too_long": (
+        ERROR, "La línea pasa de {limit} KB y no se lee. / The line is over {limit} KB and is "
+        "not read.",
+        "Un ejemplo no debería ser tan largo: pártelo o revisa que no falten saltos de línea "
+        "(CHATBOT_MAX_LINE_KB sube el límite). / No example should be this long: split it or "
+        "check for missing line breaks (CHATBOT_MAX_LINE_KB raises the limit).",
+    ),
     "blank_line": (
         ERROR, "Línea vacía. / Blank line.",
         "Borra la línea: cada línea debe ser un ejemplo. / Delete it: every line must be one "

@@ -66,6 +66,7 @@ class PrepareOptions:
     answer_column: str | None = None
     model: str = "gpt-4o-mini"  # whose token limit "remove_long" uses
     limit: int | None = None
+    max_line: int = files.MAX_LINE_BYTES
 
     def problems(self) -> list[str]:
         found = [f"'{f}' no existe / does not exist" for f in sorted(self.fixes - FIXES.keys())]
@@ -82,7 +83,7 @@ class PrepareOptions:
     @property
     def read(self) -> ReadOptions:
         return ReadOptions(self.system_prompt, self.output, self.question_column,
-                           self.answer_column)
+                           self.answer_column, self.max_line)
 
 
 def _pair(record: dict[str, Any]) -> tuple[str, str]:

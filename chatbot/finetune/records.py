@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from chatbot import jsonsafe
 from chatbot.errors import InvalidInput
 from chatbot.finetune import files
 from chatbot.finetune.formats import (
@@ -32,6 +33,7 @@ class ReadOptions:
     output: str = CHAT  # CHAT, or LEGACY to keep prompt/completion
     question_column: str | None = None  # CSV only; None: recognised by name
     answer_column: str | None = None
+    max_line: int = files.MAX_LINE_BYTES  # longer JSONL lines are refused unread
 
 
 @dataclass(frozen=True)
@@ -80,18 +82,18 @@ def read_rows(path: Path | str, opts: ReadOptions) -> tuple[str, Iterator[Row]]:
     if path.suffix.lower() in CSV_SUFFIXES:
         columns, csv_rows = files.iter_csv(path, opts.question_column, opts.answer_column)
         return LEGACY, (_csv_row(r, columns, opts) for r in csv_rows)
-    source = _jsonl_kind(path)
+    source = _jsonl_kind(path, opts.max_line)
     if opts.output == LEGACY and source == CHAT:
         raise InvalidInput("Un fichero chat no se puede pasar a prompt/completion. / A chat file "
                            "cannot be turned into prompt/completion.")
     return source, _jsonl_rows(path, source, opts)
 
 
-def _jsonl_kind(path: Path) -> str:
-    for line in files.iter_lines(path):
+def _jsonl_kind(path: Path, max_line: int) -> str:
+    for line in files.iter_lines(path, max_line):
         if line.text and line.text.strip():
             try:
-                kind, _ = record_findings(json.loads(line.text))
+                kind, _ = record_findings(jsonsafe.loads(line.text))
             except json.JSONDecodeError:
                 continue
             if kind:
@@ -105,14 +107,17 @@ def _jsonl_kind(path: Path) -> str:
 
 
 def _jsonl_rows(path: Path, source: str, opts: ReadOptions) -> Iterator[Row]:
-    for line in files.iter_lines(path):
+    for line in files.iter_lines(path, opts.max_line):
+        if line.too_long:
+            yield _failed(line.number, [("line_too_long", {"limit": opts.max_line // 1024})])
+            continue
         if line.text is None:
             yield _failed(line.number, [("not_utf8", {})])
             continue
         if not line.text.strip():
             continue  # blank lines are simply not written
         try:
-            record = json.loads(line.text)
+            record = jsonsafe.loads(line.text)
         except json.JSONDecodeError as exc:
             yield _failed(line.number, [("invalid_json", {"detail": f"{exc.msg} (col "
                                                                     f"{exc.colno})"})])

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from chatbot import jsonsafe
 from chatbot.catalog import Catalog
 from chatbot.finetune import files
 from chatbot.finetune.formats import (
@@ -131,8 +132,11 @@ class _Counting:
             self.worker.shutdown(cancel_futures=True)
 
 
-def _parse(report: Report, line: files.Line) -> tuple[str, dict[str, Any]] | None:
+def _parse(report: Report, line: files.Line, max_line: int) -> tuple[str, dict[str, Any]] | None:
     """The record of a line when it is a sound example; its problems go to the report."""
+    if line.too_long:
+        report.add(problem(line.number, "line_too_long", limit=max_line // 1024))
+        return None
     if line.text is None:
         report.add(problem(line.number, "not_utf8"))
         return None
@@ -140,7 +144,7 @@ def _parse(report: Report, line: files.Line) -> tuple[str, dict[str, Any]] | Non
         report.add(problem(line.number, "blank_line"))
         return None
     try:
-        record = json.loads(line.text)
+        record = jsonsafe.loads(line.text)
     except json.JSONDecodeError as exc:
         if line.number == 1 and line.text.lstrip()[:1] in ("[", "{"):
             report.add(problem(0, "json_document"), always=True)
@@ -163,7 +167,7 @@ def _parse(report: Report, line: files.Line) -> tuple[str, dict[str, Any]] | Non
 
 
 def validate_file(path: Path | str, catalog: Catalog, model: str, *,
-                  limit: int | None = None,
+                  limit: int | None = None, max_line: int = files.MAX_LINE_BYTES,
                   progress: Callable[[int], None] | None = None) -> Report:
     """Every problem with its line and a fix; errors block training, warnings advise.
 
@@ -177,12 +181,12 @@ def validate_file(path: Path | str, catalog: Catalog, model: str, *,
     counting = _Counting(counter, report)
     read = 0
     try:
-        for line in files.iter_lines(path):
+        for line in files.iter_lines(path, max_line):
             report.lines = line.number
             read += line.raw_size
             if progress and line.number % 4096 == 0:
                 progress(read)
-            parsed = _parse(report, line)
+            parsed = _parse(report, line, max_line)
             if parsed is None:
                 continue
             kind, record = parsed
