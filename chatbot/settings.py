@@ -14,6 +14,7 @@ from chatbot.errors import ConfigError
 BACKENDS = ("local", "openai")
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 TRUE = ("1", "true", "yes", "on")
+HOST_HEADERS = ("OpenAI-Organization", "OpenAI-Project")
 
 
 def load_env_file(environ: Mapping[str, str] | None = None) -> Path | None:
@@ -92,6 +93,9 @@ class Settings:
     db_path: Path | None = None  # None: chatbot.sqlite3 in cache_dir
     allowed_base_urls: tuple[str, ...] = ()
     server_name: str = "127.0.0.1"
+    # Headers the SDK adds from the environment (OPENAI_ORG_ID, OPENAI_PROJECT_ID,
+    # OPENAI_CUSTOM_HEADERS): the host's, never sent with a visitor's key or URL.
+    host_headers: tuple[str, ...] = HOST_HEADERS
     # Limits, with defaults that fit a 2-core Space.
     max_upload_mb: int = 20
     queue_size: int = 64
@@ -176,6 +180,9 @@ class Settings:
             db_path=Path(db).expanduser() if db else None,
             allowed_base_urls=allowed_urls,
             server_name=env.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1",
+            host_headers=HOST_HEADERS + tuple(
+                line.split(":", 1)[0].strip()
+                for line in env.get("OPENAI_CUSTOM_HEADERS", "").split("\n") if ":" in line),
             max_upload_mb=_int(env, "CHATBOT_MAX_UPLOAD_MB", 20, 1, 10_000, problems),
             queue_size=_int(env, "CHATBOT_QUEUE_SIZE", 64, 1, 100_000, problems),
             concurrency=_int(env, "CHATBOT_CONCURRENCY", 8, 1, 1024, problems),

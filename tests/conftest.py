@@ -24,17 +24,21 @@ ISOLATED_ENV = {
 }
 CLEARED = ("CHATBOT_BACKEND", "CHATBOT_MODEL", "CHATBOT_ENV_FILE", "CHATBOT_PRICES",
            "CHATBOT_BUDGET_USD", "CHATBOT_LOCAL_MODEL", "TELEGRAM_BOT_TOKEN",
-           "TELEGRAM_API_BASE_URL", "TELEGRAM_ALLOWED_USERS")
+           "TELEGRAM_API_BASE_URL", "TELEGRAM_ALLOWED_USERS", "TELEGRAM_PUBLIC", "SPACE_ID",
+           "CHATBOT_HOSTED", "CHATBOT_DAILY_BUDGET_USD", "CHATBOT_ALLOWED_BASE_URLS",
+           "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "OPENAI_CUSTOM_HEADERS", "GRADIO_SERVER_NAME")
 
 
 @pytest.fixture(autouse=True)
-def isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads the developer's .env or key, or reaches the network by accident."""
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's .env or key, or reaches the network by accident; each test
+    has its own store, so no spending or conversation leaks from one test into another."""
     for name in CLEARED:
         monkeypatch.delenv(name, raising=False)
     for name, value in ISOLATED_ENV.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("CHATBOT_CACHE_DIR", str(CACHE_DIR))
+    monkeypatch.setenv("CHATBOT_DB", str(tmp_path / "chatbot.sqlite3"))
 
 
 @pytest.fixture(scope="session")

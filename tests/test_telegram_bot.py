@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import pytest
 from telegram.ext import Application
 
 from chatbot.context import AppContext, Session
+from chatbot.errors import ConfigError
 from chatbot.local import EmbeddedServer
 from chatbot.persona import preset
 from chatbot.settings import Settings
@@ -80,7 +82,7 @@ def openai_fake() -> Iterator[FakeOpenAI]:
 def make_settings(telegram: FakeTelegram, openai_fake: FakeOpenAI | None = None,
                   **extra: str) -> Settings:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_API_BASE_URL": telegram.base_url,
-           "CHATBOT_MAX_RETRIES": "1", **extra}
+           "CHATBOT_MAX_RETRIES": "1", "TELEGRAM_PUBLIC": "1", **extra}
     if openai_fake is not None:
         env |= {"OPENAI_API_KEY": "sk-test-telegram-0000", "OPENAI_BASE_URL": openai_fake.base_url,
                 "CHATBOT_MODEL": MODEL}
@@ -378,3 +380,13 @@ def test_the_embedded_model_answers_with_no_key(telegram: FakeTelegram,
     assert answer.strip() and not answer.startswith("⚠️")
     assert embedded.model_name in usage and "1 llamadas / calls" in usage and "$0" in usage
     assert telegram.flood_hits == 0
+
+
+def test_an_open_bot_is_only_on_purpose_and_said_in_the_log(
+        telegram: FakeTelegram, caplog: pytest.LogCaptureFixture) -> None:
+    closed = make_settings(telegram, TELEGRAM_PUBLIC="")
+    with pytest.raises(ConfigError, match="TELEGRAM_ALLOWED_USERS"):
+        build_application(AppContext.create(closed, embedded=False), BotConfig())
+    with caplog.at_level(logging.WARNING):
+        build_application(AppContext.create(make_settings(telegram), embedded=False), BotConfig())
+    assert "TELEGRAM_PUBLIC=1" in caplog.text

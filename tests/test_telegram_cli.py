@@ -41,15 +41,25 @@ def test_missing_token_is_named_with_the_fix_and_exits_2(tmp_path: Path) -> None
 def test_a_rejected_token_or_an_unreachable_server_exits_2_without_traceback(
         tmp_path: Path) -> None:
     with FakeTelegram() as telegram:
-        done = run_cli(tmp_path, TELEGRAM_BOT_TOKEN="999:wrong-token",
+        done = run_cli(tmp_path, TELEGRAM_BOT_TOKEN="999:wrong-token", TELEGRAM_PUBLIC="1",
                        TELEGRAM_API_BASE_URL=telegram.base_url, CHATBOT_BACKEND="local")
     assert done.returncode == 2
     assert "rechazó el token. / " in done.stderr and "Traceback" not in done.stderr
     assert "999:wrong-token" not in done.stderr
     done = run_cli(tmp_path, TELEGRAM_BOT_TOKEN="1:x", CHATBOT_BACKEND="local",
-                   TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot")
+                   TELEGRAM_ALLOWED_USERS="7", TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot")
     assert done.returncode == 2
     assert "No puedo conectar con la API de Telegram" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_without_an_allow_list_it_refuses_to_start(tmp_path: Path) -> None:
+    with FakeTelegram() as telegram:
+        done = run_cli(tmp_path, TELEGRAM_BOT_TOKEN=telegram.token, CHATBOT_BACKEND="local",
+                       TELEGRAM_API_BASE_URL=telegram.base_url)
+        assert telegram.calls_to("getMe") == []  # refused before any request
+    assert done.returncode == 2
+    assert "TELEGRAM_ALLOWED_USERS" in done.stderr and "TELEGRAM_PUBLIC=1" in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -64,7 +74,8 @@ def test_the_command_serves_until_interrupted_and_never_logs_the_token(
     telegram, openai_fake = fakes
     env = bot_env(tmp_path, TELEGRAM_BOT_TOKEN=telegram.token,
                   TELEGRAM_API_BASE_URL=telegram.base_url, OPENAI_API_KEY="sk-test-cli-0000",
-                  OPENAI_BASE_URL=openai_fake.base_url, CHATBOT_MODEL="gpt-4o-mini")
+                  OPENAI_BASE_URL=openai_fake.base_url, CHATBOT_MODEL="gpt-4o-mini",
+                  TELEGRAM_ALLOWED_USERS="7")
     log = tmp_path / "bot.log"
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "chatbot", "telegram", "--persona",

@@ -26,6 +26,7 @@ from telegram.ext import (
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ConfigError
 from chatbot.persona import PRESETS, preset
+from chatbot.settings import Settings
 from chatbot.telegram.conversation import ChatState, answer
 from chatbot.telegram.limiter import RetryAfterLimiter
 from chatbot.telegram.live import send_text
@@ -201,6 +202,26 @@ async def _register_commands(application: Application) -> None:
         log.warning("setMyCommands falló / failed: %s", exc)
 
 
+def check_audience(settings: Settings) -> None:
+    """A bot without an allow-list answers anyone who finds it, on the host's key: only on
+    purpose (TELEGRAM_PUBLIC=1), and then said in the log."""
+    if settings.telegram_allowed_users:
+        return
+    if not settings.telegram_public:
+        raise ConfigError(
+            "Falta TELEGRAM_ALLOWED_USERS: sin lista, el bot respondería a cualquiera con tu "
+            "clave. / TELEGRAM_ALLOWED_USERS is missing: without it the bot would answer anyone "
+            "on your key.",
+            hint="Pon los ids permitidos (TELEGRAM_ALLOWED_USERS=11111111,22222222), o "
+                 "TELEGRAM_PUBLIC=1 si de verdad quieres un bot abierto. / Set the allowed ids "
+                 "(TELEGRAM_ALLOWED_USERS=11111111,22222222), or TELEGRAM_PUBLIC=1 if you really "
+                 "want an open bot.",
+        )
+    log.warning("TELEGRAM_PUBLIC=1: el bot responde a cualquiera / the bot answers anyone "
+                "(CHATBOT_BUDGET_USD y / and CHATBOT_DAILY_BUDGET_USD limitan el gasto / cap "
+                "the spending)")
+
+
 def build_application(ctx: AppContext, config: BotConfig) -> Application:
     settings = ctx.settings
     if not settings.telegram_token:
@@ -210,6 +231,7 @@ def build_application(ctx: AppContext, config: BotConfig) -> Application:
                  "(TELEGRAM_BOT_TOKEN=...). / Create a bot with @BotFather in Telegram and put "
                  "its token in .env (TELEGRAM_BOT_TOKEN=...).",
         )
+    check_audience(settings)
     executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="tg-model")
     handlers = Handlers(ctx, config, executor)
 
