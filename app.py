@@ -15,7 +15,8 @@ from chatbot.context import AppContext
 from chatbot.errors import ChatbotError
 from chatbot.settings import Settings, load_env_file
 from chatbot.ui import gradio_fixes
-from chatbot.ui.demo import CSS, build_demo
+from chatbot.ui.demo import build_demo
+from chatbot.ui.styles import CSS
 
 try:
     load_env_file()

@@ -11,9 +11,9 @@ from chatbot.settings import load_env_file
 
 # Each subcommand lives with the feature it drives and exposes add_parser() and run().
 COMMANDS = {
-    "tokens": "chatbot.cli_tokens",
+    "tokens": "chatbot.token_counter.cli",
     "finetune": "chatbot.finetune.cli",
-    "telegram": "chatbot.telegram_bot",
+    "telegram": "chatbot.telegram.cli",
 }
 
 

@@ -18,8 +18,8 @@ from typing import Any
 import tiktoken
 
 from chatbot.capabilities import Capabilities, CapabilityTable
+from chatbot.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError
-from chatbot.local import LOCAL_MODEL_NAME
 
 DATA_FILE = Path(__file__).parent / "data" / "models.json"
 OFFLINE_ENCODINGS = ("o200k_base", "cl100k_base")

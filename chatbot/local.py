@@ -23,9 +23,9 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from chatbot.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import BackendStarting, ConfigError
 
-LOCAL_MODEL_NAME = "qwen2.5-coder-0.5b-instruct"
 GGUF_FILENAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 GGUF_SIZE = 491_400_064
 GGUF_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"

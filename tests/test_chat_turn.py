@@ -4,7 +4,7 @@ import pytest
 
 from chatbot.billing import Ledger
 from chatbot.catalog import Catalog
-from chatbot.chat_turn import paced, prepare_turn
+from chatbot.chat.turn import paced, prepare_turn
 from chatbot.client import Backend, ChatParams, Choice, LLMClient, Result, SDKPool, StreamEvent, Usage
 from chatbot.context import AppContext
 from chatbot.errors import ContextTooLong, InvalidInput

@@ -1,6 +1,7 @@
 import pytest
 
-from chatbot import persona
+from chatbot import messages
+from chatbot.chat import persona
 from chatbot.errors import InvalidInput
 
 
@@ -12,7 +13,7 @@ def test_gradio6_blocks_become_plain_text() -> None:
         {"role": "user", "content": {"path": "/tmp/x.png", "mime_type": "image/png"}},
         {"role": "assistant", "content": "plain string", "metadata": None},
     ]
-    assert persona.history_to_messages(history) == [
+    assert messages.history_to_messages(history) == [
         {"role": "assistant", "content": "¡Hola!"},
         {"role": "user", "content": "Hola, Edu"},
         {"role": "assistant", "content": "plain string"},

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
+from chatbot.chat.persona import preset
 from chatbot.context import AppContext, Session
 from chatbot.errors import ConfigError
 from chatbot.local import EmbeddedServer
-from chatbot.persona import preset
 from chatbot.settings import Settings
 from chatbot.telegram import text as tt
 from chatbot.telegram.conversation import ChatState

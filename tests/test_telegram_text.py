@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from chatbot.chat.persona import PRESETS
 from chatbot.errors import BudgetExceeded
-from chatbot.persona import PRESETS
 from chatbot.telegram import text as tt
 
 

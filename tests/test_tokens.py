@@ -13,10 +13,12 @@ import openai
 import pytest
 import tiktoken
 
-from chatbot import billing, cli_tokens, tokens
+from chatbot import billing, tokens
 from chatbot.catalog import Catalog
+from chatbot.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError, InvalidInput
-from chatbot.local import GGUF_FILENAME, LOCAL_MODEL_NAME
+from chatbot.local import GGUF_FILENAME
+from chatbot.token_counter import cli as cli_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 ENCODINGS = ("cl100k_base", "o200k_base")

@@ -15,11 +15,11 @@ from typing import Any, TypeVar
 
 from telegram import Bot
 
-from chatbot.chat_turn import prepare_turn
+from chatbot.chat.persona import Persona
+from chatbot.chat.turn import prepare_turn
 from chatbot.client import ChatParams, Result
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, StreamCut
-from chatbot.persona import Persona
 from chatbot.telegram.live import LiveReply, send_text, typing_indicator
 from chatbot.telegram.text import CUT_BY_LENGTH, EMPTY_ANSWER, error_reply
 

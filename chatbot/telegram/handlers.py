@@ -23,9 +23,9 @@ from telegram.ext import (
     filters,
 )
 
+from chatbot.chat.persona import PRESETS, preset
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ConfigError
-from chatbot.persona import PRESETS, preset
 from chatbot.settings import Settings
 from chatbot.telegram.conversation import ChatState, answer
 from chatbot.telegram.limiter import RetryAfterLimiter

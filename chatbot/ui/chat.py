@@ -8,11 +8,12 @@ from typing import Any
 import gradio as gr
 from gradio.events import Dependency
 
-from chatbot import persona
-from chatbot.chat_turn import History, paced, prepare_turn
+from chatbot.chat import persona
+from chatbot.chat.turn import History, paced, prepare_turn
 from chatbot.client import ChatParams
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, StreamCut
+from chatbot.messages import content_text
 from chatbot.ui.costs import estimate_markdown
 
 
@@ -130,7 +131,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
             history.pop()
         if not history:
             raise gr.Error("No hay mensaje que reintentar. / Nothing to retry.")
-        last = persona.content_text(history.pop()["content"])
+        last = content_text(history.pop()["content"])
         yield from respond(ctx, state, last, history,
                            persona.identity_prompt(bot_name, system_prompt), temperature,
                            max_tokens)
@@ -144,7 +145,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         while history and history[-1]["role"] == "assistant":
             history.pop()
         if history and history[-1]["role"] == "user":
-            return history[:-1], persona.content_text(history[-1]["content"])
+            return history[:-1], content_text(history[-1]["content"])
         return history, current
 
     def estimate_fn(message: str, history: History, bot_name: str, system_prompt: str,

@@ -7,13 +7,11 @@ import gradio as gr
 from chatbot.context import AppContext, Session
 from chatbot.ui.chat import build_chat_tab
 from chatbot.ui.finetune import build_finetune_tab
-from chatbot.ui.playground import CSS as PLAYGROUND_CSS
 from chatbot.ui.playground import build_playground_tab
 from chatbot.ui.sentiment import build_sentiment_tab
 from chatbot.ui.settings_panel import build_settings_panel
 from chatbot.ui.tokens import build_tokens_tab
 
-CSS = PLAYGROUND_CSS  # Gradio 6 takes css in launch(); app.py passes it
 TITLE = "Laboratorio de chatbots con la API de OpenAI / Chatbot lab on the OpenAI API"
 
 

@@ -14,14 +14,6 @@ from chatbot.errors import ChatbotError
 from chatbot.ui.common import friendly
 from chatbot.ui.costs import estimate_markdown
 
-CSS = """
-.pg-grid {display:grid; grid-template-columns:repeat(auto-fit, minmax(260px, 1fr)); gap:12px}
-.pg-card {border:1px solid var(--border-color-primary); border-radius:8px; padding:10px}
-.pg-head {font-size:0.85em; opacity:0.8; margin-bottom:6px}
-.pg-body {white-space:normal; line-height:1.9}
-.tok {border-radius:3px; padding:1px 0; color:#111}
-"""
-
 
 def read_params(ctx: AppContext, session: Session, model: str, temperature: float, top_p: float,
                 n: float, max_tokens: float | None, frequency_penalty: float,

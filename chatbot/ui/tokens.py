@@ -7,8 +7,8 @@ from typing import Any
 
 import gradio as gr
 
-from chatbot import token_view
 from chatbot.context import AppContext
+from chatbot.token_counter import view as token_view
 from chatbot.ui.common import friendly
 
 EXAMPLE_TEXT = ("¡Hola! Los modelos no leen letras sino tokens: «tokenización» ≠ tokenization. "

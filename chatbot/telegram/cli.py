@@ -14,9 +14,9 @@ from typing import Any
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
+from chatbot.chat.persona import PRESETS
 from chatbot.context import AppContext
 from chatbot.errors import BackendUnreachable, ConfigError
-from chatbot.persona import PRESETS
 from chatbot.settings import Settings
 from chatbot.telegram.handlers import BotConfig, build_application
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.errors import InvalidInput
+from chatbot.messages import history_to_messages
 
 
 @dataclass(frozen=True)
@@ -77,35 +78,6 @@ def preset(key: str) -> Persona:
             return persona
     names = ", ".join(p.key for p in PRESETS)
     raise InvalidInput(f"No existe la persona '{key}'. / No persona '{key}'. Usa / use: {names}.")
-
-
-def content_text(content: Any) -> str:
-    """Gradio 6 message content (a string, or a list of blocks) → plain text for the API."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, dict):
-        if content.get("type") == "text" or "text" in content:
-            return str(content.get("text", ""))
-        return ""  # files and images are not sent to a text model
-    if isinstance(content, Sequence):
-        return "".join(content_text(part) for part in content)
-    return str(content)
-
-
-def history_to_messages(history: Sequence[Any]) -> list[dict[str, str]]:
-    """The one adapter from Gradio's chat history to OpenAI messages."""
-    messages: list[dict[str, str]] = []
-    for item in history or ():
-        role = item.get("role") if isinstance(item, dict) else getattr(item, "role", None)
-        content = item.get("content") if isinstance(item, dict) else getattr(item, "content", None)
-        if role not in ("user", "assistant", "system"):
-            continue
-        text = content_text(content)
-        if text:
-            messages.append({"role": role, "content": text})
-    return messages
 
 
 def identity_prompt(name: str, system_prompt: str) -> str:

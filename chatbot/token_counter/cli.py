@@ -14,8 +14,9 @@ from typing import Any, TextIO
 
 from chatbot import billing
 from chatbot.catalog import Catalog, ModelInfo
+from chatbot.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import InvalidInput
-from chatbot.local import GGUF_FILENAME, LOCAL_MODEL_NAME
+from chatbot.local import GGUF_FILENAME
 from chatbot.settings import Settings
 from chatbot.tokens import DatasetCount, count_chat, count_jsonl, local_tokenizer, parse_chat
 

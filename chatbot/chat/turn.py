@@ -9,7 +9,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from chatbot import persona, tokens
+from chatbot import tokens
+from chatbot.chat import persona
 from chatbot.client import StreamEvent
 from chatbot.context import AppContext, Session
 from chatbot.errors import ContextTooLong, InvalidInput

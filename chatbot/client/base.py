@@ -1,0 +1,91 @@
+"""What every kind of call shares: the SDK client, bounded retries, validation and billing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+
+import openai
+
+from chatbot import billing
+from chatbot.catalog import Catalog
+from chatbot.client import retry
+from chatbot.client.errors import translate
+from chatbot.client.params import ChatParams
+from chatbot.client.results import Usage
+from chatbot.client.sdk import Backend, SDKPool
+from chatbot.errors import InvalidInput, ModelNotFound
+
+T = TypeVar("T")
+
+
+class ClientBase:
+    """One user's view of one backend: builds the SDK call, bills it, translates its errors."""
+
+    def __init__(self, backend: Backend, pool: SDKPool, catalog: Catalog,
+                 ledger: billing.Ledger | None = None, *, max_retries: int = 2,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.backend = backend
+        self.pool = pool
+        self.catalog = catalog
+        self.ledger = ledger
+        self.max_retries = max_retries
+        self._sleep = sleep
+
+    @property
+    def sdk(self) -> openai.OpenAI:
+        return self.pool.get(self.backend)
+
+    def _call(self, model: str, fn: Callable[[], T], subject: str = "") -> tuple[T, int]:
+        """Run `fn` with bounded, backed-off retries; return its value and the attempts made.
+
+        `subject` names what a non-model call is about ("job ftjob-1"), for a 404's message.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return fn(), attempt
+            except openai.OpenAIError as exc:
+                wait = retry.retry_after(exc)
+                if not retry.retryable(exc) or attempt > self.max_retries or (
+                        wait is not None and wait > retry.MAX_RETRY_WAIT):
+                    raise translate(exc, self.backend, model, self.catalog, self.pool.timeout,
+                                    subject=subject, retry_after=wait) from None
+                self._sleep(retry.backoff(attempt) if wait is None else wait)
+
+    def check_model(self, model: str) -> None:
+        """On OpenAI itself a retired model is refused before any request is sent."""
+        if self.backend.kind == "openai":
+            retired = self.catalog.retired_message(model)
+            if retired:
+                raise ModelNotFound(retired)
+
+    def _validate(self, params: ChatParams) -> None:
+        max_output = self.backend.context_window
+        if self.backend.kind == "openai":
+            max_output = self.catalog.get(params.model).max_output
+        problems = params.problems(max_output)
+        if problems:
+            raise InvalidInput("Parámetros imposibles / Impossible parameters: "
+                               + "; ".join(problems) + ".")
+        self.check_model(params.model)
+
+    def _estimate(self, prompt: list[dict[str, Any]] | str, params: ChatParams
+                  ) -> billing.CostEstimate:
+        est = billing.estimate(self.catalog, params.model, prompt, params.max_tokens, params.n)
+        if self.backend.kind == "local":
+            est = replace(est, low_usd=0.0, high_usd=0.0)
+        if self.ledger is not None:
+            self.ledger.check(est)
+        return est
+
+    def _bill(self, model: str, usage: Usage) -> float | None:
+        free = self.backend.kind == "local"
+        if self.ledger is not None:
+            return self.ledger.record(self.catalog, model, usage.prompt_tokens,
+                                      usage.completion_tokens, usage.cached_tokens, free=free)
+        return 0.0 if free else billing.cost(self.catalog, model, usage.prompt_tokens,
+                                             usage.completion_tokens, usage.cached_tokens)

@@ -1,0 +1,90 @@
+"""Non-streamed calls: chat completions, the legacy completions endpoint, and `n` fan-out."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any
+
+from chatbot import billing
+from chatbot.client.base import ClientBase
+from chatbot.client.params import ChatParams
+from chatbot.client.results import Choice, Result, Usage, read_legacy_logprobs, read_logprobs, read_usage
+
+
+@dataclass(frozen=True)
+class SingleResponse:
+    """One HTTP answer, before fan-out merges several into a Result."""
+
+    choices: list[Choice]
+    usage: Usage
+    model: str | None
+    attempts: int
+
+
+Request = Callable[[dict[str, Any]], SingleResponse]
+
+
+class ChatCalls(ClientBase):
+    def chat(self, messages: list[dict[str, Any]], params: ChatParams) -> Result:
+        """A non-streamed chat completion with `n` choices, fanned out if the backend gives fewer."""
+        self._validate(params)
+        est = self._estimate(messages, params)
+
+        def request(kwargs: dict[str, Any]) -> SingleResponse:
+            resp, attempts = self._call(params.model, lambda: self.sdk.chat.completions.create(
+                messages=messages, **kwargs))
+            return SingleResponse(
+                [Choice(c.index, c.message.content or "", c.finish_reason,
+                        read_logprobs(c.logprobs.content if c.logprobs else None))
+                 for c in resp.choices], read_usage(resp.usage), resp.model, attempts)
+
+        return self._fan_out(params, params.sdk_kwargs(), request, est)
+
+    def complete(self, prompt: str, params: ChatParams) -> Result:
+        """The legacy /v1/completions endpoint the course began with (text-davinci-003 days)."""
+        self._validate(params)
+        est = self._estimate(prompt, params)
+        kwargs = params.sdk_kwargs()
+        kwargs.pop("top_logprobs", None)
+        if params.logprobs:
+            kwargs["logprobs"] = params.top_logprobs or 1
+
+        def request(kwargs: dict[str, Any]) -> SingleResponse:
+            resp, attempts = self._call(params.model, lambda: self.sdk.completions.create(
+                prompt=prompt, **kwargs))
+            return SingleResponse(
+                [Choice(c.index, c.text, c.finish_reason, read_legacy_logprobs(c.logprobs))
+                 for c in resp.choices], read_usage(resp.usage), resp.model, attempts)
+
+        return self._fan_out(params, kwargs, request, est)
+
+    def list_models(self) -> list[str]:
+        page, _ = self._call("", lambda: self.sdk.models.list())
+        return sorted(m.id for m in page.data)
+
+    def _fan_out(self, params: ChatParams, kwargs: dict[str, Any], request: Request,
+                 est: billing.CostEstimate) -> Result:
+        """Ask once; if the backend ignored `n` (llama.cpp does), ask again one choice at a time."""
+        start = time.monotonic()
+        first = request(kwargs)
+        choices, usage, requests = list(first.choices), first.usage, first.attempts
+        missing = params.n - len(choices)
+        if missing > 0:
+            def one(i: int) -> SingleResponse:
+                extra = {**kwargs, "n": 1}
+                if params.seed is not None:  # same seed, same text: vary it reproducibly
+                    extra["seed"] = params.seed + i + 1
+                return request(extra)
+
+            with ThreadPoolExecutor(max_workers=min(missing, 4)) as pool:
+                for more in pool.map(one, range(missing)):
+                    choices.extend(more.choices[:1])
+                    usage = usage + more.usage
+                    requests += more.attempts
+        choices = [replace(c, index=i) for i, c in enumerate(choices)]
+        cost = self._bill(params.model, usage)
+        return Result(first.model or params.model, tuple(choices), usage, time.monotonic() - start,
+                      est, cost, requests)

@@ -1,0 +1,138 @@
+"""SDK exceptions → project errors with a message a person can act on, and which ones to retry."""
+
+from __future__ import annotations
+
+import openai
+
+from chatbot.catalog import Catalog
+from chatbot.client.sdk import Backend
+from chatbot.errors import (
+    AuthError,
+    BackendTimeout,
+    BackendUnreachable,
+    ChatbotError,
+    ContextTooLong,
+    InvalidInput,
+    ModelNotFound,
+    QuotaExceeded,
+    RateLimited,
+    ResourceNotFound,
+    ServerError,
+)
+
+
+def redact(text: str, secret: str | None) -> str:
+    """The key never reaches a message, even when a server echoes it back."""
+    if secret and len(secret) > 4:
+        text = text.replace(secret, "sk-…" + secret[-4:])
+    return text
+
+
+def error_code(exc: openai.APIStatusError) -> str:
+    code = exc.code or ""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    inner = body.get("error") if isinstance(body.get("error"), dict) else {}
+    return str(code or inner.get("code") or inner.get("type") or exc.type or "")
+
+
+def translate(exc: Exception, backend: Backend, model: str, catalog: Catalog,
+              timeout: float, *, subject: str = "", retry_after: float | None = None
+              ) -> ChatbotError:
+    """SDK exception → project error, most specific class first."""
+    if isinstance(exc, openai.APIConnectionError):  # timeouts included
+        return _transport_error(exc, backend, timeout)
+    if not isinstance(exc, openai.APIStatusError):
+        return ServerError(redact(f"{backend.label}: {exc}", backend.api_key))
+    return (_access_error(exc, backend, model, catalog, subject)
+            or _size_or_rate_error(exc, backend, model, retry_after)
+            or _server_or_input_error(exc, backend))
+
+
+def _transport_error(exc: openai.APIConnectionError, backend: Backend, timeout: float
+                     ) -> ChatbotError:
+    where = backend.label
+    if isinstance(exc, openai.APITimeoutError):
+        return BackendTimeout(
+            f"{where} no respondió en {timeout:g} s. / {where} did not answer within {timeout:g} s.",
+            hint="Prueba otra vez, baja max_tokens o sube CHATBOT_TIMEOUT. / "
+                 "Try again, lower max_tokens or raise CHATBOT_TIMEOUT.",
+        )
+    url = backend.base_url or "api.openai.com"
+    return BackendUnreachable(
+        f"No puedo conectar con {url}. / Cannot connect to {url}.",
+        hint="¿Está el servidor en marcha y la URL base es correcta? Sin internet, usa el modelo "
+             "embebido. / Is the server running and the base URL right? Offline, use the "
+             "embedded model.",
+    )
+
+
+def _access_error(exc: openai.APIStatusError, backend: Backend, model: str, catalog: Catalog,
+                  subject: str) -> ChatbotError | None:
+    """The key, the model or the named resource is not there for this caller."""
+    if isinstance(exc, openai.AuthenticationError):
+        return AuthError(
+            "La clave de API no es válida o fue revocada. / The API key is invalid or revoked.",
+            hint="Revisa OPENAI_API_KEY en .env o pega otra clave en Ajustes; o usa el modelo "
+                 "embebido. / Check OPENAI_API_KEY in .env or paste another key in Settings; "
+                 "or use the embedded model.",
+        )
+    if isinstance(exc, openai.PermissionDeniedError):
+        return AuthError(
+            f"Tu clave no tiene acceso a {model}. / Your key has no access to {model}.",
+            hint="Prueba otro modelo o revisa tu proyecto en OpenAI. / Try another model or check "
+                 "your OpenAI project.",
+        )
+    if subject and isinstance(exc, openai.NotFoundError):
+        return ResourceNotFound(f"No existe {subject}. / {subject} does not exist.",
+                                hint="Revisa el identificador. / Check the id.")
+    if isinstance(exc, openai.NotFoundError) or error_code(exc) == "model_not_found":
+        retired = catalog.retired_message(model)
+        return ModelNotFound(
+            retired or f"El modelo '{model}' no existe en {backend.label}. / Model '{model}' not "
+                       f"found on {backend.label}.",
+            hint="" if retired else "Elige otro modelo en la lista. / Pick another model.",
+        )
+    return None
+
+
+def _size_or_rate_error(exc: openai.APIStatusError, backend: Backend, model: str,
+                        retry_after: float | None) -> ChatbotError | None:
+    """Too much text for the context, or too many requests (or no credit) for the account."""
+    code = error_code(exc)
+    message = redact(exc.message, backend.api_key).lower()
+    if code == "context_length_exceeded" or ("context" in message and (
+        "length" in message or "window" in message or "exceed" in message
+    )):
+        return ContextTooLong(
+            f"El texto no cabe en el contexto de {model}. / The text does not fit {model}'s "
+            f"context window.",
+            hint="Acorta el mensaje o el historial, o baja max_tokens. / Shorten the message or "
+                 "history, or lower max_tokens.",
+        )
+    if not isinstance(exc, openai.RateLimitError):
+        return None
+    if code == "insufficient_quota" or "quota" in message:
+        return QuotaExceeded(
+            "Tu cuenta de OpenAI no tiene saldo (insufficient_quota); reintentar no ayuda. / "
+            "Your OpenAI account is out of credit (insufficient_quota); retrying won't help.",
+            hint="Añade saldo en la facturación de OpenAI o usa el modelo embebido. / Add "
+                 "credit in OpenAI billing or use the embedded model.",
+        )
+    es, en = ((f"{retry_after:g} s", f"{retry_after:g} s") if retry_after
+              else ("unos segundos", "a few seconds"))
+    return RateLimited(
+        "Demasiadas peticiones seguidas (rate limit). / Too many requests (rate limit).",
+        hint=f"Espera {es} y reintenta. / Wait {en} and try again.",
+    )
+
+
+def _server_or_input_error(exc: openai.APIStatusError, backend: Backend) -> ChatbotError:
+    where = backend.label
+    if exc.status_code >= 500:
+        return ServerError(
+            f"{where} falló ({exc.status_code}). / {where} failed ({exc.status_code}).",
+            hint="Es un fallo del servidor, no tuyo: reintenta en un momento. / A server-side "
+                 "fault, not yours: try again shortly.",
+        )
+    detail = redact(exc.message, backend.api_key)
+    return InvalidInput(f"{where} rechazó la petición / rejected the request: {detail}")

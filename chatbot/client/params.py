@@ -1,0 +1,86 @@
+"""The Playground's sampling parameters, their limits in words, and the request body they make."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MAX_N = 8
+MAX_STOP = 4
+EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+
+
+@dataclass(frozen=True)
+class ChatParams:
+    """The Playground's sampling parameters; `None` means the backend's default."""
+
+    model: str
+    temperature: float | None = None
+    top_p: float | None = None
+    n: int = 1
+    max_tokens: int | None = None
+    frequency_penalty: float | None = None
+    presence_penalty: float | None = None
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    logprobs: bool = False
+    top_logprobs: int | None = None
+    reasoning_effort: str | None = None  # reasoning models only; sent by capabilities.apply
+    response_format: dict[str, Any] | None = None  # structured output, e.g. a JSON schema
+
+    def problems(self, max_output: int | None = None) -> list[str]:
+        """Every impossible value at once, in words a student understands."""
+        found: list[str] = []
+        if not self.model.strip():
+            found.append("falta el modelo / the model is missing")
+        if not 1 <= self.n <= MAX_N:
+            found.append(f"n={self.n}: entre 1 y {MAX_N} / between 1 and {MAX_N}")
+        if self.temperature is not None and not 0 <= self.temperature <= 2:
+            found.append(f"temperature={self.temperature}: entre 0 y 2 / between 0 and 2")
+        if self.top_p is not None and not 0 <= self.top_p <= 1:
+            found.append(f"top_p={self.top_p}: entre 0 y 1 / between 0 and 1")
+        for name in ("frequency_penalty", "presence_penalty"):
+            value = getattr(self, name)
+            if value is not None and not -2 <= value <= 2:
+                found.append(f"{name}={value}: entre -2 y 2 / between -2 and 2")
+        if self.max_tokens is not None:
+            if self.max_tokens < 1:
+                found.append(f"max_tokens={self.max_tokens}: al menos 1 / at least 1")
+            elif max_output and self.max_tokens > max_output:
+                found.append(
+                    f"max_tokens={self.max_tokens}: este modelo da como mucho {max_output} / "
+                    f"this model returns at most {max_output}"
+                )
+        if len(self.stop) > MAX_STOP:
+            found.append(
+                f"{len(self.stop)} secuencias de parada; máximo {MAX_STOP} / "
+                f"{len(self.stop)} stop sequences; at most {MAX_STOP}"
+            )
+        if any(not s for s in self.stop):
+            found.append("una secuencia de parada está vacía / a stop sequence is empty")
+        if self.top_logprobs is not None and not 0 <= self.top_logprobs <= 20:
+            found.append(f"top_logprobs={self.top_logprobs}: entre 0 y 20 / between 0 and 20")
+        if self.reasoning_effort and self.reasoning_effort not in EFFORTS:
+            found.append(f"reasoning_effort={self.reasoning_effort}: uno de / one of "
+                         + ", ".join(EFFORTS))
+        return found
+
+    def sdk_kwargs(self) -> dict[str, Any]:
+        """The request body fields, omitting the ones left to the backend's default."""
+        kwargs: dict[str, Any] = {"model": self.model}
+        for name in ("temperature", "top_p", "max_tokens", "frequency_penalty",
+                     "presence_penalty", "seed"):
+            value = getattr(self, name)
+            if value is not None:
+                kwargs[name] = value
+        if self.n != 1:
+            kwargs["n"] = self.n
+        if self.stop:
+            kwargs["stop"] = list(self.stop)
+        if self.logprobs:
+            kwargs["logprobs"] = True
+            if self.top_logprobs:
+                kwargs["top_logprobs"] = self.top_logprobs
+        if self.response_format:
+            kwargs["response_format"] = self.response_format
+        return kwargs

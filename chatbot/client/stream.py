@@ -1,0 +1,93 @@
+"""Streamed chat: text as it arrives, a cut stream kept as `StreamCut.partial`, billed at the end."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import openai
+
+from chatbot import billing
+from chatbot.client.base import ClientBase
+from chatbot.client.errors import translate
+from chatbot.client.params import ChatParams
+from chatbot.client.results import Choice, Result, StreamEvent, Usage, read_usage
+from chatbot.errors import ChatbotError, InvalidInput, StreamCut
+
+KEPT = "Lo recibido se conserva; reintenta. / What arrived is kept; try again."
+
+
+@dataclass
+class _Received:
+    """What the stream has delivered so far."""
+
+    model: str
+    text: str = ""
+    finish: str | None = None
+    usage: Usage | None = None
+
+    def add(self, chunk: Any) -> str:
+        """Take one chunk in; return its new text (empty for usage-only or role chunks)."""
+        self.model = chunk.model or self.model
+        if chunk.usage is not None:
+            self.usage = read_usage(chunk.usage)
+        delta = ""
+        for c in chunk.choices:
+            if c.finish_reason:
+                self.finish = c.finish_reason
+            delta += c.delta.content or ""
+        self.text += delta
+        return delta
+
+
+class StreamCalls(ClientBase):
+    def stream_chat(self, messages: list[dict[str, Any]], params: ChatParams
+                    ) -> Iterator[StreamEvent]:
+        """Stream one answer; bill from the final `usage` chunk (tiktoken only when it is absent)."""
+        if params.n != 1:
+            raise InvalidInput("El streaming da una sola respuesta (n=1). / Streaming returns "
+                               "a single answer (n=1).")
+        self._validate(params)
+        est = self._estimate(messages, params)
+        start = time.monotonic()
+        stream, _ = self._call(params.model, lambda: self.sdk.chat.completions.create(
+            messages=messages, stream=True, stream_options={"include_usage": True},
+            **params.sdk_kwargs()))
+        got = _Received(params.model)
+        first: float | None = None
+        try:
+            for chunk in stream:
+                delta = got.add(chunk)
+                if delta:
+                    if first is None:
+                        first = time.monotonic() - start
+                    yield StreamEvent(delta, got.text, first)
+        except Exception as exc:  # SDK and httpx2 protocol errors alike: the connection is gone
+            raise self._cut(exc, got.text, params.model) from None
+        finally:
+            stream.close()
+        yield StreamEvent("", got.text, first, self._finish(got, params, est, start))
+
+    def _cut(self, exc: Exception, text: str, model: str) -> ChatbotError:
+        """A stream that broke: a hang when nothing arrived, else a cut that keeps the text."""
+        if isinstance(exc, openai.APITimeoutError):
+            error = translate(exc, self.backend, model, self.catalog, self.pool.timeout)
+            if not text:
+                return error
+            return StreamCut("La respuesta se detuvo a medias (tiempo agotado). / The answer "
+                             "stopped mid-way (timed out).", hint=str(error.hint), partial=text)
+        return StreamCut("La conexión se cortó a mitad de la respuesta. / The connection dropped "
+                         "mid-answer.", hint=KEPT, partial=text)
+
+    def _finish(self, got: _Received, params: ChatParams, est: billing.CostEstimate,
+                start: float) -> Result:
+        if got.finish is None:
+            raise StreamCut("La respuesta llegó incompleta (sin final). / The answer arrived "
+                            "incomplete (no end).", hint=KEPT, partial=got.text)
+        usage = got.usage or Usage(
+            est.input_tokens, billing.count_completion(self.catalog, got.model, got.text))
+        cost = self._bill(params.model, usage)
+        return Result(got.model, (Choice(0, got.text, got.finish),), usage,
+                      time.monotonic() - start, est, cost)

@@ -1,0 +1,80 @@
+"""The Playground's outputs shown: n answers side by side, tokens coloured by probability, usage."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+from chatbot.client import Result, TokenLogprob
+
+
+def _colour(prob: float) -> str:
+    """Green for likely tokens, through yellow, to red for unlikely ones."""
+    hue = int(120 * max(0.0, min(1.0, prob)))
+    return f"hsl({hue}, 85%, 82%)"
+
+
+def _visible(token: str) -> str:
+    return html.escape(token).replace("\n", "↵<br>").replace(" ", "&nbsp;") or "∅"
+
+
+def tokens_html(logprobs: tuple[TokenLogprob, ...]) -> str:
+    """Each output token coloured by its probability; its top alternatives in the tooltip."""
+    spans = []
+    for tok in logprobs:
+        prob = math.exp(tok.logprob)
+        alts = " · ".join(f"{t.token!r} {math.exp(t.logprob):.1%}" for t in tok.top)
+        title = html.escape(f"{tok.token!r}: {prob:.1%}" + (f"\n{alts}" if alts else ""),
+                            quote=True)
+        spans.append(f'<span class="tok" style="background:{_colour(prob)}" '
+                     f'title="{title}">{_visible(tok.token)}</span>')
+    return "".join(spans)
+
+
+def result_html(result: Result) -> str:
+    """The n outputs side by side, each with its finish reason."""
+    reasons = {
+        "stop": "terminó / finished",
+        "length": "cortado por max_tokens / cut by max_tokens",
+        "content_filter": "filtrado / filtered",
+    }
+    cards = []
+    for choice in result.choices:
+        body = (tokens_html(choice.logprobs) if choice.logprobs
+                else html.escape(choice.text).replace("\n", "<br>"))
+        reason = reasons.get(choice.finish_reason or "", choice.finish_reason or "?")
+        cards.append(
+            f'<div class="pg-card"><div class="pg-head">#{choice.index + 1} · '
+            f'finish_reason: <code>{html.escape(choice.finish_reason or "?")}</code> '
+            f'({html.escape(reason)})</div><div class="pg-body">{body}</div></div>'
+        )
+    return f'<div class="pg-grid">{"".join(cards)}</div>'
+
+
+def usage_markdown(result: Result) -> str:
+    u = result.usage
+    cost = "—" if result.cost_usd is None else f"${result.cost_usd:.6f}"
+    estimate = ""
+    if result.estimate and result.estimate.high_usd is not None:
+        estimate = (f" · estimado antes / estimated before: ${result.estimate.low_usd:.6f}–"
+                    f"${result.estimate.high_usd:.6f}")
+    fanned = f" · {result.requests} peticiones / requests" if result.requests > 1 else ""
+    return (f"**Uso / Usage:** {u.prompt_tokens} entrada / in · {u.completion_tokens} salida / "
+            f"out · {u.cached_tokens} en caché / cached · **coste / cost:** {cost}{estimate} · "
+            f"{result.latency_s:.2f} s{fanned}")
+
+
+def raw_result(result: Result) -> dict[str, Any]:
+    """A plain summary for the API and for students curious about the response's shape."""
+    return {
+        "model": result.model,
+        "choices": [{"index": c.index, "text": c.text, "finish_reason": c.finish_reason}
+                    for c in result.choices],
+        "usage": {"prompt_tokens": result.usage.prompt_tokens,
+                  "completion_tokens": result.usage.completion_tokens,
+                  "cached_tokens": result.usage.cached_tokens},
+        "cost_usd": result.cost_usd,
+        "latency_s": round(result.latency_s, 3),
+        "requests": result.requests,
+    }

@@ -1,0 +1,51 @@
+"""The Playground's controls read into a request: stop sequences, seed, messages or prompt."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from chatbot.errors import InvalidInput
+
+
+def parse_stop(text: str) -> tuple[str, ...]:
+    """One stop sequence per line; `\\n` written out stands for a newline."""
+    lines = [line for line in (text or "").splitlines() if line.strip()]
+    return tuple(line.replace("\\n", "\n") for line in lines)
+
+
+MAX_SEED = 2**63 - 1  # the API's seed is a 64-bit integer
+
+
+def parse_seed(value: Any) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        seed = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"La semilla '{value}' no es un número entero. / Seed '{value}' is "
+                           "not a whole number.") from None
+    if not math.isfinite(seed) or seed != int(seed):
+        raise InvalidInput(f"La semilla '{value}' no es un número entero. / Seed '{value}' is "
+                           "not a whole number.")
+    if abs(seed) > MAX_SEED:
+        raise InvalidInput(f"La semilla '{value}' es demasiado grande (máximo {MAX_SEED}). / "
+                           f"Seed '{value}' is too large (at most {MAX_SEED}).")
+    return int(seed)
+
+
+def build_messages(system: str, user: str) -> list[dict[str, str]]:
+    if not (user or "").strip():
+        raise InvalidInput("Escribe un mensaje de usuario. / Type a user message.")
+    messages = []
+    if (system or "").strip():
+        messages.append({"role": "system", "content": system})
+    messages.append({"role": "user", "content": user})
+    return messages
+
+
+def legacy_prompt(system: str, user: str) -> str:
+    """The course's text-davinci-003 style: one prompt string, instructions first."""
+    if not (user or "").strip():
+        raise InvalidInput("Escribe un mensaje de usuario. / Type a user message.")
+    return f"{system.strip()}\n\n{user}" if (system or "").strip() else user
