@@ -4,7 +4,7 @@ import pytest
 
 from chatbot.billing import Ledger
 from chatbot.catalog import Catalog
-from chatbot.chat.turn import paced, prepare_turn
+from chatbot.chat.turn import CUT_MARK, ChatTurn, paced, prepare_turn
 from chatbot.client import Backend, ChatParams, Choice, LLMClient, Result, SDKPool, StreamEvent, Usage
 from chatbot.context import AppContext
 from chatbot.errors import ContextTooLong, InvalidInput
@@ -74,3 +74,44 @@ def test_paced_real_stream_keeps_the_whole_answer() -> None:
     assert len(every_chunk) > 3
     assert [e.text for e in shown] == [every_chunk[0].text, every_chunk[-1].text]
     assert shown[-1].result is not None
+
+
+def fake_ctx(fake: FakeOpenAI) -> AppContext:
+    return AppContext.create(Settings.from_env({
+        "OPENAI_API_KEY": "sk-test-turn-0000", "OPENAI_BASE_URL": fake.base_url,
+        "CHATBOT_MODEL": "gpt-4o-mini", "CHATBOT_MAX_RETRIES": "0"}))
+
+
+def test_a_turn_streams_bills_and_keeps_the_trimmed_conversation() -> None:
+    with FakeOpenAI() as fake:
+        ctx = fake_ctx(fake)
+        session = ctx.new_session()
+        earlier = [{"role": "assistant", "content": "¡Hola!"}]
+        turn = ChatTurn(ctx, session, "¿Qué es un token?", earlier, "Eres Edu.", max_tokens=64)
+        shown = list(turn.stream())
+    assert shown and shown[-1] == turn.answer and turn.answer.startswith("echo:")
+    assert turn.cut is None and turn.result is not None and turn.result.text == turn.answer
+    assert session.ledger.calls == 1
+    assert turn.shown(turn.answer)[-2:] == [{"role": "user", "content": "¿Qué es un token?"},
+                                           {"role": "assistant", "content": turn.answer}]
+    assert turn.conversation() == [*earlier, {"role": "user", "content": "¿Qué es un token?"},
+                                   {"role": "assistant", "content": turn.answer}]
+
+
+def test_a_cut_turn_keeps_what_arrived_marked_and_a_cut_with_nothing_keeps_the_history() -> None:
+    with FakeOpenAI() as fake:
+        ctx = fake_ctx(fake)
+        session = ctx.new_session()
+        fake.cut_stream_next(4)  # role chunk + three words
+        turn = ChatTurn(ctx, session, "hola qué tal", [], "", max_tokens=64)
+        list(turn.stream())
+        fake.cut_stream_next(1)  # the role chunk only: no text at all
+        empty = ChatTurn(ctx, session, "hola", [{"role": "user", "content": "antes"}], "",
+                         max_tokens=64)
+        list(empty.stream())
+    assert turn.cut is not None and turn.result is None
+    assert turn.answer == turn.cut.partial + CUT_MARK and turn.cut.partial.startswith("echo:")
+    assert turn.conversation()[-1] == {"role": "assistant", "content": turn.answer}
+    assert empty.cut is not None and empty.answer == ""
+    assert empty.conversation() == [{"role": "user", "content": "antes"}]
+    assert empty.shown(empty.answer or None)[-1] == {"role": "user", "content": "hola"}

@@ -1,22 +1,25 @@
-"""One chat turn before it is sent: checked, built with the persona, trimmed to the context.
+"""One chat turn, the same for every front end: checked, built with the persona, trimmed to the
+context, streamed (billed by the client), a cut answer kept, and the history that follows it.
 
-Shared by the web Chat tab and the Telegram bot.
+The web Chat tab and the Telegram bot only render what a `ChatTurn` yields.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from chatbot import tokens
 from chatbot.chat import persona
-from chatbot.client import StreamEvent
+from chatbot.client import ChatParams, Result, StreamEvent
 from chatbot.context import AppContext, Session
-from chatbot.errors import ContextTooLong, InvalidInput
+from chatbot.errors import ContextTooLong, InvalidInput, StreamCut
 
 MAX_MESSAGE_CHARS = 200_000
 STREAM_EVERY_S = 0.05  # at most 20 screen updates a second per answer
+CUT_MARK = " […]"  # appended to an answer the stream cut short
 History = list[dict[str, Any]]
 
 
@@ -73,3 +76,52 @@ def prepare_turn(ctx: AppContext, session: Session, message: str, history: Histo
         notice = (f"ℹ️ Omití {dropped} mensajes antiguos para caber en el contexto. / "
                   f"Left out {dropped} old messages to fit the context.")
     return kept, notice
+
+
+class ChatTurn:
+    """One message and its answer. Building it checks and trims the prompt (raising a project
+    error before anything is shown); `stream()` yields the answer as it grows; afterwards
+    `result` (finished) or `cut` (stopped mid-way, `answer` keeps what arrived) tell how it
+    ended, and `conversation()` is the history to keep. Other project errors propagate."""
+
+    def __init__(self, ctx: AppContext, session: Session, message: str, history: History,
+                 system_prompt: str, *, max_tokens: int, temperature: float | None = None
+                 ) -> None:
+        self.ctx, self.session = ctx, session
+        self.message, self.history = message, list(history or [])
+        self.messages, self.notice = prepare_turn(ctx, session, message, self.history,
+                                                  system_prompt, max_tokens)
+        self.params = ChatParams(model=ctx.model_for(session), temperature=temperature,
+                                 max_tokens=max_tokens)
+        self.answer = ""
+        self.result: Result | None = None
+        self.cut: StreamCut | None = None
+
+    def stream(self, every: float | None = None) -> Iterator[str]:
+        """The answer so far, after each new piece (at most one per `every` seconds if given)."""
+        events = self.ctx.client_for(self.session).stream_chat(self.messages, self.params)
+        try:
+            with contextlib.closing(events):  # leaving early closes the HTTP stream at once
+                for event in (events if every is None else paced(events, every)):
+                    self.answer = event.text
+                    if event.result is None:
+                        yield event.text
+                    else:
+                        self.result = event.result
+        except StreamCut as cut:
+            self.cut = cut
+            self.answer = cut.partial + CUT_MARK if cut.partial else ""
+
+    def shown(self, answer: str | None) -> History:
+        """The chat as a front end shows it: earlier messages, this one, and `answer` if any."""
+        mine = [*self.history, {"role": "user", "content": self.message}]
+        return [*mine, {"role": "assistant", "content": answer}] if answer is not None else mine
+
+    def conversation(self) -> list[dict[str, str]]:
+        """What to keep for the next turn: the trimmed conversation (without the system prompt,
+        which the persona adds each time) and the answer, so it never outgrows the context.
+        A cut that delivered nothing keeps the history as it was."""
+        if self.cut is not None and not self.answer:
+            return list(self.history)
+        turns = [m for m in self.messages if m["role"] != "system"]
+        return [*turns, {"role": "assistant", "content": self.answer}]

@@ -16,10 +16,9 @@ from typing import Any, TypeVar
 from telegram import Bot
 
 from chatbot.chat.persona import Persona
-from chatbot.chat.turn import prepare_turn
-from chatbot.client import ChatParams, Result
+from chatbot.chat.turn import ChatTurn
 from chatbot.context import AppContext, Session
-from chatbot.errors import ChatbotError, StreamCut
+from chatbot.errors import ChatbotError
 from chatbot.telegram.live import LiveReply, send_text, typing_indicator
 from chatbot.telegram.text import CUT_BY_LENGTH, EMPTY_ANSWER, error_reply
 
@@ -84,11 +83,12 @@ async def iterate_in_thread(make: Callable[[], Iterator[T]], executor: Executor
         stop.set()
 
 
-def _final_text(text: str, result: Result | None, notice: str) -> str:
-    shown = text.strip() or EMPTY_ANSWER
+def _final_text(turn: ChatTurn) -> str:
+    shown = turn.answer.strip() or EMPTY_ANSWER
+    result = turn.result
     if result is not None and result.choices and result.choices[0].finish_reason == "length":
         shown += "\n\n" + CUT_BY_LENGTH
-    return f"{shown}\n\n{notice}" if notice else shown
+    return f"{shown}\n\n{turn.notice}" if turn.notice else shown
 
 
 async def answer(bot: Bot, ctx: AppContext, session: Session, state: ChatState, text: str, *,
@@ -98,37 +98,22 @@ async def answer(bot: Bot, ctx: AppContext, session: Session, state: ChatState, 
     async with state.lock, typing_indicator(bot, chat_id):
         loop = asyncio.get_running_loop()
         live = LiveReply(bot, chat_id, reply_to=reply_to, interval=edit_interval)
-        messages: list[dict[str, str]] = []
-        reply = ""
         try:
-            messages, notice = await loop.run_in_executor(executor, partial(
-                prepare_turn, ctx, session, text, state.history, state.persona.system_prompt,
-                max_tokens))
-            params = ChatParams(model=ctx.model_for(session), max_tokens=max_tokens)
-            events = iterate_in_thread(
-                lambda: ctx.client_for(session).stream_chat(messages, params), executor)
+            turn = await loop.run_in_executor(executor, partial(
+                ChatTurn, ctx, session, text, state.history, state.persona.system_prompt,
+                max_tokens=max_tokens))
+            events = iterate_in_thread(turn.stream, executor)
             async with contextlib.aclosing(events):  # a failed edit stops the stream at once
-                async for event in events:
-                    if event.result is None:
-                        await live.show(event.text)
-                    else:
-                        reply = event.text
-                        await live.finish(_final_text(reply, event.result, notice))
-        except StreamCut as cut:
-            if cut.partial:
-                await live.finish(cut.partial + " […]")
-                state.history = [*_turns(messages), {"role": "assistant",
-                                                     "content": cut.partial + " […]"}]
-            await send_text(bot, chat_id, error_reply(cut), reply_to=reply_to)
-            return
+                async for shown in events:
+                    await live.show(shown)
         except ChatbotError as exc:
             log.info("chat %s: %s: %s", chat_id, type(exc).__name__, exc.message)
             await send_text(bot, chat_id, error_reply(exc), reply_to=reply_to)
             return
-        state.history = [*_turns(messages), {"role": "assistant", "content": reply}]
-
-
-def _turns(messages: list[dict[str, str]]) -> list[dict[str, str]]:
-    """What is kept of a prompt for the next turn: the trimmed conversation, without the system
-    prompt (the persona adds it each time), so the stored history never outgrows the context."""
-    return [m for m in messages if m["role"] != "system"]
+        if turn.cut is None:
+            await live.finish(_final_text(turn))
+        elif turn.answer:
+            await live.finish(turn.answer)
+        state.history = turn.conversation()
+        if turn.cut is not None:
+            await send_text(bot, chat_id, error_reply(turn.cut), reply_to=reply_to)

@@ -9,10 +9,9 @@ import gradio as gr
 from gradio.events import Dependency
 
 from chatbot.chat import persona
-from chatbot.chat.turn import History, paced, prepare_turn
-from chatbot.client import ChatParams
+from chatbot.chat.turn import STREAM_EVERY_S, ChatTurn, History
 from chatbot.context import AppContext, Session
-from chatbot.errors import ChatbotError, StreamCut
+from chatbot.errors import ChatbotError
 from chatbot.messages import content_text
 from chatbot.ui.costs import estimate_markdown
 
@@ -27,31 +26,24 @@ def respond(ctx: AppContext, session: Session, message: str, history: History,
     """Stream the answer into the chat. On error the message goes back to the textbox."""
     history = list(history or [])
     try:
-        messages, notice = prepare_turn(ctx, session, message, history, system_prompt,
-                                        int(max_tokens))
+        turn = ChatTurn(ctx, session, message, history, system_prompt,
+                        max_tokens=int(max_tokens), temperature=float(temperature))
     except ChatbotError as exc:  # nothing was shown yet: an error popup, the text stays put
         raise gr.Error(str(exc), title=exc.title) from None
-    shown = [*history, {"role": "user", "content": message}]
-    yield [*shown, {"role": "assistant", "content": "…"}], "", notice
+    yield turn.shown("…"), "", turn.notice
     try:
-        client = ctx.client_for(session)
-        params = ChatParams(model=ctx.model_for(session), temperature=float(temperature),
-                            max_tokens=int(max_tokens))
-        for event in paced(client.stream_chat(messages, params)):
-            if event.result is None:
-                yield [*shown, {"role": "assistant", "content": event.text}], "", notice
-            else:
-                line = turn_summary(event.result)
-                yield ([*shown, {"role": "assistant", "content": event.text}], "",
-                       f"{notice}\n\n{line}".strip())
-    except StreamCut as cut:
-        if cut.partial:
-            shown.append({"role": "assistant", "content": cut.partial + " […]"})
-        yield shown, "", f"⚠️ {cut}"
+        for text in turn.stream(every=STREAM_EVERY_S):
+            yield turn.shown(text), "", turn.notice
     except ChatbotError as exc:
         # A toast, not gr.Error: the chat stays visible and the message goes back to the box.
         gr.Warning(str(exc), title=exc.title)
         yield history, message, f"⚠️ **{exc.title}:** {exc}"
+        return
+    if turn.cut is not None:
+        yield turn.shown(turn.answer or None), "", f"⚠️ {turn.cut}"
+    elif turn.result is not None:
+        yield (turn.shown(turn.answer), "",
+               f"{turn.notice}\n\n{turn_summary(turn.result)}".strip())
 
 
 def turn_summary(result: Any) -> str:
