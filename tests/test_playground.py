@@ -55,9 +55,12 @@ def test_outputs_side_by_side_with_finish_reasons() -> None:
 def test_estimate_line_flags_retired_models_and_prices_current_ones() -> None:
     ctx = AppContext.create(Settings.from_env({"OPENAI_API_KEY": "sk-x"}), embedded=False)
     session = ctx.new_session()
-    controls = (1, 1, 1, 16, 0, 0, "", "", False, 0)
-    assert "gpt-4.1" in estimate_line(ctx, session, "hola", "", "chat", "gpt-4", *controls)
-    line = estimate_line(ctx, session, "hola", "", "chat", "gpt-4o-mini", *controls)
+    controls = {"temperature": 1, "top_p": 1, "n": 1, "max_tokens": 16, "frequency_penalty": 0,
+                "presence_penalty": 0, "stop": "", "seed": "", "logprobs": False,
+                "top_logprobs": 0}
+    assert "gpt-4.1" in estimate_line(ctx, session, "hola", "", "chat", model="gpt-4",
+                                      **controls)
+    line = estimate_line(ctx, session, "hola", "", "chat", model="gpt-4o-mini", **controls)
     assert "$" in line and "–" in line
 
 

@@ -23,6 +23,7 @@ from chatbot.finetune import evaluate as ev
 from chatbot.finetune import jobs, prepare, stats, validate
 from chatbot.finetune.formats import CHAT, LEGACY
 from chatbot.playground import parse_seed
+from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly, friendly_stream
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -86,9 +87,11 @@ def _prepare_options(system: str, output: str, fixes: list[str], fraction: float
         model=(model or "").strip() or DEFAULT_MODEL)
 
 
-def analyze_view(ctx: AppContext, file: Any, *options: Any) -> tuple[str, list[str]]:
+def analyze_view(ctx: AppContext, file: Any, system: str, output: str, fixes: list[str],
+                 fraction: float, seed: Any, question: str, answer: str, model: str
+                 ) -> tuple[str, list[str]]:
     """Suggestions in words, and the fixes they propose (pre-ticked for the user to review)."""
-    opts = _prepare_options(*options)
+    opts = _prepare_options(system, output, fixes, fraction, seed, question, answer, model)
     analysis = prepare.analyze(_path(file), ctx.catalog, opts)
     suggestions = analysis.suggestions(opts.output)
     lines = [f"**{analysis.rows}** filas / rows · tarea / task: **{analysis.task}**"]
@@ -98,8 +101,11 @@ def analyze_view(ctx: AppContext, file: Any, *options: Any) -> tuple[str, list[s
     return "\n".join(lines), [fix for fix, _ in suggestions if fix]
 
 
-def prepare_view(ctx: AppContext, file: Any, *options: Any) -> tuple[str, list[str]]:
-    result = prepare.prepare(_path(file), ctx.catalog, _prepare_options(*options))
+def prepare_view(ctx: AppContext, file: Any, system: str, output: str, fixes: list[str],
+                 fraction: float, seed: Any, question: str, answer: str, model: str
+                 ) -> tuple[str, list[str]]:
+    opts = _prepare_options(system, output, fixes, fraction, seed, question, answer, model)
+    result = prepare.prepare(_path(file), ctx.catalog, opts)
     lines = [f"Escrito / written: `{p.name}`" for p in result.outputs]
     lines.append(f"Entrenamiento / training: **{result.train}** · validación / validation: "
                  f"**{result.validation}**")
@@ -308,19 +314,22 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         p_log = gr.Markdown()
         p_outputs = gr.File(label="Ficheros preparados / Prepared files", file_count="multiple",
                             interactive=False)
-        p_inputs = [p_file, p_system, p_output, p_fixes, p_fraction, p_seed, p_question,
-                    p_answer, p_model]
+        p_form = Controls(file=p_file, system=p_system, output=p_output, fixes=p_fixes,
+                          fraction=p_fraction, seed=p_seed, question=p_question,
+                          answer=p_answer, model=p_model)
 
         @friendly
-        def analyze_fn(file: Any, *options: Any) -> tuple[str, list[str]]:
-            return analyze_view(ctx, file, *options)
+        def analyze_fn(**values: Any) -> tuple[str, list[str]]:
+            return analyze_view(ctx, **values)
 
         @friendly
-        def prepare_fn(file: Any, *options: Any) -> tuple[str, list[str]]:
-            return prepare_view(ctx, file, *options)
+        def prepare_fn(**values: Any) -> tuple[str, list[str]]:
+            return prepare_view(ctx, **values)
 
-        p_analyze.click(analyze_fn, p_inputs, [p_log, p_fixes], api_name="ft_analyze")
-        p_btn.click(prepare_fn, p_inputs, [p_log, p_outputs], api_name="ft_prepare")
+        p_analyze.click(p_form.bind(analyze_fn), p_form.inputs, [p_log, p_fixes],
+                        api_name="ft_analyze")
+        p_btn.click(p_form.bind(prepare_fn), p_form.inputs, [p_log, p_outputs],
+                    api_name="ft_prepare")
 
     with gr.Tab("3 · Entrenar / Train"):
         with gr.Row():
@@ -378,9 +387,13 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         t_known = gr.State(("", []))
         job_outputs = [t_status, t_plot, t_events, t_known]
 
+        t_form = Controls(session=session, training=t_train, validation=t_valid, model=t_model,
+                          suffix=t_suffix, seed=t_seed, epochs=t_epochs, batch=t_batch, lr=t_lr,
+                          check=t_check)
+
         @friendly
-        def create_fn(state: Session, *args: Any) -> tuple[str, str, Known]:
-            job_id, text = create_view(ctx, state, *args)
+        def create_fn(**values: Any) -> tuple[str, str, Known]:
+            job_id, text = create_view(ctx, **values)
             return job_id, text, (job_id, [])
 
         @friendly
@@ -404,9 +417,8 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         def use_fn(state: Session, job_id: str) -> tuple[Session, str]:
             return use_model_view(ctx, state, job_id)
 
-        t_create.click(create_fn, [session, t_train, t_valid, t_model, t_suffix, t_seed,
-                                   t_epochs, t_batch, t_lr, t_check],
-                       [t_job, t_status, t_known], api_name="ft_create")
+        t_create.click(t_form.bind(create_fn), t_form.inputs, [t_job, t_status, t_known],
+                       api_name="ft_create")
         t_refresh.click(status_fn, [session, t_job, t_known], job_outputs, api_name="ft_status")
         t_follow.click(follow_fn, [session, t_job, t_interval, t_known], job_outputs,
                        api_name="ft_follow")
@@ -440,7 +452,7 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
                     e_max = gr.Slider(1, 256, value=16, step=1, label="max_tokens",
                                       info="Respuestas cortas bastan para etiquetas. / Short "
                                            "answers are enough for labels.")
-        sides = []
+        sides: dict[str, Any] = {}
         with gr.Row():
             for name in ("A", "B"):
                 with gr.Column():
@@ -456,7 +468,9 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
                     prompt = gr.Textbox(label="Prompt de sistema propio / Own system prompt",
                                         lines=2, info="Opcional: sustituye al del fichero. / "
                                                       "Optional: replaces the file's.")
-                    sides += [backend, model, prompt]
+                    side = name.lower()
+                    sides |= {f"backend_{side}": backend, f"model_{side}": model,
+                              f"prompt_{side}": prompt}
         e_btn = gr.Button("Evaluar / Evaluate", variant="primary")
         e_summary = gr.Markdown()
         e_labels = gr.Dataframe(headers=LABEL_HEADERS, interactive=False,
@@ -468,13 +482,15 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
                               label="Lado a lado, primero donde difieren / Side by side, "
                                     "disagreements first")
 
+        e_form = Controls(session=session, file=e_file, system=e_system, question=e_question,
+                          answer=e_answer, limit=e_limit, max_tokens=e_max, **sides)
+
         @friendly
-        def evaluate_fn(state: Session, *args: Any,
-                        progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
-            return evaluate_view(ctx, state, *args, progress=lambda f: progress(f))
+        def evaluate_fn(progress: gr.Progress = gr.Progress(),  # noqa: B008
+                        **values: Any) -> Any:
+            return evaluate_view(ctx, **values, progress=lambda f: progress(f))
 
         changed.append(e_btn.click(
-            evaluate_fn, [session, e_file, e_system, e_question, e_answer, e_limit, e_max,
-                          *sides],
+            e_form.bind(evaluate_fn), e_form.inputs,
             [e_summary, e_labels, e_conf_a, e_conf_b, e_rows], api_name="ft_evaluate"))
     return changed

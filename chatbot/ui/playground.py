@@ -11,12 +11,13 @@ from chatbot import playground
 from chatbot.client import ChatParams
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
+from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly
 from chatbot.ui.costs import estimate_markdown
 
 
-def read_params(ctx: AppContext, session: Session, model: str, temperature: float, top_p: float,
-                n: float, max_tokens: float | None, frequency_penalty: float,
+def read_params(ctx: AppContext, session: Session, *, model: str, temperature: float,
+                top_p: float, n: float, max_tokens: float | None, frequency_penalty: float,
                 presence_penalty: float, stop: str, seed: Any, logprobs: bool,
                 top_logprobs: float) -> ChatParams:
     """Controls → request parameters; a blank model means the session's model."""
@@ -30,32 +31,44 @@ def read_params(ctx: AppContext, session: Session, model: str, temperature: floa
     )
 
 
-def run(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,
-        *controls: Any) -> tuple[str, str, str, dict[str, Any]]:
-    params = read_params(ctx, session, *controls)
-    client = ctx.client_for(session)
+def _request(user: str, system: str, endpoint: str) -> tuple[list[dict[str, str]] | None,
+                                                             str | None]:
+    """(messages, None) for chat, (None, prompt) for the legacy endpoint."""
     if endpoint == "completions":
-        prompt = playground.legacy_prompt(system, user)
-        result = client.complete(prompt, params)
-        code = playground.python_code(client.backend, params, None, prompt)
-    else:
-        messages = playground.build_messages(system, user)
-        result = client.chat(messages, params)
-        code = playground.python_code(client.backend, params, messages)
+        return None, playground.legacy_prompt(system, user)
+    return playground.build_messages(system, user), None
+
+
+def run(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,
+        **controls: Any) -> tuple[str, str, str, dict[str, Any]]:
+    params = read_params(ctx, session, **controls)
+    client = ctx.client_for(session)
+    messages, prompt = _request(user, system, endpoint)
+    result = client.complete(prompt, params) if prompt is not None else client.chat(
+        messages or [], params)
+    code = playground.python_code(client.backend, params, messages, prompt)
     usage = f"{playground.usage_markdown(result)}\n\n{session.ledger.summary()}"
     return playground.result_html(result), usage, code, playground.raw_result(result)
 
 
+def view_code(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,
+              **controls: Any) -> str:
+    """The `openai` call the Run button would make, without making it."""
+    params = read_params(ctx, session, **controls)
+    messages, prompt = _request(user, system, endpoint)
+    return playground.python_code(ctx.backend_for(session, wait=False), params, messages, prompt)
+
+
 def estimate_line(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,
-                  *controls: Any) -> str:
+                  **controls: Any) -> str:
     """Worst case before sending: input tokens plus n × max_tokens."""
     try:
-        params = read_params(ctx, session, *controls)
-        prompt: Any = (playground.legacy_prompt(system, user) if endpoint == "completions"
-                       else playground.build_messages(system, user))
+        params = read_params(ctx, session, **controls)
+        messages, prompt = _request(user, system, endpoint)
     except ChatbotError:
         return ""
-    return estimate_markdown(ctx, session, params.model, prompt, params.max_tokens, params.n)
+    return estimate_markdown(ctx, session, params.model, prompt if prompt is not None
+                             else messages or [], params.max_tokens, params.n)
 
 
 def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
@@ -124,38 +137,29 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
     with gr.Accordion("Respuesta en bruto / Raw result", open=False):
         raw = gr.JSON()
 
-    controls = [model, temperature, top_p, n, max_tokens, frequency_penalty, presence_penalty,
-                stop, seed, logprobs, top_logprobs]
-    inputs = [user, system, endpoint, *controls, session]
+    form = Controls(user=user, system=system, endpoint=endpoint, model=model,
+                    temperature=temperature, top_p=top_p, n=n, max_tokens=max_tokens,
+                    frequency_penalty=frequency_penalty, presence_penalty=presence_penalty,
+                    stop=stop, seed=seed, logprobs=logprobs, top_logprobs=top_logprobs,
+                    session=session)
 
     @friendly
-    def run_fn(user: str, system: str, endpoint: str, *rest: Any
-               ) -> tuple[str, str, str, dict[str, Any]]:
-        *ctrl, state = rest
-        return run(ctx, state, user, system, endpoint, *ctrl)
+    def run_fn(session: Session, **values: Any) -> tuple[str, str, str, dict[str, Any]]:
+        return run(ctx, session, **values)
 
-    billed = [run_btn.click(run_fn, inputs, [outputs_html, usage, code, raw],
+    billed = [run_btn.click(form.bind(run_fn), form.inputs, [outputs_html, usage, code, raw],
                             api_name="playground")]
 
     @friendly
-    def code_fn(user: str, system: str, endpoint: str, *rest: Any) -> tuple[str, Any]:
-        *ctrl, state = rest
-        params = read_params(ctx, state, *ctrl)
-        backend = ctx.backend_for(state, wait=False)
-        if endpoint == "completions":
-            text = playground.python_code(backend, params, None,
-                                          playground.legacy_prompt(system, user))
-        else:
-            text = playground.python_code(backend, params, playground.build_messages(system, user))
-        return text, gr.Accordion(open=True)
+    def code_fn(session: Session, **values: Any) -> tuple[str, Any]:
+        return view_code(ctx, session, **values), gr.Accordion(open=True)
 
-    code_btn.click(code_fn, inputs, [code, code_box], api_name="playground_code")
+    code_btn.click(form.bind(code_fn), form.inputs, [code, code_box], api_name="playground_code")
 
-    def estimate_fn(user: str, system: str, endpoint: str, *rest: Any) -> str:
-        *ctrl, state = rest
-        return estimate_line(ctx, state, user, system, endpoint, *ctrl)
+    def estimate_fn(session: Session, **values: Any) -> str:
+        return estimate_line(ctx, session, **values)
 
     for trigger in (user, system, endpoint, model, n, max_tokens):
-        trigger.change(estimate_fn, inputs, estimate, api_name=False, show_progress="hidden",
-                       trigger_mode="always_last")
+        trigger.change(form.bind(estimate_fn), form.inputs, estimate, api_name=False,
+                       show_progress="hidden", trigger_mode="always_last")
     return billed
