@@ -188,11 +188,6 @@ def _context() -> tuple[AppContext, Session]:
     return ctx, ctx.new_session()
 
 
-def _job_client(ctx: AppContext, session: Session) -> LLMClient:
-    jobs.ensure_can_train(ctx.backend_kind(session))
-    return ctx.client_for(session)
-
-
 def _show_job(job: JobInfo, events: Iterable[JobEvent]) -> None:
     print(_plain(jobs.job_markdown(job)))
     for when, level, message in reversed(jobs.events_table(events)):
@@ -215,7 +210,7 @@ def _follow(client: LLMClient, job_id: str, interval: float) -> int:
 
 def _create(args: argparse.Namespace) -> int:
     ctx, session = _context()
-    client = _job_client(ctx, session)
+    client = jobs.job_client(ctx, session)
     req = jobs.JobRequest(args.file, args.model, args.validation, args.suffix, args.seed,
                           args.epochs, args.batch_size, args.lr_multiplier)
     job = jobs.launch(client, req, check=not args.no_check, progress=print)
@@ -225,7 +220,7 @@ def _create(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     ctx, session = _context()
-    client = _job_client(ctx, session)
+    client = jobs.job_client(ctx, session)
     if not args.job:
         rows = jobs.jobs_table(client.list_jobs())
         for row in rows:
@@ -241,7 +236,7 @@ def _status(args: argparse.Namespace) -> int:
 
 def _cancel(args: argparse.Namespace) -> int:
     ctx, session = _context()
-    print(_plain(jobs.job_markdown(_job_client(ctx, session).cancel_job(args.job))))
+    print(_plain(jobs.job_markdown(jobs.job_client(ctx, session).cancel_job(args.job))))
     return 0
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatbot.catalog import Catalog
 from chatbot.client import JobEvent, JobInfo, LLMClient
@@ -19,6 +19,9 @@ from chatbot.errors import InvalidInput
 from chatbot.finetune import files
 from chatbot.finetune.stats import fine_tunable_models
 from chatbot.finetune.validate import Report, validate_file
+
+if TYPE_CHECKING:
+    from chatbot.context import AppContext, Session
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 STATUS = {
@@ -53,6 +56,12 @@ def wind_down_notice(catalog: Catalog) -> str:
         f"(catálogo del / catalog as of {catalog.as_of}). Validar, preparar, estimar el coste y "
         "evaluar funcionan sin conexión. / Validate, prepare, cost and evaluate work offline."
     )
+
+
+def job_client(ctx: AppContext, session: Session) -> LLMClient:
+    """A client for job calls, refused before the embedded model is started (it cannot train)."""
+    ensure_can_train(ctx.backend_kind(session))
+    return ctx.client_for(session)
 
 
 def ensure_can_train(backend_kind: str) -> None:
@@ -128,9 +137,10 @@ def launch(client: LLMClient, req: JobRequest, *, check: bool = True,
     if req.validation_file:
         paths.append(("validación", "validation", req.validation_file))
     for es, en, path in paths:
-        files.check_readable(path)
-        if check:
+        if check:  # validating reads the file, which checks it is readable
             _refuse_invalid(validate_file(path, client.catalog, req.model), es, en)
+        else:
+            files.check_readable(path)
     say = progress or (lambda _m: None)
     say("Subiendo el fichero… / Uploading the file…")
     training = client.upload_file(req.training_file)

@@ -16,7 +16,7 @@ import gradio as gr
 import pandas as pd
 from gradio.events import Dependency
 
-from chatbot.client import JobEvent, JobInfo, LLMClient
+from chatbot.client import JobEvent, JobInfo
 from chatbot.context import AppContext, Session
 from chatbot.errors import InvalidInput
 from chatbot.finetune import evaluate as ev
@@ -117,11 +117,6 @@ def prepare_view(ctx: AppContext, file: Any, system: str, output: str, fixes: li
 # -- jobs ----------------------------------------------------------------------------------------
 
 
-def _job_client(ctx: AppContext, session: Session) -> LLMClient:
-    jobs.ensure_can_train(ctx.backend_kind(session))
-    return ctx.client_for(session)
-
-
 Known = tuple[str, list[JobEvent]]  # (job id, its events seen so far): the API pages them
 JobView = tuple[str, pd.DataFrame, list[list[Any]], Known]
 
@@ -138,7 +133,7 @@ def _job_outputs(job: JobInfo, events: list[JobEvent]) -> JobView:
 def create_view(ctx: AppContext, session: Session, training: Any, validation: Any, model: str,
                 suffix: str, seed: Any, epochs: Any, batch: Any, lr: Any, check: bool
                 ) -> tuple[str, str]:
-    client = _job_client(ctx, session)
+    client = jobs.job_client(ctx, session)
     req = jobs.JobRequest(_path(training), (model or "").strip() or DEFAULT_MODEL,
                           _path(validation) if validation else None, (suffix or "").strip() or None,
                           parse_seed(seed), _int(epochs), _int(batch), _float(lr))
@@ -156,7 +151,7 @@ def _job_id(job_id: str) -> str:
 
 def status_view(ctx: AppContext, session: Session, job_id: str, known: Known | None
                 ) -> JobView:
-    client = _job_client(ctx, session)
+    client = jobs.job_client(ctx, session)
     job_id = _job_id(job_id)
     job = client.get_job(job_id)
     return _job_outputs(job, jobs.merge_events(_known(job_id, known),
@@ -165,7 +160,7 @@ def status_view(ctx: AppContext, session: Session, job_id: str, known: Known | N
 
 def follow_view(ctx: AppContext, session: Session, job_id: str, interval: float,
                 known: Known | None) -> Iterator[JobView]:
-    client = _job_client(ctx, session)
+    client = jobs.job_client(ctx, session)
     job_id = _job_id(job_id)
     deadline = time.monotonic() + MAX_FOLLOW_S
     for job, events in jobs.follow(client, job_id, interval=max(1.0, interval or 10),
@@ -176,16 +171,16 @@ def follow_view(ctx: AppContext, session: Session, job_id: str, interval: float,
 
 
 def cancel_view(ctx: AppContext, session: Session, job_id: str) -> str:
-    return jobs.job_markdown(_job_client(ctx, session).cancel_job(_job_id(job_id)))
+    return jobs.job_markdown(jobs.job_client(ctx, session).cancel_job(_job_id(job_id)))
 
 
 def list_view(ctx: AppContext, session: Session) -> list[list[Any]]:
-    return jobs.jobs_table(_job_client(ctx, session).list_jobs())
+    return jobs.jobs_table(jobs.job_client(ctx, session).list_jobs())
 
 
 def use_model_view(ctx: AppContext, session: Session, job_id: str) -> tuple[Session, str]:
     """The trained model becomes this session's model: Chat, Playground and Sentiment use it."""
-    job = _job_client(ctx, session).get_job(_job_id(job_id))
+    job = jobs.job_client(ctx, session).get_job(_job_id(job_id))
     if not job.fine_tuned_model:
         raise InvalidInput(f"El trabajo está «{job.status}»: aún no hay modelo. / The job is "
                            f"'{job.status}': there is no model yet.")
