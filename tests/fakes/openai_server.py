@@ -217,7 +217,7 @@ class Record:
 
 @dataclass
 class _Script:
-    kind: str  # "fail" | "hang" | "cut"
+    kind: str  # "fail" | "hang" | "cut" | "raw"
     times: int
     path: str | None = None
     status: int = 500
@@ -558,6 +558,12 @@ class FakeOpenAI(LoopbackFake):
         self._add(_Script("fail", times, path, status=status, body=body_or_error_code,
                           headers=headers))
 
+    def raw_next(self, body: bytes, content_type: str = "application/json", status: int = 200,
+                 times: int = 1, path: str | None = None) -> None:
+        """Answer the next requests with exactly these bytes: what a broken "compatible" server
+        (a proxy's HTML page, a JSON of another shape) sends back."""
+        self._add(_Script("raw", times, path, status=status, body=(body, content_type)))
+
     def hang_next(self, seconds: float, times: int = 1, path: str | None = None) -> None:
         """Read the next request, then say nothing for `seconds` and drop the connection."""
         self._add(_Script("hang", times, path, seconds=seconds))
@@ -637,6 +643,8 @@ class FakeOpenAI(LoopbackFake):
                    "masked_key": mask_key(key)}
         if script is not None and script.kind == "hang":
             return Hang(script.seconds)
+        if script is not None and script.kind == "raw":
+            return Reply(script.status, *script.body)
         try:
             if script is not None and script.kind == "fail":
                 raise self._scripted_error(script, context)
