@@ -1,7 +1,8 @@
-"""Money: a range before each request, the real cost after it, a running total and a cap.
+"""Money: a range before each request, the real cost after it, a session's running total.
 
-The client module calls `estimate` + `Ledger.check` before sending and `Ledger.record` with the
-`usage` the API returned, so no feature can make a call that is not counted.
+The client module calls `estimate` before sending (the caps in `spending` hold its worst case)
+and `Ledger.record` with the `usage` the API returned, so no feature can make a call that is not
+counted.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.catalog import Catalog, ModelInfo
-from chatbot.errors import BudgetExceeded
 from chatbot.tokens import count_output, count_prompt
 
 
@@ -94,7 +94,10 @@ def count_completion(catalog: Catalog, model: str, text: str) -> int:
 
 @dataclass
 class Ledger:
-    """One session's spending. Plain data (no locks): gr.State deep-copies it."""
+    """One session's spending, for display. Plain data (no locks); the caps live in `spending`.
+
+    `budget_usd` is what the session asked for; in hosted mode the context holds calls to the
+    lower of it and the host's ceiling."""
 
     budget_usd: float | None = None
     spent_usd: float = 0.0
@@ -102,37 +105,6 @@ class Ledger:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     unpriced_calls: int = 0  # calls to models whose price we do not know
-
-    @property
-    def remaining_usd(self) -> float | None:
-        return None if self.budget_usd is None else max(0.0, self.budget_usd - self.spent_usd)
-
-    def check(self, est: CostEstimate) -> None:
-        """Refuse a request whose worst case would go over the budget, before it is sent."""
-        remaining = self.remaining_usd
-        if remaining is None:
-            return
-        if est.high_usd is None:
-            raise BudgetExceeded(
-                f"Hay un límite de gasto ({format_usd(self.budget_usd)}) y no conozco el precio "
-                f"de {est.model}, así que no puedo garantizarlo. / There is a spending cap "
-                f"({format_usd(self.budget_usd)}) and {est.model}'s price is unknown, so I "
-                "cannot keep to it.",
-                hint="Añade su precio en CHATBOT_PRICES o elige un modelo del catálogo. / Add "
-                     "its price in CHATBOT_PRICES or pick a catalog model.",
-            )
-        if est.high_usd > remaining + 1e-12:
-            raise BudgetExceeded(
-                f"En el peor caso esta petición cuesta {format_usd(est.high_usd)} "
-                f"({est.input_tokens} tokens de entrada + {est.n}×{est.max_output_tokens} de "
-                f"salida) y quedan {format_usd(remaining)} de {format_usd(self.budget_usd)}. / "
-                f"Worst case this request costs {format_usd(est.high_usd)} ({est.input_tokens} "
-                f"input + {est.n}×{est.max_output_tokens} output tokens) and "
-                f"{format_usd(remaining)} of {format_usd(self.budget_usd)} remain.",
-                hint="Baja max_tokens (o n), acorta el mensaje o sube el límite "
-                     "(CHATBOT_BUDGET_USD). / Lower max_tokens (or n), shorten the message or "
-                     "raise the cap (CHATBOT_BUDGET_USD).",
-            )
 
     def record(self, catalog: Catalog, model: str, prompt_tokens: int, completion_tokens: int,
                cached_tokens: int = 0, *, free: bool = False) -> float | None:

@@ -7,15 +7,21 @@ key, model or spending. Nothing here imports Gradio: the bot and the CLI start f
 
 from __future__ import annotations
 
+import math
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from chatbot.billing import Ledger
+from chatbot.billing import Ledger, format_usd
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.errors import ConfigError
 from chatbot.local import GGUF_FILENAME, EmbeddedServer, ServerConfig
 from chatbot.settings import Settings
+from chatbot.spending import Cap, Meter, utc_today
+from chatbot.store import Store
+from chatbot.urlguard import check_typed_url
+from chatbot.workdirs import WorkDirs
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
 LOCAL_WAIT_S = 120.0  # how long a request waits for the embedded model to finish loading
@@ -30,6 +36,10 @@ class Session:
     base_url: str | None = None
     model: str | None = None
     ledger: Ledger = field(default_factory=Ledger)
+    # The store's name for this user's spending; a Telegram user's is stable across restarts.
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    keep_spending: bool = False  # record every call in the store, cap or not (Telegram)
+    jobs: set[str] = field(default_factory=set)  # fine-tuning jobs this session created
 
 
 @dataclass
@@ -38,6 +48,8 @@ class AppContext:
     catalog: Catalog
     pool: SDKPool
     embedded: EmbeddedServer | None
+    store: Store
+    workdirs: WorkDirs
     # Sentiment calibration priors by (backend, model, prompt) digest: facts about a model,
     # measured once for every session (18 model calls each).
     priors: dict[str, Any] = field(default_factory=dict)
@@ -56,8 +68,10 @@ class AppContext:
         if server is not None:
             local[server.model_name] = settings.local_model_path or (
                 settings.cache_dir / GGUF_FILENAME)
-        return cls(settings, Catalog.load(settings.prices, local_models=local),
-                   SDKPool(settings.timeout, settings.max_retries), server)
+        pool = SDKPool(settings.timeout, settings.max_retries, capacity=settings.client_cache,
+                       host_headers=settings.host_headers)
+        return cls(settings, Catalog.load(settings.prices, local_models=local), pool, server,
+                   Store(settings.database), WorkDirs(settings.cache_dir / "outputs"))
 
     def new_session(self) -> Session:
         return Session(ledger=Ledger(budget_usd=self.settings.budget_usd))
@@ -80,9 +94,11 @@ class AppContext:
             return Backend("local", url, None, self.settings.local_ctx)
         if kind == "compatible":
             if session.base_url:
-                # A URL typed by a user gets only that user's key: the host's secret never
-                # travels to a server the host did not choose.
-                return Backend("compatible", session.base_url, session.api_key)
+                # A URL typed by a user gets only that user's key (and none of the host's
+                # headers): the host's secrets never travel to a server the host did not choose.
+                guarded = check_typed_url(self.settings, session.base_url)
+                return Backend("compatible", session.base_url, session.api_key, visitor=True,
+                               guarded=guarded)
             if not self.settings.openai_base_url:
                 raise ConfigError("Falta la URL base. / The base URL is missing.",
                                   hint="Escríbela en Ajustes. / Type it in Settings.")
@@ -96,7 +112,7 @@ class AppContext:
                      "embebido. / Set OPENAI_API_KEY in .env or paste your key in Settings; or "
                      "pick the embedded model.",
             )
-        return Backend("openai", None, key)
+        return Backend("openai", None, key, visitor=bool(session.api_key))
 
     def model_for(self, session: Session) -> str:
         if session.model:
@@ -106,12 +122,40 @@ class AppContext:
             return self.embedded.model_name if self.embedded else ""
         return self.settings.model or OPENAI_DEFAULT_MODEL
 
+    def host_pays(self, session: Session) -> bool:
+        """The call goes out on the host's credentials (its key, or its base URL)."""
+        kind = self.backend_kind(session)
+        if kind == "local":
+            return False
+        return not (session.api_key if kind == "openai" else session.base_url)
+
+    def meter_for(self, session: Session) -> Meter:
+        """The caps this session's calls are held against: its own ceiling (which a visitor of
+        a hosted app can only lower) and, on the host's credentials, the host's daily cap."""
+        caps = []
+        budget = self.settings.session_budget(session.ledger.budget_usd)
+        if budget is not None or session.keep_spending:
+            caps.append(Cap(f"session:{session.id}", math.inf if budget is None else budget,
+                            "el límite de esta sesión", "this session's cap"))
+        daily = self._daily_cap(session)
+        if daily is not None:
+            caps.append(daily)
+        return Meter(self.store, tuple(caps))
+
+    def _daily_cap(self, session: Session) -> Cap | None:
+        if self.settings.daily_budget_usd is None or not self.host_pays(session):
+            return None
+        return Cap("host", self.settings.daily_budget_usd, "el límite diario del anfitrión, "
+                   "para todos", "the host's daily cap, shared by everyone", daily=True)
+
     def client_for(self, session: Session) -> LLMClient:
         return LLMClient(self.backend_for(session), self.pool, self.catalog, session.ledger,
-                         max_retries=self.pool.max_retries)
+                         max_retries=self.pool.max_retries, meter=self.meter_for(session))
 
-    def status_markdown(self, session: Session) -> str:
-        """The always-visible line saying which backend and model answer, and what was spent."""
+    def status_markdown(self, session: Session, *, public: bool = False) -> str:
+        """The always-visible line saying which backend and model answer, and what was spent.
+
+        `public`: said to anyone (Telegram), so the host's own base URL is not shown."""
         kind = self.backend_kind(session)
         model = self.model_for(session)
         if kind == "local":
@@ -126,10 +170,26 @@ class AppContext:
             }.get(state, state)
         elif kind == "openai":
             where = "🔵 OpenAI"
-        else:
+        elif session.base_url or not public:
             url = session.base_url or self.settings.openai_base_url
             where = f"🟣 Servidor compatible / Compatible server: `{url}`"
+        else:  # the host's own server: its address is not for the public
+            where = "🟣 Servidor compatible / Compatible server"
         retired = self.catalog.retired_message(model) if kind == "openai" else None
         warn = f"\n\n⚠️ {retired}" if retired else ""
-        return (f"**Backend:** {where} · **Modelo / Model:** `{model}` · "
-                f"{session.ledger.summary()}{warn}")
+        hosted = "🌐 **Modo alojado / Hosted mode** · " if self.settings.hosted else ""
+        return (f"{hosted}**Backend:** {where} · **Modelo / Model:** `{model}` · "
+                f"{session.ledger.summary()}{self._spending_note(session)}{warn}")
+
+    def _spending_note(self, session: Session) -> str:
+        """What outlives this page: the user's recorded total, the host's day so far."""
+        notes = []
+        if session.keep_spending:
+            total = self.store.spent(f"session:{session.id}")
+            notes.append(f"Total guardado / recorded total: {format_usd(total)}")
+        daily = self._daily_cap(session)
+        if daily is not None:
+            today = self.store.spent(daily.key(utc_today()))
+            notes.append(f"Hoy, en la cuenta del anfitrión / Today, on the host's account: "
+                         f"{format_usd(today)} de / of {format_usd(daily.limit_usd)}")
+        return "".join(f" · {note}" for note in notes)

@@ -10,6 +10,7 @@ user's cap). It is built per request by the app context, from settings and the s
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from chatbot.billing import CostEstimate, format_usd
@@ -65,7 +66,10 @@ class Meter:
         if not self.caps or est.high_usd == 0:
             return Hold(self, None, (), 0.0)
         if est.high_usd is None:
-            cap = self.caps[0]
+            limited = [c for c in self.caps if math.isfinite(c.limit_usd)]
+            if not limited:  # only counting: what it cost is unknown, so is the worst case
+                return self.reserve(0.0)
+            cap = limited[0]
             raise BudgetExceeded(
                 f"Hay un límite de gasto ({cap.es}: {format_usd(cap.limit_usd)}) y no conozco el "
                 f"precio de {est.model}, así que no puedo garantizarlo. / There is a spending cap "
@@ -102,6 +106,3 @@ class Meter:
         """A cost known in advance (a fine-tuning job's training estimate): held and spent."""
         if self.caps:
             self.reserve(usd).settle(usd)
-
-    def spent(self, cap: Cap) -> float:
-        return self.store.spent(cap.key(utc_today()))

@@ -25,7 +25,9 @@ def test_daily_cap_is_keyed_by_utc_day_and_named_when_hit(tmp_path: Path) -> Non
     assert store.spent(f"host:{utc_today().isoformat()}") == pytest.approx(0.004)
     with pytest.raises(BudgetExceeded, match="the host's daily cap") as err:
         meter.hold(_est(0.007))
-    assert "$0.006" in str(err.value)  # what is left, in the message
+    text = str(err.value)
+    assert "$0.006" in text and "$0.007" in text  # what is left and the worst case
+    assert "peor caso" in text and "Worst case" in text and "max_tokens" in text
 
 
 def test_unknown_price_under_a_cap_is_refused_and_free_calls_need_no_store(tmp_path: Path) -> None:
@@ -50,7 +52,7 @@ def test_charge_counts_a_known_cost(tmp_path: Path) -> None:
     meter.charge(0.7)
     with pytest.raises(BudgetExceeded):
         meter.charge(0.4)
-    assert meter.spent(meter.caps[0]) == pytest.approx(0.7)
+    assert store.spent(meter.caps[0].key(utc_today())) == pytest.approx(0.7)
 
 
 @pytest.mark.parametrize(("hosted", "requested", "expected"), [

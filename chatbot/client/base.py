@@ -16,7 +16,8 @@ from chatbot.client.errors import translate
 from chatbot.client.params import ChatParams
 from chatbot.client.results import Usage
 from chatbot.client.sdk import Backend, SDKPool
-from chatbot.errors import InvalidInput, ModelNotFound
+from chatbot.errors import InvalidInput, ModelNotFound, ServerError
+from chatbot.spending import Hold, Meter
 
 T = TypeVar("T")
 
@@ -26,11 +27,13 @@ class ClientBase:
 
     def __init__(self, backend: Backend, pool: SDKPool, catalog: Catalog,
                  ledger: billing.Ledger | None = None, *, max_retries: int = 2,
+                 meter: Meter | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.backend = backend
         self.pool = pool
         self.catalog = catalog
         self.ledger = ledger
+        self.meter = meter
         self.max_retries = max_retries
         self._sleep = sleep
 
@@ -48,6 +51,8 @@ class ClientBase:
             attempt += 1
             try:
                 return fn(), attempt
+            except ValueError:  # a JSON content type whose body is not JSON
+                raise self.not_openai() from None
             except openai.OpenAIError as exc:
                 wait = retry.retry_after(exc)
                 if not retry.retryable(exc) or attempt > self.max_retries or (
@@ -55,6 +60,22 @@ class ClientBase:
                     raise translate(exc, self.backend, model, self.catalog, self.pool.timeout,
                                     subject=subject, retry_after=wait) from None
                 self._sleep(retry.backoff(attempt) if wait is None else wait)
+
+    def not_openai(self) -> ServerError:
+        """A compatible server that answered 200 with HTML, or with JSON of another shape."""
+        where = self.backend.label
+        return ServerError(
+            f"{where} respondió algo que no es una respuesta de la API de OpenAI. / {where} "
+            "answered with something that is not an OpenAI API response.",
+            hint="¿Es correcta la URL base (suele acabar en /v1)? / Is the base URL right (it "
+                 "usually ends in /v1)?")
+
+    def _read(self, read: Callable[[], T]) -> T:
+        """Read the SDK's parsed answer; a wrong shape is the server's fault, said so."""
+        try:
+            return read()
+        except (AttributeError, TypeError, KeyError, ValueError):
+            raise self.not_openai() from None
 
     def check_model(self, model: str) -> None:
         """On OpenAI itself a retired model is refused before any request is sent."""
@@ -78,14 +99,27 @@ class ClientBase:
         est = billing.estimate(self.catalog, params.model, prompt, params.max_tokens, params.n)
         if self.backend.kind == "local":
             est = replace(est, low_usd=0.0, high_usd=0.0)
-        if self.ledger is not None:
-            self.ledger.check(est)
         return est
 
-    def _bill(self, model: str, usage: Usage) -> float | None:
+    def _hold(self, est: billing.CostEstimate) -> Hold | None:
+        """The worst case, set aside under every cap before the request is sent (or refused)."""
+        return self.meter.hold(est) if self.meter is not None else None
+
+    def _bill(self, model: str, usage: Usage, hold: Hold | None = None) -> float | None:
+        """Record what the call cost in the session's ledger, and settle the hold with it."""
         free = self.backend.kind == "local"
         if self.ledger is not None:
-            return self.ledger.record(self.catalog, model, usage.prompt_tokens,
-                                      usage.completion_tokens, usage.cached_tokens, free=free)
-        return 0.0 if free else billing.cost(self.catalog, model, usage.prompt_tokens,
-                                             usage.completion_tokens, usage.cached_tokens)
+            value = self.ledger.record(self.catalog, model, usage.prompt_tokens,
+                                       usage.completion_tokens, usage.cached_tokens, free=free)
+        else:
+            value = 0.0 if free else billing.cost(self.catalog, model, usage.prompt_tokens,
+                                                  usage.completion_tokens, usage.cached_tokens)
+        if hold is not None:
+            hold.settle(value)
+        return value
+
+    @staticmethod
+    def _release(hold: Hold | None) -> None:
+        """A request that failed before any answer costs nothing; a settled hold stays as is."""
+        if hold is not None:
+            hold.settle(0.0)

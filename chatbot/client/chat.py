@@ -12,6 +12,7 @@ from chatbot import billing
 from chatbot.client.base import ClientBase
 from chatbot.client.params import ChatParams
 from chatbot.client.results import Choice, Result, Usage, read_legacy_logprobs, read_logprobs, read_usage
+from chatbot.spending import Hold
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,10 @@ class ChatCalls(ClientBase):
         def request(kwargs: dict[str, Any]) -> SingleResponse:
             resp, attempts = self._call(params.model, lambda: self.sdk.chat.completions.create(
                 messages=messages, **kwargs))
-            return SingleResponse(
+            return self._read(lambda: SingleResponse(
                 [Choice(c.index, c.message.content or "", c.finish_reason,
                         read_logprobs(c.logprobs.content if c.logprobs else None))
-                 for c in resp.choices], read_usage(resp.usage), resp.model, attempts)
+                 for c in resp.choices], read_usage(resp.usage), resp.model, attempts))
 
         return self._fan_out(params, params.sdk_kwargs(), request, est)
 
@@ -55,18 +56,27 @@ class ChatCalls(ClientBase):
         def request(kwargs: dict[str, Any]) -> SingleResponse:
             resp, attempts = self._call(params.model, lambda: self.sdk.completions.create(
                 prompt=prompt, **kwargs))
-            return SingleResponse(
+            return self._read(lambda: SingleResponse(
                 [Choice(c.index, c.text, c.finish_reason, read_legacy_logprobs(c.logprobs))
-                 for c in resp.choices], read_usage(resp.usage), resp.model, attempts)
+                 for c in resp.choices], read_usage(resp.usage), resp.model, attempts))
 
         return self._fan_out(params, kwargs, request, est)
 
     def list_models(self) -> list[str]:
         page, _ = self._call("", lambda: self.sdk.models.list())
-        return sorted(m.id for m in page.data)
+        return self._read(lambda: sorted(m.id for m in page.data))
 
     def _fan_out(self, params: ChatParams, kwargs: dict[str, Any], request: Request,
                  est: billing.CostEstimate) -> Result:
+        """The worst case held under every cap for the whole call, settled on what it cost."""
+        hold = self._hold(est)
+        try:
+            return self._ask(params, kwargs, request, est, hold)
+        finally:
+            self._release(hold)
+
+    def _ask(self, params: ChatParams, kwargs: dict[str, Any], request: Request,
+             est: billing.CostEstimate, hold: Hold | None) -> Result:
         """Ask once; if the backend ignored `n` (llama.cpp does), ask again one choice at a time."""
         start = time.monotonic()
         first = request(kwargs)
@@ -85,6 +95,6 @@ class ChatCalls(ClientBase):
                     usage = usage + more.usage
                     requests += more.attempts
         choices = [replace(c, index=i) for i, c in enumerate(choices)]
-        cost = self._bill(params.model, usage)
+        cost = self._bill(params.model, usage, hold)
         return Result(first.model or params.model, tuple(choices), usage, time.monotonic() - start,
                       est, cost, requests)

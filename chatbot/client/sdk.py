@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import openai
 
+from chatbot.urlguard import guarded_http_client
+
 NO_KEY = "sk-no-key-required"  # placeholder for servers that need none; not a secret
+# "OpenAI" means OpenAI: the SDK would otherwise take the host's OPENAI_BASE_URL from the
+# environment, and a visitor's key would travel to the host's server.
+OPENAI_URL = "https://api.openai.com/v1"
 
 
 @dataclass(frozen=True)
 class Backend:
-    """Where requests go. `kind` is "local" (embedded), "openai" or "compatible" (any base URL)."""
+    """Where requests go. `kind` is "local" (embedded), "openai" or "compatible" (any base URL).
+
+    `visitor`: the key or URL was typed by a user, so the host's organisation, project and custom
+    headers stay home. `guarded`: a typed URL on a public server, so every connection's address
+    is checked (no loopback, private or metadata address, redirects included).
+    """
 
     kind: str
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     context_window: int | None = None  # the embedded server's n_ctx, when known
+    visitor: bool = False
+    guarded: bool = False
 
     @property
     def label(self) -> str:
@@ -33,24 +46,45 @@ class SDKPool:
     """Process-wide cache of SDK clients, so connections are reused across requests.
 
     Owned by the app context (not a module global); keyed by a digest of the key so the key itself
-    is never a dictionary key that could be printed.
+    is never a dictionary key that could be printed. At most `capacity` clients are kept: every
+    visitor's key makes one, and each holds a connection pool, so the least recently used is
+    closed when a new one would pass the limit (CHATBOT_CLIENT_CACHE).
     """
 
-    def __init__(self, timeout: float, max_retries: int) -> None:
+    def __init__(self, timeout: float, max_retries: int, *, capacity: int = 64,
+                 host_headers: tuple[str, ...] = ()) -> None:
         self.timeout = timeout
         self.max_retries = max_retries
-        self._clients: dict[tuple[str, str], openai.OpenAI] = {}
+        self.capacity = capacity
+        self.host_headers = host_headers
+        self._clients: OrderedDict[tuple[str, str, bool, bool], openai.OpenAI] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, backend: Backend) -> openai.OpenAI:
         key = backend.api_key or NO_KEY
-        ident = (backend.base_url or "", hashlib.sha256(key.encode()).hexdigest())
+        ident = (backend.base_url or "", hashlib.sha256(key.encode()).hexdigest(),
+                 backend.visitor, backend.guarded)
         with self._lock:
             client = self._clients.get(ident)
-            if client is None:
-                # max_retries=0: the SDK would also retry insufficient_quota; our loop knows better.
-                client = openai.OpenAI(
-                    api_key=key, base_url=backend.base_url, timeout=self.timeout, max_retries=0
-                )
-                self._clients[ident] = client
+            if client is not None:
+                self._clients.move_to_end(ident)
+                return client
+            client = self._build(backend, key)
+            self._clients[ident] = client
+            while len(self._clients) > self.capacity:
+                _, old = self._clients.popitem(last=False)
+                old.close()
             return client
+
+    def __len__(self) -> int:
+        return len(self._clients)
+
+    def _build(self, backend: Backend, key: str) -> openai.OpenAI:
+        # Omit() removes a header the SDK would add from the environment.
+        headers = {name: openai.Omit() for name in self.host_headers} if backend.visitor else None
+        # max_retries=0: the SDK would also retry insufficient_quota; our loop knows better.
+        return openai.OpenAI(
+            api_key=key, base_url=backend.base_url or OPENAI_URL, timeout=self.timeout,
+            max_retries=0, default_headers=headers,
+            http_client=guarded_http_client(self.timeout) if backend.guarded else None,
+        )

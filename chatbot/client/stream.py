@@ -15,6 +15,7 @@ from chatbot.client.errors import translate
 from chatbot.client.params import ChatParams
 from chatbot.client.results import Choice, Result, StreamEvent, Usage, read_usage
 from chatbot.errors import ChatbotError, InvalidInput, StreamCut
+from chatbot.spending import Hold
 
 KEPT = "Lo recibido se conserva; reintenta. / What arrived is kept; try again."
 
@@ -51,24 +52,44 @@ class StreamCalls(ClientBase):
                                "a single answer (n=1).")
         self._validate(params)
         est = self._estimate(messages, params)
+        hold = self._hold(est)
+        got = _Received(params.model)
+        try:
+            yield from self._receive(messages, params, est, hold, got)
+        finally:  # cut, failed or abandoned (the reader closed us): billed for what arrived
+            if hold is not None and not hold.settled:
+                self._bill(params.model, self._arrived(got, est), hold)
+
+    def _arrived(self, got: _Received, est: billing.CostEstimate) -> Usage:
+        if got.usage is not None:
+            return got.usage
+        if got.finish is None and not got.text:  # nothing came back: maybe not even read
+            return Usage()
+        return Usage(est.input_tokens, billing.count_completion(self.catalog, got.model,
+                                                                got.text))
+
+    def _receive(self, messages: list[dict[str, Any]], params: ChatParams,
+                 est: billing.CostEstimate, hold: Hold | None, got: _Received
+                 ) -> Iterator[StreamEvent]:
         start = time.monotonic()
         stream, _ = self._call(params.model, lambda: self.sdk.chat.completions.create(
             messages=messages, stream=True, stream_options={"include_usage": True},
             **params.sdk_kwargs()))
-        got = _Received(params.model)
         first: float | None = None
         try:
             for chunk in stream:
-                delta = got.add(chunk)
+                delta = self._read(lambda c=chunk: got.add(c))
                 if delta:
                     if first is None:
                         first = time.monotonic() - start
                     yield StreamEvent(delta, got.text, first)
+        except ChatbotError:
+            raise
         except Exception as exc:  # SDK and httpx2 protocol errors alike: the connection is gone
             raise self._cut(exc, got.text, params.model) from None
         finally:
             stream.close()
-        yield StreamEvent("", got.text, first, self._finish(got, params, est, start))
+        yield StreamEvent("", got.text, first, self._finish(got, params, est, start, hold))
 
     def _cut(self, exc: Exception, text: str, model: str) -> ChatbotError:
         """A stream that broke: a hang when nothing arrived, else a cut that keeps the text."""
@@ -82,12 +103,11 @@ class StreamCalls(ClientBase):
                          "mid-answer.", hint=KEPT, partial=text)
 
     def _finish(self, got: _Received, params: ChatParams, est: billing.CostEstimate,
-                start: float) -> Result:
+                start: float, hold: Hold | None) -> Result:
         if got.finish is None:
             raise StreamCut("La respuesta llegó incompleta (sin final). / The answer arrived "
                             "incomplete (no end).", hint=KEPT, partial=got.text)
-        usage = got.usage or Usage(
-            est.input_tokens, billing.count_completion(self.catalog, got.model, got.text))
-        cost = self._bill(params.model, usage)
+        usage = self._arrived(got, est)
+        cost = self._bill(params.model, usage, hold)
         return Result(got.model, (Choice(0, got.text, got.finish),), usage,
                       time.monotonic() - start, est, cost)
