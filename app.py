@@ -34,10 +34,13 @@ def main() -> None:
     if ctx.embedded is not None and ctx.backend_kind(ctx.new_session()) == "local":
         ctx.embedded.start()
     threading.Thread(target=tokens.preload, name="preload-encodings", daemon=True).start()
-    # One slot per event would serialise every student behind the slowest answer.
-    demo.queue(default_concurrency_limit=64).launch(
-        server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+    limits = ctx.settings
+    # One slot per event would serialise every student behind the slowest answer; too many
+    # would let one class exhaust a 2-core Space. Past queue_size, visitors are told to retry.
+    demo.queue(default_concurrency_limit=limits.concurrency, max_size=limits.queue_size).launch(
+        server_name=limits.server_name,
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        max_file_size=f"{limits.max_upload_mb}mb",
         css=CSS,
     )
 

@@ -8,8 +8,10 @@ key, model or spending. Nothing here imports Gradio: the bot and the CLI start f
 from __future__ import annotations
 
 import math
+import tempfile
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from chatbot.billing import Ledger, format_usd
@@ -25,6 +27,9 @@ from chatbot.workdirs import WorkDirs
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
 LOCAL_WAIT_S = 120.0  # how long a request waits for the embedded model to finish loading
+# In the system's temp folder, where Gradio takes returned files from, but outside its cache,
+# which it serves: visitors get Gradio's copy of their own files, never this folder.
+OUTPUTS = Path(tempfile.gettempdir()) / "chatbot-lab-outputs"
 
 
 @dataclass
@@ -71,7 +76,7 @@ class AppContext:
         pool = SDKPool(settings.timeout, settings.max_retries, capacity=settings.client_cache,
                        host_headers=settings.host_headers)
         return cls(settings, Catalog.load(settings.prices, local_models=local), pool, server,
-                   Store(settings.database), WorkDirs(settings.cache_dir / "outputs"))
+                   Store(settings.database), WorkDirs(OUTPUTS))
 
     def new_session(self) -> Session:
         return Session(ledger=Ledger(budget_usd=self.settings.budget_usd))
@@ -155,7 +160,9 @@ class AppContext:
     def status_markdown(self, session: Session, *, public: bool = False) -> str:
         """The always-visible line saying which backend and model answer, and what was spent.
 
-        `public`: said to anyone (Telegram), so the host's own base URL is not shown."""
+        `public` (Telegram, or any page of a hosted app): said to anyone, so the host's own
+        base URL is not shown."""
+        public = public or self.settings.hosted
         kind = self.backend_kind(session)
         model = self.model_for(session)
         if kind == "local":

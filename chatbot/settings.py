@@ -100,7 +100,7 @@ class Settings:
     max_upload_mb: int = 20
     queue_size: int = 64
     concurrency: int = 8
-    client_cache: int = 32
+    client_cache: int = 64
     max_line_kb: int = 1024
 
     @property
@@ -186,7 +186,7 @@ class Settings:
             max_upload_mb=_int(env, "CHATBOT_MAX_UPLOAD_MB", 20, 1, 10_000, problems),
             queue_size=_int(env, "CHATBOT_QUEUE_SIZE", 64, 1, 100_000, problems),
             concurrency=_int(env, "CHATBOT_CONCURRENCY", 8, 1, 1024, problems),
-            client_cache=_int(env, "CHATBOT_CLIENT_CACHE", 32, 1, 100_000, problems),
+            client_cache=_int(env, "CHATBOT_CLIENT_CACHE", 64, 1, 100_000, problems),
             max_line_kb=_int(env, "CHATBOT_MAX_LINE_KB", 1024, 1, 1_000_000, problems),
         )
         if problems:

@@ -115,6 +115,10 @@ def _catalog() -> Catalog:
     return Catalog.load(Settings.from_env().prices)
 
 
+def _max_line() -> int:
+    return Settings.from_env().max_line_kb * 1024
+
+
 def _validated(args: argparse.Namespace, catalog: Catalog) -> validate.Report:
     """Validation with the megabytes read shown on a terminal (100 MB take a while)."""
     tty = sys.stderr.isatty()
@@ -123,7 +127,7 @@ def _validated(args: argparse.Namespace, catalog: Catalog) -> validate.Report:
         print(f"\r… {done / 2**20:.0f} MB", end="", file=sys.stderr, flush=True)
 
     report = validate.validate_file(args.file, catalog, args.model, limit=args.limit,
-                                    progress=progress if tty else None)
+                                    max_line=_max_line(), progress=progress if tty else None)
     if tty:
         print("\r" + " " * 16 + "\r", end="", file=sys.stderr)  # clear the progress line
     return report
@@ -162,7 +166,7 @@ def _prepare(args: argparse.Namespace) -> int:
     opts = prepare.PrepareOptions(
         system_prompt=args.system, output=args.output, fixes=frozenset(args.fix),
         validation_fraction=args.valid, seed=args.seed, question_column=args.question,
-        answer_column=args.answer, model=args.model, limit=args.limit)
+        answer_column=args.answer, model=args.model, limit=args.limit, max_line=_max_line())
     catalog = _catalog()
     if args.analyze:
         analysis = prepare.analyze(args.file, catalog, opts)
@@ -246,7 +250,8 @@ def _evaluate(args: argparse.Namespace) -> int:
                            "must be ≥ 1.")
     examples, skipped = ev.load_examples(args.file, system_prompt=args.system,
                                          question_column=args.question,
-                                         answer_column=args.answer, limit=args.limit)
+                                         answer_column=args.answer, limit=args.limit,
+                                         max_line=_max_line())
     for line, why in skipped:
         print(f"línea / line {line} omitida / skipped: {why}")
     ctx, default = _context()

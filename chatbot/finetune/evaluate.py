@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from chatbot import tokens
 from chatbot.client import ChatParams, LLMClient
 from chatbot.errors import ContextTooLong, InvalidInput
+from chatbot.finetune.files import MAX_LINE_BYTES
 from chatbot.finetune.formats import CHAT
 from chatbot.finetune.records import ReadOptions, read_rows
 
@@ -42,10 +43,12 @@ class EvalExample:
 
 
 def load_examples(path: Path | str, *, system_prompt: str = "", question_column: str | None = None,
-                  answer_column: str | None = None, limit: int | None = None
+                  answer_column: str | None = None, limit: int | None = None,
+                  max_line: int = MAX_LINE_BYTES
                   ) -> tuple[list[EvalExample], list[tuple[int, str]]]:
     """(examples, skipped rows with the reason): a chat/legacy JSONL or a labelled CSV."""
-    _, rows = read_rows(path, ReadOptions(system_prompt, CHAT, question_column, answer_column))
+    _, rows = read_rows(path, ReadOptions(system_prompt, CHAT, question_column, answer_column,
+                                          max_line))
     examples: list[EvalExample] = []
     skipped: list[tuple[int, str]] = []
     for row in rows:

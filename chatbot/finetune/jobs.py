@@ -7,7 +7,7 @@ backend cannot, and says so before anything is uploaded.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from chatbot.catalog import Catalog
 from chatbot.client import JobEvent, JobInfo, LLMClient
-from chatbot.errors import InvalidInput
+from chatbot.errors import BudgetExceeded, InvalidInput, ResourceNotFound
 from chatbot.finetune import files
-from chatbot.finetune.stats import fine_tunable_models
+from chatbot.finetune.stats import fine_tunable_models, training_cost
 from chatbot.finetune.validate import Report, validate_file
 
 if TYPE_CHECKING:
@@ -58,9 +58,16 @@ def wind_down_notice(catalog: Catalog) -> str:
     )
 
 
-def job_client(ctx: AppContext, session: Session) -> LLMClient:
-    """A client for job calls, refused before the embedded model is started (it cannot train)."""
+def job_client(ctx: AppContext, session: Session, job_id: str | None = None) -> LLMClient:
+    """A client for job calls, refused before the embedded model is started (it cannot train).
+
+    On a public server: only with the visitor's own key, and only on jobs this session created.
+    """
     ensure_can_train(ctx.backend_kind(session))
+    if ctx.settings.hosted:
+        ensure_own_key(ctx.host_pays(session))
+        if job_id is not None:
+            ensure_owned(job_id, session.jobs)
     return ctx.client_for(session)
 
 
@@ -74,6 +81,45 @@ def ensure_can_train(backend_kind: str) -> None:
                  "(with your key) to launch the job; validate, prepare, cost and evaluate work "
                  "offline.",
         )
+
+
+def ensure_own_key(host_pays: bool) -> None:
+    """On a public server the host's key trains nothing: its jobs and money are the host's."""
+    if host_pays:
+        raise InvalidInput(
+            "En este servidor público el fine-tuning necesita tu propia clave de OpenAI. / On "
+            "this public server fine-tuning needs your own OpenAI key.",
+            hint="Pégala en Ajustes (OpenAI); validar, preparar, estimar y evaluar funcionan "
+                 "sin ella. / Paste it in Settings (OpenAI); validate, prepare, cost and "
+                 "evaluate work without it.",
+        )
+
+
+def ensure_owned(job_id: str, owned: Collection[str]) -> None:
+    """A session acts only on the jobs it created, even when others share the key."""
+    if job_id not in owned:
+        raise ResourceNotFound(
+            f"{job_id} no es un trabajo de esta sesión. / {job_id} is not a job of this session.",
+            hint="Aquí solo se ven los trabajos que creaste en esta página. / Only jobs you "
+                 "created on this page are shown here.",
+        )
+
+
+def charge_training(client: LLMClient, req: JobRequest, report: Report | None) -> None:
+    """Training is paid up front: its estimate counts against the caps before the job exists."""
+    if client.meter is None or not client.meter.caps:
+        return
+    model = req.model
+    report = report or validate_file(req.training_file, client.catalog, model)
+    cost = training_cost(client.catalog, model, report.tokens, limit=report.limit,
+                         n_epochs=req.n_epochs)
+    if cost.usd is None:
+        raise BudgetExceeded(
+            f"Hay un límite de gasto y no conozco el precio de entrenar {model}. / There is a "
+            f"spending cap and the training price of {model} is unknown.",
+            hint="Añade su precio en CHATBOT_PRICES (training_per_1m). / Add its price in "
+                 "CHATBOT_PRICES (training_per_1m).")
+    client.meter.charge(cost.usd)
 
 
 @dataclass(frozen=True)
@@ -136,11 +182,14 @@ def launch(client: LLMClient, req: JobRequest, *, check: bool = True,
     paths = [("entrenamiento", "training", req.training_file)]
     if req.validation_file:
         paths.append(("validación", "validation", req.validation_file))
+    reports: dict[Path, Report] = {}
     for es, en, path in paths:
         if check:  # validating reads the file, which checks it is readable
-            _refuse_invalid(validate_file(path, client.catalog, req.model), es, en)
+            reports[path] = validate_file(path, client.catalog, req.model)
+            _refuse_invalid(reports[path], es, en)
         else:
             files.check_readable(path)
+    charge_training(client, req, reports.get(req.training_file))
     say = progress or (lambda _m: None)
     say("Subiendo el fichero… / Uploading the file…")
     training = client.upload_file(req.training_file)

@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 
 from telegram import Bot
 
-from chatbot.chat.persona import Persona
+from chatbot.chat.persona import Persona, preset
 from chatbot.chat.turn import ChatTurn
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
+from chatbot.store import Store
 from chatbot.telegram.live import LiveReply, send_text, typing_indicator
 from chatbot.telegram.text import CUT_BY_LENGTH, EMPTY_ANSWER, error_reply
 
@@ -36,6 +37,24 @@ class ChatState:
     persona: Persona
     history: list[dict[str, str]] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+def restore(store: Store, chat_id: int, default: Persona) -> ChatState:
+    """A chat's persona and history as last saved; a fresh chat, or one saved by another
+    version whose persona is gone, starts with the default."""
+    saved = store.load_conversation(f"tg:{chat_id}") or {}
+    try:
+        persona = preset(str(saved.get("persona", default.key)))
+    except ChatbotError:
+        persona = default
+    history = [m for m in saved.get("history", [])
+               if isinstance(m, dict) and isinstance(m.get("content"), str)]
+    return ChatState(persona, history)
+
+
+def remember(store: Store, chat_id: int, state: ChatState) -> None:
+    store.save_conversation(f"tg:{chat_id}", {"persona": state.persona.key,
+                                              "history": state.history})
 
 
 async def iterate_in_thread(make: Callable[[], Iterator[T]], executor: Executor

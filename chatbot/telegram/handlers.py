@@ -7,7 +7,7 @@ import contextlib
 import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import BotCommand, Message, MessageEntity, Update
@@ -27,7 +27,7 @@ from chatbot.chat.persona import PRESETS, preset
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ConfigError
 from chatbot.settings import Settings
-from chatbot.telegram.conversation import ChatState, answer
+from chatbot.telegram.conversation import ChatState, answer, remember, restore
 from chatbot.telegram.limiter import RetryAfterLimiter
 from chatbot.telegram.live import send_text
 from chatbot.telegram.text import (
@@ -101,17 +101,24 @@ class Handlers:
         self.executor = executor
         self.default_persona = preset(config.persona)
 
-    def chat(self, context: Context) -> ChatState:
+    def chat(self, update: Update, context: Context) -> ChatState:
+        """The chat's conversation, as the store last saw it (it outlives a restart)."""
         data: Any = context.chat_data
         if "chat" not in data:
-            data["chat"] = ChatState(self.default_persona)
+            chat_id = update.effective_chat.id if update.effective_chat else 0
+            data["chat"] = restore(self.ctx.store, chat_id, self.default_persona)
         return data["chat"]
 
     def session(self, update: Update, context: Context) -> Session:
-        """One session (and ledger, so one budget) per Telegram user, shared across chats."""
+        """One session (and ledger, so one budget) per Telegram user, shared across chats; its
+        spending is kept in the store under the user's id, so a restart does not reset it."""
         data: Any = context.user_data if context.user_data is not None else context.chat_data
         if "session" not in data:
-            data["session"] = self.ctx.new_session()
+            user = update.effective_user
+            new = self.ctx.new_session()
+            if user is not None:
+                new = replace(new, id=f"tg:{user.id}", keep_spending=True)
+            data["session"] = new
         return data["session"]
 
     async def refuse(self, update: Update, context: Context) -> None:
@@ -124,26 +131,27 @@ class Handlers:
 
     async def start(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        persona = self.chat(context).persona
+        persona = self.chat(update, context).persona
         await send_text(context.bot, message.chat_id,
                         f"{persona.greeting}\n\n{help_text(persona)}",
                         reply_to=_reply_to(message))
 
     async def help(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        await send_text(context.bot, message.chat_id, help_text(self.chat(context).persona),
+        await send_text(context.bot, message.chat_id, help_text(self.chat(update, context).persona),
                         reply_to=_reply_to(message))
 
     async def reset(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        state = self.chat(context)
+        state = self.chat(update, context)
         async with state.lock:
             state.history = []
+            remember(self.ctx.store, message.chat_id, state)
         await send_text(context.bot, message.chat_id, RESET_DONE, reply_to=_reply_to(message))
 
     async def persona(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        state = self.chat(context)
+        state = self.chat(update, context)
         if not context.args:
             reply = persona_list(state.persona, PRESETS)
         else:
@@ -154,19 +162,21 @@ class Handlers:
             else:
                 async with state.lock:
                     state.persona, state.history = chosen, []
+                    remember(self.ctx.store, message.chat_id, state)
                 reply = persona_switched(chosen)
         await send_text(context.bot, message.chat_id, reply, reply_to=_reply_to(message))
 
     async def usage(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        status = self.ctx.status_markdown(self.session(update, context))
+        status = self.ctx.status_markdown(self.session(update, context), public=True)
         await send_text(context.bot, message.chat_id, status, reply_to=_reply_to(message))
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         message = update.effective_message
         await send_text(context.bot, message.chat_id,
                         "🤔 No conozco esa orden. / Unknown command.\n\n"
-                        + help_text(self.chat(context).persona), reply_to=_reply_to(message))
+                        + help_text(self.chat(update, context).persona),
+                        reply_to=_reply_to(message))
 
     async def not_text(self, update: Update, context: Context) -> None:
         message = update.effective_message
@@ -174,7 +184,7 @@ class Handlers:
 
     async def text(self, update: Update, context: Context) -> None:
         message = update.effective_message
-        state = self.chat(context)
+        state = self.chat(update, context)
         question = without_mention(message.text or "", context.bot.username or "")
         if not question:
             await send_text(context.bot, message.chat_id, state.persona.greeting,
@@ -184,6 +194,7 @@ class Handlers:
                      chat_id=message.chat_id, reply_to=_reply_to(message),
                      max_tokens=self.config.max_tokens, edit_interval=self.config.edit_interval,
                      executor=self.executor)
+        remember(self.ctx.store, message.chat_id, state)
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log it and, when a chat is known, say so there: one failed update never stops the bot."""

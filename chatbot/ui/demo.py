@@ -11,14 +11,16 @@ from chatbot.ui.playground import build_playground_tab
 from chatbot.ui.sentiment import build_sentiment_tab
 from chatbot.ui.settings_panel import build_settings_panel
 from chatbot.ui.tokens import build_tokens_tab
+from chatbot.workdirs import MAX_AGE_S
 
 TITLE = "Laboratorio de chatbots con la API de OpenAI / Chatbot lab on the OpenAI API"
 
 
 def build_demo(ctx: AppContext) -> gr.Blocks:
-    with gr.Blocks(title=TITLE) as demo:
+    # Gradio's copies of uploads and results go after an hour, checked every ten minutes.
+    with gr.Blocks(title=TITLE, delete_cache=(600, int(MAX_AGE_S))) as demo:
         gr.Markdown(f"# 🤖 {TITLE}")
-        session = gr.State(ctx.new_session())
+        session = gr.State(ctx.new_session)  # called per visitor: each gets its own id
         status = build_settings_panel(ctx, session)
         billed = []
         with gr.Tab("Sentimiento / Sentiment"):

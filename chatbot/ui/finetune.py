@@ -64,7 +64,7 @@ def validate_view(ctx: AppContext, file: Any, model: str, epochs: Any,
     size = path.stat().st_size if path.is_file() else 0
     model = (model or "").strip() or DEFAULT_MODEL
     report = validate.validate_file(
-        path, ctx.catalog, model,
+        path, ctx.catalog, model, max_line=ctx.settings.max_line_kb * 1024,
         progress=(lambda done: progress(done / size)) if progress and size else None)
     cost = stats.training_cost(ctx.catalog, model, report.tokens, limit=report.limit,
                                n_epochs=_int(epochs))
@@ -77,21 +77,22 @@ def validate_view(ctx: AppContext, file: Any, model: str, epochs: Any,
 # -- prepare -------------------------------------------------------------------------------------
 
 
-def _prepare_options(system: str, output: str, fixes: list[str], fraction: float, seed: Any,
-                     question: str, answer: str, model: str) -> prepare.PrepareOptions:
+def _prepare_options(ctx: AppContext, system: str, output: str, fixes: list[str],
+                     fraction: float, seed: Any, question: str, answer: str, model: str
+                     ) -> prepare.PrepareOptions:
     return prepare.PrepareOptions(
         system_prompt=system or "", output=output or CHAT, fixes=frozenset(fixes or ()),
         validation_fraction=float(fraction or 0), seed=parse_seed(seed) or 0,
         question_column=(question or "").strip() or None,
         answer_column=(answer or "").strip() or None,
-        model=(model or "").strip() or DEFAULT_MODEL)
+        model=(model or "").strip() or DEFAULT_MODEL, max_line=ctx.settings.max_line_kb * 1024)
 
 
 def analyze_view(ctx: AppContext, file: Any, system: str, output: str, fixes: list[str],
                  fraction: float, seed: Any, question: str, answer: str, model: str
                  ) -> tuple[str, list[str]]:
     """Suggestions in words, and the fixes they propose (pre-ticked for the user to review)."""
-    opts = _prepare_options(system, output, fixes, fraction, seed, question, answer, model)
+    opts = _prepare_options(ctx, system, output, fixes, fraction, seed, question, answer, model)
     analysis = prepare.analyze(_path(file), ctx.catalog, opts)
     suggestions = analysis.suggestions(opts.output)
     lines = [f"**{analysis.rows}** filas / rows · tarea / task: **{analysis.task}**"]
@@ -104,8 +105,10 @@ def analyze_view(ctx: AppContext, file: Any, system: str, output: str, fixes: li
 def prepare_view(ctx: AppContext, file: Any, system: str, output: str, fixes: list[str],
                  fraction: float, seed: Any, question: str, answer: str, model: str
                  ) -> tuple[str, list[str]]:
-    opts = _prepare_options(system, output, fixes, fraction, seed, question, answer, model)
-    result = prepare.prepare(_path(file), ctx.catalog, opts)
+    opts = _prepare_options(ctx, system, output, fixes, fraction, seed, question, answer, model)
+    # Written beside a private copy: the upload's folder is shared by whoever uploads the same file.
+    source = ctx.workdirs.copy_in(_path(file))
+    result = prepare.prepare(source, ctx.catalog, opts)
     lines = [f"Escrito / written: `{p.name}`" for p in result.outputs]
     lines.append(f"Entrenamiento / training: **{result.train}** · validación / validation: "
                  f"**{result.validation}**")
@@ -138,6 +141,7 @@ def create_view(ctx: AppContext, session: Session, training: Any, validation: An
                           _path(validation) if validation else None, (suffix or "").strip() or None,
                           parse_seed(seed), _int(epochs), _int(batch), _float(lr))
     job = jobs.launch(client, req, check=bool(check))
+    session.jobs.add(job.id)
     return job.id, jobs.job_markdown(job)
 
 
@@ -151,8 +155,8 @@ def _job_id(job_id: str) -> str:
 
 def status_view(ctx: AppContext, session: Session, job_id: str, known: Known | None
                 ) -> JobView:
-    client = jobs.job_client(ctx, session)
     job_id = _job_id(job_id)
+    client = jobs.job_client(ctx, session, job_id)
     job = client.get_job(job_id)
     return _job_outputs(job, jobs.merge_events(_known(job_id, known),
                                                client.job_events(job_id)))
@@ -160,8 +164,8 @@ def status_view(ctx: AppContext, session: Session, job_id: str, known: Known | N
 
 def follow_view(ctx: AppContext, session: Session, job_id: str, interval: float,
                 known: Known | None) -> Iterator[JobView]:
-    client = jobs.job_client(ctx, session)
     job_id = _job_id(job_id)
+    client = jobs.job_client(ctx, session, job_id)
     deadline = time.monotonic() + MAX_FOLLOW_S
     for job, events in jobs.follow(client, job_id, interval=max(1.0, interval or 10),
                                    known=_known(job_id, known)):
@@ -171,16 +175,21 @@ def follow_view(ctx: AppContext, session: Session, job_id: str, interval: float,
 
 
 def cancel_view(ctx: AppContext, session: Session, job_id: str) -> str:
-    return jobs.job_markdown(jobs.job_client(ctx, session).cancel_job(_job_id(job_id)))
+    job_id = _job_id(job_id)
+    return jobs.job_markdown(jobs.job_client(ctx, session, job_id).cancel_job(job_id))
 
 
 def list_view(ctx: AppContext, session: Session) -> list[list[Any]]:
-    return jobs.jobs_table(jobs.job_client(ctx, session).list_jobs())
+    found = jobs.job_client(ctx, session).list_jobs()
+    if ctx.settings.hosted:
+        found = [j for j in found if j.id in session.jobs]
+    return jobs.jobs_table(found)
 
 
 def use_model_view(ctx: AppContext, session: Session, job_id: str) -> tuple[Session, str]:
     """The trained model becomes this session's model: Chat, Playground and Sentiment use it."""
-    job = jobs.job_client(ctx, session).get_job(_job_id(job_id))
+    job_id = _job_id(job_id)
+    job = jobs.job_client(ctx, session, job_id).get_job(job_id)
     if not job.fine_tuned_model:
         raise InvalidInput(f"El trabajo está «{job.status}»: aún no hay modelo. / The job is "
                            f"'{job.status}': there is no model yet.")
@@ -199,7 +208,8 @@ def evaluate_view(ctx: AppContext, session: Session, file: Any, system: str, que
                   ) -> tuple[str, list[list[Any]], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     examples, skipped = ev.load_examples(
         _path(file), system_prompt=system or "", question_column=(question or "").strip() or None,
-        answer_column=(answer or "").strip() or None, limit=_int(limit) or 20)
+        answer_column=(answer or "").strip() or None, limit=_int(limit) or 20,
+        max_line=ctx.settings.max_line_kb * 1024)
     contenders = [ev.contender(ctx, session, "A", backend_a, model_a, prompt_a)]
     if (model_b or "").strip() or (prompt_b or "").strip() or backend_b == "local":
         contenders.append(ev.contender(ctx, session, "B", backend_b, model_b, prompt_b))

@@ -10,6 +10,7 @@ import gradio as gr
 from chatbot.context import AppContext, Session
 from chatbot.errors import ConfigError, InvalidInput
 from chatbot.ui.common import friendly
+from chatbot.urlguard import check_typed_url
 
 BACKEND_CHOICES = [
     ("Embebido, sin clave ni internet / Embedded, no key or internet", "local"),
@@ -29,16 +30,17 @@ def apply_settings(ctx: AppContext, session: Session, backend: str, api_key: str
         if not base_url and not ctx.settings.openai_base_url:
             raise ConfigError("Escribe la URL base del servidor, p. ej. http://localhost:11434/v1 "
                               "/ Type the server's base URL, e.g. http://localhost:11434/v1")
-        if base_url and not base_url.startswith(("http://", "https://")):
-            raise InvalidInput(f"La URL base debe empezar por http:// o https:// / The base URL "
-                               f"must start with http:// or https://: {base_url!r}")
+        if base_url:
+            check_typed_url(ctx.settings, base_url)
     if backend == "openai" and not (api_key or session.api_key or ctx.settings.openai_api_key):
         raise ConfigError("Pega tu clave de OpenAI (sk-…) o usa el modelo embebido. / Paste your "
                           "OpenAI key (sk-…) or use the embedded model.")
     if budget is not None and budget < 0:
         raise InvalidInput("El presupuesto no puede ser negativo. / The budget cannot be negative.")
-    ledger = replace(session.ledger, budget_usd=budget or None)
-    new = Session(
+    # In hosted mode the host's ceiling wins over a cleared or higher budget.
+    ledger = replace(session.ledger, budget_usd=ctx.settings.session_budget(budget or None))
+    new = replace(
+        session,
         backend=backend,
         api_key=api_key or (session.api_key if backend != "local" else None),
         base_url=base_url or None if backend == "compatible" else None,
@@ -77,8 +79,10 @@ def build_settings_panel(ctx: AppContext, session: gr.State) -> gr.Markdown:
                                   info="Para servidores compatibles con OpenAI. / For "
                                        "OpenAI-compatible servers.")
             budget = gr.Number(value=ctx.settings.budget_usd, label="Presupuesto / Budget (USD)",
-                               info="Rechaza peticiones cuyo peor caso lo supere. / Refuses "
-                                    "requests whose worst case would exceed it.")
+                               info="Rechaza peticiones cuyo peor caso lo supere; en un servidor "
+                                    "público solo puedes bajarlo. / Refuses requests whose worst "
+                                    "case would exceed it; on a public server you can only "
+                                    "lower it.")
         apply = gr.Button("Aplicar / Apply", variant="primary")
 
     def refresh_models(kind: str) -> Any:

@@ -523,6 +523,7 @@ class FakeOpenAI(LoopbackFake):
         self._lock = threading.RLock()
         self._closing = threading.Event()
         self._records: list[Record] = []
+        self.billed: list[tuple[str, int, int]] = []  # (model, prompt, completion) per answer
         self._scripts: list[_Script] = []
         self._files: dict[str, FileRec] = {}
         self._jobs: dict[str, Job] = {}
@@ -891,6 +892,8 @@ class FakeOpenAI(LoopbackFake):
                                           "accepted_prediction_tokens": 0,
                                           "rejected_prediction_tokens": 0},
         }
+        with self._lock:  # what OpenAI would bill: tests add it up to check caps
+            self.billed.append((spec.snapshot, prompt_tokens, completion_tokens))
         head = {"id": ident, "created": created, "model": spec.snapshot,
                 "system_fingerprint": FINGERPRINT}
         if kind == "chat":

@@ -1,0 +1,212 @@
+"""A class on one public Space, tried from outside as visitors would: the app launched in hosted
+mode with the host's key on an OpenAI-like fake, driven by several gradio_client sessions at
+once. Money is counted at the fake (what OpenAI would bill), not by the app."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+
+from chatbot import billing
+from chatbot.catalog import Catalog
+from tests.conftest import launch_app
+from tests.fakes.openai_server import FakeOpenAI
+
+HOST_KEY = "sk-host-secret-0001"
+MODEL = "gpt-4o"
+LONG = " ".join(["palabra"] * 150)  # echoed back and cut at max_tokens: costs near its worst case
+MAX_TOKENS = 100
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+Launch = Callable[..., tuple[str, Path]]
+
+
+@pytest.fixture(scope="module")
+def launch(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launch]:
+    """Start the app as a Space would, with the host's key and caps; stopped at the end."""
+    procs = []
+
+    def start(**env: str) -> tuple[str, Path]:
+        base = tmp_path_factory.mktemp("hosted")
+        (base / "tmp").mkdir()
+        full = {"CHATBOT_HOSTED": "1", "OPENAI_API_KEY": HOST_KEY,
+                "OPENAI_BASE_URL": fake.base_url, "CHATBOT_MODEL": MODEL,
+                "CHATBOT_DB": str(base / "lab.sqlite3"), "GRADIO_TEMP_DIR": str(base / "gradio"),
+                "TMPDIR": str(base / "tmp"), "OPENAI_ORG_ID": "org-host-only",
+                "CHATBOT_MAX_RETRIES": "0", **env}
+        proc, url = launch_app(full, base / "app.log")
+        procs.append(proc)
+        return url, base
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def spent_at(fake: FakeOpenAI, since: int = 0) -> float:
+    """What the fake answered, priced as OpenAI prices it."""
+    catalog = Catalog.load()
+    return sum(billing.cost(catalog, model, p, c) or 0.0 for model, p, c in fake.billed[since:])
+
+
+def ask(client: Client) -> str:
+    """One Playground call on the session's backend; the error text when it is refused."""
+    try:
+        _, usage, _, _ = client.predict(LONG, "", "chat", "", 1, 1, 1, MAX_TOKENS, 0, 0, "", "",
+                                        False, 0, api_name="/playground")
+    except Exception as exc:  # gradio_client raises AppError with the app's message
+        return str(exc)
+    return usage
+
+
+def one_worst_case() -> float:
+    est = billing.estimate(Catalog.load(), MODEL, [{"role": "user", "content": LONG}], MAX_TOKENS)
+    assert est.high_usd
+    return est.high_usd
+
+
+def test_clearing_or_raising_the_budget_does_not_lift_the_ceiling(launch: Launch,
+                                                                   fake: FakeOpenAI) -> None:
+    ceiling = 2.5 * one_worst_case()
+    url, _ = launch(CHATBOT_BUDGET_USD=str(ceiling), CHATBOT_DAILY_BUDGET_USD="10")
+    visitor = Client(url, verbose=False)
+    status = visitor.predict("compatible", "", "", "", None, api_name="/settings")
+    assert "Hosted mode" in status and billing.format_usd(ceiling) in status  # cleared: ceiling
+    assert fake.base_url not in status  # the host's server is not shown to visitors
+    status = visitor.predict("compatible", "", "", "", 1000.0, api_name="/settings")
+    assert billing.format_usd(ceiling) in status  # raised: still the ceiling
+    before = len(fake.billed)
+    answers = [ask(visitor) for _ in range(5)]
+    assert spent_at(fake, before) <= ceiling
+    assert sum("this session's cap" in a for a in answers) >= 2
+    assert len(fake.billed) - before == 2
+
+
+def test_twenty_rest_calls_stay_within_the_daily_cap(launch: Launch, fake: FakeOpenAI) -> None:
+    daily = 4.5 * one_worst_case()
+    url, _ = launch(CHATBOT_DAILY_BUDGET_USD=str(daily))
+    before = len(fake.billed)
+    answers = [ask(Client(url, verbose=False)) for _ in range(20)]  # a new session each time
+    assert spent_at(fake, before) <= daily
+    refused = [a for a in answers if "the host's daily cap" in a]
+    assert len(refused) >= 15 and len(fake.billed) - before == 20 - len(refused)
+
+
+def test_eight_concurrent_calls_in_one_session_stay_within_the_daily_cap(
+        launch: Launch, fake: FakeOpenAI) -> None:
+    daily = 3.5 * one_worst_case()
+    url, _ = launch(CHATBOT_DAILY_BUDGET_USD=str(daily))
+    visitor = Client(url, verbose=False)
+    fake.latency = 0.5  # all eight are in flight together
+    before = len(fake.billed)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda _: ask(visitor), range(8)))
+    finally:
+        fake.latency = 0.0
+    assert spent_at(fake, before) <= daily
+    assert len(fake.billed) - before == 3
+    assert sum("the host's daily cap" in a for a in answers) == 5
+
+
+@pytest.fixture(scope="module")
+def hosted(launch: Launch, fake: FakeOpenAI) -> tuple[str, Path]:
+    """One hosted app for the policy checks; the fake is also on the host's allow-list."""
+    return launch(CHATBOT_DAILY_BUDGET_USD="10", CHATBOT_ALLOWED_BASE_URLS=fake.base_url)
+
+
+@pytest.fixture
+def hosted_url(hosted: tuple[str, Path]) -> str:
+    return hosted[0]
+
+
+@pytest.mark.parametrize("typed", ["http://127.0.0.1:8080/v1", "http://169.254.169.254/latest",
+                                   "http://localhost:11434/v1"])
+def test_a_typed_local_base_url_is_refused(hosted_url: str, fake: FakeOpenAI, typed: str) -> None:
+    visitor = Client(hosted_url, verbose=False)
+    with pytest.raises(Exception, match="CHATBOT_ALLOWED_BASE_URLS"):
+        visitor.predict("compatible", "sk-visitor-0002", typed, "", None, api_name="/settings")
+
+
+def test_a_visitor_url_gets_no_host_headers_and_openai_means_openai(hosted_url: str,
+                                                                   fake: FakeOpenAI) -> None:
+    visitor = Client(hosted_url, verbose=False)
+    visitor.predict("compatible", "sk-visitor-0003", fake.base_url, "", None,
+                    api_name="/settings")
+    before = len(fake.requests)
+    assert "entrada / in" in ask(visitor)
+    sent = fake.requests[before:]
+    assert sent and all("openai-organization" not in r.headers for r in sent)
+    assert all(r.key_last4 == "0003" for r in sent)
+    host = Client(hosted_url, verbose=False)
+    assert "entrada / in" in ask(host)
+    assert fake.requests[-1].headers.get("openai-organization") == "org-host-only"
+    assert fake.requests[-1].key_last4 == HOST_KEY[-4:]
+    # "OpenAI" with a pasted key goes to OpenAI, never to the host's OPENAI_BASE_URL.
+    visitor.predict("openai", "sk-visitor-0004", "", "", None, api_name="/settings")
+    before = len(fake.requests)
+    code = visitor.predict(LONG, "", "chat", "", 1, 1, 1, 8, 0, 0, "", "", False, 0,
+                           api_name="/playground_code")
+    assert fake.base_url not in str(code)
+    assert len(fake.requests) == before
+
+
+@pytest.mark.parametrize("api, args", [("/ft_list", ()), ("/ft_cancel", ("ftjob-anything",)),
+                                       ("/ft_status", ("ftjob-anything",))])
+def test_fine_tuning_on_the_host_key_is_refused(hosted_url: str, fake: FakeOpenAI, api: str,
+                                                args: tuple[str, ...]) -> None:
+    before = len(fake.requests)
+    with pytest.raises(Exception, match="own OpenAI key"):
+        Client(hosted_url, verbose=False).predict(*args, api_name=api)
+    assert len(fake.requests) == before
+
+
+def test_a_session_sees_and_acts_on_only_its_own_jobs(hosted_url: str, fake: FakeOpenAI) -> None:
+    data = Path(__file__).parent / "data" / "finetune" / "chat_valid.jsonl"
+    alice, bob = Client(hosted_url, verbose=False), Client(hosted_url, verbose=False)
+    for who, key in ((alice, "sk-alice-0005"), (bob, "sk-bob-00006")):
+        who.predict("compatible", key, fake.base_url, "", None, api_name="/settings")
+    job_id, _ = alice.predict(handle_file(data), None, "gpt-4o-mini", "alice", None, None,
+                              None, None, True, api_name="/ft_create")
+    assert [row[0] for row in alice.predict(api_name="/ft_list")["data"]] == [job_id]
+    assert bob.predict(api_name="/ft_list")["data"] == []
+    with pytest.raises(Exception, match="not a job of this session"):
+        bob.predict(job_id, api_name="/ft_cancel")
+    assert not fake.requests_to(f"/v1/fine_tuning/jobs/{job_id}/cancel")
+
+
+def test_two_sessions_uploading_the_same_file_keep_their_outputs_apart(
+        hosted: tuple[str, Path], tmp_path: Path) -> None:
+    url, base = hosted
+    upload = tmp_path / "faq.csv"
+    upload.write_text("question,answer\n" + "".join(f"q{i},a{i}\n" for i in range(12)))
+    for name in ("alice", "bob"):
+        client = Client(url, verbose=False)
+        _, files = client.predict(handle_file(upload), f"secret prompt of {name}", "chat", [],
+                                  0, 42, "", "", "gpt-4o-mini", api_name="/ft_prepare")
+        text = Path(files[0]).read_text()
+        assert f"secret prompt of {name}" in text
+        assert name == "alice" or "secret prompt of alice" not in text
+    # Both uploads share Gradio's folder (named by content): nothing was written beside them.
+    shared = {p.parent for p in (base / "gradio").rglob("faq.csv")}
+    assert shared and all(not list(folder.glob("*prepared*")) for folder in shared)
+    # Each request wrote in its own folder, and Gradio does not serve those folders.
+    written = sorted((base / "tmp" / "chatbot-lab-outputs").glob("*/faq_prepared*"))
+    assert len(written) == 2 and written[0].parent != written[1].parent
+    for path in written:
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"{url.rstrip('/')}/gradio_api/file={path}", timeout=10)
+        assert err.value.code == 403
