@@ -83,10 +83,10 @@ def test_clearing_or_raising_the_budget_does_not_lift_the_ceiling(launch: Launch
     ceiling = 2.5 * one_worst_case()
     url, _ = launch(CHATBOT_BUDGET_USD=str(ceiling), CHATBOT_DAILY_BUDGET_USD="10")
     visitor = Client(url, verbose=False)
-    status = visitor.predict("compatible", "", "", "", None, api_name="/settings")
+    status, _ = visitor.predict("compatible", "", "", "", None, api_name="/settings")
     assert "Hosted mode" in status and billing.format_usd(ceiling) in status  # cleared: ceiling
     assert fake.base_url not in status  # the host's server is not shown to visitors
-    status = visitor.predict("compatible", "", "", "", 1000.0, api_name="/settings")
+    status, _ = visitor.predict("compatible", "", "", "", 1000.0, api_name="/settings")
     assert billing.format_usd(ceiling) in status  # raised: still the ceiling
     before = len(fake.billed)
     answers = [ask(visitor) for _ in range(5)]

@@ -20,7 +20,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
     # Gradio's copies of uploads and results go after an hour, checked every ten minutes.
     with gr.Blocks(title=TITLE, delete_cache=(600, int(MAX_AGE_S))) as demo:
         gr.Markdown(f"# 🤖 {TITLE}")
-        session = gr.State(ctx.new_session)  # called per visitor: each gets its own id
+        # A function (deep-copied as itself), called per visitor: each session gets its own id.
+        session = gr.State(lambda: ctx.new_session())
         status = build_settings_panel(ctx, session)
         billed = []
         with gr.Tab("Sentimiento / Sentiment"):
