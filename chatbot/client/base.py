@@ -51,7 +51,7 @@ class ClientBase:
             attempt += 1
             try:
                 return fn(), attempt
-            except ValueError:  # a JSON content type whose body is not JSON
+            except (ValueError, AttributeError):  # the SDK parsing HTML, or JSON of another shape
                 raise self.not_openai() from None
             except openai.OpenAIError as exc:
                 wait = retry.retry_after(exc)
