@@ -10,20 +10,10 @@ import pytest
 from chatbot.client import Backend, Choice, Result, TokenLogprob, TopToken, Usage
 from chatbot.errors import InvalidInput
 from chatbot.local import assemble_model
-from chatbot.sentiment import (
-    CALIBRATION_TWEETS,
-    DEFAULT_PROMPT,
-    LABELS,
-    Prompt,
-    build_messages,
-    calibrate,
-    label_of,
-    mean_probs,
-    parse_prompt,
-    prior_key,
-    read_answer,
-    score,
-)
+from chatbot.sentiment.calibration import CALIBRATION_TWEETS, Calibration, cache_key
+from chatbot.sentiment.classify import read_answer, score
+from chatbot.sentiment.labels import LABELS, label_of, mean_probs
+from chatbot.sentiment.prompt import DEFAULT_PROMPT, Prompt, build_messages, parse_prompt
 from chatbot.tokens import LocalTokenizer
 
 from .conftest import CACHE_DIR
@@ -71,6 +61,13 @@ def test_messages_put_examples_in_turns_and_the_tweet_last() -> None:
     ]
 
 
+def test_examples_chosen_for_a_tweet_replace_the_prompts_own() -> None:
+    prompt = Prompt("Classify.", (("I love it", "positive"),))
+    messages = build_messages(prompt, "Hoy llueve", [("Llueve", "neutral")])
+    assert [m["content"] for m in messages] == ["Classify.", "Tweet: Llueve", "neutral",
+                                                "Tweet: Hoy llueve"]
+
+
 def test_zero_shot_prompt_has_no_system_turns_when_instructions_are_empty() -> None:
     assert build_messages(Prompt(""), "hola") == [{"role": "user", "content": "Tweet: hola"}]
 
@@ -108,6 +105,12 @@ def test_score_without_any_label_is_none() -> None:
     assert score(()) is None
 
 
+def calibrate(probs: dict[str, float], prior: dict[str, float]) -> dict[str, float]:
+    out = Calibration.from_prior(prior, "test").apply(probs)
+    assert out is not None
+    return out
+
+
 def test_calibration_divides_by_the_prior() -> None:
     probs = {"positive": 0.6, "neutral": 0.1, "negative": 0.3}
     prior = {"positive": 0.5, "neutral": 0.1, "negative": 0.4}
@@ -142,17 +145,17 @@ def test_mean_probs_skips_inputs_without_labels() -> None:
     assert mean_probs([None, None]) is None
 
 
-def test_prior_key_changes_with_backend_model_and_prompt() -> None:
+def test_cache_key_changes_with_backend_model_and_prompt() -> None:
     local = Backend("local", "http://127.0.0.1:1/v1")
     keys = {
-        prior_key(local, "qwen", "p"),
-        prior_key(local, "qwen", "p2"),
-        prior_key(local, "other", "p"),
-        prior_key(Backend("openai"), "qwen", "p"),
-        prior_key(Backend("local", "http://127.0.0.1:2/v1"), "qwen", "p"),
+        cache_key(local, "qwen", "p"),
+        cache_key(local, "qwen", "p2"),
+        cache_key(local, "other", "p"),
+        cache_key(Backend("openai"), "qwen", "p"),
+        cache_key(Backend("local", "http://127.0.0.1:2/v1"), "qwen", "p"),
     }
     assert len(keys) == 5
-    assert prior_key(local, "qwen", "p") == prior_key(Backend("local", local.base_url), "qwen", "p")
+    assert cache_key(local, "qwen", "p") == cache_key(Backend("local", local.base_url), "qwen", "p")
 
 
 def test_read_answer_uses_first_token_logprobs() -> None:

@@ -7,6 +7,7 @@ tiny server plays a compatible backend that ignores `logprobs`.
 
 from __future__ import annotations
 
+import csv
 import json
 import threading
 from collections.abc import Iterator
@@ -18,10 +19,12 @@ import pytest
 
 from chatbot.context import AppContext, Session
 from chatbot.errors import InvalidInput
-from chatbot.sentiment import CALIBRATION_TWEETS, DEFAULT_PROMPT, DISPLAY, UNKNOWN
-from chatbot.sentiment_batch import MAX_TWEETS
+from chatbot.sentiment.calibration import CALIBRATION_TWEETS
+from chatbot.sentiment.inputs import MAX_TWEETS
+from chatbot.sentiment.labels import DISPLAY, UNKNOWN
+from chatbot.sentiment.prompt import DEFAULT_PROMPT
+from chatbot.sentiment.views import classify_many, classify_one
 from chatbot.settings import Settings
-from chatbot.ui.sentiment import classify_many, classify_one
 from tests.fakes.openai_server import FakeOpenAI
 
 WORDS = {"odio": "negative", "hate": "negative", "love": "positive", "encanta": "positive"}
@@ -73,12 +76,12 @@ def test_calibration_is_measured_once_per_prompt_and_kept_in_the_session(
     _, words, usage, cache = classify_one(ctx, session, {}, "I love it", DEFAULT_PROMPT, True)
     assert len(chat_requests(fake)) == len(CALIBRATION_TWEETS) + 1
     assert f"{len(CALIBRATION_TWEETS)} llamadas / calls" in usage
-    assert "Sesgo medido / Measured bias" in words
+    assert "Sin calibrar / Uncalibrated" in words and "reference tweets" in words
     assert len(cache) == 1
 
     _, _, usage, cache2 = classify_one(ctx, session, cache, "hoy llueve", DEFAULT_PROMPT, True)
     assert len(chat_requests(fake)) == len(CALIBRATION_TWEETS) + 2
-    assert "Calibración medida ahora" not in usage
+    assert "Preparación hecha ahora" not in usage
     assert cache2 == cache
 
     edited = DEFAULT_PROMPT.replace("Answer with one word.", "Answer with one word only.")
@@ -95,7 +98,7 @@ def test_a_second_student_reuses_the_prior_measured_for_the_first(fake: FakeOpen
                                           DEFAULT_PROMPT, True)
     assert "neutro" in words or "neutral" in words or "%" in words
     assert len(chat_requests(fake)) == measured + 1  # only the tweet itself
-    assert "Calibración medida ahora" not in usage and len(cache) == 1
+    assert "Preparación hecha ahora" not in usage and len(cache) == 1
 
 
 def test_an_empty_tweet_spends_nothing(fake: FakeOpenAI) -> None:
@@ -121,8 +124,9 @@ def test_batch_from_paste_and_csv_yields_a_growing_table_and_counts(
     before = csv_path.read_bytes()
     steps = list(classify_many(ctx, ctx.new_session(), {}, "I love it\nEl tren sale a las 9",
                                str(csv_path), DEFAULT_PROMPT, False))
-    rows, counts, notices, usage, _ = steps[-1]
+    rows, counts, notices, usage, csv_out, _ = steps[-1]
     assert [len(step[0]) for step in steps] == [1, 2, 3, 4, 4]
+    assert [step[4] for step in steps][:-1] == [None] * 4  # the CSV comes with the last step
     assert rows == [["I love it", DISPLAY["positive"], "100%"],
                     ["El tren sale a las 9", DISPLAY["neutral"], "100%"],
                     ["Me encanta este café", DISPLAY["positive"], "100%"],
@@ -131,6 +135,10 @@ def test_batch_from_paste_and_csv_yields_a_growing_table_and_counts(
     assert notices == ""
     assert "4 llamada(s)" in usage
     assert csv_path.read_bytes() == before  # the upload is never written to
+    with open(csv_out, encoding="utf-8-sig", newline="") as fh:
+        written = list(csv.reader(fh))
+    assert written[0] == ["text", "label", "confidence", "p_positive", "p_neutral", "p_negative"]
+    assert written[4][:3] == ["Odio el tráfico", "negative", "1.0000"]
 
 
 def test_batch_measures_calibration_once(fake: FakeOpenAI) -> None:
@@ -138,7 +146,7 @@ def test_batch_measures_calibration_once(fake: FakeOpenAI) -> None:
     *_, last = classify_many(ctx, ctx.new_session(), {}, "uno\ndos\ntres", None, DEFAULT_PROMPT,
                              True)
     assert len(chat_requests(fake)) == len(CALIBRATION_TWEETS) + 3
-    assert len(last[4]) == 1
+    assert len(last[5]) == 1
 
 
 def test_a_200_kb_paste_is_capped_with_a_notice(fake: FakeOpenAI) -> None:
@@ -146,7 +154,7 @@ def test_a_200_kb_paste_is_capped_with_a_notice(fake: FakeOpenAI) -> None:
     paste = "\n".join(f"tweet {i} sobre nada en particular" for i in range(7000))
     assert len(paste) > 200_000
     *_, last = classify_many(ctx, ctx.new_session(), {}, paste, None, DEFAULT_PROMPT, False)
-    rows, counts, notices, _, _ = last
+    rows, counts, notices, _, _, _ = last
     assert f"{MAX_TWEETS}/{MAX_TWEETS} tweets" in counts
     assert len(rows) == MAX_TWEETS
     assert f"first {MAX_TWEETS} of 7000" in notices
@@ -161,7 +169,7 @@ def test_a_backend_failure_mid_batch_keeps_the_rows_so_far(fake: FakeOpenAI) -> 
     fake.fail_next(400, {"error": {"message": "bad request", "type": "invalid_request_error"}},
                    times=5)
     *_, last = steps
-    rows, counts, notices, _, _ = last
+    rows, counts, notices, _, _, _ = last
     assert len(rows) == 1
     assert "Stopped at tweet 2" in notices and "bad request" in notices
     assert "1/3 tweets" in counts
@@ -220,7 +228,7 @@ def test_without_logprobs_the_label_is_parsed_and_confidence_unknown(
     label, words, _, cache = classify_one(ctx, session, {}, "qué bien", DEFAULT_PROMPT, True)
     assert label == DISPLAY["positive"]
     assert "¿? / unknown" in words and "no logprobs" in words
-    assert len(cache) == 1 and next(iter(cache.values())).probs is None
+    assert len(cache) == 1 and next(iter(cache.values())).weights is None
 
     plain.word = "Sure! Here"  # type: ignore[attr-defined]
     label, words, _, _ = classify_one(ctx, session, cache, "qué bien", DEFAULT_PROMPT, True)

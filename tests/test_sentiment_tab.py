@@ -15,7 +15,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 from chatbot.context import AppContext
-from chatbot.sentiment import DEFAULT_PROMPT
+from chatbot.sentiment.prompt import DEFAULT_PROMPT
 from chatbot.settings import Settings
 from chatbot.ui.sentiment import build_sentiment_tab
 from tests.conftest import free_port
@@ -51,6 +51,7 @@ def test_both_events_are_in_the_api_with_the_text_first(client: Client) -> None:
     defaults = {p["label"]: p.get("parameter_default") for p in api["/classify"]["parameters"]}
     assert defaults["Prompt (editable)"] == DEFAULT_PROMPT
     assert defaults["Calibrar / Calibrate"] is True
+    assert defaults["Método / Method"] == "prompt"
 
 
 def test_classify_returns_label_probabilities_and_usage(client: Client) -> None:
@@ -70,8 +71,8 @@ def test_classify_an_empty_tweet_is_a_clear_error(client: Client) -> None:
 def test_classify_batch_from_paste_and_csv(client: Client, tmp_path: Path) -> None:
     path = tmp_path / "tweets.csv"
     path.write_text("\ufefftweet,user\nI love this,@a\nOdio esperar,@b\n", encoding="utf-8")
-    notices, counts, table, usage = client.predict("El tren sale a las 9", handle_file(path),
-                                                   api_name="/classify_batch")
+    notices, counts, table, usage, download = client.predict(
+        "El tren sale a las 9", handle_file(path), api_name="/classify_batch")
     assert [row[:2] for row in table["data"]] == [
         ["El tren sale a las 9", "neutro / neutral"],
         ["I love this", "positivo / positive"],
@@ -80,6 +81,8 @@ def test_classify_batch_from_paste_and_csv(client: Client, tmp_path: Path) -> No
     assert "3/3 tweets" in counts
     assert notices == ""
     assert "3 llamada(s)" in usage
+    rows = Path(download).read_text(encoding="utf-8-sig").splitlines()
+    assert rows[0].startswith("text,label,confidence") and rows[3].startswith("Odio esperar,negative")
 
 
 def test_classify_batch_with_wrong_columns_names_them(client: Client, tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 from chatbot.errors import InvalidInput
-from chatbot.sentiment_batch import MAX_CHARS, MAX_TWEETS, clip, from_csv, from_paste, gather
+from chatbot.sentiment.inputs import MAX_CHARS, MAX_TWEETS, clip, from_csv, from_paste, gather
 
 
 def test_paste_one_tweet_per_line_skipping_blank_lines() -> None:

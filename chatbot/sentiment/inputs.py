@@ -13,7 +13,7 @@ from pathlib import Path
 
 from chatbot.errors import InvalidInput
 
-MAX_TWEETS = 100  # the embedded model takes about a second a tweet: a batch stays under minutes
+MAX_TWEETS = 100  # a batch stays within a minute or two on the embedded model
 MAX_CHARS = 1000  # a tweet is at most 280 characters; longer lines are cut, not refused
 MAX_FILE_BYTES = 5 * 1024 * 1024
 TEXT_COLUMNS = ("text", "tweet", "texto", "tweet_text", "content", "contenido")
@@ -109,17 +109,18 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else "\x1f"
 
 
-def find_column(header: list[str]) -> int | None:
-    """The index of the tweet column: text, tweet, texto… whatever the case and spacing."""
+def find_column(header: list[str], wanted_names: tuple[str, ...] = TEXT_COLUMNS
+                ) -> int | None:
+    """The index of the first wanted column (text, tweet, texto…) whatever the case and spacing."""
     names = [h.strip().strip('"').lower() for h in header]
-    for wanted in TEXT_COLUMNS:
+    for wanted in wanted_names:
         if wanted in names:
             return names.index(wanted)
     return None
 
 
-def from_csv(data: bytes, name: str = "CSV", limit: int = MAX_TWEETS) -> Batch:
-    """Tweets from an uploaded CSV with a column named text, tweet or texto (any delimiter)."""
+def read_table(data: bytes, name: str = "CSV") -> list[list[str]]:
+    """The non-empty rows of an uploaded CSV (any delimiter), header first; clear errors."""
     if not data.strip():
         raise InvalidInput(f"'{name}' está vacío. / '{name}' is empty.")
     if len(data) > MAX_FILE_BYTES:
@@ -139,15 +140,27 @@ def from_csv(data: bytes, name: str = "CSV", limit: int = MAX_TWEETS) -> Batch:
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
         raise InvalidInput(f"'{name}' está vacío. / '{name}' is empty.")
-    column = find_column(rows[0])
+    return rows
+
+
+def text_column(header: list[str], name: str) -> int:
+    """The tweet column's index, or an error that lists the columns the file has."""
+    column = find_column(header)
     if column is None:
-        found = ", ".join(repr(h.strip()) for h in rows[0] if h.strip()) or "—"
+        found = ", ".join(repr(h.strip()) for h in header if h.strip()) or "—"
         raise InvalidInput(
             f"'{name}' no tiene una columna text, tweet o texto; sus columnas son: {found}. / "
             f"'{name}' has no text, tweet or texto column; its columns are: {found}.",
             hint="Renombra la columna de los tweets a 'text'. / Rename the tweets column to "
                  "'text'.",
         )
+    return column
+
+
+def from_csv(data: bytes, name: str = "CSV", limit: int = MAX_TWEETS) -> Batch:
+    """Tweets from an uploaded CSV with a column named text, tweet or texto (any delimiter)."""
+    rows = read_table(data, name)
+    column = text_column(rows[0], name)
     cells = [r[column] if column < len(r) else "" for r in rows[1:]]
     return _bounded(cells, f"la columna '{rows[0][column].strip()}' / column "
                            f"'{rows[0][column].strip()}'", limit)

@@ -1,0 +1,127 @@
+"""The embeddings way (OpenAI cookbook style): embed the tweet, let a linear classifier decide.
+
+The train pool is embedded once and a logistic regression (scikit-learn) is fitted on the vectors;
+each new tweet then costs one embeddings call and a dot product. For the embedded model the fitted
+weights are shipped (bench/fit_sentiment.py), so no pool is needed to classify; with a pool, its
+nearest tweets are shown beside the answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from chatbot.client import Backend, LLMClient, Usage
+from chatbot.sentiment.calibration import shipped_data
+from chatbot.sentiment.classify import Neighbour, Verdict, clean_tweet
+from chatbot.sentiment.labels import LABELS, best, softmax
+from chatbot.sentiment.pool import Pool, cosine, unit_rows
+
+# What is embedded: the last token's state after this text is what the model would answer from
+# (llama.cpp pools the last token for the embedded model), so the classifier reads its judgement.
+TEMPLATE = ("Classify the sentiment of this tweet as positive, neutral or negative.\n"
+            "Tweet: {tweet}\nSentiment:")
+EMBED_BATCH = 32
+NEIGHBOURS = 5
+Step = Callable[[int, int], None]
+
+
+def embed_text(tweet: str) -> str:
+    return TEMPLATE.format(tweet=tweet)
+
+
+def template_digest() -> str:
+    return hashlib.sha256(TEMPLATE.encode()).hexdigest()
+
+
+def embedding_model(backend: Backend, chat_model: str) -> str:
+    """OpenAI embeds with its own embedding model; other servers with the model they serve."""
+    return "text-embedding-3-small" if backend.kind == "openai" else chat_model
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A fitted linear classifier over embeddings: one row of weights per label."""
+
+    weights: np.ndarray  # (3, dimensions)
+    bias: np.ndarray  # (3,)
+    source: str
+
+    def predict(self, vector: Sequence[float]) -> dict[str, float]:
+        scores = self.weights @ np.asarray(vector, dtype=np.float64) + self.bias
+        return softmax({label: float(s) for label, s in zip(LABELS, scores, strict=True)})
+
+
+def fit_probe(vectors: Sequence[Sequence[float]], labels: Sequence[str], source: str,
+              c: float = 1.0) -> Probe:
+    """Multinomial logistic regression (scikit-learn), classes balanced, on unit vectors."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    model.fit(unit_rows(vectors), [LABELS.index(label) for label in labels])
+    order = [list(model.classes_).index(i) for i in range(len(LABELS))]
+    return Probe(model.coef_[order].astype(np.float64), model.intercept_[order].astype(np.float64),
+                 source)
+
+
+def shipped_probe(backend: Backend, model: str) -> Probe | None:
+    """The weights fitted for the embedded model with this template, if they were shipped."""
+    if backend.kind != "local":
+        return None
+    for entry in shipped_data().get("probes", ()):  # type: ignore[union-attr]
+        if entry["model"] == model and entry["template_sha256"] == template_digest():
+            return Probe(np.asarray(entry["weights"], dtype=np.float64),
+                         np.asarray(entry["bias"], dtype=np.float64), entry["source"])
+    return None
+
+
+@dataclass(frozen=True)
+class PoolVectors:
+    """A pool's unit embeddings (what a probe is fitted on and neighbours are found in)."""
+
+    pool: Pool
+    matrix: np.ndarray
+    usage: Usage
+    cost_usd: float | None
+    calls: int
+
+
+def embed_pool(client: LLMClient, model: str, pool: Pool, step: Step | None = None
+               ) -> PoolVectors:
+    """Every pool tweet embedded, in batches, with progress; done once per backend and model."""
+    vectors: list[Sequence[float]] = []
+    usage, cost, calls = Usage(), 0.0, 0
+    total = len(pool.texts)
+    for start in range(0, total, EMBED_BATCH):
+        if step is not None:
+            step(start, total)
+        out = client.embed([embed_text(t) for t in pool.texts[start:start + EMBED_BATCH]], model)
+        vectors += out.vectors
+        usage, calls = usage + out.usage, calls + 1
+        cost = None if cost is None or out.cost_usd is None else cost + out.cost_usd
+    return PoolVectors(pool, unit_rows(vectors), usage, cost, calls)
+
+
+def nearest(vectors: PoolVectors, vector: Sequence[float], k: int = NEIGHBOURS
+            ) -> tuple[Neighbour, ...]:
+    sims = cosine(vectors.matrix, vector)
+    top = np.argsort(-sims, kind="stable")[:k]
+    return tuple(Neighbour(vectors.pool.texts[i], vectors.pool.labels[i], float(sims[i]))
+                 for i in top)
+
+
+def classify_embedded(client: LLMClient, model: str, probe: Probe, tweet: str,
+                      vectors: PoolVectors | None = None) -> Verdict:
+    """One embeddings call; the probe's probabilities are already calibrated (fitted on labels)."""
+    text, notices = clean_tweet(tweet)
+    start = time.monotonic()
+    out = client.embed([embed_text(text)], model)
+    vector = unit_rows(out.vectors)[0]
+    probs = probe.predict(vector)
+    near = nearest(vectors, vector) if vectors is not None else ()
+    return Verdict(text, best(probs), probs, None, "", out.usage, out.cost_usd,
+                   time.monotonic() - start, 1, True, neighbours=near, notices=notices)

@@ -1,0 +1,168 @@
+"""One tweet or a batch, by the chosen method, for the tab and the command line alike.
+
+What a method needs (a calibration, a pool's vectors, a fitted probe) is resolved once per click
+or batch and kept in a cache: per process for facts about a model (`AppContext.priors`), and in the
+returned dict for the session, never changed in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chatbot.client import LLMClient, Usage
+from chatbot.context import AppContext, Session
+from chatbot.errors import ChatbotError, InvalidInput
+from chatbot.sentiment.calibration import Calibration
+from chatbot.sentiment.classify import Step, Verdict, calibration_for, classify
+from chatbot.sentiment.inputs import gather, read_upload
+from chatbot.sentiment.pool import LexicalIndex, Pool, examples_for
+from chatbot.sentiment.probe import (
+    PoolVectors,
+    Probe,
+    classify_embedded,
+    embed_pool,
+    embedding_model,
+    fit_probe,
+    shipped_probe,
+)
+from chatbot.sentiment.prompt import Prompt, parse_prompt
+
+PROMPT, SIMILAR, EMBEDDINGS = "prompt", "similar", "embeddings"
+METHODS = {
+    PROMPT: "Prompt few-shot fijo / Fixed few-shot prompt",
+    SIMILAR: "Ejemplos parecidos del pool / Similar examples from the pool",
+    EMBEDDINGS: "Embeddings + clasificador lineal / Embeddings + linear classifier",
+}
+DEFAULT_METHOD = PROMPT
+Cache = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything one click needs, resolved before the first tweet is sent."""
+
+    client: LLMClient
+    model: str
+    method: str
+    prompt: Prompt
+    calibration: Calibration | None = None
+    measured: Calibration | None = None  # measured just now: its one-off cost is shown
+    pool: Pool | None = None
+    lexical: LexicalIndex | None = None
+    probe: Probe | None = None
+    vectors: PoolVectors | None = None
+
+    def run(self, tweet: str) -> Verdict:
+        if self.method == EMBEDDINGS and self.probe is not None:
+            return classify_embedded(self.client, embedding_model(self.client.backend, self.model),
+                                     self.probe, tweet, self.vectors)
+        examples = None
+        if self.method == SIMILAR and self.pool is not None and self.lexical is not None:
+            examples = examples_for(self.pool, self.lexical.similarities(tweet))
+        return classify(self.client, self.model, self.prompt, tweet, self.calibration, examples)
+
+    @property
+    def setup_cost(self) -> tuple[Usage, float | None, int]:
+        """Tokens, dollars and calls spent before the first tweet (calibration, pool vectors)."""
+        usage, cost, calls = Usage(), 0.0, 0
+        for part in (self.measured, self.vectors):
+            if part is not None:
+                usage, calls = usage + part.usage, calls + part.calls
+                cost = None if cost is None or part.cost_usd is None else cost + part.cost_usd
+        return usage, cost, calls
+
+
+def _need_pool(pool: Pool | None, method: str) -> Pool:
+    if pool is None:
+        raise InvalidInput(
+            f"«{METHODS[method]}» necesita un pool de tweets etiquetados. / needs a pool of "
+            "labelled tweets.",
+            hint="Sube un CSV con columnas text y label (p. ej. el split de train). / Upload a "
+                 "CSV with text and label columns (e.g. the train split).")
+    return pool
+
+
+def _probe(ctx: AppContext, client: LLMClient, model: str, pool: Pool | None,
+           step: Step | None) -> tuple[Probe, PoolVectors | None]:
+    """The shipped probe (embedded model), or one fitted now on the pool's embeddings."""
+    emb_model = embedding_model(client.backend, model)
+    key = f"vectors\x1f{client.backend.kind}\x1f{client.backend.base_url}\x1f{emb_model}"
+    vectors = None
+    if pool is not None:
+        # Kept per process only: a pool's vectors are large, and the same for every student.
+        key += f"\x1f{pool.name}\x1f{hash(pool)}"
+        vectors = ctx.priors.get(key)
+        if vectors is None:
+            vectors = embed_pool(client, emb_model, pool, step)
+            ctx.priors[key] = vectors
+    probe = shipped_probe(client.backend, emb_model)
+    if probe is None:
+        pool = _need_pool(pool, EMBEDDINGS)
+        assert vectors is not None
+        probe = fit_probe(vectors.matrix, pool.labels,
+                          f"ajustado ahora en / fitted now on {pool.name}")
+    return probe, vectors
+
+
+def plan(ctx: AppContext, session: Session, cache: Mapping[str, Any], prompt_text: str,
+         use_calibration: bool, method: str = DEFAULT_METHOD, pool: Pool | None = None,
+         step: Step | None = None) -> tuple[Plan, Cache]:
+    """Resolve the client, model and what the method needs; returns the plan and cache to keep."""
+    if method not in METHODS:
+        raise InvalidInput(f"Método desconocido / Unknown method: {method!r} "
+                           f"({', '.join(METHODS)}).")
+    prompt = parse_prompt(prompt_text)
+    client = ctx.client_for(session)
+    model = ctx.model_for(session)
+    # A calibration describes the model, not the student: one measured in any session serves all.
+    merged: Cache = {**ctx.priors, **(cache or {})}
+    if method == EMBEDDINGS:
+        probe, vectors = _probe(ctx, client, model, pool, step)
+        return Plan(client, model, method, prompt, pool=pool, probe=probe,
+                    vectors=vectors), merged
+    calibration = measured = None
+    if use_calibration:
+        calibration, merged, fresh = calibration_for(client, model, prompt_text, prompt,
+                                                     merged, step)
+        measured = calibration if fresh else None
+        ctx.priors.update(merged)
+    lexical = None
+    if method == SIMILAR:
+        lexical = LexicalIndex(_need_pool(pool, method).texts)
+    return Plan(client, model, method, prompt, calibration, measured, pool, lexical), merged
+
+
+def classify_batch(ctx: AppContext, session: Session, cache: Mapping[str, Any], paste: str,
+                   upload: str | None, prompt_text: str, use_calibration: bool,
+                   method: str = DEFAULT_METHOD, pool: Pool | None = None,
+                   step: Step | None = None,
+                   progress: Callable[[int, int], None] | None = None,
+                   ) -> Iterator[tuple[Plan, list[Verdict], list[str], int, Cache, bool]]:
+    """Yields the growing list of verdicts (with the notices, the batch size, the cache to keep
+    and whether it is the last step); stops early, keeping them, on a backend error."""
+    data, name = read_upload(upload) if upload else (None, "CSV")
+    batch = gather(paste, data, name)
+    setup, merged = plan(ctx, session, cache, prompt_text, use_calibration, method, pool, step)
+    notices = list(batch.notices)
+    verdicts: list[Verdict] = []
+    total = len(batch.tweets)
+    for tweet in batch.tweets:
+        if progress is not None:
+            progress(len(verdicts), total)
+        try:
+            verdicts.append(setup.run(tweet))
+        except ChatbotError as exc:
+            if not verdicts:
+                raise
+            notices.append(f"⚠️ Me detuve en el tweet {len(verdicts) + 1}: / Stopped at tweet "
+                           f"{len(verdicts) + 1}: {exc}")
+            break
+        yield setup, list(verdicts), list(notices), total, merged, False
+    if use_calibration and method != EMBEDDINGS and (
+            setup.calibration is None or setup.calibration.weights is None):
+        notices.append("No pude medir el sesgo del modelo (sin logprobs): resultados sin "
+                       "calibrar. / Could not measure the model's bias (no logprobs): results "
+                       "are uncalibrated.")
+    yield setup, verdicts, notices, total, merged, True
