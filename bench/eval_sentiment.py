@@ -1,12 +1,15 @@
-"""Sentiment accuracy on a labelled CSV: the zero-shot baseline against our method, same backend.
+"""Sentiment on real labelled tweets: accuracy, macro-F1 and confusion per language, per method.
 
-    python bench/eval_sentiment.py                          # held-out half of the dev set
-    python bench/eval_sentiment.py --split all --csv my.csv # any CSV with text + label columns
-    python bench/eval_sentiment.py --base-url http://127.0.0.1:8080/v1 --model NAME
+    python bench/eval_sentiment.py --csv ../shared/data/sentiment/umsab_val.csv
+    python bench/eval_sentiment.py --csv VAL.csv --pool TRAIN.csv --methods prompt,similar,embeddings
+    python bench/eval_sentiment.py --csv VAL.csv --per-cell 20   # 20 per label and language
+    python bench/eval_sentiment.py --csv VAL.csv --base-url http://127.0.0.1:8080/v1 --model NAME
 
-Without --base-url it starts the embedded model. The dev set's "tune" half was used to choose the
-prompt and the calibration tweets; report the "test" half. Prints accuracy, per-label F1 and the
-confusion matrix of each method, and the latency per tweet. Run it on a quiet machine.
+Without --base-url it starts the embedded model. Methods: `baseline` (zero-shot, the label read
+from the answer), `prompt` (the default few-shot prompt; prints it uncalibrated and calibrated from
+the same requests), `similar` and `embeddings` (need --pool, or shipped weights for embeddings).
+Prints throughput (tweets per second, one stream) with the machine's load average: run it on a
+quiet machine, and report the validation split, never the train split the pool comes from.
 """
 
 from __future__ import annotations
@@ -14,12 +17,12 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import random
 import re
-import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,19 +32,12 @@ from chatbot.billing import Ledger  # noqa: E402
 from chatbot.catalog import Catalog  # noqa: E402
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool  # noqa: E402
 from chatbot.local import EmbeddedServer, ServerConfig  # noqa: E402
-from chatbot.sentiment import (  # noqa: E402
-    DEFAULT_PROMPT,
-    LABELS,
-    Prompt,
-    best,
-    classify,
-    label_of,
-    measure_prior,
-    parse_prompt,
-)
+from chatbot.sentiment.labels import LABELS, best, label_of  # noqa: E402
+from chatbot.sentiment.pool import load_pool  # noqa: E402
+from chatbot.sentiment.prompt import DEFAULT_PROMPT  # noqa: E402
+from chatbot.sentiment.service import build_plan  # noqa: E402
 
 CACHE = Path(os.environ.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser()
-DEV_SET = ROOT / "tests" / "data" / "tweets_dev.csv"
 # What a student writes first: one user message, the label read from the generated answer.
 ZERO_SHOT = "Classify the sentiment of this tweet as positive, neutral or negative."
 
@@ -56,21 +52,26 @@ class Row:
 @dataclass
 class Run:
     name: str
-    predicted: list[str | None]
-    latencies: list[float]
+    predicted: list[str | None] = field(default_factory=list)
+    seconds: float = 0.0
 
 
-def load(path: Path, split: str) -> list[Row]:
+def load(path: Path, per_cell: int | None, seed: int = 0) -> list[Row]:
+    """All rows, or `per_cell` per label and language (a fixed shuffle, so runs compare)."""
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    if split != "all":
-        rows = [r for r in rows if r.get("split", "") == split]
+        rows = [Row(r["text"], label_of(r["label"]) or "?", r.get("lang") or "?")
+                for r in csv.DictReader(fh)]
+    if any(r.label == "?" for r in rows):
+        raise SystemExit(f"{path}: a label is not positive, neutral or negative")
+    if per_cell is None:
+        return rows
+    random.Random(seed).shuffle(rows)
+    seen: dict[tuple[str, str], int] = {}
     out = []
     for r in rows:
-        gold = label_of(r["label"])
-        if gold is None:
-            raise SystemExit(f"unknown label {r['label']!r} for {r['text']!r}")
-        out.append(Row(r["text"], gold, r.get("lang", "?")))
+        if seen.get((r.lang, r.label), 0) < per_cell:
+            seen[(r.lang, r.label)] = seen.get((r.lang, r.label), 0) + 1
+            out.append(r)
     return out
 
 
@@ -84,61 +85,89 @@ def first_label(text: str) -> str | None:
 
 
 def f1(gold: Sequence[str], pred: Sequence[str | None], label: str) -> float:
-    tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == p == label)
-    fp = sum(1 for g, p in zip(gold, pred, strict=True) if p == label and g != label)
-    fn = sum(1 for g, p in zip(gold, pred, strict=True) if g == label and p != label)
+    pairs = list(zip(gold, pred, strict=True))
+    tp = sum(1 for g, p in pairs if g == p == label)
+    fp = sum(1 for g, p in pairs if p == label and g != label)
+    fn = sum(1 for g, p in pairs if g == label and p != label)
     return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def scores(gold: Sequence[str], pred: Sequence[str | None]) -> tuple[float, float]:
+    accuracy = sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold)
+    return accuracy, sum(f1(gold, pred, label) for label in LABELS) / len(LABELS)
 
 
 def report(run: Run, rows: Sequence[Row]) -> None:
     gold = [r.label for r in rows]
-    right = [g == p for g, p in zip(gold, run.predicted, strict=True)]
-    print(f"\n== {run.name}")
-    print(f"accuracy {sum(right) / len(right):.1%} ({sum(right)}/{len(right)})", end="")
-    for lang in sorted({r.lang for r in rows}):
-        sub = [ok for ok, r in zip(right, rows, strict=True) if r.lang == lang]
-        print(f" · {lang} {sum(sub) / len(sub):.1%}", end="")
-    f1s = {label: f1(gold, run.predicted, label) for label in LABELS}
-    print("\nF1 " + " · ".join(f"{k} {v:.2f}" for k, v in f1s.items())
-          + f" · macro {statistics.mean(f1s.values()):.2f}")
+    acc, macro = scores(gold, run.predicted)
+    print(f"\n== {run.name}\nall: accuracy {acc:.3f} · macro-F1 {macro:.3f} · "
+          f"{len(rows) / run.seconds:.2f} tweets/s")
     cols = [*LABELS, None]
-    print("confusion (rows gold, columns predicted; '?' = no label)")
-    print(" " * 10 + "".join(f"{(c or '?')[:8]:>10}" for c in cols))
-    for g in LABELS:
-        counts = [sum(1 for gg, p in zip(gold, run.predicted, strict=True) if gg == g and p == c)
-                  for c in cols]
-        print(f"{g[:8]:>10}" + "".join(f"{n:>10}" for n in counts))
-    lat = run.latencies
-    print(f"latency per tweet: mean {statistics.mean(lat):.2f} s · median "
-          f"{statistics.median(lat):.2f} s")
+    for lang in sorted({r.lang for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r.lang == lang]
+        sub_gold = [gold[i] for i in idx]
+        sub_pred = [run.predicted[i] for i in idx]
+        acc, macro = scores(sub_gold, sub_pred)
+        print(f"{lang} ({len(idx)}): accuracy {acc:.3f} · macro-F1 {macro:.3f}   confusion "
+              "(rows gold, columns predicted; ? = no label)")
+        print(" " * 10 + "".join(f"{(c or '?')[:8]:>10}" for c in cols))
+        for g in LABELS:
+            counts = [sum(1 for gg, p in zip(sub_gold, sub_pred, strict=True)
+                          if gg == g and p == c) for c in cols]
+            print(f"{g[:8]:>10}" + "".join(f"{n:>10}" for n in counts))
 
 
 def timed(rows: Sequence[Row], names: Sequence[str],
-          one: Callable[[str], tuple[Sequence[str | None], float]]) -> list[Run]:
+          one: Callable[[str], Sequence[str | None]]) -> list[Run]:
     """Each call may give several predictions (uncalibrated and calibrated from one request)."""
-    runs = [Run(name, [], []) for name in names]
+    runs = [Run(name) for name in names]
+    start = time.monotonic()
     for i, row in enumerate(rows, 1):
-        labels, latency = one(row.text)
-        for run, label in zip(runs, labels, strict=True):
+        for run, label in zip(runs, one(row.text), strict=True):
             run.predicted.append(label)
-            run.latencies.append(latency)
         print(f"\r{names[0]}: {i}/{len(rows)}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
+    for run in runs:
+        run.seconds = time.monotonic() - start
     return runs
+
+
+def evaluate(client: LLMClient, model: str, method: str, rows: Sequence[Row],
+             pool_path: Path | None) -> list[Run]:
+    if method == "baseline":
+        def baseline(text: str) -> list[str | None]:
+            messages = [{"role": "user", "content": f"{ZERO_SHOT}\n\nTweet: {text}"}]
+            result = client.chat(messages, ChatParams(model=model, max_tokens=8, temperature=0))
+            return [first_label(result.text)]
+        return timed(rows, ["zero-shot baseline (label read from the answer)"], baseline)
+    pool = load_pool(pool_path) if pool_path else None
+    start = time.monotonic()
+    plan, _ = build_plan(client, model, {}, DEFAULT_PROMPT, True, method, pool)
+    setup_s = time.monotonic() - start
+    source = plan.probe.source if plan.probe else plan.calibration.source if plan.calibration \
+        else "-"
+    print(f"{method}: ready in {setup_s:.1f} s ({source})")
+
+    def one(text: str) -> list[str | None]:
+        verdict = plan.run(text)
+        raw = best(verdict.raw_probs) if verdict.raw_probs else verdict.label
+        return [raw, verdict.label]
+    runs = timed(rows, [f"{method}, uncalibrated", f"{method}, calibrated"], one)
+    return runs[1:] if method == "embeddings" else runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--csv", type=Path, default=DEV_SET)
-    parser.add_argument("--split", default="test", help="test | tune | all (default: test)")
+    parser.add_argument("--csv", type=Path, required=True, help="labelled tweets: text,label,lang")
+    parser.add_argument("--pool", type=Path, help="labelled train tweets for similar/embeddings")
+    parser.add_argument("--methods", default="baseline,prompt",
+                        help="comma-separated: baseline, prompt, similar, embeddings")
+    parser.add_argument("--per-cell", type=int, help="balanced subset: N per label and language")
     parser.add_argument("--base-url", help="an OpenAI-compatible server; default: embedded")
     parser.add_argument("--model", help="model name on that server")
     parser.add_argument("--api-key", default=os.environ.get("OPENAI_API_KEY", ""))
     args = parser.parse_args()
-    rows = load(args.csv, args.split)
-    if not rows:
-        raise SystemExit(f"no rows for split {args.split!r} in {args.csv}")
-
+    rows = load(args.csv, args.per_cell)
     server = None
     if args.base_url:
         backend = Backend("compatible", args.base_url, args.api_key or None)
@@ -148,36 +177,19 @@ def main() -> None:
         backend = Backend("local", server.wait_ready(300))
         model = server.model_name
     client = LLMClient(backend, SDKPool(120, 0), Catalog.load(), Ledger())
-    print(f"{len(rows)} tweets from {args.csv.name} (split {args.split}) · model {model}")
+    print(f"{len(rows)} tweets from {args.csv.name} · model {model} · load average before "
+          f"{os.getloadavg()[0]:.1f}")
+    runs: list[Run] = []
     try:
-        def baseline(text: str) -> tuple[list[str | None], float]:
-            messages = [{"role": "user", "content": f"{ZERO_SHOT}\n\nTweet: {text}"}]
-            result = client.chat(messages, ChatParams(model=model, max_tokens=8, temperature=0))
-            return [first_label(result.text)], result.latency_s
-
-        prompt: Prompt = parse_prompt(DEFAULT_PROMPT)
-        start = time.monotonic()
-        prior = measure_prior(client, model, prompt)
-        prior_s = time.monotonic() - start
-
-        def ours(text: str) -> tuple[list[str | None], float]:
-            verdict = classify(client, model, prompt, text, prior)
-            raw = best(verdict.raw_probs) if verdict.raw_probs else verdict.label
-            return [raw, verdict.label], verdict.result.latency_s
-
-        runs = [*timed(rows, ["zero-shot baseline (label read from the answer)"], baseline),
-                *timed(rows, ["few-shot + label logprobs, uncalibrated",
-                              "few-shot + label logprobs + calibration (ours)"], ours)]
+        for method in args.methods.split(","):
+            runs += evaluate(client, model, method.strip(), rows, args.pool)
     finally:
         if server is not None:
             server.stop()
     for run in runs:
         report(run, rows)
-    print(f"\ncalibration prior {prior.probs} measured once in {prior_s:.1f} s "
-          f"({prior.calls} calls)")
-    base = runs[0].latencies
-    cal = runs[2].latencies
-    print(f"latency ratio ours/baseline: {statistics.mean(cal) / statistics.mean(base):.2f}")
+    print(f"\nload average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
+          f"(1, 5, 15 min; {os.cpu_count()} cores)")
 
 
 if __name__ == "__main__":

@@ -6,9 +6,11 @@ every SDK exception into a project error with a message a person can act on.
 
 Modules: `sdk` (Backend, the pool that builds `openai.OpenAI`), `params` (ChatParams), `results`
 (what calls return), `errors` (SDK exception → project error), `retry`, `base` (what every call
-shares), `chat` (chat, legacy completions, fan-out), `stream`, `jobs` (files, fine-tuning), `llm`.
+shares), `chat` (chat, legacy completions, fan-out), `stream`, `embeddings`, `jobs` (files,
+fine-tuning), `llm`.
 """
 
+from chatbot.client.embeddings import Embeddings
 from chatbot.client.errors import redact, translate
 from chatbot.client.llm import LLMClient
 from chatbot.client.params import EFFORTS, MAX_N, MAX_STOP, ChatParams
@@ -33,6 +35,7 @@ __all__ = [
     "Backend",
     "ChatParams",
     "Choice",
+    "Embeddings",
     "FileInfo",
     "JobEvent",
     "JobInfo",

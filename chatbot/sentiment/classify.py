@@ -156,14 +156,14 @@ def calibration_for(client: LLMClient, model: str, prompt_text: str, prompt: Pro
                     ) -> tuple[Calibration, dict[str, Calibration], bool]:
     """The shipped calibration, else the cached one, else one measured now.
 
-    Returns the calibration, the cache to keep (a new dict: session state is never changed in
-    place) and whether it was measured just now, so its cost can be shown once.
+    Returns the calibration, the entry to keep in a cache (nothing for a shipped one) and
+    whether it was measured just now, so its cost can be shown once.
     """
     ready = shipped(client.backend, model, prompt_text)
     if ready is not None:
-        return ready, dict(cache), False
+        return ready, {}, False
     key = cache_key(client.backend, model, prompt_text)
     if key in cache:
-        return cache[key], dict(cache), False
+        return cache[key], {key: cache[key]}, False
     fresh = measure(client, model, prompt, step=step)
-    return fresh, {**cache, key: fresh}, True
+    return fresh, {key: fresh}, True

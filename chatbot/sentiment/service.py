@@ -53,6 +53,7 @@ class Plan:
     lexical: LexicalIndex | None = None
     probe: Probe | None = None
     vectors: PoolVectors | None = None
+    embedded_now: bool = False  # the pool was embedded for this click: its cost is shown
 
     def run(self, tweet: str) -> Verdict:
         if self.method == EMBEDDINGS and self.probe is not None:
@@ -67,7 +68,7 @@ class Plan:
     def setup_cost(self) -> tuple[Usage, float | None, int]:
         """Tokens, dollars and calls spent before the first tweet (calibration, pool vectors)."""
         usage, cost, calls = Usage(), 0.0, 0
-        for part in (self.measured, self.vectors):
+        for part in (self.measured, self.vectors if self.embedded_now else None):
             if part is not None:
                 usage, calls = usage + part.usage, calls + part.calls
                 cost = None if cost is None or part.cost_usd is None else cost + part.cost_usd
@@ -84,54 +85,65 @@ def _need_pool(pool: Pool | None, method: str) -> Pool:
     return pool
 
 
-def _probe(ctx: AppContext, client: LLMClient, model: str, pool: Pool | None,
-           step: Step | None) -> tuple[Probe, PoolVectors | None]:
+def _probe(known: Cache, client: LLMClient, model: str, pool: Pool | None,
+           step: Step | None) -> tuple[Probe, PoolVectors | None, bool]:
     """The shipped probe (embedded model), or one fitted now on the pool's embeddings."""
     emb_model = embedding_model(client.backend, model)
     key = f"vectors\x1f{client.backend.kind}\x1f{client.backend.base_url}\x1f{emb_model}"
-    vectors = None
+    vectors, fresh = None, False
     if pool is not None:
         # Kept per process only: a pool's vectors are large, and the same for every student.
         key += f"\x1f{pool.name}\x1f{hash(pool)}"
-        vectors = ctx.priors.get(key)
+        vectors = known.get(key)
         if vectors is None:
-            vectors = embed_pool(client, emb_model, pool, step)
-            ctx.priors[key] = vectors
+            vectors, fresh = embed_pool(client, emb_model, pool, step), True
+            known[key] = vectors
     probe = shipped_probe(client.backend, emb_model)
     if probe is None:
         pool = _need_pool(pool, EMBEDDINGS)
         assert vectors is not None
         probe = fit_probe(vectors.matrix, pool.labels,
                           f"ajustado ahora en / fitted now on {pool.name}")
-    return probe, vectors
+    return probe, vectors, fresh
+
+
+def build_plan(client: LLMClient, model: str, known: Cache, prompt_text: str,
+               use_calibration: bool, method: str = DEFAULT_METHOD, pool: Pool | None = None,
+               step: Step | None = None) -> tuple[Plan, Cache]:
+    """What `method` needs, from `known` (process-wide, added to) or made now.
+
+    Returns the plan and the calibrations to keep in the session.
+    """
+    if method not in METHODS:
+        raise InvalidInput(f"Método desconocido / Unknown method: {method!r} "
+                           f"({', '.join(METHODS)}).")
+    prompt = parse_prompt(prompt_text)
+    lexical = LexicalIndex(_need_pool(pool, method).texts) if method == SIMILAR else None
+    if method == EMBEDDINGS:
+        probe, vectors, fresh = _probe(known, client, model, pool, step)
+        return Plan(client, model, method, prompt, pool=pool, probe=probe, vectors=vectors,
+                    embedded_now=fresh), {}
+    calibration = measured = None
+    kept: Cache = {}
+    if use_calibration:
+        calibration, kept, fresh = calibration_for(client, model, prompt_text, prompt, known,
+                                                   step)
+        measured = calibration if fresh else None
+        known.update(kept)
+    return Plan(client, model, method, prompt, calibration, measured, pool, lexical), kept
 
 
 def plan(ctx: AppContext, session: Session, cache: Mapping[str, Any], prompt_text: str,
          use_calibration: bool, method: str = DEFAULT_METHOD, pool: Pool | None = None,
          step: Step | None = None) -> tuple[Plan, Cache]:
-    """Resolve the client, model and what the method needs; returns the plan and cache to keep."""
-    if method not in METHODS:
-        raise InvalidInput(f"Método desconocido / Unknown method: {method!r} "
-                           f"({', '.join(METHODS)}).")
-    prompt = parse_prompt(prompt_text)
-    client = ctx.client_for(session)
-    model = ctx.model_for(session)
+    """The plan for this session's backend and model; returns it and the cache to keep."""
     # A calibration describes the model, not the student: one measured in any session serves all.
-    merged: Cache = {**ctx.priors, **(cache or {})}
-    if method == EMBEDDINGS:
-        probe, vectors = _probe(ctx, client, model, pool, step)
-        return Plan(client, model, method, prompt, pool=pool, probe=probe,
-                    vectors=vectors), merged
-    calibration = measured = None
-    if use_calibration:
-        calibration, merged, fresh = calibration_for(client, model, prompt_text, prompt,
-                                                     merged, step)
-        measured = calibration if fresh else None
-        ctx.priors.update(merged)
-    lexical = None
-    if method == SIMILAR:
-        lexical = LexicalIndex(_need_pool(pool, method).texts)
-    return Plan(client, model, method, prompt, calibration, measured, pool, lexical), merged
+    known: Cache = ctx.priors
+    for key, value in (cache or {}).items():
+        known.setdefault(key, value)
+    setup, kept = build_plan(ctx.client_for(session), ctx.model_for(session), known,
+                             prompt_text, use_calibration, method, pool, step)
+    return setup, {**(cache or {}), **kept}
 
 
 def classify_batch(ctx: AppContext, session: Session, cache: Mapping[str, Any], paste: str,

@@ -79,6 +79,7 @@ def _models() -> dict[str, ModelSpec]:
 
 
 MODELS = _models()
+EMBEDDING_DIMENSIONS = 32
 RETIRED = frozenset({
     "text-davinci-003", "text-davinci-002", "text-davinci-001", "code-davinci-002",
     "text-curie-001", "text-babbage-001", "text-ada-001", "davinci", "curie", "babbage", "ada",
@@ -706,6 +707,8 @@ class FakeOpenAI(LoopbackFake):
                     return self._chat(body)
                 case ("POST", "completions"):
                     return self._completions(body)
+                case ("POST", "embeddings"):
+                    return _json(self._embeddings(body))
                 case ("POST", "files"):
                     return _json(self._upload(form, files))
                 case ("GET", "files"):
@@ -847,6 +850,22 @@ class FakeOpenAI(LoopbackFake):
         except reasoning.Refused as refused:
             raise ApiError(400, refused.message, param=refused.param,
                            code=refused.code) from None
+
+    def _embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Each word hashed into one of 32 dimensions: texts sharing words point the same way."""
+        texts = body.get("input")
+        texts = [texts] if isinstance(texts, str) else texts
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
+            raise ApiError(400, "'input' must be a string or a list of strings", param="input")
+        data = []
+        for i, text in enumerate(texts):
+            vector = [0.0] * EMBEDDING_DIMENSIONS
+            for word in re.findall(r"\w+", text.lower()):
+                vector[sum(word.encode()) % EMBEDDING_DIMENSIONS] += 1.0
+            data.append({"object": "embedding", "index": i, "embedding": vector})
+        tokens = sum(len(re.findall(r"\w+", t)) for t in texts)
+        return {"object": "list", "data": data, "model": body.get("model"),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
 
     def _completions(self, body: dict[str, Any]) -> Reply | StreamReply:
         spec = self._spec(body.get("model"), chat=False)
