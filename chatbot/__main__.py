@@ -1,4 +1,4 @@
-"""`python -m chatbot tokens|finetune|telegram …`: the course's tools from the command line."""
+"""`python -m chatbot tokens|finetune|telegram|sentiment …`: the course's tools from the command line."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ COMMANDS = {
     "tokens": "chatbot.token_counter.cli",
     "finetune": "chatbot.finetune.cli",
     "telegram": "chatbot.telegram.cli",
+    "sentiment": "chatbot.sentiment.cli",
 }
 
 
