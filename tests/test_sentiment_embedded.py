@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from chatbot.billing import Ledger
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.local import EmbeddedServer
-from chatbot.sentiment import (
-    CALIBRATION_TWEETS,
-    DEFAULT_PROMPT,
-    LABELS,
-    Prior,
-    build_messages,
-    classify,
-    measure_prior,
-    params_for,
-    parse_prompt,
-    score,
-)
+from chatbot.sentiment.calibration import CALIBRATION_TWEETS, Calibration
+from chatbot.sentiment.classify import classify, measure, params_for, score
+from chatbot.sentiment.labels import LABELS
+from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt
 
 pytestmark = pytest.mark.model
 
@@ -33,13 +27,14 @@ def client(embedded: EmbeddedServer) -> LLMClient:
 
 
 @pytest.fixture(scope="module")
-def prior(client: LLMClient, embedded: EmbeddedServer) -> Prior:
-    return measure_prior(client, embedded.model_name, PROMPT)
+def prior(client: LLMClient, embedded: EmbeddedServer) -> Calibration:
+    return measure(client, embedded.model_name, PROMPT)
 
 
 def test_all_three_labels_come_back_in_the_first_tokens_alternatives(
         client: LLMClient, embedded: EmbeddedServer) -> None:
-    result = client.chat(build_messages(PROMPT, "Hoy es martes."), params_for(embedded.model_name))
+    result = client.chat(build_messages(PROMPT, "Hoy es martes."),
+                         params_for(embedded.model_name))
     first = result.choices[0].logprobs[0]
     assert len(first.top) == 20
     probs = score(first.top)
@@ -49,12 +44,15 @@ def test_all_three_labels_come_back_in_the_first_tokens_alternatives(
     assert result.cost_usd == 0.0
 
 
-def test_the_measured_bias_is_a_distribution_that_undervalues_neutral(prior: Prior) -> None:
+def test_the_measured_bias_is_a_distribution_that_undervalues_neutral(
+        prior: Calibration) -> None:
     assert prior.calls == len(CALIBRATION_TWEETS)
-    assert prior.probs is not None
-    assert sum(prior.probs.values()) == pytest.approx(1)
-    # Why calibration exists: on a third-neutral set, this model gives neutral far less than 1/3.
-    assert prior.probs["neutral"] < 0.25
+    assert prior.weights is not None
+    # bias = -log(prior). Why calibration exists: on a third-neutral set, this model gives
+    # neutral far less than 1/3.
+    measured = {label: math.exp(-b) for label, b in zip(LABELS, prior.bias, strict=True)}
+    assert sum(measured.values()) == pytest.approx(1)
+    assert measured["neutral"] < 0.25
 
 
 @pytest.mark.parametrize(("tweet", "label"), [
@@ -66,7 +64,7 @@ def test_the_measured_bias_is_a_distribution_that_undervalues_neutral(prior: Pri
     ("¿A qué hora abre la biblioteca mañana?", "neutral"),
 ])
 def test_clear_tweets_in_both_languages(client: LLMClient, embedded: EmbeddedServer,
-                                        prior: Prior, tweet: str, label: str) -> None:
+                                        prior: Calibration, tweet: str, label: str) -> None:
     verdict = classify(client, embedded.model_name, PROMPT, tweet, prior)
     assert verdict.label == label
     assert verdict.calibrated
