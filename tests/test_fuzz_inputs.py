@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from chatbot import sentiment_batch
 from chatbot.catalog import Catalog
 from chatbot.errors import ChatbotError
 from chatbot.finetune import evaluate, prepare, validate
 from chatbot.playground import build_messages, parse_seed, parse_stop
+from chatbot.sentiment import inputs as sentiment_batch
 from chatbot.token_counter.view import analyse
 
 CORPUS = Path(__file__).parent / "data" / "fuzz" / "corpus.jsonl"
