@@ -8,7 +8,7 @@ counted.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,7 +53,7 @@ def output_room(info: ModelInfo, input_tokens: int, max_tokens: int | None) -> i
     return max(0, min(limits)) if limits else 0
 
 
-def estimate(catalog: Catalog, model: str, prompt: list[Mapping[str, Any]] | str,
+def estimate(catalog: Catalog, model: str, prompt: Sequence[Mapping[str, Any]] | str,
              max_tokens: int | None, n: int = 1) -> CostEstimate:
     """OpenAI bills the prompt once and each of the `n` choices as output."""
     info = catalog.get(model)

@@ -18,7 +18,7 @@ import json
 import re
 import threading
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,12 +228,12 @@ def message_strings(messages: Iterable[Mapping[str, Any]]) -> list[str]:
     return [v if type(v) is str else value_text(v) for msg in messages for v in msg.values()]
 
 
-def chat_overhead(messages: list[Mapping[str, Any]]) -> int:
+def chat_overhead(messages: Sequence[Mapping[str, Any]]) -> int:
     names = sum(1 for m in messages if "name" in m)
     return TOKENS_PER_MESSAGE * len(messages) + TOKENS_PER_NAME * names + REPLY_PRIMING
 
 
-def count_chat(messages: list[Mapping[str, Any]], encoding: str) -> ChatCount:
+def count_chat(messages: Sequence[Mapping[str, Any]], encoding: str) -> ChatCount:
     text_tokens = sum(encode_lengths(get_encoding(encoding), message_strings(messages)))
     return ChatCount(text_tokens, chat_overhead(messages), len(messages))
 
@@ -283,17 +283,17 @@ class LocalTokenizer:
         with self._lock:
             return self._llama.detokenize([token], special=True)
 
-    def render_chat(self, messages: list[Mapping[str, Any]]) -> str:
+    def render_chat(self, messages: Sequence[Mapping[str, Any]]) -> str:
         if self._formatter is None:
             raise ConfigError("El modelo no trae plantilla de chat. / The model has no chat "
                               "template.")
         try:
-            return self._formatter(messages=list(messages)).prompt
+            return self._formatter(messages=list(messages)).prompt  # type: ignore[arg-type]
         except Exception as exc:  # the GGUF's Jinja template may refuse a message (raise_exception)
             raise InvalidInput(f"La plantilla de chat del modelo rechaza estos mensajes / The "
                                f"model's chat template refuses these messages: {exc}") from None
 
-    def count_chat(self, messages: list[Mapping[str, Any]]) -> int:
+    def count_chat(self, messages: Sequence[Mapping[str, Any]]) -> int:
         """What llama_cpp's chat handler sends: the rendered template, tokenized with specials."""
         return len(self.encode(self.render_chat(messages)))
 
@@ -323,7 +323,7 @@ def _local_fallback_note(exc: Exception) -> str:
 
 
 def count_prompt(catalog: Catalog, info: ModelInfo,
-                 prompt: list[Mapping[str, Any]] | str) -> PromptCount:
+                 prompt: Sequence[Mapping[str, Any]] | str) -> PromptCount:
     """Input tokens of a chat (messages) or a legacy completion prompt (string) on `info`."""
     if info.encoding == "local":
         try:
@@ -337,7 +337,7 @@ def count_prompt(catalog: Catalog, info: ModelInfo,
     return _tiktoken_count(info.encoding, prompt)
 
 
-def _tiktoken_count(encoding: str, prompt: list[Mapping[str, Any]] | str,
+def _tiktoken_count(encoding: str, prompt: Sequence[Mapping[str, Any]] | str,
                     note: str = "") -> PromptCount:
     if isinstance(prompt, str):
         return PromptCount(count_text(prompt, encoding), encoding, note)

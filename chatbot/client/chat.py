@@ -6,7 +6,9 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
+
+from openai.types.chat import ChatCompletionMessageParam
 
 from chatbot import billing
 from chatbot.client.base import ClientBase
@@ -36,7 +38,7 @@ class ChatCalls(ClientBase):
 
         def request(kwargs: dict[str, Any]) -> SingleResponse:
             resp, attempts = self._call(params.model, lambda: self.sdk.chat.completions.create(
-                messages=messages, **kwargs))
+                messages=cast("list[ChatCompletionMessageParam]", messages), **kwargs))
             return self._read(lambda: SingleResponse(
                 [Choice(c.index, c.message.content or "", c.finish_reason,
                         read_logprobs(c.logprobs.content if c.logprobs else None))

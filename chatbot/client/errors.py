@@ -31,7 +31,8 @@ def redact(text: str, secret: str | None) -> str:
 def error_code(exc: openai.APIStatusError) -> str:
     code = exc.code or ""
     body = exc.body if isinstance(exc.body, dict) else {}
-    inner = body.get("error") if isinstance(body.get("error"), dict) else {}
+    error = body.get("error")
+    inner = error if isinstance(error, dict) else {}
     return str(code or inner.get("code") or inner.get("type") or exc.type or "")
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from openai.types import FilePurpose
+
 from chatbot.client.base import ClientBase
 from chatbot.client.results import FileInfo, JobEvent, JobInfo, read_job, read_job_event
 
 
 class JobCalls(ClientBase):
-    def upload_file(self, path: Path, purpose: str = "fine-tune") -> FileInfo:
+    def upload_file(self, path: Path, purpose: FilePurpose = "fine-tune") -> FileInfo:
         def send() -> Any:
             with path.open("rb") as fh:
                 return self.sdk.files.create(file=(path.name, fh), purpose=purpose)

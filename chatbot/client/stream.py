@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 
 from chatbot import billing
 from chatbot.client.base import ClientBase
@@ -45,7 +46,7 @@ class _Received:
 
 class StreamCalls(ClientBase):
     def stream_chat(self, messages: list[dict[str, Any]], params: ChatParams
-                    ) -> Iterator[StreamEvent]:
+                    ) -> Generator[StreamEvent, None, None]:
         """Stream one answer; bill from the final `usage` chunk (tiktoken only when it is absent)."""
         if params.n != 1:
             raise InvalidInput("El streaming da una sola respuesta (n=1). / Streaming returns "
@@ -70,10 +71,11 @@ class StreamCalls(ClientBase):
 
     def _receive(self, messages: list[dict[str, Any]], params: ChatParams,
                  est: billing.CostEstimate, hold: Hold | None, got: _Received
-                 ) -> Iterator[StreamEvent]:
+                 ) -> Generator[StreamEvent, None, None]:
         start = time.monotonic()
+        sdk_messages = cast("list[ChatCompletionMessageParam]", messages)
         stream, _ = self._call(params.model, lambda: self.sdk.chat.completions.create(
-            messages=messages, stream=True, stream_options={"include_usage": True},
+            messages=sdk_messages, stream=True, stream_options={"include_usage": True},
             **params.sdk_kwargs()))
         first: float | None = None
         try:

@@ -186,7 +186,7 @@ def evaluate(examples: list[EvalExample], contenders: list[Contender], *, max_to
         raise InvalidInput("Compara uno o dos modelos. / Compare one or two models.")
     labels = label_set(examples)
     total = len(examples) * len(contenders)
-    scores = []
+    scores: list[ModelScore] = []
     for c in contenders:
         params = ChatParams(model=c.model, temperature=0.0, max_tokens=max_tokens, seed=seed)
         answers = []

@@ -247,10 +247,11 @@ def _content_findings(index: int, role: Any, msg: Mapping[str, Any]) -> list[Fin
         return []
     if isinstance(content, list):
         texts = [p.get("text") for p in content if isinstance(p, dict) and p.get("type") == "text"]
-        if not all(isinstance(p, dict) and "type" in p for p in content) or any(
-                not isinstance(t, str) for t in texts):
+        strings = [t for t in texts if isinstance(t, str)]
+        if not all(isinstance(p, dict) and "type" in p for p in content) or len(strings) < len(
+                texts):
             return [("content_type", _type_fields(f"messages[{index}].content", content))]
-        if not content or (len(texts) == len(content) and not "".join(texts).strip()):
+        if not content or (len(strings) == len(content) and not "".join(strings).strip()):
             return [("empty_content", {"index": index, "role": role})]
         return []
     if not isinstance(content, str):

@@ -86,6 +86,14 @@ def without_mention(text: str, username: str) -> str:
     return re.sub(rf"@{re.escape(username)}\b", "", text, flags=re.IGNORECASE).strip()
 
 
+def _message(update: Update) -> Message:
+    """The update's message: every handler but `refuse` is registered for message updates."""
+    message = update.effective_message
+    if message is None:
+        raise ApplicationHandlerStop  # not a message update: nothing to answer
+    return message
+
+
 def _reply_to(message: Message) -> int | None:
     """In groups the answer quotes the question, so it is clear whom it answers."""
     return None if message.chat.type == ChatType.PRIVATE else message.message_id
@@ -130,19 +138,19 @@ class Handlers:
         raise ApplicationHandlerStop
 
     async def start(self, update: Update, context: Context) -> None:
-        message = update.effective_message
+        message = _message(update)
         persona = self.chat(update, context).persona
         await send_text(context.bot, message.chat_id,
                         f"{persona.greeting}\n\n{help_text(persona)}",
                         reply_to=_reply_to(message))
 
     async def help(self, update: Update, context: Context) -> None:
-        message = update.effective_message
+        message = _message(update)
         await send_text(context.bot, message.chat_id, help_text(self.chat(update, context).persona),
                         reply_to=_reply_to(message))
 
     async def reset(self, update: Update, context: Context) -> None:
-        message = update.effective_message
+        message = _message(update)
         state = self.chat(update, context)
         async with state.lock:
             state.history = []
@@ -150,7 +158,7 @@ class Handlers:
         await send_text(context.bot, message.chat_id, RESET_DONE, reply_to=_reply_to(message))
 
     async def persona(self, update: Update, context: Context) -> None:
-        message = update.effective_message
+        message = _message(update)
         state = self.chat(update, context)
         if not context.args:
             reply = persona_list(state.persona, PRESETS)
@@ -167,23 +175,23 @@ class Handlers:
         await send_text(context.bot, message.chat_id, reply, reply_to=_reply_to(message))
 
     async def usage(self, update: Update, context: Context) -> None:
-        message = update.effective_message
+        message = _message(update)
         status = self.ctx.status_markdown(self.session(update, context), public=True)
         await send_text(context.bot, message.chat_id, status, reply_to=_reply_to(message))
 
     async def unknown_command(self, update: Update, context: Context) -> None:
-        message = update.effective_message
+        message = _message(update)
         await send_text(context.bot, message.chat_id,
                         "🤔 No conozco esa orden. / Unknown command.\n\n"
                         + help_text(self.chat(update, context).persona),
                         reply_to=_reply_to(message))
 
     async def not_text(self, update: Update, context: Context) -> None:
-        message = update.effective_message
+        message = _message(update)
         await send_text(context.bot, message.chat_id, NOT_TEXT, reply_to=_reply_to(message))
 
     async def text(self, update: Update, context: Context) -> None:
-        message = update.effective_message
+        message = _message(update)
         state = self.chat(update, context)
         question = without_mention(message.text or "", context.bot.username or "")
         if not question:

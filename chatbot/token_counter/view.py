@@ -166,7 +166,7 @@ def status_label(info: ModelInfo) -> str:
 
 def cost_table(catalog: Catalog, counts: Mapping[str, Counts]) -> list[list[Any]]:
     """Input cost of the text (chat format included) and its cost if a model wrote it."""
-    rows = []
+    rows: list[list[Any]] = []
     for name in catalog.names():
         info = catalog.get(name)
         row = counts[info.encoding]

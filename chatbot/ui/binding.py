@@ -33,7 +33,7 @@ class Controls:
                     for p in inspect.signature(fn).parameters.values()
                     if isinstance(p.default, gr.Progress)]
         names = [*self.components, *(p.name for p in progress)]
-        handler: Callable[..., Any]
+        handler: Any  # a function that gets a __signature__
         if inspect.isgeneratorfunction(fn):
             def stream(*values: Any) -> Iterator[Any]:
                 yield from fn(**dict(zip(names, values, strict=True)))
@@ -43,6 +43,6 @@ class Controls:
                 return fn(**dict(zip(names, values, strict=True)))
             handler = call
         handler.__name__ = getattr(fn, "__name__", handler.__name__)
-        handler.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        handler.__signature__ = inspect.Signature(
             [*(inspect.Parameter(n, POSITIONAL) for n in self.components), *progress])
         return handler

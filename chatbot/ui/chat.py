@@ -83,7 +83,8 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
                                        info="Longitud máxima de cada respuesta en tokens. / "
                                             "Longest answer, in tokens.")
         with gr.Column(scale=2):
-            chat = gr.Chatbot(greeting_history(first.greeting), label=first.name, height=460,
+            chat = gr.Chatbot(greeting_history(first.greeting),  # type: ignore[arg-type]
+                              label=first.name, height=460,
                               buttons=["copy"])
             message = gr.Textbox(label="Mensaje / Message", lines=1, max_lines=8, autofocus=True,
                                  placeholder="Escribe y pulsa Enter… / Type and press Enter…",
@@ -102,7 +103,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         return p.name, p.system_prompt, p.greeting, greeting_history(p.greeting), gr.update(
             label=p.name)
 
-    preset.change(load_preset, preset, [name, system, greeting, chat, chat], api_name=False)
+    preset.change(load_preset, preset, [name, system, greeting, chat, chat], api_visibility="private")
 
     def send_fn(message: str, history: History, bot_name: str, system_prompt: str,
                 temperature: float, max_tokens: int, state: Session
@@ -114,7 +115,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     inputs = [message, chat, name, system, temperature, max_tokens, session]
     outputs = [chat, message, notice]
     billed = [send.click(send_fn, inputs, outputs, api_name="chat"),
-              message.submit(send_fn, inputs, outputs, api_name=False)]
+              message.submit(send_fn, inputs, outputs, api_visibility="private")]
 
     def retry_fn(history: History, bot_name: str, system_prompt: str, temperature: float,
                  max_tokens: int, state: Session) -> Iterator[tuple[History, str, str]]:
@@ -130,7 +131,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
 
     billed.append(retry.click(retry_fn, [chat, name, system, temperature, max_tokens, session],
                               outputs, api_name="chat_retry"))
-    name.change(lambda n: gr.Chatbot(label=n or "Bot"), name, chat, api_name=False)
+    name.change(lambda n: gr.Chatbot(label=n or "Bot"), name, chat, api_visibility="private")
 
     def undo_fn(history: History, current: str) -> tuple[History, str]:
         history = list(history or [])
@@ -149,7 +150,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         return estimate_markdown(ctx, state, ctx.model_for(state), prompt, int(max_tokens))
 
     message.change(estimate_fn, [message, chat, name, system, max_tokens, session], estimate,
-                   api_name=False, show_progress="hidden", trigger_mode="always_last")
+                   api_visibility="private", show_progress="hidden", trigger_mode="always_last")
 
     undo.click(undo_fn, [chat, message], [chat, message], api_name="chat_undo")
     clear.click(lambda g: (greeting_history(g), ""), greeting, [chat, notice],

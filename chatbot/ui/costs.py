@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot import billing
@@ -10,7 +10,7 @@ from chatbot.context import AppContext, Session
 
 
 def estimate_markdown(ctx: AppContext, session: Session, model: str,
-                      prompt: list[Mapping[str, Any]] | str, max_tokens: int | None,
+                      prompt: Sequence[Mapping[str, Any]] | str, max_tokens: int | None,
                       n: int = 1, calls: int = 1) -> str:
     """Worst case before sending: input tokens plus n × max_tokens, times `calls` requests."""
     retired = ctx.catalog.retired_message(model)

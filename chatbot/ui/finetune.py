@@ -432,7 +432,7 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         def pick_job(evt: gr.SelectData) -> Any:
             return evt.row_value[0] if evt.row_value else gr.skip()
 
-        t_jobs.select(pick_job, None, t_job, api_name=False)
+        t_jobs.select(pick_job, None, t_job, api_visibility="private")
         changed.append(t_use.click(use_fn, [session, t_job], [session, t_status],
                                    api_name="ft_use_model"))
 

@@ -30,7 +30,7 @@ def apply() -> None:
     # class: 219 blocks here, over half of the 15-16 ms each new session costs. A class's
     # signature never changes.
     if gradio.blocks.inspect is inspect:
-        gradio.blocks.inspect = _CachedSignatures("inspect")  # type: ignore[assignment]
+        gradio.blocks.inspect = _CachedSignatures("inspect")
     # Gradio imports matplotlib around every event to pin its backend; when it is absent each
     # failed import walks sys.path. Recording the absence once makes later imports fail at once.
     if "matplotlib" not in sys.modules and importlib.util.find_spec("matplotlib") is None:

@@ -160,6 +160,6 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
         return estimate_line(ctx, session, **values)
 
     for trigger in (user, system, endpoint, model, n, max_tokens):
-        trigger.change(form.bind(estimate_fn), form.inputs, estimate, api_name=False,
+        trigger.change(form.bind(estimate_fn), form.inputs, estimate, api_visibility="private",
                        show_progress="hidden", trigger_mode="always_last")
     return billed

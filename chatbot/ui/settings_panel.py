@@ -94,7 +94,7 @@ def build_settings_panel(ctx: AppContext, session: gr.State) -> gr.Markdown:
             names = []
         return gr.Dropdown(choices=names, value=None)
 
-    backend.change(refresh_models, backend, model, api_name=False)
+    backend.change(refresh_models, backend, model, api_visibility="private")
 
     @friendly
     def apply_fn(backend: str, api_key: str, base_url: str, model: str, budget: float | None,
@@ -112,6 +112,6 @@ def build_settings_panel(ctx: AppContext, session: gr.State) -> gr.Markdown:
             ctx.embedded.status == "starting"
         return ctx.status_markdown(state), gr.Timer(active=loading)
 
-    timer.tick(tick, session, [status, timer], api_name=False, show_progress="hidden")
+    timer.tick(tick, session, [status, timer], api_visibility="private", show_progress="hidden")
     return status
 

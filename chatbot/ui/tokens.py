@@ -65,6 +65,6 @@ def build_tokens_tab(ctx: AppContext, session: gr.State) -> None:
         return run(ctx, text, view)
 
     count_btn.click(count_fn, [text, view], outputs, api_name="tokens")
-    view.change(count_fn, [text, view], outputs, api_name=False, show_progress="hidden")
-    chat_btn.click(lambda: EXAMPLE_CHAT, None, text, api_name=False).then(
-        count_fn, [text, view], outputs, api_name=False)
+    view.change(count_fn, [text, view], outputs, api_visibility="private", show_progress="hidden")
+    chat_btn.click(lambda: EXAMPLE_CHAT, None, text, api_visibility="private").then(
+        count_fn, [text, view], outputs, api_visibility="private")
