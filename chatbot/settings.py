@@ -36,8 +36,8 @@ def load_env_file(environ: Mapping[str, str] | None = None) -> Path | None:
     return path
 
 
-def _int(environ: Mapping[str, str], key: str, default: int, low: int, high: int,
-         problems: list[str]) -> int:
+def _env_int(environ: Mapping[str, str], key: str, default: int, low: int, high: int,
+             problems: list[str]) -> int:
     raw = environ.get(key, "").strip()
     if not raw:
         return default
@@ -52,8 +52,8 @@ def _int(environ: Mapping[str, str], key: str, default: int, low: int, high: int
     return value
 
 
-def _float(environ: Mapping[str, str], key: str, default: float | None, low: float, high: float,
-           problems: list[str]) -> float | None:
+def _env_float(environ: Mapping[str, str], key: str, default: float | None, low: float,
+               high: float, problems: list[str]) -> float | None:
     raw = environ.get(key, "").strip()
     if not raw:
         return default
@@ -161,33 +161,33 @@ class Settings:
             openai_base_url=base_url.rstrip("/") if base_url else None,
             backend=backend,
             model=env.get("CHATBOT_MODEL", "").strip() or None,
-            timeout=_float(env, "CHATBOT_TIMEOUT", 60.0, 1.0, 3600.0, problems) or 60.0,
-            max_retries=_int(env, "CHATBOT_MAX_RETRIES", 2, 0, 10, problems),
+            timeout=_env_float(env, "CHATBOT_TIMEOUT", 60.0, 1.0, 3600.0, problems) or 60.0,
+            max_retries=_env_int(env, "CHATBOT_MAX_RETRIES", 2, 0, 10, problems),
             local_model_path=local_path,
-            local_threads=_int(env, "CHATBOT_LOCAL_THREADS", 0, 0, 256, problems),
-            local_ctx=_int(env, "CHATBOT_LOCAL_CTX", 4096, 512, 32768, problems),
-            local_port=_int(env, "CHATBOT_LOCAL_PORT", 0, 0, 65535, problems),
+            local_threads=_env_int(env, "CHATBOT_LOCAL_THREADS", 0, 0, 256, problems),
+            local_ctx=_env_int(env, "CHATBOT_LOCAL_CTX", 4096, 512, 32768, problems),
+            local_port=_env_int(env, "CHATBOT_LOCAL_PORT", 0, 0, 65535, problems),
             cache_dir=Path(env.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser(),
             prices=env.get("CHATBOT_PRICES", "").strip() or None,
-            budget_usd=_float(env, "CHATBOT_BUDGET_USD", None, 0.0, 1e6, problems),
+            budget_usd=_env_float(env, "CHATBOT_BUDGET_USD", None, 0.0, 1e6, problems),
             telegram_token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
             telegram_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or None,
             telegram_allowed_users=frozenset(allowed),
             telegram_public=env.get("TELEGRAM_PUBLIC", "").strip().lower() in TRUE,
             hosted=bool(env.get("SPACE_ID", "").strip())
             or env.get("CHATBOT_HOSTED", "").strip().lower() in TRUE,
-            daily_budget_usd=_float(env, "CHATBOT_DAILY_BUDGET_USD", None, 0.0, 1e6, problems),
+            daily_budget_usd=_env_float(env, "CHATBOT_DAILY_BUDGET_USD", None, 0.0, 1e6, problems),
             db_path=Path(db).expanduser() if db else None,
             allowed_base_urls=allowed_urls,
             server_name=env.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1",
             host_headers=HOST_HEADERS + tuple(
                 line.split(":", 1)[0].strip()
                 for line in env.get("OPENAI_CUSTOM_HEADERS", "").split("\n") if ":" in line),
-            max_upload_mb=_int(env, "CHATBOT_MAX_UPLOAD_MB", 20, 1, 10_000, problems),
-            queue_size=_int(env, "CHATBOT_QUEUE_SIZE", 64, 1, 100_000, problems),
-            concurrency=_int(env, "CHATBOT_CONCURRENCY", 8, 1, 1024, problems),
-            client_cache=_int(env, "CHATBOT_CLIENT_CACHE", 64, 1, 100_000, problems),
-            max_line_kb=_int(env, "CHATBOT_MAX_LINE_KB", 1024, 1, 1_000_000, problems),
+            max_upload_mb=_env_int(env, "CHATBOT_MAX_UPLOAD_MB", 20, 1, 10_000, problems),
+            queue_size=_env_int(env, "CHATBOT_QUEUE_SIZE", 64, 1, 100_000, problems),
+            concurrency=_env_int(env, "CHATBOT_CONCURRENCY", 8, 1, 1024, problems),
+            client_cache=_env_int(env, "CHATBOT_CLIENT_CACHE", 64, 1, 100_000, problems),
+            max_line_kb=_env_int(env, "CHATBOT_MAX_LINE_KB", 1024, 1, 1_000_000, problems),
         )
         if problems:
             raise ConfigError(

@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from chatbot import billing
+from chatbot.catalog import Catalog
+from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.local import EmbeddedServer, ServerConfig
+from tests.fakes.openai_server import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(os.environ.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser()
@@ -27,6 +31,8 @@ CLEARED = ("CHATBOT_BACKEND", "CHATBOT_MODEL", "CHATBOT_ENV_FILE", "CHATBOT_PRIC
            "TELEGRAM_API_BASE_URL", "TELEGRAM_ALLOWED_USERS", "TELEGRAM_PUBLIC", "SPACE_ID",
            "CHATBOT_HOSTED", "CHATBOT_DAILY_BUDGET_USD", "CHATBOT_ALLOWED_BASE_URLS",
            "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "OPENAI_CUSTOM_HEADERS", "GRADIO_SERVER_NAME")
+
+FAKE_KEY = "sk-test-SECRETzq9X"  # what tests send to the fake; must never show up in a message
 
 
 @pytest.fixture(autouse=True)
@@ -95,3 +101,26 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
     proc.terminate()
     proc.wait(timeout=20)
+
+
+# -- the OpenAI-protocol fake and a client on it (modules needing other options override these) --
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    """The shipped catalog; modules that pin a date define their own."""
+    return Catalog.load()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake: FakeOpenAI, catalog: Catalog) -> LLMClient:
+    """Kind "openai" pointed at the fake: the course's real target (fine-tuning included);
+    retries never sleep."""
+    return LLMClient(Backend("openai", fake.base_url, FAKE_KEY), SDKPool(10, 0), catalog,
+                     billing.Ledger(), sleep=lambda _s: None)

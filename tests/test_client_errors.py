@@ -9,7 +9,6 @@ chose so backoff and retry-after are checked without any test sleeping or timing
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 
@@ -30,24 +29,14 @@ from chatbot.errors import (
     StreamCut,
 )
 from chatbot.settings import Settings
+from tests.conftest import FAKE_KEY
 from tests.fakes.openai_server import FakeOpenAI
 
-KEY = "sk-test-SECRETzq9X"
+KEY = FAKE_KEY
 SECRET = "SECRET"  # the part of KEY that OpenAI's own masking hides; it must never show
 CHAT = "/v1/chat/completions"
 HELLO = [{"role": "user", "content": "hola qué tal estás hoy"}]
 MODEL = "gpt-4o-mini"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 @pytest.fixture

@@ -9,32 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from chatbot import billing
-from chatbot.catalog import Catalog
-from chatbot.client import Backend, ChatParams, JobInfo, LLMClient, SDKPool
+from chatbot.client import ChatParams, JobInfo, LLMClient
 from chatbot.errors import ChatbotError, InvalidInput, ModelNotFound
+from tests.conftest import FAKE_KEY
 from tests.fakes.openai_server import FakeOpenAI, poll_statuses
 
-KEY = "sk-test-SECRETzq9X"
+KEY = FAKE_KEY
 TERMINAL = ("succeeded", "failed", "cancelled")
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI(ft_step_seconds=0.03) as server:
         yield server
-
-
-@pytest.fixture
-def client(fake: FakeOpenAI, catalog: Catalog) -> LLMClient:
-    # kind "openai": the course's real fine-tuning target, pointed at the fake.
-    return LLMClient(Backend("openai", fake.base_url, KEY), SDKPool(10, 2), catalog,
-                     billing.Ledger(), sleep=lambda _s: None)
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

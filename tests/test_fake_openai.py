@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -20,17 +19,12 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
+from tests.conftest import FAKE_KEY
 from tests.fakes.openai_server import FakeOpenAI, poll_statuses, split_tokens
 
-KEY = "sk-test-SECRETzq9X"
+KEY = FAKE_KEY
 USER = [{"role": "user", "content": "hola qué tal estás hoy"}]
 TERMINAL = ("succeeded", "failed", "cancelled")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from chatbot import billing
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, JobEvent, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, InvalidInput
@@ -20,21 +19,10 @@ from tests.fakes.openai_server import FakeOpenAI
 DATA = Path(__file__).parent / "data" / "finetune"
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeOpenAI]:
     with FakeOpenAI(ft_step_seconds=0.02) as server:
         yield server
-
-
-@pytest.fixture
-def client(fake: FakeOpenAI, catalog: Catalog) -> LLMClient:
-    return LLMClient(Backend("openai", fake.base_url, "sk-test-jobs"), SDKPool(10, 0), catalog,
-                     billing.Ledger(), sleep=lambda _s: None)
 
 
 @pytest.fixture

@@ -17,11 +17,6 @@ from chatbot.finetune.validate import validate_file
 DATA = Path(__file__).parent / "data" / "finetune"
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
 @pytest.fixture()
 def work(tmp_path: Path) -> Path:
     for f in DATA.iterdir():

@@ -15,11 +15,6 @@ from chatbot.finetune.validate import validate_file
 DATA = Path(__file__).parent / "data" / "finetune"
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
 @pytest.mark.parametrize(("n", "epochs"), [
     (1, 25), (3, 25), (4, 25), (5, 20), (10, 10), (12, 8), (30, 3), (33, 3), (34, 3),
     (100, 3), (8333, 3), (8334, 2), (12_500, 2), (12_501, 1), (30_000, 1), (1_000_000, 1),

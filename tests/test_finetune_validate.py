@@ -17,11 +17,6 @@ from chatbot.finetune.validate import MAX_DETAILS, validate_file
 DATA = Path(__file__).parent / "data" / "finetune"
 
 
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
 def codes_by_line(report) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     for p in report.problems:

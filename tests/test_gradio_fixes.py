@@ -1,10 +1,13 @@
 """The launch-time Gradio fixes change what the server spends, never what a browser receives."""
 
 import inspect
+import logging
 import sys
+import types
 
 import gradio as gr
 import gradio.blocks
+import pytest
 from gradio.state_holder import SessionState
 
 from chatbot.context import AppContext
@@ -31,3 +34,23 @@ def test_a_new_session_gets_the_same_page_config_with_cached_signatures() -> Non
         gradio.blocks.inspect = inspect
         if matplotlib_was == "absent":
             sys.modules.pop("matplotlib", None)
+
+
+@pytest.mark.parametrize("shape", ["no inspect attribute", "inspect replaced by something else"])
+def test_unexpected_gradio_internals_are_left_alone_with_a_warning(
+        shape: str, caplog: pytest.LogCaptureFixture) -> None:
+    """A Gradio that renamed what the fix patches loses the speed-up; it still launches."""
+    blocks = types.ModuleType("gradio.blocks")
+    if shape != "no inspect attribute":
+        blocks.inspect = object()  # type: ignore[attr-defined]
+    before = dict(vars(blocks))
+    matplotlib_was = sys.modules.get("matplotlib", "absent")
+    try:
+        with caplog.at_level(logging.WARNING, logger="chatbot.ui.gradio_fixes"):
+            applied = gradio_fixes.apply(blocks)
+    finally:
+        if matplotlib_was == "absent":
+            sys.modules.pop("matplotlib", None)
+    assert "signature cache" not in applied
+    assert dict(vars(blocks)) == before
+    assert "another Gradio version" in caplog.text

@@ -11,7 +11,7 @@ fine-tuning), `llm`.
 """
 
 from chatbot.client.embeddings import Embeddings
-from chatbot.client.errors import redact, translate
+from chatbot.client.errors import translate
 from chatbot.client.llm import LLMClient
 from chatbot.client.params import EFFORTS, MAX_N, MAX_STOP, ChatParams
 from chatbot.client.results import (
@@ -26,6 +26,7 @@ from chatbot.client.results import (
     Usage,
 )
 from chatbot.client.sdk import NO_KEY, Backend, SDKPool
+from chatbot.redaction import redact
 
 __all__ = [
     "EFFORTS",

@@ -19,13 +19,7 @@ from chatbot.errors import (
     ResourceNotFound,
     ServerError,
 )
-
-
-def redact(text: str, secret: str | None) -> str:
-    """The key never reaches a message, even when a server echoes it back."""
-    if secret and len(secret) > 4:
-        text = text.replace(secret, "sk-…" + secret[-4:])
-    return text
+from chatbot.redaction import redact
 
 
 def error_code(exc: openai.APIStatusError) -> str:

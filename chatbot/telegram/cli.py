@@ -17,14 +17,14 @@ from telegram.error import InvalidToken, NetworkError
 from chatbot.chat.persona import PRESETS
 from chatbot.context import AppContext
 from chatbot.errors import BackendUnreachable, ConfigError
+from chatbot.redaction import redact
 from chatbot.settings import Settings
 from chatbot.telegram.handlers import BotConfig, build_application
 
 DEFAULTS = BotConfig()
 
 
-def hide_token(text: str, token: str) -> str:
-    return text.replace(token, "<TELEGRAM_BOT_TOKEN>") if token else text
+TOKEN_SHOWN_AS = "<TELEGRAM_BOT_TOKEN>"
 
 
 class BotLogFormatter(logging.Formatter):
@@ -42,7 +42,7 @@ class BotLogFormatter(logging.Formatter):
         return f"  ({type(ei[1]).__name__}: {ei[1]})"
 
     def format(self, record: logging.LogRecord) -> str:
-        return hide_token(super().format(record), self.token)
+        return redact(super().format(record), self.token, TOKEN_SHOWN_AS)
 
 
 def setup_logging(token: str, *, verbose: bool) -> None:
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     except NetworkError as exc:
         raise BackendUnreachable(
-            f"No puedo conectar con la API de Telegram ({where}): {hide_token(str(exc), token)}."
+            f"No puedo conectar con la API de Telegram ({where}): {redact(str(exc), token, TOKEN_SHOWN_AS)}."
             f" / Cannot reach the Telegram API ({where}).",
             hint="Revisa la conexión o TELEGRAM_API_BASE_URL. / Check the connection or "
                  "TELEGRAM_API_BASE_URL.",

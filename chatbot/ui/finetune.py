@@ -45,12 +45,13 @@ def _path(file: Any) -> Path:
     return Path(file if isinstance(file, str) else file.name)
 
 
-def _int(value: Any) -> int | None:
+def _auto_int(value: Any) -> int | None:
     """Numbers where 0 or blank means "automatic" (a browser shows an empty number as 0)."""
     return None if value in (None, "", 0) else int(value)
 
 
-def _float(value: Any) -> float | None:
+def _auto_float(value: Any) -> float | None:
+    """The same for decimals (the learning-rate multiplier)."""
     return None if value in (None, "", 0) else float(value)
 
 
@@ -67,7 +68,7 @@ def validate_view(ctx: AppContext, file: Any, model: str, epochs: Any,
         path, ctx.catalog, model, max_line=ctx.settings.max_line_kb * 1024,
         progress=(lambda done: progress(done / size)) if progress and size else None)
     cost = stats.training_cost(ctx.catalog, model, report.tokens, limit=report.limit,
-                               n_epochs=_int(epochs))
+                               n_epochs=_auto_int(epochs))
     bars = pd.DataFrame(stats.histogram(report.tokens),
                         columns=["tokens por ejemplo / tokens per example", "ejemplos / examples"])
     return (validate.summary_markdown(report), validate.problem_rows(report),
@@ -139,7 +140,7 @@ def create_view(ctx: AppContext, session: Session, training: Any, validation: An
     client = jobs.job_client(ctx, session)
     req = jobs.JobRequest(_path(training), (model or "").strip() or DEFAULT_MODEL,
                           _path(validation) if validation else None, (suffix or "").strip() or None,
-                          parse_seed(seed), _int(epochs), _int(batch), _float(lr))
+                          parse_seed(seed), _auto_int(epochs), _auto_int(batch), _auto_float(lr))
     job = jobs.launch(client, req, check=bool(check))
     session.jobs.add(job.id)
     return job.id, jobs.job_markdown(job)
@@ -208,12 +209,12 @@ def evaluate_view(ctx: AppContext, session: Session, file: Any, system: str, que
                   ) -> tuple[str, list[list[Any]], pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     examples, skipped = ev.load_examples(
         _path(file), system_prompt=system or "", question_column=(question or "").strip() or None,
-        answer_column=(answer or "").strip() or None, limit=_int(limit) or 20,
+        answer_column=(answer or "").strip() or None, limit=_auto_int(limit) or 20,
         max_line=ctx.settings.max_line_kb * 1024)
     contenders = [ev.contender(ctx, session, "A", backend_a, model_a, prompt_a)]
     if (model_b or "").strip() or (prompt_b or "").strip() or backend_b == "local":
         contenders.append(ev.contender(ctx, session, "B", backend_b, model_b, prompt_b))
-    result = ev.evaluate(examples, contenders, max_tokens=_int(max_tokens) or 16,
+    result = ev.evaluate(examples, contenders, max_tokens=_auto_int(max_tokens) or 16,
                          on_progress=(lambda d, t: progress(d / t)) if progress else None)
     text = ev.summary_markdown(result)
     if skipped:
