@@ -6,6 +6,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 
 import openai
 
@@ -81,7 +82,8 @@ class SDKPool:
 
     def _build(self, backend: Backend, key: str) -> openai.OpenAI:
         # Omit() removes a header the SDK would add from the environment.
-        headers = {name: openai.Omit() for name in self.host_headers} if backend.visitor else None
+        headers: Any = ({name: openai.Omit() for name in self.host_headers} if backend.visitor
+                        else None)  # typed Mapping[str, str], but Omit() is the SDK's own way
         # max_retries=0: the SDK would also retry insufficient_quota; our loop knows better.
         return openai.OpenAI(
             api_key=key, base_url=backend.base_url or OPENAI_URL, timeout=self.timeout,

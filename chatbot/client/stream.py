@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ class StreamCalls(ClientBase):
         first: float | None = None
         try:
             for chunk in stream:
-                delta = self._read(lambda c=chunk: got.add(c))
+                delta = self._read(functools.partial(got.add, chunk))
                 if delta:
                     if first is None:
                         first = time.monotonic() - start
