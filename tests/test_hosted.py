@@ -210,3 +210,39 @@ def test_two_sessions_uploading_the_same_file_keep_their_outputs_apart(
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(f"{url.rstrip('/')}/gradio_api/file={path}", timeout=10)
         assert err.value.code == 403
+
+
+def test_an_upload_over_the_limit_is_refused_with_the_limit(launch: Launch,
+                                                            tmp_path: Path) -> None:
+    url, _ = launch(CHATBOT_MAX_UPLOAD_MB="1")
+    big = tmp_path / "big.jsonl"
+    big.write_text('{"messages": []}\n' * 120_000)  # about 2 MB
+    with pytest.raises(ValueError, match="maximum file size of 1048576 bytes"):
+        Client(url, verbose=False).predict(handle_file(big), "gpt-4o-mini", None,
+                                           api_name="/ft_validate")
+    # The server enforces it too, for a client that does not check first.
+    boundary = "lab-boundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; "
+            f"filename=\"big.jsonl\"\r\n\r\n").encode() + big.read_bytes() + \
+        f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{url.rstrip('/')}/gradio_api/upload", data=body,
+                                     headers={"Content-Type": "multipart/form-data; "
+                                                              f"boundary={boundary}"})
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(request, timeout=30)
+    assert err.value.code == 413
+
+
+def test_queue_size_and_concurrency_are_the_settings(launch: Launch, fake: FakeOpenAI) -> None:
+    url, _ = launch(CHATBOT_QUEUE_SIZE="1", CHATBOT_CONCURRENCY="1",
+                    CHATBOT_DAILY_BUDGET_USD="10")
+    fake.latency = 1.5
+    fake.reset()
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: ask(Client(url, verbose=False)), range(4)))
+    finally:
+        fake.latency = 0.0
+    assert fake.peak_in_flight == 1  # one Playground run at a time
+    assert any("queue" in a.lower() and "full" in a.lower() for a in answers), answers
+    assert any("entrada / in" in a for a in answers)

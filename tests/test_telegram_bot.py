@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
+from chatbot import billing
 from chatbot.chat.persona import preset
 from chatbot.context import AppContext, Session
 from chatbot.errors import ConfigError
@@ -390,3 +391,30 @@ def test_an_open_bot_is_only_on_purpose_and_said_in_the_log(
     with caplog.at_level(logging.WARNING):
         build_application(AppContext.create(make_settings(telegram), embedded=False), BotConfig())
     assert "TELEGRAM_PUBLIC=1" in caplog.text
+
+
+def test_conversations_and_spending_outlive_a_restart_and_usage_hides_the_host_url(
+        telegram: FakeTelegram, openai_fake: FakeOpenAI) -> None:
+    settings = make_settings(telegram, openai_fake)
+    with start_bot(settings) as first:
+        telegram.user_says(USER, "Hola, soy Ana")
+        telegram.wait_for(lambda: first.answered(USER, 1))
+    with start_bot(settings) as second:  # a restart: a new process would read the same file
+        telegram.user_says(USER, "¿Cómo me llamo?")
+        telegram.wait_for(lambda: second.answered(USER, 2))
+        telegram.user_says(USER, "/usage")
+        usage = wait_text(telegram, USER, "recorded total")
+    sent = [(m["role"], m["content"]) for m in chat_requests(openai_fake)[-1].json["messages"]]
+    assert ("user", "Hola, soy Ana") in sent and ("assistant", "echo: Hola, soy Ana") in sent
+    assert openai_fake.base_url not in usage and "127.0.0.1" not in usage
+    recorded = second.ctx.store.spent(f"session:tg:{USER}")
+    assert recorded > 0 and billing.format_usd(recorded) in usage
+
+
+def test_the_daily_cap_applies_to_the_bot(telegram: FakeTelegram,
+                                          openai_fake: FakeOpenAI) -> None:
+    settings = make_settings(telegram, openai_fake, CHATBOT_DAILY_BUDGET_USD="0.0000001")
+    with start_bot(settings):
+        telegram.user_says(USER, "hola")
+        wait_text(telegram, USER, "daily cap")
+    assert not chat_requests(openai_fake)
