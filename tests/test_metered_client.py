@@ -13,7 +13,7 @@ import pytest
 from chatbot import billing
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
-from chatbot.errors import ServerError, StreamCut
+from chatbot.errors import ChatbotError, ServerError, StreamCut
 from chatbot.spending import Cap, Meter
 from chatbot.store import Store
 from tests.fakes.openai_server import FakeOpenAI
@@ -103,3 +103,13 @@ def test_the_cli_says_it_too_without_a_traceback(fake: FakeOpenAI, tmp_path: Pat
     assert done.returncode == 2, done.stderr
     assert "not an OpenAI API response" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_an_error_page_is_not_echoed_back(fake: FakeOpenAI, store: Store) -> None:
+    fake.raw_next(b"<html>internal admin panel: password=hunter2</html>", "text/html", 400)
+    with pytest.raises(ChatbotError) as err:
+        client(fake, store).chat(ASK, ChatParams(MODEL, max_tokens=20))
+    assert "hunter2" not in str(err.value) and "HTTP 400" in str(err.value)
+    fake.raw_next(b'{"error": {"message": "Invalid value for temperature."}}', status=400)
+    with pytest.raises(ChatbotError, match="Invalid value for temperature"):
+        client(fake, store).chat(ASK, ChatParams(MODEL, max_tokens=20))

@@ -21,6 +21,8 @@ from chatbot.errors import (
 )
 from chatbot.redaction import redact
 
+MAX_DETAIL = 300  # characters of a server's error message shown to the user
+
 
 def error_code(exc: openai.APIStatusError) -> str:
     code = exc.code or ""
@@ -129,5 +131,16 @@ def _server_or_input_error(exc: openai.APIStatusError, backend: Backend) -> Chat
             hint="Es un fallo del servidor, no tuyo: reintenta en un momento. / A server-side "
                  "fault, not yours: try again shortly.",
         )
-    detail = redact(exc.message, backend.api_key)
+    detail = redact(error_message(exc), backend.api_key)
     return InvalidInput(f"{where} rechazó la petición / rejected the request: {detail}")
+
+
+def error_message(exc: openai.APIStatusError) -> str:
+    """The API's own error message, never the raw body: a typed URL could point at a page whose
+    contents must not be echoed back (an internal service, a login form)."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    inner = body.get("error") if isinstance(body.get("error"), dict) else body
+    message = inner.get("message") if isinstance(inner, dict) else None
+    if isinstance(message, str) and message.strip():
+        return message.strip()[:MAX_DETAIL]
+    return f"HTTP {exc.status_code}"
