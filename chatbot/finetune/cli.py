@@ -18,6 +18,7 @@ from chatbot.context import AppContext, Session
 from chatbot.errors import InvalidInput
 from chatbot.finetune import evaluate as ev
 from chatbot.finetune import jobs, prepare, stats, validate
+from chatbot.finetune.local import cli as local_cli
 from chatbot.settings import Settings
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -72,6 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                                                          "the end")
     p.add_argument("--interval", type=float, default=10.0, help="segundos entre consultas / "
                                                                 "seconds between polls")
+    local_cli.add_arguments(p)
 
     p = sub.add_parser("status", help="Lista trabajos o muestra uno / list jobs or show one")
     p.add_argument("job", nargs="?", help="id del trabajo / job id (ftjob-…)")
@@ -213,6 +215,8 @@ def _follow(client: LLMClient, job_id: str, interval: float) -> int:
 
 
 def _create(args: argparse.Namespace) -> int:
+    if args.backend == "local":
+        return local_cli.create(args, _show_job)
     ctx, session = _context()
     client = jobs.job_client(ctx, session)
     req = jobs.JobRequest(args.file, args.model, args.validation, args.suffix, args.seed,
@@ -223,6 +227,8 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    if local_cli.is_local(args.job):
+        return local_cli.status(args.job, args.follow, _show_job)
     ctx, session = _context()
     client = jobs.job_client(ctx, session)
     if not args.job:
@@ -239,6 +245,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _cancel(args: argparse.Namespace) -> int:
+    if local_cli.is_local(args.job):
+        return local_cli.cancel(args.job, _show_job)
     ctx, session = _context()
     print(_plain(jobs.job_markdown(jobs.job_client(ctx, session).cancel_job(args.job))))
     return 0

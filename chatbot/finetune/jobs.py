@@ -157,7 +157,7 @@ class JobRequest:
         return found
 
 
-def _refuse_invalid(report: Report, es: str, en: str) -> None:
+def refuse_invalid(report: Report, es: str, en: str) -> None:
     if report.ok:
         return
     errors = [p for p in report.problems if p.severity == "error"]
@@ -186,7 +186,7 @@ def launch(client: LLMClient, req: JobRequest, *, check: bool = True,
     for es, en, path in paths:
         if check:  # validating reads the file, which checks it is readable
             reports[path] = validate_file(path, client.catalog, req.model)
-            _refuse_invalid(reports[path], es, en)
+            refuse_invalid(reports[path], es, en)
         else:
             files.check_readable(path)
     charge_training(client, req, reports.get(req.training_file))
