@@ -223,10 +223,15 @@ class Catalog:
         return info if info.name == name else replace(info, name=name)
 
     def _fine_tuned_info(self, name: str) -> ModelInfo:
-        base_name = name.split(":")[1] if name.count(":") >= 1 else ""
+        parts = name.split(":")
+        # ft:<base>:<org>:<suffix>:<id> (OpenAI), ft:local:<base>:<suffix>:<id> (trained here)
+        base_name = parts[2] if parts[1:2] == ["local"] and len(parts) > 2 else (
+            parts[1] if len(parts) > 1 else "")
         base = self._resolve(base_name)
         if base is None:
             return replace(_unknown(name), encoding=_guess_encoding(base_name))
+        if base.provider == "local":
+            return replace(base, name=name, fine_tunable=False)
         prices = self._fine_tuned.get(base.name)
         if prices is None:
             return replace(base, name=name, fine_tunable=False, note=(

@@ -18,6 +18,7 @@ from chatbot.billing import Ledger, format_usd
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.errors import ConfigError
+from chatbot.finetune.local.serve import TunedServers, is_tuned
 from chatbot.local import GGUF_FILENAME, EmbeddedServer, ServerConfig
 from chatbot.settings import Settings
 from chatbot.spending import Cap, Meter, utc_today
@@ -58,6 +59,7 @@ class AppContext:
     # Sentiment calibration priors by (backend, model, prompt) digest: facts about a model,
     # measured once for every session (18 model calls each).
     priors: dict[str, Any] = field(default_factory=dict)
+    tuned: TunedServers | None = None  # models trained on this machine, served on demand
 
     @classmethod
     def create(cls, settings: Settings, *, embedded: bool = True) -> AppContext:
@@ -75,8 +77,13 @@ class AppContext:
                 settings.cache_dir / GGUF_FILENAME)
         pool = SDKPool(settings.timeout, settings.max_retries, capacity=settings.client_cache,
                        host_headers=settings.host_headers)
+        tuned = None
+        if server is not None:
+            tuned = TunedServers(settings.cache_dir, lambda m: EmbeddedServer(ServerConfig(
+                model_path=m.path, cache_dir=settings.cache_dir, threads=settings.local_threads,
+                ctx=settings.local_ctx, name=m.name)))
         return cls(settings, Catalog.load(settings.prices, local_models=local), pool, server,
-                   Store(settings.database), WorkDirs(OUTPUTS))
+                   Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned)
 
     def new_session(self) -> Session:
         return Session(ledger=Ledger(budget_usd=self.settings.budget_usd))
@@ -88,14 +95,28 @@ class AppContext:
             return "local"
         return "compatible" if self.settings.openai_base_url else "openai"
 
-    def backend_for(self, session: Session, *, wait: bool = True) -> Backend:
-        """The backend this session talks to; `wait=False` describes it without waiting for the
-        embedded model to load (for "view code")."""
+    def local_models(self) -> list[str]:
+        """What the embedded engine serves: the base model, then the models tuned here."""
+        if self.embedded is None:
+            return []
+        return [self.embedded.model_name, *(self.tuned.names() if self.tuned else [])]
+
+    def _local_server(self, model: str) -> EmbeddedServer:
+        if self.embedded is None:
+            raise ConfigError("El modelo embebido está desactivado. / The embedded model is off.")
+        if self.tuned is not None and is_tuned(model):
+            return self.tuned.server_for(model)
+        return self.embedded
+
+    def backend_for(self, session: Session, *, wait: bool = True,
+                    model: str | None = None) -> Backend:
+        """The backend this session talks to (for `model`, default the session's);
+        `wait=False` describes it without waiting for the embedded model to load ("view
+        code")."""
         kind = self.backend_kind(session)
         if kind == "local":
-            if self.embedded is None:
-                raise ConfigError("El modelo embebido está desactivado. / The embedded model is off.")
-            url = self.embedded.wait_ready(LOCAL_WAIT_S) if wait else self.embedded.base_url
+            server = self._local_server(model or self.model_for(session))
+            url = server.wait_ready(LOCAL_WAIT_S) if wait else server.base_url
             return Backend("local", url, None, self.settings.local_ctx)
         if kind == "compatible":
             if session.base_url:
@@ -153,8 +174,9 @@ class AppContext:
         return Cap("host", self.settings.daily_budget_usd, "el límite diario del anfitrión, "
                    "para todos", "the host's daily cap, shared by everyone", daily=True)
 
-    def client_for(self, session: Session) -> LLMClient:
-        return LLMClient(self.backend_for(session), self.pool, self.catalog, session.ledger,
+    def client_for(self, session: Session, model: str | None = None) -> LLMClient:
+        return LLMClient(self.backend_for(session, model=model), self.pool, self.catalog,
+                         session.ledger,
                          max_retries=self.pool.max_retries, meter=self.meter_for(session))
 
     def status_markdown(self, session: Session, *, public: bool = False) -> str:

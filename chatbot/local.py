@@ -103,9 +103,12 @@ class ServerConfig:
     threads: int = 0  # 0: every core (llama_cpp.server alone would take half)
     ctx: int = 4096
     port: int = 0
+    name: str | None = None  # the name it is served under (a tuned model's ft:local:…)
 
     @property
     def alias(self) -> str:
+        if self.name:
+            return self.name
         return self.model_path.stem if self.model_path else LOCAL_MODEL_NAME
 
 

@@ -68,6 +68,18 @@ def _env_float(environ: Mapping[str, str], key: str, default: float | None, low:
     return value
 
 
+def _switch(env: Mapping[str, str], key: str, default: bool, problems: list[str]) -> bool:
+    raw = env.get(key, "").strip().lower()
+    if not raw:
+        return default
+    if raw in TRUE:
+        return True
+    if raw in ("0", "off", "false", "no"):
+        return False
+    problems.append(f"{key}={raw!r}: usa / use on u / or off")
+    return default
+
+
 @dataclass(frozen=True)
 class Settings:
     openai_api_key: str | None = field(default=None, repr=False)
@@ -118,6 +130,7 @@ class Settings:
     def public_listener(self) -> bool:
         """Anyone on the network can reach the app, so a typed URL could aim at the host's LAN."""
         return self.server_name not in LOOPBACK_NAMES
+    local_training: bool = True  # fine-tuning on this machine (CPU- and memory-heavy)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -156,6 +169,8 @@ class Settings:
         problems += [f"CHATBOT_ALLOWED_BASE_URLS: {u!r} debe empezar por / must start with "
                      "http(s)://" for u in allowed_urls if not u.startswith(("http://", "https://"))]
         db = env.get("CHATBOT_DB", "").strip()
+        hosted = bool(env.get("SPACE_ID", "").strip()) or env.get(
+            "CHATBOT_HOSTED", "").strip().lower() in TRUE
         settings = cls(
             openai_api_key=key,
             openai_base_url=base_url.rstrip("/") if base_url else None,
@@ -174,8 +189,7 @@ class Settings:
             telegram_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or None,
             telegram_allowed_users=frozenset(allowed),
             telegram_public=env.get("TELEGRAM_PUBLIC", "").strip().lower() in TRUE,
-            hosted=bool(env.get("SPACE_ID", "").strip())
-            or env.get("CHATBOT_HOSTED", "").strip().lower() in TRUE,
+            hosted=hosted,
             daily_budget_usd=_env_float(env, "CHATBOT_DAILY_BUDGET_USD", None, 0.0, 1e6, problems),
             db_path=Path(db).expanduser() if db else None,
             allowed_base_urls=allowed_urls,
@@ -188,6 +202,8 @@ class Settings:
             concurrency=_env_int(env, "CHATBOT_CONCURRENCY", 8, 1, 1024, problems),
             client_cache=_env_int(env, "CHATBOT_CLIENT_CACHE", 64, 1, 100_000, problems),
             max_line_kb=_env_int(env, "CHATBOT_MAX_LINE_KB", 1024, 1, 1_000_000, problems),
+            # Off on a public host unless the host turns it on: it takes ~11 GB and the CPU.
+            local_training=_switch(env, "CHATBOT_LOCAL_TRAINING", not hosted, problems),
         )
         if problems:
             raise ConfigError(

@@ -120,7 +120,7 @@ def test_cancel_and_status(work: Path, fake: FakeOpenAI) -> None:
 
 def test_embedded_backend_refuses_jobs_plainly(work: Path) -> None:
     proc = run_cli("create", work / "chat_valid.jsonl", env={"CHATBOT_BACKEND": "local"})
-    assert proc.returncode == 2 and "llama.cpp" in proc.stderr
+    assert proc.returncode == 2 and "--backend local" in proc.stderr
 
 
 def test_evaluate_two_models(work: Path, fake: FakeOpenAI) -> None:

@@ -102,7 +102,7 @@ def test_embedded_session_cannot_create_jobs(ctx: AppContext, fake: FakeOpenAI,
     with pytest.raises(InvalidInput) as err:
         ui.create_view(ctx, local, str(work / "chat_valid.jsonl"), None, "gpt-4o-mini", "",
                        None, None, None, None, True)
-    assert "llama.cpp" in str(err.value) and fake.requests == []
+    assert "--backend local" in str(err.value) and fake.requests == []
 
 
 def test_evaluate_view_side_by_side(ctx: AppContext, fake: FakeOpenAI, work: Path) -> None:

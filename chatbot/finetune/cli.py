@@ -227,7 +227,7 @@ def _create(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    if local_cli.is_local(args.job):
+    if local_cli.is_local(args.job) or (not args.job and Settings.from_env().backend == "local"):
         return local_cli.status(args.job, args.follow, _show_job)
     ctx, session = _context()
     client = jobs.job_client(ctx, session)

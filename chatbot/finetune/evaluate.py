@@ -88,8 +88,9 @@ def contender(ctx: AppContext, session: Session, name: str, backend: str, model:
               prompt: str | None) -> Contender:
     """`backend` "local": the embedded model (keyless), else the session's own backend; a blank
     model means that backend's model for the session."""
-    side = replace(session, backend="local", model=None) if backend == "local" else session
-    return Contender(name, ctx.client_for(side), (model or "").strip() or ctx.model_for(side),
+    model = (model or "").strip() or None
+    side = replace(session, backend="local", model=model) if backend == "local" else session
+    return Contender(name, ctx.client_for(side, model), model or ctx.model_for(side),
                      (prompt or "").strip() or None)
 
 

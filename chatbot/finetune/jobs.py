@@ -74,12 +74,12 @@ def job_client(ctx: AppContext, session: Session, job_id: str | None = None) -> 
 def ensure_can_train(backend_kind: str) -> None:
     if backend_kind == "local":
         raise InvalidInput(
-            "El modelo embebido (llama.cpp) no puede hacer fine-tuning: solo responde. / The "
-            "embedded model (llama.cpp) cannot be fine-tuned: it only answers.",
-            hint="Elige OpenAI en Ajustes (con tu clave) para lanzar el trabajo; validar, "
-                 "preparar, estimar y evaluar funcionan sin conexión. / Pick OpenAI in Settings "
-                 "(with your key) to launch the job; validate, prepare, cost and evaluate work "
-                 "offline.",
+            "Con el modelo embebido no hay trabajos de OpenAI: entrénalo en esta máquina. / The "
+            "embedded model has no OpenAI jobs: train it on this machine.",
+            hint="Usa «Entrenar en esta máquina» o `finetune create --backend local`; para "
+                 "OpenAI, elige OpenAI en Ajustes (con tu clave). / Use \"Train on this "
+                 "machine\" or `finetune create --backend local`; for OpenAI, pick OpenAI in "
+                 "Settings (with your key).",
         )
 
 

@@ -22,9 +22,12 @@ from chatbot.errors import InvalidInput
 from chatbot.finetune import evaluate as ev
 from chatbot.finetune import jobs, prepare, stats, validate
 from chatbot.finetune.formats import CHAT, LEGACY
+from chatbot.finetune.local import job as local_job
+from chatbot.finetune.local import views as local_views
 from chatbot.playground import parse_seed
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly, friendly_stream
+from chatbot.ui.finetune_local import build_local_training
 
 DEFAULT_MODEL = "gpt-4o-mini"
 MAX_FOLLOW_S = 3600.0  # a followed job is left after an hour; "Actualizar" picks it up again
@@ -125,6 +128,17 @@ Known = tuple[str, list[JobEvent]]  # (job id, its events seen so far): the API 
 JobView = tuple[str, pd.DataFrame, list[list[Any]], Known]
 
 
+def _jobs(ctx: AppContext, session: Session, job_id: str) -> Any:
+    """Whoever runs `job_id`: this machine (ftjob-local-…) or the session's backend; on a
+    public server, only a job this session started."""
+    local = local_views.jobs_for(ctx, job_id)
+    if local is None:
+        return jobs.job_client(ctx, session, job_id)
+    if ctx.settings.hosted:
+        jobs.ensure_owned(job_id, session.jobs)
+    return local
+
+
 def _known(job_id: str, known: Known | None) -> list[JobEvent]:
     return list(known[1]) if known and known[0] == job_id else []
 
@@ -157,7 +171,7 @@ def _job_id(job_id: str) -> str:
 def status_view(ctx: AppContext, session: Session, job_id: str, known: Known | None
                 ) -> JobView:
     job_id = _job_id(job_id)
-    client = jobs.job_client(ctx, session, job_id)
+    client = _jobs(ctx, session, job_id)
     job = client.get_job(job_id)
     return _job_outputs(job, jobs.merge_events(_known(job_id, known),
                                                client.job_events(job_id)))
@@ -166,7 +180,7 @@ def status_view(ctx: AppContext, session: Session, job_id: str, known: Known | N
 def follow_view(ctx: AppContext, session: Session, job_id: str, interval: float,
                 known: Known | None) -> Iterator[JobView]:
     job_id = _job_id(job_id)
-    client = jobs.job_client(ctx, session, job_id)
+    client = _jobs(ctx, session, job_id)
     deadline = time.monotonic() + MAX_FOLLOW_S
     for job, events in jobs.follow(client, job_id, interval=max(1.0, interval or 10),
                                    known=_known(job_id, known)):
@@ -177,11 +191,14 @@ def follow_view(ctx: AppContext, session: Session, job_id: str, interval: float,
 
 def cancel_view(ctx: AppContext, session: Session, job_id: str) -> str:
     job_id = _job_id(job_id)
-    return jobs.job_markdown(jobs.job_client(ctx, session, job_id).cancel_job(job_id))
+    return jobs.job_markdown(_jobs(ctx, session, job_id).cancel_job(job_id))
 
 
 def list_view(ctx: AppContext, session: Session) -> list[list[Any]]:
-    found = jobs.job_client(ctx, session).list_jobs()
+    """This machine's jobs, then the backend's (when it can train)."""
+    found = local_job.LocalJobs(ctx.settings.cache_dir).list_jobs()
+    if ctx.backend_kind(session) != "local":
+        found += jobs.job_client(ctx, session).list_jobs()
     if ctx.settings.hosted:
         found = [j for j in found if j.id in session.jobs]
     return jobs.jobs_table(found)
@@ -190,11 +207,12 @@ def list_view(ctx: AppContext, session: Session) -> list[list[Any]]:
 def use_model_view(ctx: AppContext, session: Session, job_id: str) -> tuple[Session, str]:
     """The trained model becomes this session's model: Chat, Playground and Sentiment use it."""
     job_id = _job_id(job_id)
-    job = jobs.job_client(ctx, session, job_id).get_job(job_id)
+    job = _jobs(ctx, session, job_id).get_job(job_id)
     if not job.fine_tuned_model:
         raise InvalidInput(f"El trabajo está «{job.status}»: aún no hay modelo. / The job is "
                            f"'{job.status}': there is no model yet.")
-    return (replace(session, model=job.fine_tuned_model),
+    backend = "local" if local_views.jobs_for(ctx, job_id) else session.backend
+    return (replace(session, model=job.fine_tuned_model, backend=backend),
             f"✅ Ahora usas / now using `{job.fine_tuned_model}` en Chat, Playground y "
             "Sentimiento / in Chat, Playground and Sentiment.")
 
@@ -369,6 +387,7 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
                                   info="Evita pagar por un fichero que OpenAI rechazará. / "
                                        "Avoids paying for a file OpenAI will reject.")
         t_create = gr.Button("Subir y lanzar / Upload and launch", variant="primary")
+        t_status = gr.Markdown(render=False)
         with gr.Row():
             t_job = gr.Textbox(label="Trabajo / Job id", placeholder="ftjob-…",
                                info="El trabajo que miran los botones de abajo. / The job the "
@@ -383,7 +402,8 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
             t_cancel = gr.Button("Cancelar / Cancel", variant="stop")
             t_list = gr.Button("Mis trabajos / My jobs")
             t_use = gr.Button("Usar el modelo entrenado / Use the trained model")
-        t_status = gr.Markdown()
+        build_local_training(ctx, session, t_train, t_suffix, t_job, t_status)
+        t_status.render()
         t_plot = gr.LinePlot(x="step", y="value", color="metric",
                              label="Pérdida y exactitud / Loss and accuracy")
         t_events = gr.Dataframe(headers=EVENT_HEADERS, interactive=False, wrap=True,

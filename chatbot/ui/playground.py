@@ -42,7 +42,7 @@ def _request(user: str, system: str, endpoint: str) -> tuple[list[dict[str, str]
 def run(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,
         **controls: Any) -> tuple[str, str, str, dict[str, Any]]:
     params = read_params(ctx, session, **controls)
-    client = ctx.client_for(session)
+    client = ctx.client_for(session, params.model)
     messages, prompt = _request(user, system, endpoint)
     result = client.complete(prompt, params) if prompt is not None else client.chat(
         messages or [], params)

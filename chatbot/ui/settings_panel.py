@@ -65,7 +65,7 @@ def build_settings_panel(ctx: AppContext, session: gr.State) -> gr.Markdown:
                                info="Quién responde a tus peticiones. / Who answers your "
                                     "requests.")
             model = gr.Dropdown(
-                choices=[ctx.embedded.model_name] if ctx.embedded else [],
+                choices=ctx.local_models(),
                 value=None, allow_custom_value=True, label="Modelo / Model",
                 info="Vacío: el predeterminado del backend; puedes escribir cualquier nombre. / "
                      "Blank: the backend's default; you can type any name.")
@@ -85,16 +85,21 @@ def build_settings_panel(ctx: AppContext, session: gr.State) -> gr.Markdown:
                                     "lower it.")
         apply = gr.Button("Aplicar / Apply", variant="primary")
 
-    def refresh_models(kind: str) -> Any:
+    def names(kind: str) -> list[str]:
         if kind == "local":
-            names = [ctx.embedded.model_name] if ctx.embedded else []
-        elif kind == "openai":
-            names = [n for n in ctx.catalog.names() if ctx.catalog.get(n).provider == "openai"]
-        else:
-            names = []
-        return gr.Dropdown(choices=names, value=None)
+            return ctx.local_models()  # the base model and the ones tuned here
+        if kind == "openai":
+            return [n for n in ctx.catalog.names() if ctx.catalog.get(n).provider == "openai"]
+        return []
+
+    def refresh_models(kind: str) -> Any:
+        return gr.Dropdown(choices=names(kind), value=None)
+
+    def relist_models(kind: str) -> Any:
+        return gr.Dropdown(choices=names(kind))  # keeps the choice; adds models tuned since
 
     backend.change(refresh_models, backend, model, api_visibility="private")
+    model.focus(relist_models, backend, model, api_visibility="private")
 
     @friendly
     def apply_fn(backend: str, api_key: str, base_url: str, model: str, budget: float | None,

@@ -16,7 +16,6 @@ from chatbot.client import JobEvent, JobInfo
 from chatbot.finetune import jobs
 from chatbot.finetune.local import job as local_job
 from chatbot.finetune.local import store
-from chatbot.local import LOCAL_MODEL_NAME, assemble_model
 from chatbot.settings import Settings
 
 Show = Callable[[JobInfo, Iterable[JobEvent]], None]
@@ -42,16 +41,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="local: no seguir el entrenamiento / do not follow the training")
 
 
-def base_model(settings: Settings) -> tuple[Path, str]:
-    """The embedded model's GGUF and the name it is served under."""
-    if settings.local_model_path:
-        return settings.local_model_path, settings.local_model_path.stem
-    return assemble_model(settings.cache_dir), LOCAL_MODEL_NAME
-
-
 def create(args: argparse.Namespace, show: Show) -> int:
     settings = Settings.from_env()
-    base, base_name = base_model(settings)
+    local_job.ensure_enabled(settings.local_training)
+    base, base_name = local_job.base_model(settings)
     wanted = local_job.Settings(
         epochs=args.epochs or local_job.Settings.epochs, learning_rate=args.lr, ctx=args.ctx,
         optimizer=args.optimizer, suffix=args.suffix or "", threads=args.threads,

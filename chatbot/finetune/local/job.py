@@ -26,6 +26,8 @@ from chatbot.finetune.local import store
 from chatbot.finetune.local.resources import needs
 from chatbot.finetune.local.train import Spec
 from chatbot.finetune.validate import validate_file
+from chatbot.local import LOCAL_MODEL_NAME, assemble_model
+from chatbot.settings import Settings as AppSettings
 
 # Full fine-tuning of the 0.5B model with AdamW at context 256, 2 threads, idle machine:
 # replaced by the last measured speed on this machine once a run has finished.
@@ -86,6 +88,13 @@ class Plan:
                  f"Memoria / memory: {self.memory / 1024**3:.1f} GB · disco / disk: "
                  f"{self.disk / 1024**3:.1f} GB"]
         return "\n\n".join(lines)
+
+
+def base_model(settings: AppSettings) -> tuple[Path, str]:
+    """The embedded model's GGUF and the name it is served under."""
+    if settings.local_model_path:
+        return settings.local_model_path, settings.local_model_path.stem
+    return assemble_model(settings.cache_dir), LOCAL_MODEL_NAME
 
 
 def threads_for(settings: Settings) -> int:
@@ -264,3 +273,32 @@ MESSAGES = {
     "done": "Modelo listo / Model ready",
     "cancelled": "Cancelado / Cancelled",
 }
+
+
+class LocalJobs:
+    """The job methods of the client (get_job, job_events, cancel_job, list_jobs) for jobs run
+    on this machine, so the tab and the CLI follow both kinds the same way."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.cache_dir = cache_dir
+
+    def get_job(self, job_id: str) -> JobInfo:
+        return get_job(self.cache_dir, job_id)
+
+    def job_events(self, job_id: str) -> list[JobEvent]:
+        return job_events(self.cache_dir, job_id)
+
+    def cancel_job(self, job_id: str) -> JobInfo:
+        return cancel(self.cache_dir, job_id)
+
+    def list_jobs(self) -> list[JobInfo]:
+        return list_jobs(self.cache_dir)
+
+
+def ensure_enabled(enabled: bool) -> None:
+    if not enabled:
+        raise InvalidInput(
+            "El entrenamiento local está desactivado en este servidor. / Local training is "
+            "turned off on this server.",
+            hint="Quien lo aloja puede activarlo con CHATBOT_LOCAL_TRAINING=on. / The host can "
+                 "turn it on with CHATBOT_LOCAL_TRAINING=on.")

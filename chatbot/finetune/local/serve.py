@@ -1,0 +1,54 @@
+"""The embedded engine for tuned models: a llama.cpp server per `ft:local:…` model, started
+the first time someone asks that model something.
+
+One tuned model is served at a time beside the base model (each server holds its weights and
+cache, about a gigabyte): asking another one stops the previous one. Process-wide, owned by the
+app context like the base model's server.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from chatbot.errors import ModelNotFound
+from chatbot.finetune.local import store
+from chatbot.local import EmbeddedServer
+
+
+def is_tuned(model: str | None) -> bool:
+    return bool(model) and str(model).startswith(store.MODEL_PREFIX)
+
+
+class TunedServers:
+    def __init__(self, cache_dir: Path, make: Callable[[store.LocalModel], EmbeddedServer]
+                 ) -> None:
+        self.cache_dir = cache_dir
+        self._make = make
+        self._current: EmbeddedServer | None = None
+        self._lock = threading.Lock()
+
+    def names(self) -> list[str]:
+        return [m.name for m in store.list_models(self.cache_dir)]
+
+    def server_for(self, name: str) -> EmbeddedServer:
+        """The running (or starting) server for `name`; starts it, stopping any other."""
+        with self._lock:
+            current = self._current
+            if current is not None and current.model_name == name and current.status != "failed":
+                return current
+            model = store.find_model(self.cache_dir, name)
+            if model is None:
+                raise ModelNotFound(
+                    f"No hay un modelo afinado local '{name}'. / No local tuned model '{name}'.")
+            if self._current is not None:
+                self._current.stop()
+            self._current = self._make(model).start()
+            return self._current
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._current is not None:
+                self._current.stop()
+                self._current = None
