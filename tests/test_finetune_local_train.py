@@ -12,18 +12,20 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from chatbot.billing import Ledger
 from chatbot.catalog import Catalog
-from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
+from chatbot.client import ChatParams
+from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
 from chatbot.finetune.local import job, store
 from chatbot.finetune.local.resources import shortfall
 from chatbot.finetune.local.train import lock_path
-from chatbot.local import LOCAL_MODEL_NAME, EmbeddedServer, ServerConfig, assemble_model
+from chatbot.local import LOCAL_MODEL_NAME, assemble_model
+from chatbot.settings import Settings
 from tests.conftest import CACHE_DIR
 
 pytestmark = pytest.mark.model
@@ -77,21 +79,26 @@ def test_tiny_run_loss_goes_down_and_the_model_is_recorded(trained) -> None:
     assert not list((cache / "finetune-local" / "jobs" / job_id).glob("*.gguf"))  # no scratch
 
 
-def test_the_tuned_model_loads_and_answers(trained) -> None:
+def test_the_app_lists_the_tuned_model_and_chats_with_it(trained) -> None:
+    """Served on demand by the embedded engine, beside the base model, through the real SDK."""
     cache, job_id, _ = trained
     wait(cache, job_id, ("succeeded", "failed", "cancelled"))
     (model,) = store.list_models(cache)
-    server = EmbeddedServer(ServerConfig(model_path=model.path, cache_dir=cache)).start()
+    ctx = AppContext.create(Settings(cache_dir=cache,
+                                     local_model_path=assemble_model(CACHE_DIR)))
+    assert ctx.local_models()[1:] == [model.name]
+    session = replace(ctx.new_session(), backend="local", model=model.name)
     try:
-        assert server.wait_ready(300) == "ready"
-        client = LLMClient(Backend("local", server.base_url), SDKPool(120, 0), Catalog.load(),
-                           Ledger())
-        result = client.chat([{"role": "user", "content": "¿Qué es un token?"}],
-                             ChatParams(model=server.model_name, max_tokens=24, temperature=0))
+        result = ctx.client_for(session).chat(
+            [{"role": "user", "content": "¿Qué es un token?"}],
+            ChatParams(model=model.name, max_tokens=24, temperature=0))
+        assert ctx.tuned is not None and ctx.embedded is not None
+        assert ctx.embedded.status == "stopped"  # the base model was not needed
         assert len(result.text.split()) >= 3
         assert "<|im_start|>" not in result.text
     finally:
-        server.stop()
+        if ctx.tuned:
+            ctx.tuned.stop()
 
 
 def test_a_second_training_waits_in_line_and_can_be_cancelled(tmp_path: Path) -> None:

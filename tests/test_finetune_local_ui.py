@@ -1,0 +1,74 @@
+"""The Fine-tuning tab's "train on this machine" panel through gradio_client: the estimate,
+a launch that waits in line behind another training, its status and cancel, and the host's
+switch. No training runs here (tests/test_finetune_local_train.py trains)."""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+
+import gradio as gr
+import pytest
+from gradio_client import Client, handle_file
+
+from chatbot.context import AppContext
+from chatbot.errors import InvalidInput
+from chatbot.finetune.local import views
+from chatbot.finetune.local.train import lock_path
+from chatbot.local import assemble_model
+from chatbot.settings import Settings
+from chatbot.ui import finetune as ui
+from tests.conftest import CACHE_DIR
+
+pytestmark = pytest.mark.model
+DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "style_train.jsonl"
+SETTINGS = (3, 1e-5, 256, "adamw", "ui")  # epochs, learning rate, context, optimizer, suffix
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> AppContext:
+    return AppContext.create(Settings(cache_dir=tmp_path,
+                                      local_model_path=assemble_model(CACHE_DIR)))
+
+
+@pytest.fixture
+def client(ctx: AppContext) -> Iterator[Client]:
+    with gr.Blocks() as demo:
+        ui.build_finetune_tab(ctx, gr.State(ctx.new_session()))
+    demo.queue().launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None)
+    try:
+        yield Client(demo.local_url, verbose=False)
+    finally:
+        demo.close()
+
+
+def test_estimate_launch_wait_in_line_and_cancel(client: Client) -> None:
+    estimate = client.predict(handle_file(DATA), *SETTINGS, api_name="/ft_local_plan")
+    assert "20 ejemplos / examples" in estimate and "min" in estimate and "GB" in estimate
+    with lock_path().open("a") as held:  # another training holds the machine
+        fcntl.flock(held, fcntl.LOCK_EX)
+        job_id, status = client.predict(handle_file(DATA), *SETTINGS,
+                                        api_name="/ft_local_create")
+        assert job_id.startswith("ftjob-local-") and ":ui:" not in status
+        for _ in range(120):
+            status, _, events, _ = client.predict(job_id, api_name="/ft_status")
+            if "waiting in line" in str(events):
+                break
+        assert "Queued" in status and "waiting in line" in str(events)
+        jobs = client.predict(api_name="/ft_list")
+        assert jobs["data"][0][0] == job_id
+        assert "Cancelled" in client.predict(job_id, api_name="/ft_cancel")
+
+
+def test_bad_settings_are_refused_plainly(client: Client) -> None:
+    with pytest.raises(Exception, match="multiple of 256"):
+        client.predict(handle_file(DATA), 3, 1e-5, 300, "adamw", "", api_name="/ft_local_plan")
+
+
+def test_the_host_can_turn_local_training_off(tmp_path: Path) -> None:
+    ctx = AppContext.create(Settings(cache_dir=tmp_path, local_training=False,
+                                     local_model_path=assemble_model(CACHE_DIR)))
+    with pytest.raises(InvalidInput, match="turned off"):
+        views.create_view(ctx, str(DATA), *SETTINGS)
+    assert Settings.from_env({"CHATBOT_LOCAL_TRAINING": "off"}).local_training is False
