@@ -24,6 +24,8 @@ from tests.conftest import CACHE_DIR
 pytestmark = pytest.mark.model
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "style_train.jsonl"
 SETTINGS = (3, 1e-5, 256, "adamw", "ui")  # epochs, learning rate, context, optimizer, suffix
+NAMED = {"epochs": 3, "learning_rate": 1e-5, "ctx_tokens": 256, "optimizer": "adamw",
+         "suffix": "ui"}
 
 
 @pytest.fixture
@@ -70,5 +72,5 @@ def test_the_host_can_turn_local_training_off(tmp_path: Path) -> None:
     ctx = AppContext.create(Settings(cache_dir=tmp_path, local_training=False,
                                      local_model_path=assemble_model(CACHE_DIR)))
     with pytest.raises(InvalidInput, match="turned off"):
-        views.create_view(ctx, str(DATA), *SETTINGS)
+        views.create_view(ctx, str(DATA), **NAMED)
     assert Settings.from_env({"CHATBOT_LOCAL_TRAINING": "off"}).local_training is False

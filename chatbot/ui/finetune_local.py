@@ -12,6 +12,7 @@ import gradio as gr
 from chatbot.context import AppContext
 from chatbot.finetune.local import views
 from chatbot.finetune.local.job import Settings
+from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly
 
 
@@ -45,16 +46,17 @@ def build_local_training(ctx: AppContext, session: gr.State, training: gr.File,
             plan = gr.Button("Estimar / Estimate")
             launch = gr.Button("Entrenar aquí / Train here", variant="primary")
         estimate = gr.Markdown()
-    inputs = [training, epochs, lr, window, optimizer, suffix]
+    form = Controls(file=training, epochs=epochs, learning_rate=lr, ctx_tokens=window,
+                    optimizer=optimizer, suffix=suffix)
 
     @friendly
-    def plan_fn(file: Any, *settings: Any) -> str:
-        return views.plan_view(ctx, file, *settings)
+    def plan_fn(**values: Any) -> str:
+        return views.plan_view(ctx, **values)
 
     @friendly
-    def launch_fn(file: Any, *settings: Any) -> tuple[str, str]:
-        return views.create_view(ctx, file, *settings)
+    def launch_fn(**values: Any) -> tuple[str, str]:
+        return views.create_view(ctx, **values)
 
-    plan.click(plan_fn, inputs, estimate, api_name="ft_local_plan")
-    launch.click(launch_fn, inputs, [job, status], api_name="ft_local_create")
+    plan.click(form.bind(plan_fn), form.inputs, estimate, api_name="ft_local_plan")
+    launch.click(form.bind(launch_fn), form.inputs, [job, status], api_name="ft_local_create")
     return launch

@@ -28,9 +28,9 @@ def _training_file(file: Any) -> Path:
     return Path(file if isinstance(file, str) else file.name)
 
 
-def plan_view(ctx: AppContext, file: Any, *settings: Any) -> str:
+def plan_view(ctx: AppContext, file: Any, **settings: Any) -> str:
     """The estimate shown before anything starts: tokens, minutes, memory, disk."""
-    wanted = settings_from(*settings)
+    wanted = settings_from(**settings)
     problems = wanted.problems()
     if problems:
         raise InvalidInput("Parámetros imposibles / Impossible parameters: "
@@ -39,12 +39,12 @@ def plan_view(ctx: AppContext, file: Any, *settings: Any) -> str:
     return job.plan(ctx.settings.cache_dir, base, _training_file(file), wanted).markdown()
 
 
-def create_view(ctx: AppContext, file: Any, *settings: Any) -> tuple[str, str]:
+def create_view(ctx: AppContext, file: Any, **settings: Any) -> tuple[str, str]:
     """Start training here; returns the job id and its first status line."""
     job.ensure_enabled(ctx.settings.local_training)
     base, base_name = job.base_model(ctx.settings)
     info = job.start(ctx.settings.cache_dir, base, base_name, _training_file(file),
-                     settings_from(*settings), ctx.catalog)
+                     settings_from(**settings), ctx.catalog)
     return info.id, jobs.job_markdown(info)
 
 
