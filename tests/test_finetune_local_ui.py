@@ -64,8 +64,9 @@ def test_estimate_launch_wait_in_line_and_cancel(client: Client) -> None:
 
 
 def test_bad_settings_are_refused_plainly(client: Client) -> None:
-    with pytest.raises(Exception, match="multiple of 256"):
-        client.predict(handle_file(DATA), 3, 1e-5, 300, "adamw", "", api_name="/ft_local_plan")
+    with pytest.raises(Exception, match="suffix: up to 40 letters"):
+        client.predict(handle_file(DATA), 3, 1e-5, 256, "adamw", "no vale!",
+                       api_name="/ft_local_plan")
 
 
 def test_the_host_can_turn_local_training_off(tmp_path: Path) -> None:

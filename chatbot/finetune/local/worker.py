@@ -8,7 +8,6 @@ writes the model's manifest; everything it has to say goes to the job's `events.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import sys
 import time
@@ -19,16 +18,7 @@ from typing import Any
 from chatbot.finetune.local import store
 from chatbot.finetune.local.resources import shortfall
 from chatbot.finetune.local.train import Spec, lock_path, train
-
-_CHUNK = 8 * 1024 * 1024
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
+from chatbot.local import sha256_of
 
 
 def wait_for_lock(job: Path) -> Any:
