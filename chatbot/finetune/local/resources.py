@@ -8,8 +8,9 @@ import shutil
 from pathlib import Path
 
 GB = 1024**3
-# Peak resident memory / size of the F32 weights, measured on Qwen2.5-0.5B at context 256
-# (2.35 GiB of F32 weights): AdamW keeps weights, gradients and two moments; SGD two copies.
+# Peak resident memory / size of the F32 weights on Qwen2.5-0.5B at context 256 (2.35 GiB of
+# F32 weights): AdamW 9.7 GiB measured here (weights, gradients, two moments, activations);
+# SGD from the 6.8 GB llama.cpp's own tool needed (weights and gradients).
 MEMORY_FACTOR = {"adamw": 4.3, "sgd": 2.9}
 PARTIAL_FACTOR = 1.5  # only a few tensors trained: the weights plus activations
 MEMORY_MARGIN = 0.5 * GB
