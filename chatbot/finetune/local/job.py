@@ -23,8 +23,8 @@ from chatbot.client import JobEvent, JobInfo
 from chatbot.errors import InvalidInput
 from chatbot.finetune.jobs import refuse_invalid
 from chatbot.finetune.local import store
-from chatbot.finetune.local.resources import needs
-from chatbot.finetune.local.train import Spec
+from chatbot.finetune.local.resources import needs, shortfall
+from chatbot.finetune.local.train import Spec, machine_busy
 from chatbot.finetune.validate import validate_file
 from chatbot.local import LOCAL_MODEL_NAME, assemble_model
 from chatbot.settings import Settings as AppSettings
@@ -144,6 +144,10 @@ def start(cache_dir: Path, base: Path, base_name: str, training_file: Path,
                            "training takes the chat format (messages).",
                            hint="Conviértelo en Preparar / convert it in Prepare.")
     the_plan = plan(cache_dir, base, training_file, settings)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    refusal = None if machine_busy() else shortfall(the_plan.memory, the_plan.disk, cache_dir)
+    if refusal:  # when another training runs, its memory comes back: wait in line instead
+        raise InvalidInput(refusal)
     job_id = _new_job_id()
     directory = store.job_dir(cache_dir, job_id)
     directory.mkdir(parents=True)

@@ -5,6 +5,7 @@ optimizer over token windows of the rendered examples, the result quantized back
 from __future__ import annotations
 
 import ctypes
+import fcntl
 import json
 import random
 import tempfile
@@ -45,6 +46,17 @@ class Spec:
 def lock_path() -> Path:
     """One training at a time per machine, whoever runs it."""
     return Path(tempfile.gettempdir()) / "chatbot-lab-training.lock"
+
+
+def machine_busy() -> bool:
+    """Another training holds the lock right now."""
+    with lock_path().open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+    return False
 
 
 def quantize(src: Path, dst: Path, ftype: int, threads: int) -> None:
