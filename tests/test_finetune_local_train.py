@@ -21,7 +21,7 @@ from chatbot.catalog import Catalog
 from chatbot.client import ChatParams
 from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
-from chatbot.finetune.local import job, store
+from chatbot.finetune.local import job, store, train
 from chatbot.finetune.local.resources import shortfall
 from chatbot.finetune.local.train import lock_path
 from chatbot.local import LOCAL_MODEL_NAME, assemble_model
@@ -77,6 +77,12 @@ def test_tiny_run_loss_goes_down_and_the_model_is_recorded(trained) -> None:
     assert model.manifest["settings"]["epochs"] == 3
     assert model.manifest["trained_tokens"] == 3 * 256
     assert not list((cache / "finetune-local" / "jobs" / job_id).glob("*.gguf"))  # no scratch
+    train.quiet()
+    tuned = train.load_model(model.path, vocab_only=True)
+    try:  # training set it to the 256-token window; the result keeps the base's
+        assert train.meta(tuned, "qwen2.context_length") == "32768"
+    finally:
+        train.llama_cpp.llama_model_free(tuned)
 
 
 def test_the_app_lists_the_tuned_model_and_chats_with_it(trained) -> None:
