@@ -90,14 +90,14 @@ def test_the_app_lists_the_tuned_model_and_chats_with_it(trained) -> None:
     cache, job_id, _ = trained
     wait(cache, job_id, ("succeeded", "failed", "cancelled"))
     (model,) = store.list_models(cache)
-    ctx = AppContext.create(Settings(cache_dir=cache,
+    ctx = AppContext.create(Settings(cache_dir=cache, timeout=600,  # 2 cores, shared in CI
                                      local_model_path=assemble_model(CACHE_DIR)))
     assert ctx.local_models()[1:] == [model.name]
     session = replace(ctx.new_session(), backend="local", model=model.name)
     try:
         result = ctx.client_for(session).chat(
             [{"role": "user", "content": "¿Qué es un token?"}],
-            ChatParams(model=model.name, max_tokens=24, temperature=0))
+            ChatParams(model=model.name, max_tokens=16, temperature=0))
         assert ctx.tuned is not None and ctx.embedded is not None
         assert ctx.embedded.status == "stopped"  # the base model was not needed
         assert len(result.text.split()) >= 3
