@@ -73,5 +73,5 @@ def test_the_host_can_turn_local_training_off(tmp_path: Path) -> None:
     ctx = AppContext.create(Settings(cache_dir=tmp_path, local_training=False,
                                      local_model_path=assemble_model(CACHE_DIR)))
     with pytest.raises(InvalidInput, match="turned off"):
-        views.create_view(ctx, str(DATA), **NAMED)
+        views.create_view(ctx, ctx.new_session(), str(DATA), **NAMED)
     assert Settings.from_env({"CHATBOT_LOCAL_TRAINING": "off"}).local_training is False

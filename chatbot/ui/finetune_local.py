@@ -9,7 +9,7 @@ from typing import Any
 
 import gradio as gr
 
-from chatbot.context import AppContext
+from chatbot.context import AppContext, Session
 from chatbot.finetune.local import views
 from chatbot.finetune.local.job import Settings
 from chatbot.ui.binding import Controls
@@ -48,15 +48,17 @@ def build_local_training(ctx: AppContext, session: gr.State, training: gr.File,
         estimate = gr.Markdown()
     form = Controls(file=training, epochs=epochs, learning_rate=lr, ctx_tokens=window,
                     optimizer=optimizer, suffix=suffix)
+    owned = Controls(session=session, **form.components)
 
     @friendly
     def plan_fn(**values: Any) -> str:
         return views.plan_view(ctx, **values)
 
     @friendly
-    def launch_fn(**values: Any) -> tuple[str, str]:
-        return views.create_view(ctx, **values)
+    def launch_fn(session: Session, **values: Any) -> tuple[str, str]:
+        return views.create_view(ctx, session, **values)
 
     plan.click(form.bind(plan_fn), form.inputs, estimate, api_name="ft_local_plan")
-    launch.click(form.bind(launch_fn), form.inputs, [job, status], api_name="ft_local_create")
+    launch.click(owned.bind(launch_fn), owned.inputs, [job, status],
+                 api_name="ft_local_create")
     return launch

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from chatbot.context import AppContext
+from chatbot.context import AppContext, Session
 from chatbot.errors import InvalidInput
 from chatbot.finetune import jobs
 from chatbot.finetune.local import job, store
@@ -39,12 +39,15 @@ def plan_view(ctx: AppContext, file: Any, **settings: Any) -> str:
     return job.plan(ctx.settings.cache_dir, base, _training_file(file), wanted).markdown()
 
 
-def create_view(ctx: AppContext, file: Any, **settings: Any) -> tuple[str, str]:
-    """Start training here; returns the job id and its first status line."""
+def create_view(ctx: AppContext, session: Session, file: Any, **settings: Any
+                ) -> tuple[str, str]:
+    """Start training here; returns the job id and its first status line. The session owns
+    the job (on a public server, only it may follow or cancel it)."""
     job.ensure_enabled(ctx.settings.local_training)
     base, base_name = job.base_model(ctx.settings)
     info = job.start(ctx.settings.cache_dir, base, base_name, _training_file(file),
                      settings_from(**settings), ctx.catalog)
+    session.jobs.add(info.id)
     return info.id, jobs.job_markdown(info)
 
 
