@@ -54,7 +54,7 @@ def test_estimate_launch_wait_in_line_and_cancel(client: Client) -> None:
                                         api_name="/ft_local_create")
         assert job_id.startswith("ftjob-local-") and ":ui:" not in status
         for _ in range(120):
-            status, _, events, _ = client.predict(job_id, api_name="/ft_status")
+            status, _, events = client.predict(job_id, api_name="/ft_status")
             if "waiting in line" in str(events):
                 break
         assert "Queued" in status and "waiting in line" in str(events)
