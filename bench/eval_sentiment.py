@@ -176,7 +176,7 @@ def main() -> None:
         server = EmbeddedServer(ServerConfig(model_path=None, cache_dir=CACHE)).start()
         backend = Backend("local", server.wait_ready(300))
         model = server.model_name
-    client = LLMClient(backend, SDKPool(120, 0), Catalog.load(), Ledger())
+    client = LLMClient(backend, SDKPool(600, 1), Catalog.load(), Ledger())  # a busy machine is slow
     print(f"{len(rows)} tweets from {args.csv.name} · model {model} · load average before "
           f"{os.getloadavg()[0]:.1f}")
     runs: list[Run] = []

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
-from chatbot.client import Backend, Choice, Result, TokenLogprob, TopToken, Usage
+from chatbot.catalog import Catalog
+from chatbot.client import Backend, Choice, LLMClient, Result, SDKPool, TokenLogprob, TopToken, Usage
+from chatbot.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import InvalidInput
 from chatbot.local import assemble_model
-from chatbot.sentiment.calibration import CALIBRATION_TWEETS, Calibration, cache_key
+from chatbot.sentiment.calibration import Calibration, cache_key, shipped
 from chatbot.sentiment.classify import read_answer, score
 from chatbot.sentiment.labels import LABELS, label_of, mean_probs
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, Prompt, build_messages, parse_prompt
+from chatbot.sentiment.service import build_plan
 from chatbot.tokens import LocalTokenizer
 
 from .conftest import CACHE_DIR
@@ -172,13 +174,6 @@ def test_without_logprobs_the_label_is_parsed_and_confidence_unknown() -> None:
     assert read_answer(result("", None)) == (None, None)
 
 
-def test_calibration_tweets_are_bilingual_and_not_in_the_dev_set() -> None:
-    text = (Path(__file__).parent / "data" / "tweets_dev.csv").read_text(encoding="utf-8")
-    assert not [t for t in CALIBRATION_TWEETS if t in text]
-    prompt_texts = {t for t, _ in parse_prompt(DEFAULT_PROMPT).examples}
-    assert not [t for t in prompt_texts if t in text]
-
-
 def test_label_words_are_distinct_single_tokens_for_qwen() -> None:
     tokenizer = LocalTokenizer(assemble_model(CACHE_DIR))
     firsts = []
@@ -188,3 +183,19 @@ def test_label_words_are_distinct_single_tokens_for_qwen() -> None:
         firsts.append(ids[0])
         assert label_of(tokenizer.piece(ids[0]).decode()) == word
     assert len(set(firsts)) == 3
+
+
+def test_the_default_prompt_ships_its_calibration_for_the_embedded_model_only() -> None:
+    local = Backend("local", "http://127.0.0.1:9/v1")
+    cal = shipped(local, LOCAL_MODEL_NAME, DEFAULT_PROMPT)
+    assert cal is not None and cal.weights is not None and "measured" in cal.source
+    assert shipped(local, LOCAL_MODEL_NAME, DEFAULT_PROMPT.replace("one word", "a word")) is None
+    assert shipped(Backend("openai"), LOCAL_MODEL_NAME, DEFAULT_PROMPT) is None
+    assert shipped(local, "another-model", DEFAULT_PROMPT) is None
+
+
+def test_the_first_click_on_the_embedded_default_measures_nothing() -> None:
+    client = LLMClient(Backend("local", "http://127.0.0.1:9/v1"), SDKPool(5, 0), Catalog.load())
+    plan, kept = build_plan(client, LOCAL_MODEL_NAME, {}, DEFAULT_PROMPT, True)
+    assert plan.calibration == shipped(client.backend, LOCAL_MODEL_NAME, DEFAULT_PROMPT)
+    assert plan.measured is None and plan.setup_cost[2] == 0 and kept == {}

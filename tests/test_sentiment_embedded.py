@@ -10,7 +10,7 @@ from chatbot.billing import Ledger
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.local import EmbeddedServer
-from chatbot.sentiment.calibration import CALIBRATION_TWEETS, Calibration
+from chatbot.sentiment.calibration import CALIBRATION_TWEETS, Calibration, shipped
 from chatbot.sentiment.classify import classify, measure, params_for, score
 from chatbot.sentiment.labels import LABELS
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt
@@ -70,3 +70,11 @@ def test_clear_tweets_in_both_languages(client: LLMClient, embedded: EmbeddedSer
     assert verdict.calibrated
     assert verdict.confidence is not None and verdict.confidence > 0.5
     assert verdict.probs is not None and sum(verdict.probs.values()) == pytest.approx(1)
+
+
+def test_the_shipped_calibration_is_what_this_engine_measures(
+        prior: Calibration, embedded: EmbeddedServer) -> None:
+    """bench/fit_sentiment.py wrote it; re-run that script if the engine or prompt changed."""
+    ready = shipped(Backend("local", embedded.base_url), embedded.model_name, DEFAULT_PROMPT)
+    assert ready is not None
+    assert ready.bias == pytest.approx(prior.bias, abs=0.25)

@@ -57,11 +57,15 @@ class Probe:
 
 
 def fit_probe(vectors: Sequence[Sequence[float]], labels: Sequence[str], source: str,
-              c: float = 1.0) -> Probe:
-    """Multinomial logistic regression (scikit-learn), classes balanced, on unit vectors."""
+              c: float = 30.0) -> Probe:
+    """Multinomial logistic regression (scikit-learn), classes balanced, on unit vectors.
+
+    Weak regularisation (C=30) was best on the validation split for the embedded model's
+    vectors (macro-F1 0.63 from C=30 up, 0.57 at C=1, with 368 training tweets).
+    """
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000)
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
     model.fit(unit_rows(vectors), [LABELS.index(label) for label in labels])
     order = [list(model.classes_).index(i) for i in range(len(LABELS))]
     return Probe(model.coef_[order].astype(np.float64), model.intercept_[order].astype(np.float64),

@@ -1,0 +1,111 @@
+"""Measure what the Sentiment tab ships for the embedded model: chatbot/data/sentiment.json.
+
+    python bench/fit_sentiment.py                       # contextual calibration, default prompt
+    python bench/fit_sentiment.py --train TRAIN.csv --per-cell 100      # fitted on real tweets
+    python bench/fit_sentiment.py --probe --train TRAIN.csv --embeddings-url URL  # linear probe
+
+The default prompt's calibration is measured against the embedded model (as the app would on the
+first click) and written as data, so the app's first classification costs one request. With
+--train, W and b are fitted on the train tweets' label logprobs instead (numbers only are kept,
+never the tweets). --probe embeds the train tweets on a server that serves embeddings (llama.cpp:
+`--embeddings --pooling last`) and keeps the fitted classifier's weights. Re-run it whenever the
+default prompt, the model file or the engine changes: a test checks the shipped entry matches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chatbot.billing import Ledger  # noqa: E402
+from chatbot.catalog import Catalog  # noqa: E402
+from chatbot.client import Backend, LLMClient, SDKPool  # noqa: E402
+from chatbot.local import EmbeddedServer, ServerConfig  # noqa: E402
+from chatbot.sentiment.calibration import DATA_FILE, fit, prompt_digest  # noqa: E402
+from chatbot.sentiment.classify import ask, measure  # noqa: E402
+from chatbot.sentiment.pool import load_pool  # noqa: E402
+from chatbot.sentiment.probe import embed_pool, fit_probe, template_digest  # noqa: E402
+from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt  # noqa: E402
+
+CACHE = Path(os.environ.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser()
+sys.path.insert(0, str(ROOT / "bench"))
+from eval_sentiment import load  # noqa: E402
+
+
+def calibration_entry(client: LLMClient, model: str, train: Path | None,
+                      per_cell: int | None) -> dict[str, object]:
+    prompt = parse_prompt(DEFAULT_PROMPT)
+    if train is None:
+        cal = measure(client, model, prompt)
+    else:
+        rows = load(train, per_cell)
+        raw, gold = [], []
+        for i, row in enumerate(rows, 1):
+            _, probs, _ = ask(client, model, build_messages(prompt, row.text))
+            if probs is not None:
+                raw.append(probs)
+                gold.append(row.label)
+            print(f"\r{i}/{len(rows)}", end="", file=sys.stderr, flush=True)
+        cal = fit(raw, gold, f"ajustada en {len(raw)} tweets reales etiquetados / fitted on "
+                             f"{len(raw)} real labelled tweets ({train.name})")
+    if cal.weights is None:
+        raise SystemExit("the model gave no logprobs: nothing to ship")
+    return {"model": model, "prompt_sha256": prompt_digest(DEFAULT_PROMPT),
+            "weights": [[round(w, 5) for w in row] for row in cal.weights],
+            "bias": [round(b, 5) for b in cal.bias],
+            "source": cal.source.replace("medido ahora", "medido").replace("measured now",
+                                                                             "measured")}
+
+
+def probe_entry(client: LLMClient, model: str, train: Path) -> dict[str, object]:
+    pool = load_pool(train)
+    vectors = embed_pool(client, model, pool,
+                         lambda done, total: print(f"\r{done}/{total}", end="", file=sys.stderr))
+    probe = fit_probe(vectors.matrix, pool.labels, "")
+    return {"model": model, "template_sha256": template_digest(),
+            "weights": [[round(float(w), 5) for w in row] for row in probe.weights],
+            "bias": [round(float(b), 5) for b in probe.bias],
+            "source": f"ajustado en {len(pool.texts)} tweets etiquetados / fitted on "
+                      f"{len(pool.texts)} labelled tweets ({train.name})"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--train", type=Path, help="labelled train tweets: text,label,lang")
+    parser.add_argument("--per-cell", type=int, help="N per label and language from --train")
+    parser.add_argument("--probe", action="store_true", help="fit the embeddings classifier")
+    parser.add_argument("--embeddings-url", help="a server with /v1/embeddings for --probe")
+    args = parser.parse_args()
+    server = EmbeddedServer(ServerConfig(model_path=None, cache_dir=CACHE)).start()
+    try:
+        url = server.wait_ready(300)
+        model = server.model_name
+        data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+        if args.probe:
+            if args.train is None:
+                raise SystemExit("--probe needs --train")
+            backend = Backend("local", args.embeddings_url or url)
+            client = LLMClient(backend, SDKPool(600, 1), Catalog.load(), Ledger())
+            entry = probe_entry(client, model, args.train)
+            data["probes"] = [p for p in data["probes"] if p["model"] != model] + [entry]
+        else:
+            client = LLMClient(Backend("local", url), SDKPool(600, 1), Catalog.load(), Ledger())
+            entry = calibration_entry(client, model, args.train, args.per_cell)
+            data["calibrations"] = [c for c in data["calibrations"]
+                                    if c["model"] != model] + [entry]
+    finally:
+        server.stop()
+    entry["measured"] = dt.date.today().isoformat()
+    DATA_FILE.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwritten: {DATA_FILE} ({entry['source']})")
+
+
+if __name__ == "__main__":
+    main()
