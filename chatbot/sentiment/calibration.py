@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from chatbot.client import Backend, Usage
 from chatbot.sentiment.labels import LABELS, Probs, normalise, softmax
@@ -101,7 +102,7 @@ def cache_key(backend: Backend, model: str, prompt_text: str) -> str:
 
 
 @cache
-def shipped_data() -> dict[str, object]:
+def shipped_data() -> dict[str, Any]:
     """The data file written by bench/fit_sentiment.py (read once: it never changes at run time)."""
     return json.loads(DATA_FILE.read_text(encoding="utf-8"))
 
@@ -111,7 +112,7 @@ def shipped(backend: Backend, model: str, prompt_text: str) -> Calibration | Non
     if backend.kind != "local":
         return None
     data = shipped_data()
-    for entry in data.get("calibrations", ()):  # type: ignore[union-attr]
+    for entry in data.get("calibrations", ()):
         if entry["model"] == model and entry["prompt_sha256"] == prompt_digest(prompt_text):
             return Calibration(tuple(tuple(row) for row in entry["weights"]),
                                tuple(entry["bias"]), entry["source"])

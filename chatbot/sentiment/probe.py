@@ -76,7 +76,7 @@ def shipped_probe(backend: Backend, model: str) -> Probe | None:
     """The weights fitted for the embedded model with this template, if they were shipped."""
     if backend.kind != "local":
         return None
-    for entry in shipped_data().get("probes", ()):  # type: ignore[union-attr]
+    for entry in shipped_data().get("probes", ()):
         if entry["model"] == model and entry["template_sha256"] == template_digest():
             return Probe(np.asarray(entry["weights"], dtype=np.float64),
                          np.asarray(entry["bias"], dtype=np.float64), entry["source"])
@@ -98,7 +98,8 @@ def embed_pool(client: LLMClient, model: str, pool: Pool, step: Step | None = No
                ) -> PoolVectors:
     """Every pool tweet embedded, in batches, with progress; done once per backend and model."""
     vectors: list[Sequence[float]] = []
-    usage, cost, calls = Usage(), 0.0, 0
+    usage, calls = Usage(), 0
+    cost: float | None = 0.0
     total = len(pool.texts)
     for start in range(0, total, EMBED_BATCH):
         if step is not None:

@@ -67,7 +67,8 @@ class Plan:
     @property
     def setup_cost(self) -> tuple[Usage, float | None, int]:
         """Tokens, dollars and calls spent before the first tweet (calibration, pool vectors)."""
-        usage, cost, calls = Usage(), 0.0, 0
+        usage, calls = Usage(), 0
+        cost: float | None = 0.0
         for part in (self.measured, self.vectors if self.embedded_now else None):
             if part is not None:
                 usage, calls = usage + part.usage, calls + part.calls

@@ -152,18 +152,18 @@ def build_sentiment_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         return line
 
     tweet.change(estimate_fn, [tweet, prompt, calibrate, method, session, cache], estimate,
-                 api_name=False, show_progress="hidden", trigger_mode="always_last")
+                 api_visibility="private", show_progress="hidden", trigger_mode="always_last")
 
     one_inputs = [tweet, prompt, calibrate, method, pool, session, cache]
     one_outputs = [probs, verdict, usage, cache]
     billed = [
         classify_btn.click(classify_fn, one_inputs, one_outputs, api_name="classify"),
-        tweet.submit(classify_fn, one_inputs, one_outputs, api_name=False),
+        tweet.submit(classify_fn, one_inputs, one_outputs, api_visibility="private"),
         batch_btn.click(batch_fn, [paste, upload, prompt, calibrate, method, pool, session, cache],
                         [notices, counts, results, batch_usage, download, cache],
                         api_name="classify_batch"),
     ]
     pool_file.change(friendly(lambda path: load_pool(ctx, path)), pool_file, [pool, pool_line],
                      api_name="load_pool")
-    reset.click(lambda: DEFAULT_PROMPT, None, prompt, api_name=False)
+    reset.click(lambda: DEFAULT_PROMPT, None, prompt, api_visibility="private")
     return billed
