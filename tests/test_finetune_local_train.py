@@ -79,9 +79,13 @@ def test_tiny_run_loss_goes_down_and_the_model_is_recorded(trained) -> None:
     assert not list((cache / "finetune-local" / "jobs" / job_id).glob("*.gguf"))  # no scratch
     train.quiet()
     tuned = train.load_model(model.path, vocab_only=True)
-    try:  # training set it to the 256-token window; the result keeps the base's
+    base = train.load_model(assemble_model(CACHE_DIR), vocab_only=True)
+    try:  # the base's chat template and context length (the save drops / narrows them)
+        for key in ("tokenizer.chat_template", "qwen2.context_length"):
+            assert train.meta(tuned, key) == train.meta(base, key)
         assert train.meta(tuned, "qwen2.context_length") == "32768"
     finally:
+        train.llama_cpp.llama_model_free(base)
         train.llama_cpp.llama_model_free(tuned)
 
 

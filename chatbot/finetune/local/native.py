@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import shutil
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -118,3 +119,50 @@ def result_metrics(result: int) -> tuple[float, float]:
     GGML.ggml_opt_result_loss(result, ctypes.byref(loss), None)
     GGML.ggml_opt_result_accuracy(result, ctypes.byref(acc), None)
     return loss.value, acc.value
+
+
+class GgufInitParams(ctypes.Structure):
+    _fields_ = [("no_alloc", ctypes.c_bool), ("ctx", ctypes.c_void_p)]
+
+
+def _declare_gguf() -> None:
+    vp = ctypes.c_void_p
+    sigs = {
+        "gguf_init_from_file": ([ctypes.c_char_p, GgufInitParams], vp),
+        "gguf_free": ([vp], None),
+        "gguf_get_data_offset": ([vp], ctypes.c_size_t),
+        "gguf_set_kv": ([vp, vp], None),
+        "gguf_get_meta_size": ([vp], ctypes.c_size_t),
+        "gguf_get_meta_data": ([vp, vp], None),
+    }
+    for name, (args, res) in sigs.items():
+        fn = getattr(GGML, name)
+        fn.argtypes, fn.restype = args, res
+
+
+_declare_gguf()
+
+
+def copy_metadata(source: Path, target: Path) -> None:
+    """Every metadata key of `source` (chat template, names, context length) onto `target`,
+    whose tensors are kept byte for byte: llama.cpp's model save writes the hyperparameters
+    but drops the chat template, and a server then formats prompts its own way."""
+    params = GgufInitParams(True, None)
+    out = GGML.gguf_init_from_file(str(target).encode(), params)
+    src = GGML.gguf_init_from_file(str(source).encode(), params)
+    if not out or not src:
+        raise RuntimeError(f"cannot read GGUF metadata of {target} or {source}")
+    try:
+        data_offset = GGML.gguf_get_data_offset(out)
+        GGML.gguf_set_kv(out, src)
+        meta = ctypes.create_string_buffer(GGML.gguf_get_meta_size(out))
+        GGML.gguf_get_meta_data(out, meta)
+    finally:
+        GGML.gguf_free(out)
+        GGML.gguf_free(src)
+    tmp = target.with_name(target.name + ".meta")
+    with tmp.open("wb") as dst, target.open("rb") as old:
+        dst.write(meta.raw)
+        old.seek(data_offset)
+        shutil.copyfileobj(old, dst, 8 * 1024 * 1024)
+    tmp.replace(target)

@@ -59,22 +59,9 @@ def machine_busy() -> bool:
     return False
 
 
-def int_overrides(values: dict[str, int]) -> Any:
-    """A llama_model_kv_override array, ended by an empty key as llama.cpp expects."""
-    array = (llama_cpp.llama_model_kv_override * (len(values) + 1))()
-    for item, (key, value) in zip(array, values.items(), strict=False):
-        item.tag, item.key = llama_cpp.LLAMA_KV_OVERRIDE_TYPE_INT, key.encode()
-        item.value.val_i64 = value
-    return array
-
-
-def quantize(src: Path, dst: Path, ftype: int, threads: int,
-             overrides: dict[str, int] | None = None) -> None:
+def quantize(src: Path, dst: Path, ftype: int, threads: int) -> None:
     params = native.setfields(llama_cpp.llama_model_quantize_default_params(), ftype=ftype,
                               nthread=threads, allow_requantize=True)
-    keep = int_overrides(overrides) if overrides else None
-    if keep is not None:
-        params.kv_overrides = ctypes.cast(keep, type(params.kv_overrides))
     if llama_cpp.llama_model_quantize(str(src).encode(), str(dst).encode(), ctypes.byref(params)):
         raise RuntimeError(f"llama_model_quantize failed: {src} -> {dst}")
 
@@ -99,9 +86,11 @@ def load_model(path: Path, *, vocab_only: bool = False) -> Any:
 
 
 def meta(model: Any, key: str) -> str:
-    buf = ctypes.create_string_buffer(512)
-    if llama_cpp.llama_model_meta_val_str(model, key.encode(), buf, len(buf)) < 0:
+    size = llama_cpp.llama_model_meta_val_str(model, key.encode(), None, 0)
+    if size < 0:
         raise RuntimeError(f"the model has no {key}")
+    buf = ctypes.create_string_buffer(size + 1)
+    llama_cpp.llama_model_meta_val_str(model, key.encode(), buf, len(buf))
     return buf.value.decode()
 
 
@@ -158,9 +147,6 @@ def train(spec: Spec, emit: Emit) -> dict[str, Any]:
     emit("stage", stage="convert")
     quantize(Path(spec.base), f32_in, llama_cpp.LLAMA_FTYPE_ALL_F32, spec.threads)
     model = load_model(f32_in)
-    # Training sets the model's context length to the window; the result keeps the base's.
-    context_length = {f"{meta(model, 'general.architecture')}.context_length":
-                      llama_cpp.llama_model_n_ctx_train(model)}
     pairs = windows(example_tokens(model, Path(spec.examples)), spec.ctx)
     ctx = make_context(model, spec)
     pars = native.OptimizerParams(native.AdamW(spec.learning_rate, 0.9, 0.999, 1e-8, 0.0),
@@ -178,9 +164,11 @@ def train(spec: Spec, emit: Emit) -> dict[str, Any]:
     llama_cpp.llama_free(ctx)
     llama_cpp.llama_model_free(model)
     f32_in.unlink()
-    quantize(f32_out, Path(spec.output), llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M, spec.threads,
-             context_length)
+    quantize(f32_out, Path(spec.output), llama_cpp.LLAMA_FTYPE_MOSTLY_Q4_K_M, spec.threads)
     f32_out.unlink()
+    # The save drops the chat template and sets the context length to the training window:
+    # the base's metadata goes back on, so servers prompt the tuned model as it was trained.
+    native.copy_metadata(Path(spec.base), Path(spec.output))
     return {"trained_tokens": tokens, "train_seconds": round(seconds, 1),
             "tokens_per_second": round(tokens / seconds, 2)}
 
