@@ -69,6 +69,11 @@ def estimate(catalog: Catalog, model: str, prompt: Sequence[Mapping[str, Any]] |
     if max_tokens is None and room:
         notes.append(f"Sin max_tokens: el peor caso supone {room} tokens de respuesta. / "
                      f"No max_tokens: the worst case assumes {room} answer tokens.")
+    if catalog.capabilities(model).reasoning:
+        notes.append("Modelo de razonamiento: el peor caso incluye sus tokens de razonamiento "
+                     "ocultos, que caben en max_completion_tokens y se cobran como salida. / "
+                     "Reasoning model: the worst case includes its hidden reasoning tokens, which "
+                     "fit in max_completion_tokens and are billed as output.")
     return CostEstimate(model, counted.tokens, room, n, low, high,
                         " ".join(x for x in notes if x))
 

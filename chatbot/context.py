@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from chatbot.billing import Ledger, format_usd
+from chatbot.capabilities import Capabilities
+from chatbot.capability_book import CapabilityBook
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
-from chatbot.errors import ConfigError
+from chatbot.errors import ChatbotError, ConfigError
 from chatbot.finetune.local.serve import TunedServers, is_tuned
 from chatbot.local import GGUF_FILENAME, EmbeddedServer, ServerConfig
 from chatbot.settings import Settings
@@ -60,6 +62,11 @@ class AppContext:
     # measured once for every session (18 model calls each).
     priors: dict[str, Any] = field(default_factory=dict)
     tuned: TunedServers | None = None  # models trained on this machine, served on demand
+    # What each (backend, model) takes: the data, probes of compatible servers, learned refusals.
+    capabilities: CapabilityBook = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.capabilities = CapabilityBook(self.catalog)
 
     @classmethod
     def create(cls, settings: Settings, *, embedded: bool = True) -> AppContext:
@@ -177,7 +184,22 @@ class AppContext:
     def client_for(self, session: Session, model: str | None = None) -> LLMClient:
         return LLMClient(self.backend_for(session, model=model), self.pool, self.catalog,
                          session.ledger,
-                         max_retries=self.pool.max_retries, meter=self.meter_for(session))
+                         max_retries=self.pool.max_retries, meter=self.meter_for(session),
+                         capabilities=self.capabilities)
+
+    def capabilities_for(self, session: Session, model: str | None = None, *,
+                         probe: bool = True) -> Capabilities:
+        """For the UI, before sending: what the model takes on this session's backend. A model
+        the data does not know on a compatible server is probed once (unless `probe` is False);
+        never raises, even before a key is set."""
+        kind = self.backend_kind(session)
+        model = model or self.model_for(session)
+        try:
+            backend = self.backend_for(session, wait=False, model=model)
+        except ChatbotError:
+            return self.capabilities.get(kind, None, model)
+        sdk = (lambda: self.pool.get(backend)) if probe else None
+        return self.capabilities.get(backend.kind, backend.base_url, model, sdk)
 
     def status_markdown(self, session: Session, *, public: bool = False) -> str:
         """The always-visible line saying which backend and model answer, and what was spent.

@@ -101,3 +101,13 @@ def test_count_completion_uses_the_model_encoding(catalog):
 ])
 def test_format_usd(value, text):
     assert billing.format_usd(value).startswith(text)
+
+
+def test_reasoning_estimate_takes_the_whole_completion_limit_as_billed_output(catalog):
+    # gpt-5.6-luna: $0.20 input, $1.20 output per 1M; hidden reasoning fits in the limit
+    est = billing.estimate(catalog, "gpt-5.6-luna", CHAT, max_tokens=500)
+    assert est.high_usd == pytest.approx((est.input_tokens * 0.20 + 500 * 1.20) / 1e6)
+    assert "reasoning tokens" in est.note and "max_completion_tokens" in est.note
+    unbounded = billing.estimate(catalog, "gpt-5.6-luna", CHAT, None)
+    assert unbounded.max_output_tokens == 128_000
+    assert "reasoning" not in billing.estimate(catalog, "gpt-4o-mini", CHAT, 5).note

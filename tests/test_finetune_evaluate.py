@@ -110,6 +110,18 @@ def test_free_text_is_scored_by_exact_match(client: LLMClient, fake: FakeOpenAI)
     assert result.scores[0].confusion == []
 
 
+def test_a_reasoning_model_is_evaluated_at_its_lowest_effort(client: LLMClient,
+                                                           fake: FakeOpenAI) -> None:
+    """At effort none gpt-5.6-luna takes temperature 0 and spends no tokens thinking, so a short
+    answer budget still holds its label."""
+    examples, _ = ev.load_examples(DATA / "sentiment_eval.csv")
+    result = ev.evaluate(examples[:2], [ev.Contender("r", client, "gpt-5.6-luna")], max_tokens=4)
+    assert result.scores[0].answers == ["positive", "positive"]
+    body = fake.requests_to("/v1/chat/completions")[-1].json
+    assert body["reasoning_effort"] == "none" and body["temperature"] == 0
+    assert body["max_completion_tokens"] == 4 and "max_tokens" not in body
+
+
 def test_a_contender_prompt_replaces_the_system_message(client: LLMClient,
                                                         fake: FakeOpenAI) -> None:
     examples, _ = ev.load_examples(DATA / "sentiment_eval.csv", system_prompt="original")

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from chatbot import playground
+from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, Choice, Result, TokenLogprob, TopToken, Usage
 from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
@@ -75,7 +76,9 @@ def test_view_code_reproduces_the_exact_request(legacy: bool) -> None:
         messages = [{"role": "system", "content": 'Di "true" y null'},
                     {"role": "user", "content": "¿Qué tal? 😀"}]
         prompt = "Hola" if legacy else None
-        code = playground.python_code(backend, params, None if legacy else messages, prompt)
+        caps = Catalog.load().capabilities("gpt-4o-mini")
+        code = playground.python_code(backend, params, None if legacy else messages, prompt,
+                                      caps=caps)
         assert "sk-secret" not in code
         env = {**os.environ, "OPENAI_API_KEY": "sk-from-the-environment"}
         subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
@@ -83,6 +86,12 @@ def test_view_code_reproduces_the_exact_request(legacy: bool) -> None:
         path = "/v1/completions" if legacy else "/v1/chat/completions"
         record = fake.requests_to(path)[-1]
         body = record.json
+        responses = [r.json for r in fake.requests_to("/v1/responses")]
+    if not legacy:  # the same request for the Responses API, without what it has no room for
+        assert responses == [{"model": "gpt-4o-mini", "instructions": 'Di "true" y null',
+                              "input": "¿Qué tal? 😀", "max_output_tokens": 12,
+                              "temperature": 0.3, "top_p": 0.9, "top_logprobs": 2,
+                              "include": ["message.output_text.logprobs"]}]
     assert record.key_last4 == "ment"  # the key came from the environment, not the snippet
     assert body["model"] == "gpt-4o-mini" and body["n"] == 2 and body["seed"] == 3
     assert body["stop"] == ["FIN", "\n\n"]
@@ -91,3 +100,24 @@ def test_view_code_reproduces_the_exact_request(legacy: bool) -> None:
     else:
         assert body["messages"] == messages
         assert body["logprobs"] is True and body["top_logprobs"] == 2
+
+
+def test_view_code_for_a_reasoning_model_runs_as_written() -> None:
+    """The snippet a student copies for gpt-5.6-luna is the call OpenAI accepts, both APIs."""
+    with FakeOpenAI() as fake:
+        backend = Backend("openai", None, "sk-secret-session-key-123")
+        params = ChatParams(model="gpt-5.6-luna", temperature=0.2, max_tokens=40, n=2,
+                            reasoning_effort="low")
+        code = playground.python_code(backend, params, [{"role": "user", "content": "hola"}],
+                                      caps=Catalog.load().capabilities("gpt-5.6-luna"))
+        code = code.replace('OpenAI(api_key=os.environ["OPENAI_API_KEY"])',
+                            f'OpenAI(base_url="{fake.base_url}", api_key="sk-x")')
+        run = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                             text=True, timeout=60)
+        chat = fake.requests_to("/v1/chat/completions")[-1].json
+        responses = fake.requests_to("/v1/responses")[-1].json
+    assert "temperature" not in chat and chat["max_completion_tokens"] == 40
+    assert chat["reasoning_effort"] == "low" and chat["n"] == 2
+    assert responses["reasoning"] == {"effort": "low"} and "n" not in responses
+    assert responses["max_output_tokens"] == 40
+    assert "no n" in code and "echo: hola" in run.stdout

@@ -85,14 +85,14 @@ class ChatTurn:
     ended, and `conversation()` is the history to keep. Other project errors propagate."""
 
     def __init__(self, ctx: AppContext, session: Session, message: str, history: History,
-                 system_prompt: str, *, max_tokens: int, temperature: float | None = None
-                 ) -> None:
+                 system_prompt: str, *, max_tokens: int, temperature: float | None = None,
+                 reasoning_effort: str | None = None) -> None:
         self.ctx, self.session = ctx, session
         self.message, self.history = message, list(history or [])
         self.messages, self.notice = prepare_turn(ctx, session, message, self.history,
                                                   system_prompt, max_tokens)
         self.params = ChatParams(model=ctx.model_for(session), temperature=temperature,
-                                 max_tokens=max_tokens)
+                                 max_tokens=max_tokens, reasoning_effort=reasoning_effort)
         self.answer = ""
         self.result: Result | None = None
         self.cut: StreamCut | None = None

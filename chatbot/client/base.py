@@ -9,10 +9,12 @@ from typing import Any, TypeVar
 
 import openai
 
-from chatbot import billing
+from chatbot import billing, capabilities
+from chatbot.capabilities import Applied, Capabilities
+from chatbot.capability_book import CapabilityBook
 from chatbot.catalog import Catalog
 from chatbot.client import retry
-from chatbot.client.errors import translate
+from chatbot.client.errors import UnsupportedParam, refused_param, translate
 from chatbot.client.params import ChatParams
 from chatbot.client.results import Usage
 from chatbot.client.sdk import Backend, SDKPool
@@ -28,8 +30,11 @@ class ClientBase:
     def __init__(self, backend: Backend, pool: SDKPool, catalog: Catalog,
                  ledger: billing.Ledger | None = None, *, max_retries: int = 2,
                  meter: Meter | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 capabilities: CapabilityBook | None = None) -> None:
+        """`capabilities`: the process's book (AppContext owns it); a private one otherwise."""
         self.backend = backend
+        self.capabilities = capabilities or CapabilityBook(catalog)
         self.pool = pool
         self.catalog = catalog
         self.ledger = ledger
@@ -57,8 +62,10 @@ class ClientBase:
                 wait = retry.retry_after(exc)
                 if not retry.retryable(exc) or attempt > self.max_retries or (
                         wait is not None and wait > retry.MAX_RETRY_WAIT):
-                    raise translate(exc, self.backend, model, self.catalog, self.pool.timeout,
-                                    subject=subject, retry_after=wait) from None
+                    error = translate(exc, self.backend, model, self.catalog,
+                                      self.pool.timeout, subject=subject, retry_after=wait)
+                    param = refused_param(exc)
+                    raise (UnsupportedParam(error, param) if param else error) from None
                 self._sleep(retry.backoff(attempt) if wait is None else wait)
 
     def not_openai(self) -> ServerError:
@@ -76,6 +83,49 @@ class ClientBase:
             return read()
         except (AttributeError, TypeError, KeyError, ValueError):
             raise self.not_openai() from None
+
+    def capabilities_for(self, model: str) -> Capabilities:
+        """What `model` takes on this backend. No probe here (the UI probes when a model is
+        picked): a request for a model that does not exist must fail once, not five times."""
+        return self.capabilities.get(self.backend.kind, self.backend.base_url, model)
+
+    def _adapting(self, params: ChatParams, send: Callable[[dict[str, Any]], T], *,
+                  legacy: bool = False) -> tuple[T, Applied]:
+        """The one place where a model gets only what it takes.
+
+        Sends `capabilities.apply`'s body. If the server still refuses a parameter by name (a
+        model the data did not know), the client remembers that for the process and retries
+        without it: once per refused parameter, never twice for the same one.
+        """
+        retried: list[str] = []
+        while True:
+            applied = capabilities.apply(params, self.capabilities_for(params.model),
+                                         legacy=legacy)
+            try:
+                value = send(applied.body)
+                break
+            except UnsupportedParam as refusal:
+                if len(retried) > len(capabilities.FEATURES) or self.capabilities.learn(
+                        self.backend.kind, self.backend.base_url, params.model,
+                        refusal.param) is None:
+                    raise
+                retried.append(refusal.param)
+        if retried:
+            names = ", ".join(retried)
+            applied = replace(applied, notes=(*applied.notes, (
+                f"{params.model} rechazó {names}: reintenté sin ello y lo recordaré. / "
+                f"{params.model} refused {names}: retried without it, and will remember.")))
+        return value, applied
+
+    def _result_notes(self, applied: Applied, model: str, texts: list[str],
+                      finish: list[str | None]) -> tuple[str, ...]:
+        """`applied`'s notes, plus one when hidden reasoning used up the whole answer budget."""
+        limit = applied.body.get("max_completion_tokens")
+        if limit is None or any(t.strip() for t in texts) or "length" not in finish:
+            return applied.notes
+        return (*applied.notes, f"{model} gastó los {limit} tokens en razonar antes de "
+                f"responder: sube max_tokens o baja reasoning effort. / {model} spent all {limit} "
+                "tokens reasoning before answering: raise max_tokens or lower reasoning effort.")
 
     def check_model(self, model: str) -> None:
         """On OpenAI itself a retired model is refused before any request is sent."""

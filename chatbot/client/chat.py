@@ -44,16 +44,12 @@ class ChatCalls(ClientBase):
                         read_logprobs(c.logprobs.content if c.logprobs else None))
                  for c in resp.choices], read_usage(resp.usage), resp.model, attempts))
 
-        return self._fan_out(params, params.sdk_kwargs(), request, est)
+        return self._fan_out(params, request, est)
 
     def complete(self, prompt: str, params: ChatParams) -> Result:
         """The legacy /v1/completions endpoint the course began with (text-davinci-003 days)."""
         self._validate(params)
         est = self._estimate(prompt, params)
-        kwargs = params.sdk_kwargs()
-        kwargs.pop("top_logprobs", None)
-        if params.logprobs:
-            kwargs["logprobs"] = params.top_logprobs or 1
 
         def request(kwargs: dict[str, Any]) -> SingleResponse:
             resp, attempts = self._call(params.model, lambda: self.sdk.completions.create(
@@ -62,33 +58,34 @@ class ChatCalls(ClientBase):
                 [Choice(c.index, c.text, c.finish_reason, read_legacy_logprobs(c.logprobs))
                  for c in resp.choices], read_usage(resp.usage), resp.model, attempts))
 
-        return self._fan_out(params, kwargs, request, est)
+        return self._fan_out(params, request, est, legacy=True)
 
     def list_models(self) -> list[str]:
         page, _ = self._call("", lambda: self.sdk.models.list())
         return self._read(lambda: sorted(m.id for m in page.data))
 
-    def _fan_out(self, params: ChatParams, kwargs: dict[str, Any], request: Request,
-                 est: billing.CostEstimate) -> Result:
+    def _fan_out(self, params: ChatParams, request: Request, est: billing.CostEstimate, *,
+                 legacy: bool = False) -> Result:
         """The worst case held under every cap for the whole call, settled on what it cost."""
         hold = self._hold(est)
         try:
-            return self._ask(params, kwargs, request, est, hold)
+            return self._ask(params, request, est, hold, legacy)
         finally:
             self._release(hold)
 
-    def _ask(self, params: ChatParams, kwargs: dict[str, Any], request: Request,
-             est: billing.CostEstimate, hold: Hold | None) -> Result:
+    def _ask(self, params: ChatParams, request: Request, est: billing.CostEstimate,
+             hold: Hold | None, legacy: bool) -> Result:
         """Ask once; if the backend ignored `n` (llama.cpp does), ask again one choice at a time."""
         start = time.monotonic()
-        first = request(kwargs)
+        first, applied = self._adapting(params, request, legacy=legacy)
+        kwargs = applied.body
         choices, usage, requests = list(first.choices), first.usage, first.attempts
         missing = params.n - len(choices)
         if missing > 0:
             def one(i: int) -> SingleResponse:
                 extra = {**kwargs, "n": 1}
-                if params.seed is not None:  # same seed, same text: vary it reproducibly
-                    extra["seed"] = params.seed + i + 1
+                if "seed" in kwargs:  # same seed, same text: vary it reproducibly
+                    extra["seed"] = kwargs["seed"] + i + 1
                 return request(extra)
 
             with ThreadPoolExecutor(max_workers=min(missing, 4)) as pool:
@@ -98,5 +95,7 @@ class ChatCalls(ClientBase):
                     requests += more.attempts
         choices = [replace(c, index=i) for i, c in enumerate(choices)]
         cost = self._bill(params.model, usage, hold)
+        notes = self._result_notes(applied, params.model, [c.text for c in choices],
+                                   [c.finish_reason for c in choices])
         return Result(first.model or params.model, tuple(choices), usage, time.monotonic() - start,
-                      est, cost, requests)
+                      est, cost, requests, notes)

@@ -23,6 +23,25 @@ from chatbot.redaction import redact
 
 MAX_DETAIL = 300  # characters of a server's error message shown to the user
 
+class UnsupportedParam(InvalidInput):
+    """A 400 naming one parameter the model does not take; the client may retry without it."""
+
+    def __init__(self, error: ChatbotError, param: str) -> None:
+        super().__init__(error.message, hint=error.hint)
+        self.param = param
+
+
+def refused_param(exc: Exception) -> str | None:
+    """The parameter of a 400 `unsupported_parameter`/`unsupported_value`, as OpenAI names it."""
+    if not isinstance(exc, openai.BadRequestError):
+        return None
+    if error_code(exc) not in ("unsupported_parameter", "unsupported_value"):
+        return None
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error")
+    inner = error if isinstance(error, dict) else body
+    return exc.param or inner.get("param") or None
+
 
 def error_code(exc: openai.APIStatusError) -> str:
     code = exc.code or ""

@@ -32,8 +32,9 @@ class Choice:
 @dataclass(frozen=True)
 class Usage:
     prompt_tokens: int = 0
-    completion_tokens: int = 0
+    completion_tokens: int = 0  # includes reasoning tokens, billed as output
     cached_tokens: int = 0
+    reasoning_tokens: int = 0  # hidden thinking of a reasoning model (completion_tokens_details)
 
     @property
     def total_tokens(self) -> int:
@@ -44,6 +45,7 @@ class Usage:
             self.prompt_tokens + other.prompt_tokens,
             self.completion_tokens + other.completion_tokens,
             self.cached_tokens + other.cached_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
         )
 
 
@@ -56,6 +58,7 @@ class Result:
     estimate: billing.CostEstimate | None = None
     cost_usd: float | None = None
     requests: int = 1  # more than one when `n` was fanned out
+    notes: tuple[str, ...] = ()  # bilingual: each setting not applied to this model, and why
 
     @property
     def text(self) -> str:
@@ -137,7 +140,8 @@ def read_usage(raw: Any) -> Usage:
         return Usage()
     details = getattr(raw, "prompt_tokens_details", None)
     cached = getattr(details, "cached_tokens", None) or 0
-    return Usage(raw.prompt_tokens or 0, raw.completion_tokens or 0, cached)
+    thinking = getattr(getattr(raw, "completion_tokens_details", None), "reasoning_tokens", None)
+    return Usage(raw.prompt_tokens or 0, raw.completion_tokens or 0, cached, thinking or 0)
 
 
 def read_job(job: Any) -> JobInfo:

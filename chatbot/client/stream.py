@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import openai
@@ -75,9 +75,10 @@ class StreamCalls(ClientBase):
                  ) -> Generator[StreamEvent, None, None]:
         start = time.monotonic()
         sdk_messages = cast("list[ChatCompletionMessageParam]", messages)
-        stream, _ = self._call(params.model, lambda: self.sdk.chat.completions.create(
-            messages=sdk_messages, stream=True, stream_options={"include_usage": True},
-            **params.sdk_kwargs()))
+        stream, applied = self._adapting(params, lambda body: self._call(
+            params.model, lambda: self.sdk.chat.completions.create(
+                messages=sdk_messages, stream=True, stream_options={"include_usage": True},
+                **body))[0])
         first: float | None = None
         try:
             for chunk in stream:
@@ -92,7 +93,9 @@ class StreamCalls(ClientBase):
             raise self._cut(exc, got.text, params.model) from None
         finally:
             stream.close()
-        yield StreamEvent("", got.text, first, self._finish(got, params, est, start, hold))
+        result = self._finish(got, params, est, start, hold)
+        notes = self._result_notes(applied, params.model, [got.text], [got.finish])
+        yield StreamEvent("", got.text, first, replace(result, notes=notes))
 
     def _cut(self, exc: Exception, text: str, model: str) -> ChatbotError:
         """A stream that broke: a hang when nothing arrived, else a cut that keeps the text."""

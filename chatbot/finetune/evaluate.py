@@ -182,14 +182,19 @@ def label_set(examples: list[EvalExample]) -> list[str] | None:
 
 def evaluate(examples: list[EvalExample], contenders: list[Contender], *, max_tokens: int = 32,
              seed: int = 0, on_progress: Callable[[int, int], None] | None = None) -> Evaluation:
-    """Ask every contender every example at temperature 0, then score them the same way."""
+    """Ask every contender every example at temperature 0, then score them the same way.
+
+    A reasoning model is asked at its lowest reasoning effort ("none" takes temperature 0 back),
+    so its hidden thinking neither eats the short answer budget nor changes the comparison."""
     if not 1 <= len(contenders) <= 2:
         raise InvalidInput("Compara uno o dos modelos. / Compare one or two models.")
     labels = label_set(examples)
     total = len(examples) * len(contenders)
     scores: list[ModelScore] = []
     for c in contenders:
-        params = ChatParams(model=c.model, temperature=0.0, max_tokens=max_tokens, seed=seed)
+        caps = c.client.capabilities_for(c.model)
+        params = ChatParams(model=c.model, temperature=0.0, max_tokens=max_tokens, seed=seed,
+                            reasoning_effort=caps.efforts[0] if caps.efforts else None)
         answers = []
         for ex in examples:
             try:

@@ -6,7 +6,7 @@ import html
 import math
 from typing import Any
 
-from chatbot.client import Result, TokenLogprob
+from chatbot.client import Result, TokenLogprob, Usage
 
 
 def _colour(prob: float) -> str:
@@ -60,9 +60,23 @@ def usage_markdown(result: Result) -> str:
         estimate = (f" · estimado antes / estimated before: ${result.estimate.low_usd:.6f}–"
                     f"${result.estimate.high_usd:.6f}")
     fanned = f" · {result.requests} peticiones / requests" if result.requests > 1 else ""
-    return (f"**Uso / Usage:** {u.prompt_tokens} entrada / in · {u.completion_tokens} salida / "
-            f"out · {u.cached_tokens} en caché / cached · **coste / cost:** {cost}{estimate} · "
-            f"{result.latency_s:.2f} s{fanned}")
+    line = (f"**Uso / Usage:** {u.prompt_tokens} entrada / in · {u.completion_tokens} salida / "
+            f"out{reasoning_part(u)} · {u.cached_tokens} en caché / cached · **coste / cost:** "
+            f"{cost}{estimate} · {result.latency_s:.2f} s{fanned}")
+    return line + notes_markdown(result.notes)
+
+
+def reasoning_part(usage: Usage) -> str:
+    """Hidden reasoning is part of the output tokens, and billed with them."""
+    if not usage.reasoning_tokens:
+        return ""
+    return (f" (de ellos {usage.reasoning_tokens} de razonamiento / of which "
+            f"{usage.reasoning_tokens} reasoning)")
+
+
+def notes_markdown(notes: tuple[str, ...]) -> str:
+    """The settings the model did not take, one line each, after the usage line."""
+    return "".join(f"\n\n⚠️ {note}" for note in notes)
 
 
 def raw_result(result: Result) -> dict[str, Any]:
@@ -73,8 +87,10 @@ def raw_result(result: Result) -> dict[str, Any]:
                     for c in result.choices],
         "usage": {"prompt_tokens": result.usage.prompt_tokens,
                   "completion_tokens": result.usage.completion_tokens,
-                  "cached_tokens": result.usage.cached_tokens},
+                  "cached_tokens": result.usage.cached_tokens,
+                  "reasoning_tokens": result.usage.reasoning_tokens},
         "cost_usd": result.cost_usd,
         "latency_s": round(result.latency_s, 3),
         "requests": result.requests,
+        "not_applied": list(result.notes),
     }

@@ -13,7 +13,14 @@ from chatbot.chat.turn import STREAM_EVERY_S, ChatTurn, History
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
 from chatbot.messages import content_text
+from chatbot.playground import notes_markdown, reasoning_part
+from chatbot.ui import capability_controls
 from chatbot.ui.costs import estimate_markdown
+
+INFO = {
+    "temperature": "Más alto, respuestas más variadas. / Higher, more varied answers.",
+    "max_tokens": "Longitud máxima de cada respuesta en tokens. / Longest answer, in tokens.",
+}
 
 
 def greeting_history(greeting: str) -> History:
@@ -21,13 +28,14 @@ def greeting_history(greeting: str) -> History:
 
 
 def respond(ctx: AppContext, session: Session, message: str, history: History,
-            system_prompt: str, temperature: float, max_tokens: int
-            ) -> Iterator[tuple[History, str, str]]:
+            system_prompt: str, temperature: float, max_tokens: int,
+            reasoning_effort: str | None = None) -> Iterator[tuple[History, str, str]]:
     """Stream the answer into the chat. On error the message goes back to the textbox."""
     history = list(history or [])
     try:
         turn = ChatTurn(ctx, session, message, history, system_prompt,
-                        max_tokens=int(max_tokens), temperature=float(temperature))
+                        max_tokens=int(max_tokens), temperature=float(temperature),
+                        reasoning_effort=reasoning_effort or None)
     except ChatbotError as exc:  # nothing was shown yet: an error popup, the text stays put
         raise gr.Error(str(exc), title=exc.title) from None
     yield turn.shown("…"), "", turn.notice
@@ -49,13 +57,15 @@ def respond(ctx: AppContext, session: Session, message: str, history: History,
 def turn_summary(result: Any) -> str:
     u = result.usage
     cost = "—" if result.cost_usd is None else f"${result.cost_usd:.6f}"
-    return (f"{u.prompt_tokens} → {u.completion_tokens} tokens · coste / cost {cost} · "
-            f"{result.latency_s:.1f} s")
+    return (f"{u.prompt_tokens} → {u.completion_tokens} tokens{reasoning_part(u)} · coste / "
+            f"cost {cost} · {result.latency_s:.1f} s{notes_markdown(result.notes)}")
 
 
 def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     """Returns the events that spend, so the app can refresh the status line after them."""
     first = persona.PRESETS[0]
+    start = ctx.capabilities_for(ctx.new_session(), probe=False)
+    initial = capability_controls.control_states(start, None, INFO)
     gr.Markdown("Un bot con identidad propia: elige una persona o escribe la tuya. / "
                 "A bot with its own identity: pick a persona or write your own.")
     with gr.Row():
@@ -76,12 +86,11 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
                                   info="El primer mensaje del bot al empezar o limpiar. / "
                                        "The bot's first message when starting or clearing.")
             with gr.Accordion("Parámetros / Parameters", open=False):
+                effort = capability_controls.effort_dropdown(start)
                 temperature = gr.Slider(0, 2, value=0.7, step=0.1, label="temperature",
-                                        info="Más alto, respuestas más variadas. / Higher, "
-                                             "more varied answers.")
+                                        **initial["temperature"])
                 max_tokens = gr.Slider(16, 2048, value=256, step=16, label="max_tokens",
-                                       info="Longitud máxima de cada respuesta en tokens. / "
-                                            "Longest answer, in tokens.")
+                                       **initial["max_tokens"])
         with gr.Column(scale=2):
             chat = gr.Chatbot(greeting_history(first.greeting),  # type: ignore[arg-type]
                               label=first.name, height=460,
@@ -106,19 +115,30 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     preset.change(load_preset, preset, [name, system, greeting, chat, chat], api_visibility="private")
 
     def send_fn(message: str, history: History, bot_name: str, system_prompt: str,
-                temperature: float, max_tokens: int, state: Session
+                temperature: float, max_tokens: int, reasoning_effort: str, state: Session
                 ) -> Iterator[tuple[History, str, str]]:
         yield from respond(ctx, state, message, history,
                            persona.identity_prompt(bot_name, system_prompt), temperature,
-                           max_tokens)
+                           max_tokens, reasoning_effort)
 
-    inputs = [message, chat, name, system, temperature, max_tokens, session]
+    def follow_model(current: str, state: Session) -> list[Any]:
+        """The session's model decides which controls apply (Settings changes it)."""
+        caps = ctx.capabilities_for(state)
+        return [capability_controls.effort_update(caps, current),
+                *capability_controls.control_updates(caps, current, INFO)]
+
+    gr.on([session.change, effort.change], follow_model, [effort, session],
+          [effort, temperature, max_tokens], api_name=False, show_progress="hidden",
+          trigger_mode="always_last")
+
+    inputs = [message, chat, name, system, temperature, max_tokens, effort, session]
     outputs = [chat, message, notice]
     billed = [send.click(send_fn, inputs, outputs, api_name="chat"),
               message.submit(send_fn, inputs, outputs, api_visibility="private")]
 
     def retry_fn(history: History, bot_name: str, system_prompt: str, temperature: float,
-                 max_tokens: int, state: Session) -> Iterator[tuple[History, str, str]]:
+                 max_tokens: int, reasoning_effort: str, state: Session
+                 ) -> Iterator[tuple[History, str, str]]:
         history = list(history or [])
         while history and history[-1]["role"] == "assistant":
             history.pop()
@@ -127,9 +147,10 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         last = content_text(history.pop()["content"])
         yield from respond(ctx, state, last, history,
                            persona.identity_prompt(bot_name, system_prompt), temperature,
-                           max_tokens)
+                           max_tokens, reasoning_effort)
 
-    billed.append(retry.click(retry_fn, [chat, name, system, temperature, max_tokens, session],
+    billed.append(retry.click(retry_fn, [chat, name, system, temperature, max_tokens, effort,
+                                         session],
                               outputs, api_name="chat_retry"))
     name.change(lambda n: gr.Chatbot(label=n or "Bot"), name, chat, api_visibility="private")
 

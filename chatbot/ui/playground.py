@@ -11,15 +11,37 @@ from chatbot import playground
 from chatbot.client import ChatParams
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
+from chatbot.ui import capability_controls
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly
 from chatbot.ui.costs import estimate_markdown
+
+# Each sampling control's one-sentence explanation, also restored when a model takes it again.
+INFO = {
+    "temperature": "Aleatoriedad: 0 casi determinista, 2 muy creativo. / Randomness: 0 nearly "
+                   "fixed, 2 very creative.",
+    "top_p": "Solo considera los tokens que suman esta probabilidad. / Only sample from tokens "
+             "adding up to this probability.",
+    "n": "Cuántas respuestas distintas pedir (1–8). / How many different answers to ask for "
+         "(1–8).",
+    "max_tokens": "Longitud máxima de cada respuesta. / Longest answer, in tokens.",
+    "frequency_penalty": "Penaliza repetir los mismos tokens. / Penalises repeating the same "
+                         "tokens.",
+    "presence_penalty": "Empuja a hablar de temas nuevos. / Nudges towards new topics.",
+    "stop": "Hasta 4 secuencias, una por línea; el texto se corta ahí. / Up to 4 sequences, one "
+            "per line; output stops there.",
+    "seed": "Un entero para repetir resultados (si el backend lo admite). / A whole number to "
+            "repeat results (if supported).",
+    "logprobs": "Colorea cada token por su probabilidad. / Colour each token by its probability.",
+    "top_logprobs": "Alternativas mostradas por token (pasa el ratón). / Alternatives shown per "
+                    "token (hover).",
+}
 
 
 def read_params(ctx: AppContext, session: Session, *, model: str, temperature: float,
                 top_p: float, n: float, max_tokens: float | None, frequency_penalty: float,
                 presence_penalty: float, stop: str, seed: Any, logprobs: bool,
-                top_logprobs: float) -> ChatParams:
+                top_logprobs: float, reasoning_effort: str | None = None) -> ChatParams:
     """Controls → request parameters; a blank model means the session's model."""
     return ChatParams(
         model=(model or "").strip() or ctx.model_for(session),
@@ -28,6 +50,7 @@ def read_params(ctx: AppContext, session: Session, *, model: str, temperature: f
         frequency_penalty=float(frequency_penalty), presence_penalty=float(presence_penalty),
         stop=playground.parse_stop(stop), seed=playground.parse_seed(seed),
         logprobs=bool(logprobs), top_logprobs=int(top_logprobs) if logprobs else None,
+        reasoning_effort=reasoning_effort or None,
     )
 
 
@@ -46,7 +69,8 @@ def run(ctx: AppContext, session: Session, user: str, system: str, endpoint: str
     messages, prompt = _request(user, system, endpoint)
     result = client.complete(prompt, params) if prompt is not None else client.chat(
         messages or [], params)
-    code = playground.python_code(client.backend, params, messages, prompt)
+    code = playground.python_code(client.backend, params, messages, prompt,
+                                  caps=client.capabilities_for(params.model))
     usage = f"{playground.usage_markdown(result)}\n\n{session.ledger.summary()}"
     return playground.result_html(result), usage, code, playground.raw_result(result)
 
@@ -56,7 +80,8 @@ def view_code(ctx: AppContext, session: Session, user: str, system: str, endpoin
     """The `openai` call the Run button would make, without making it."""
     params = read_params(ctx, session, **controls)
     messages, prompt = _request(user, system, endpoint)
-    return playground.python_code(ctx.backend_for(session, wait=False), params, messages, prompt)
+    return playground.python_code(ctx.backend_for(session, wait=False), params, messages, prompt,
+                                  caps=ctx.capabilities_for(session, params.model))
 
 
 def estimate_line(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,
@@ -73,6 +98,8 @@ def estimate_line(ctx: AppContext, session: Session, user: str, system: str, end
 
 def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     """Returns the events that spend, so the app can refresh the status line after them."""
+    start = ctx.capabilities_for(ctx.new_session(), probe=False)
+    initial = capability_controls.control_states(start, None, INFO)
     gr.Markdown("Prueba los parámetros del Playground de OpenAI y mira su efecto. / Try the "
                 "parameters of OpenAI's Playground and see what they do.")
     with gr.Row():
@@ -97,39 +124,24 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
         with gr.Column(scale=2):
             model = gr.Dropdown(
                 choices=["", *ctx.catalog.names()], value="", allow_custom_value=True,
-                label="Modelo / Model",
+                label="Modelo / Model", elem_id="pg-model",
                 info="Vacío: el modelo activo en Ajustes; o escribe cualquier nombre. / Blank: "
                      "the model active in Settings; or type any name.")
+            caps_line = gr.Markdown(capability_controls.summary(start))
+            effort = capability_controls.effort_dropdown(start)
             temperature = gr.Slider(0, 2, value=1, step=0.05, label="temperature",
-                                    info="Aleatoriedad: 0 casi determinista, 2 muy creativo. / "
-                                         "Randomness: 0 nearly fixed, 2 very creative.")
-            top_p = gr.Slider(0, 1, value=1, step=0.05, label="top_p",
-                              info="Solo considera los tokens que suman esta probabilidad. / "
-                                   "Only sample from tokens adding up to this probability.")
-            n = gr.Number(1, precision=0, label="n",
-                          info="Cuántas respuestas distintas pedir (1–8). / How many different "
-                               "answers to ask for (1–8).")
-            max_tokens = gr.Number(128, precision=0, label="max_tokens",
-                                   info="Longitud máxima de cada respuesta. / Longest answer, in "
-                                        "tokens.")
+                                    elem_id="pg-temperature", **initial["temperature"])
+            top_p = gr.Slider(0, 1, value=1, step=0.05, label="top_p", **initial["top_p"])
+            n = gr.Number(1, precision=0, label="n", **initial["n"])
+            max_tokens = gr.Number(128, precision=0, label="max_tokens", **initial["max_tokens"])
             frequency_penalty = gr.Slider(-2, 2, value=0, step=0.1, label="frequency_penalty",
-                                          info="Penaliza repetir los mismos tokens. / Penalises "
-                                               "repeating the same tokens.")
+                                          **initial["frequency_penalty"])
             presence_penalty = gr.Slider(-2, 2, value=0, step=0.1, label="presence_penalty",
-                                         info="Empuja a hablar de temas nuevos. / Nudges towards "
-                                              "new topics.")
-            stop = gr.Textbox("", lines=2, label="stop",
-                              info="Hasta 4 secuencias, una por línea; el texto se corta ahí. / "
-                                   "Up to 4 sequences, one per line; output stops there.")
-            seed = gr.Textbox("", label="seed",
-                              info="Un entero para repetir resultados (si el backend lo "
-                                   "admite). / A whole number to repeat results (if supported).")
-            logprobs = gr.Checkbox(True, label="logprobs",
-                                   info="Colorea cada token por su probabilidad. / Colour each "
-                                        "token by its probability.")
-            top_logprobs = gr.Slider(0, 20, value=5, step=1, label="top_logprobs",
-                                     info="Alternativas mostradas por token (pasa el ratón). / "
-                                          "Alternatives shown per token (hover).")
+                                         **initial["presence_penalty"])
+            stop = gr.Textbox("", lines=2, label="stop", **initial["stop"])
+            seed = gr.Textbox("", label="seed", **initial["seed"])
+            logprobs = gr.Checkbox(True, label="logprobs", **initial["logprobs"])
+            top_logprobs = gr.Slider(0, 20, value=5, step=1, label="top_logprobs", **initial["top_logprobs"])
     outputs_html = gr.HTML(label="Respuestas / Outputs")
     usage = gr.Markdown()
     with gr.Accordion("Código Python / Python code", open=False) as code_box:
@@ -141,7 +153,19 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
                     temperature=temperature, top_p=top_p, n=n, max_tokens=max_tokens,
                     frequency_penalty=frequency_penalty, presence_penalty=presence_penalty,
                     stop=stop, seed=seed, logprobs=logprobs, top_logprobs=top_logprobs,
-                    session=session)
+                    reasoning_effort=effort, session=session)
+    sampling = [temperature, top_p, n, max_tokens, frequency_penalty, presence_penalty, stop,
+                seed, logprobs, top_logprobs]
+
+    def follow_model(model_name: str, current: str, state: Session) -> list[Any]:
+        """Grey out what the picked model does not take, with the reason; effort if it reasons."""
+        caps = ctx.capabilities_for(state, (model_name or "").strip() or None)
+        return [capability_controls.summary(caps), capability_controls.effort_update(caps, current),
+                *capability_controls.control_updates(caps, current, INFO)]
+
+    gr.on([model.change, effort.change, session.change], follow_model, [model, effort, session],
+          [caps_line, effort, *sampling], api_name="playground_capabilities",
+          show_progress="hidden", trigger_mode="always_last")
 
     @friendly
     def run_fn(session: Session, **values: Any) -> tuple[str, str, str, dict[str, Any]]:

@@ -691,7 +691,8 @@ class FakeOpenAI(LoopbackFake):
         if parts[:1] != ["v1"]:
             raise ApiError(404, f"Invalid URL ({method} {path})")
         parts = parts[1:]
-        needs_json = parts in (["chat", "completions"], ["completions"], ["fine_tuning", "jobs"])
+        needs_json = parts in (["chat", "completions"], ["completions"], ["fine_tuning", "jobs"],
+                               ["responses"])
         if method == "POST" and needs_json and not isinstance(body, dict):
             raise ApiError(400, "We could not parse the JSON body of your request. (HINT: This "
                            "likely means you aren't using your HTTP library correctly.)")
@@ -709,6 +710,8 @@ class FakeOpenAI(LoopbackFake):
                     return self._completions(body)
                 case ("POST", "embeddings"):
                     return _json(self._embeddings(body))
+                case ("POST", "responses"):
+                    return _json(self._responses(body))
                 case ("POST", "files"):
                     return _json(self._upload(form, files))
                 case ("GET", "files"):
@@ -882,6 +885,33 @@ class FakeOpenAI(LoopbackFake):
             outputs += [_truncate(self._answer(body, p), 16 if max_tokens is None else max_tokens,
                                   stops)] * n
         return self._respond(body, spec, "text", outputs, prompt_tokens, 0, body.get("logprobs"))
+
+    def _responses(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The Responses API, enough for "view code": one answer, no `n`, reasoning as `usage`."""
+        for name in ("n", "stop", "seed", "max_tokens", "frequency_penalty", "presence_penalty"):
+            if name in body:
+                raise ApiError(400, f"Unknown parameter: '{name}'.", param=name,
+                               code="unknown_parameter")
+        spec = self._spec(body.get("model"), chat=True)
+        given = body.get("input")
+        turns = [{"role": "user", "content": given}] if isinstance(given, str) else given or []
+        texts = [message_text(m.get("content")) for m in turns if isinstance(m, dict)]
+        effort = (body.get("reasoning") or {}).get("effort")
+        used, room = reasoning.spend(effort or ("medium" if reasoning.family(spec.snapshot)
+                                                else None), body.get("max_output_tokens"))
+        text, _ = _truncate(self._answer(body, texts[-1] if texts else ""), room, [])
+        prompt = sum(count_tokens(x) for x in [body.get("instructions") or "", *texts])
+        out = len(split_tokens(text)) + used
+        return {"id": f"resp_{uuid.uuid4().hex[:24]}", "object": "response",
+                "created_at": int(time.time()), "model": spec.snapshot, "status": "completed",
+                "output": [{"type": "message", "id": f"msg_{uuid.uuid4().hex[:24]}",
+                            "status": "completed", "role": "assistant",
+                            "content": [{"type": "output_text", "text": text,
+                                         "annotations": []}]}],
+                "usage": {"input_tokens": prompt, "output_tokens": out,
+                          "total_tokens": prompt + out,
+                          "input_tokens_details": {"cached_tokens": 0},
+                          "output_tokens_details": {"reasoning_tokens": used}}}
 
     def _cached_tokens(self, texts: list[str]) -> int:
         """OpenAI caches prompt prefixes of 1,024+ tokens in 128-token steps."""

@@ -1,0 +1,123 @@
+"""The launched app on a server that answers as OpenAI does for reasoning models, with
+CHATBOT_MODEL=gpt-5.6-luna: every tab answers, says what it did not apply, shows reasoning tokens,
+and no request carries `max_tokens`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from gradio_client import Client
+from playwright.sync_api import expect
+
+from tests.browser import browser, shot
+from tests.conftest import launch_app
+from tests.fakes.openai_server import FakeOpenAI
+
+CHAT = "/v1/chat/completions"
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def app(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    proc, url = launch_app({"CHATBOT_BACKEND": "openai", "OPENAI_BASE_URL": fake.base_url,
+                            "OPENAI_API_KEY": "sk-test-reasoning-0000",
+                            "CHATBOT_MODEL": "gpt-5.6-luna"},
+                           tmp_path_factory.mktemp("reasoning") / "app.log")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def client(app: str) -> Client:
+    return Client(app, verbose=False)
+
+
+def playground(client: Client, temperature: float, api_name: str = "/playground") -> tuple:
+    """The Playground's own defaults (logprobs on, top_logprobs 5), but for temperature."""
+    return client.predict("Di hola", "Eres breve.", "chat", "", temperature, 1.0, 1, 128, 0, 0,
+                          "", "", True, 5, api_name=api_name)
+
+
+def test_playground_defaults_answer_with_reasoning_tokens_shown(client, fake):
+    fake.reset()
+    _, usage, code, raw = playground(client, 1.0)
+    assert raw["choices"][0]["text"] == "echo: Di hola"
+    assert raw["usage"]["reasoning_tokens"] == 32
+    assert "32 reasoning" in usage
+    assert "temperature" not in " ".join(raw["not_applied"])  # 1 is the default: nothing lost
+    assert "logprobs not applied" in usage  # the Playground asks for them by default
+    body = fake.requests_to(CHAT)[-1].json
+    assert body["max_completion_tokens"] == 128 and "max_tokens" not in body
+    assert "max_completion_tokens=128" in code and "max_tokens=" not in code
+    assert "client.responses.create(" in code and "max_output_tokens=128" in code
+
+
+def test_playground_temperature_is_named_as_not_applied(client, fake):
+    fake.reset()
+    _, usage, _, raw = playground(client, 0.2)
+    assert raw["choices"][0]["text"]
+    assert ("temperature 0.2 not applied: gpt-5.6-luna samples only at 1 unless reasoning "
+            "effort is none") in usage
+    assert "temperature 0.2 no aplicado" in usage
+    assert all("temperature" not in r.json for r in fake.requests_to(CHAT))
+
+
+def test_effort_none_applies_temperature_and_view_code_shows_it(client, fake):
+    fake.reset()
+    args = ("Di hola", "Eres breve.", "chat", "", 0.2, 1.0, 1, 64, 0, 0, "", "", False, 0,
+            "none")
+    _, usage, _, raw = client.predict(*args, api_name="/playground")
+    assert raw["not_applied"] == [] and "not applied" not in usage
+    body = fake.requests_to(CHAT)[-1].json
+    assert body["temperature"] == 0.2 and body["reasoning_effort"] == "none"
+    code = client.predict(*args, api_name="/playground_code")
+    assert "reasoning_effort='none'" in code and "reasoning={'effort': 'none'}" in code
+
+
+def test_capabilities_api_greys_out_what_the_model_refuses(client):
+    line, effort, temperature, *_ = client.predict("gpt-5.6-luna", "", api_name=
+                                                   "/playground_capabilities")
+    assert "reasoning model" in line
+    assert effort["visible"] is True
+    assert temperature["interactive"] is False and "unless reasoning effort is none" in \
+        temperature["info"]
+
+
+def test_chat_answers_with_reasoning_tokens_and_no_max_tokens(client, fake):
+    fake.reset()
+    history, box, notice = client.predict("hola que tal", api_name="/chat")
+    assert history[-1]["content"][0]["text"] == "echo: hola que tal" and box == ""
+    assert "reasoning" in notice
+    assert "temperature 0.7 not applied" in notice  # the Chat's default temperature
+    bodies = [r.json for r in fake.requests_to(CHAT)]
+    assert bodies and all("max_tokens" not in b for b in bodies)
+
+
+@pytest.mark.browser
+def test_picking_a_reasoning_model_greys_out_temperature(app):
+    with browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900}, locale="es-ES")
+        page.goto(app)
+        page.get_by_role("tab", name="Playground").click()
+        slider = page.locator("#pg-temperature input[type=range]")
+        expect(slider).to_be_disabled(timeout=30_000)  # the server's model, gpt-5.6-luna
+
+        def pick(model: str) -> None:
+            page.locator("#pg-model input").click()
+            page.get_by_role("option", name=model, exact=True).click()
+
+        pick("gpt-4o-mini")
+        expect(slider).to_be_enabled(timeout=20_000)
+        pick("gpt-5.6-luna")
+        expect(slider).to_be_disabled(timeout=20_000)
+        expect(page.get_by_text("samples only at 1 unless reasoning effort is none").first
+               ).to_be_visible()
+        expect(page.get_by_label("reasoning_effort")).to_be_visible()
+        shot(page, "playground-reasoning-model")
