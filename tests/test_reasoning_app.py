@@ -121,3 +121,22 @@ def test_picking_a_reasoning_model_greys_out_temperature(app):
                ).to_be_visible()
         expect(page.get_by_label("reasoning_effort")).to_be_visible()
         shot(page, "playground-reasoning-model")
+
+
+def test_a_model_on_a_compatible_server_is_probed_once_and_the_controls_follow(client):
+    """A server without n, logprobs or seed: the first pick probes it with a few one-token
+    requests; the answer greys out logprobs and seed (n stays: the client asks n times)."""
+    with FakeOpenAI(compatible=True) as compatible:
+        client.predict("compatible", "", compatible.base_url, "my-llama", None,
+                       api_name="/settings")
+        line, _, temperature, _, n, *_, seed, logprobs, _ = client.predict(
+            "", "", api_name="/playground_capabilities")
+        probes = len(compatible.requests_to(CHAT))
+        assert 1 <= probes <= 4 and all(r.json["max_tokens"] == 1
+                                        for r in compatible.requests_to(CHAT))
+        assert "probed on this server" in line
+        assert temperature["interactive"] is True and n["interactive"] is True
+        assert seed["interactive"] is False and "probed on this server" in seed["info"]
+        assert logprobs["interactive"] is False
+        client.predict("my-llama", "", api_name="/playground_capabilities")
+        assert len(compatible.requests_to(CHAT)) == probes  # once per process, not per pick
