@@ -1,6 +1,9 @@
 """Counting a 50 MB chat JSONL: our streamed counter vs raw tiktoken, and its memory.
 
-    python bench/bench_tokens.py [--mb 50] [--encoding o200k_base]
+    python bench/bench_tokens.py [--mb 50] [--model gpt-4o-mini]
+
+"Ours" is `count_dataset`, the pipeline `python -m chatbot tokens FILE.jsonl` and fine-tuning's
+validation share (read, parse, count in batches on worker threads).
 
 Prints the throughput ratio (ours / tiktoken's `encode_ordinary_batch` over the same strings,
 already in memory) and the peak Python memory of the streamed count for two file sizes: flat
@@ -20,7 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chatbot.tokens import count_jsonl, example_strings, get_encoding
+from chatbot.catalog import Catalog
+from chatbot.finetune.counting import count_dataset
+from chatbot.tokens import example_strings, get_encoding
 
 SENTENCES = [
     "¿Cuál es la capital de Francia? La capital de Francia es París.",
@@ -66,17 +71,15 @@ def strings_of(path: Path) -> list[str]:
         return [s for line in fh if line.strip() for s in example_strings(json.loads(line))[1]]
 
 
-def ours(path: Path, encoding: str) -> tuple[float, int]:
+def ours(path: Path, catalog: Catalog, model: str) -> tuple[float, int]:
     start = time.perf_counter()
-    with path.open("rb") as fh:
-        result = count_jsonl(fh, encoding)
+    result = count_dataset(path, catalog, model)
     return time.perf_counter() - start, result.text_tokens
 
 
-def peak_mb(path: Path, encoding: str) -> float:
+def peak_mb(path: Path, catalog: Catalog, model: str) -> float:
     tracemalloc.start()
-    with path.open("rb") as fh:
-        count_jsonl(fh, encoding)
+    count_dataset(path, catalog, model)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak / 1024 / 1024
@@ -85,24 +88,27 @@ def peak_mb(path: Path, encoding: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=50.0)
-    parser.add_argument("--encoding", default="o200k_base")
+    parser.add_argument("--model", default="gpt-4o-mini",
+                        help="its encoding is the one counted (gpt-4o-mini: o200k_base)")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    enc = get_encoding(args.encoding)
+    catalog = Catalog.load()
+    encoding = catalog.get(args.model).encoding
+    enc = get_encoding(encoding)
     with tempfile.TemporaryDirectory() as tmp:
         big, small = Path(tmp) / "big.jsonl", Path(tmp) / "small.jsonl"
         write_jsonl(big, args.mb)
         write_jsonl(small, args.mb / 4)
         strings = strings_of(big)
         size_mb = big.stat().st_size / 1024 / 1024
-        print(f"{args.encoding}: {size_mb:.1f} MB, {len(strings):,} strings")
+        print(f"{args.model} ({encoding}): {size_mb:.1f} MB, {len(strings):,} strings")
 
         raw_times, our_times = [], []
         for _ in range(args.runs):  # interleaved so both see the same machine load
             start = time.perf_counter()
             raw_total = sum(len(t) for t in enc.encode_ordinary_batch(strings))
             raw_times.append(time.perf_counter() - start)
-            seconds, our_total = ours(big, args.encoding)
+            seconds, our_total = ours(big, catalog, args.model)
             our_times.append(seconds)
         assert our_total == raw_total, (our_total, raw_total)
         raw_s, our_s = min(raw_times), min(our_times)
@@ -114,8 +120,8 @@ def main() -> None:
               f"{our_total:,} tokens, identical")
         del strings
         small_mb = small.stat().st_size / 1024 / 1024
-        print(f"peak Python memory (tracemalloc): {peak_mb(small, args.encoding):.1f} MB for a "
-              f"{small_mb:.1f} MB file, {peak_mb(big, args.encoding):.1f} MB for a "
+        print(f"peak Python memory (tracemalloc): {peak_mb(small, catalog, args.model):.1f} MB for a "
+              f"{small_mb:.1f} MB file, {peak_mb(big, catalog, args.model):.1f} MB for a "
               f"{size_mb:.1f} MB file")
 
 

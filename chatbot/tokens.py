@@ -19,8 +19,7 @@ import re
 import threading
 import types
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -355,32 +354,7 @@ def count_output(catalog: Catalog, info: ModelInfo, text: str) -> int:
     return count_text(text, encoding)
 
 
-# -- datasets (JSONL), streamed ----------------------------------------------------------------
-
-MAX_LISTED_PROBLEMS = 5
-
-
-@dataclass
-class DatasetCount:
-    """Totals of a chat (or prompt/completion) JSONL file, read one line at a time."""
-
-    encoding: str
-    examples: int = 0
-    messages: int = 0
-    text_tokens: int = 0
-    format_tokens: int = 0
-    blank_lines: int = 0
-    bad_lines: int = 0
-    problems: list[str] = field(default_factory=list)  # the first few, with line numbers
-
-    @property
-    def total(self) -> int:
-        return self.text_tokens + self.format_tokens
-
-    def problem(self, line: int, message: str) -> None:
-        self.bad_lines += 1
-        if len(self.problems) < MAX_LISTED_PROBLEMS:
-            self.problems.append(f"línea / line {line}: {message}")
+# -- fine-tuning examples ----------------------------------------------------------------------
 
 
 def example_strings(obj: Any) -> tuple[list[dict[str, Any]] | None, list[str]]:
@@ -392,56 +366,3 @@ def example_strings(obj: Any) -> tuple[list[dict[str, Any]] | None, list[str]]:
         return None, [value_text(obj.get("prompt")), value_text(obj.get("completion"))]
     raise InvalidInput("no tiene 'messages' ni 'prompt'/'completion' / has neither 'messages' "
                        "nor 'prompt'/'completion'")
-
-
-def count_jsonl(lines: Iterable[bytes], encoding: str, *, local: LocalTokenizer | None = None,
-                batch_chars: int = 1 << 20) -> DatasetCount:
-    """Count a JSONL file in flat memory: lines are parsed while the previous batch of strings
-    is tokenized in tiktoken's threads (it releases the GIL), so parsing costs almost nothing."""
-    result = DatasetCount(encoding)
-    enc = None if local else get_encoding(encoding)
-    batch: list[str] = []
-    size = 0
-    pending: Future[list[int]] | None = None
-    with ThreadPoolExecutor(1, thread_name_prefix="count-jsonl") as worker:
-
-        def flush() -> None:
-            nonlocal pending, batch, size
-            if pending is not None:
-                result.text_tokens += sum(pending.result())
-            pending = worker.submit(encode_lengths, enc, batch) if batch and enc else None
-            batch, size = [], 0
-
-        for number, raw in enumerate(lines, 1):
-            if not raw.strip():
-                result.blank_lines += 1
-                continue
-            try:
-                messages, strings = example_strings(jsonsafe.loads(raw))
-            except UnicodeDecodeError:
-                result.problem(number, "no es UTF-8 / not UTF-8")
-                continue
-            except json.JSONDecodeError as exc:
-                result.problem(number, f"JSON no válido / invalid JSON ({exc.msg})")
-                continue
-            except InvalidInput as exc:
-                result.problem(number, exc.message)
-                continue
-            result.examples += 1
-            if messages is not None:
-                result.messages += len(messages)
-            if local is not None:
-                plain = sum(len(local.encode(s)) for s in strings)
-                result.text_tokens += plain
-                if messages is not None:
-                    result.format_tokens += local.count_chat(messages) - plain
-                continue
-            if messages is not None:
-                result.format_tokens += chat_overhead(messages)
-            batch.extend(strings)
-            size += sum(map(len, strings))
-            if size >= batch_chars:
-                flush()
-        flush()
-        flush()
-    return result

@@ -17,6 +17,8 @@ from chatbot import billing, tokens
 from chatbot.catalog import Catalog
 from chatbot.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError, InvalidInput
+from chatbot.finetune import counting
+from chatbot.finetune.counting import DatasetCount, count_dataset
 from chatbot.local import GGUF_FILENAME
 from chatbot.token_counter import cli as cli_tokens
 
@@ -261,10 +263,16 @@ def _jsonl(records: list) -> list[bytes]:
     return [json.dumps(r, ensure_ascii=False).encode("utf-8") + b"\n" for r in records]
 
 
-@pytest.mark.parametrize("batch_chars", [1, 50, 1 << 20])
-def test_dataset_count_equals_the_sum_of_its_chats(batch_chars):
-    lines = _jsonl(DATASET * 7)
-    got = tokens.count_jsonl(iter(lines), "cl100k_base", batch_chars=batch_chars)
+def _count(tmp_path: Path, lines: list[bytes], model: str = "gpt-4o-mini") -> DatasetCount:
+    path = tmp_path / "data.jsonl"
+    path.write_bytes(b"".join(lines))
+    return count_dataset(path, Catalog.load(), model)
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 50, 1 << 20])
+def test_dataset_count_equals_the_sum_of_its_chats(tmp_path, monkeypatch, batch_bytes):
+    monkeypatch.setattr(counting, "BATCH_BYTES", batch_bytes)
+    got = _count(tmp_path, _jsonl(DATASET * 7), model="gpt-4")  # cl100k_base
     expected = [tokens.count_chat(r["messages"], "cl100k_base") for r in DATASET * 7]
     assert got.examples == 14 and got.messages == 35
     assert got.text_tokens == sum(c.text_tokens for c in expected)
@@ -273,19 +281,19 @@ def test_dataset_count_equals_the_sum_of_its_chats(batch_chars):
     assert got.bad_lines == 0
 
 
-def test_legacy_prompt_completion_lines_have_no_chat_format():
-    got = tokens.count_jsonl(_jsonl([{"prompt": "Hola ->", "completion": " hello\n"}]),
-                             "cl100k_base")
+def test_legacy_prompt_completion_lines_have_no_chat_format(tmp_path):
+    got = _count(tmp_path, _jsonl([{"prompt": "Hola ->", "completion": " hello\n"}]),
+                 model="gpt-4")
     assert got.text_tokens == (tokens.count_text("Hola ->", "cl100k_base")
                                + tokens.count_text(" hello\n", "cl100k_base"))
     assert got.format_tokens == 0 and got.examples == 1
 
 
-def test_bad_dataset_lines_are_reported_with_their_numbers():
+def test_bad_dataset_lines_are_reported_with_their_numbers(tmp_path):
     lines = [*_jsonl(DATASET[:1]), b"\n", b'{"messages": [{"content": "x"}]}\n',
              b"no es json\n", b'{"messages": [{"role": "user", "content": "caf\xe9"}]}\n',
              b'{"text": "sin formato"}\n', *_jsonl(DATASET[1:])]
-    got = tokens.count_jsonl(lines, "o200k_base")
+    got = _count(tmp_path, lines)
     assert got.examples == 2 and got.blank_lines == 1 and got.bad_lines == 4
     assert got.problems[0].startswith("línea / line 3") and "role" in got.problems[0]
     assert "line 4" in got.problems[1] and "invalid JSON" in got.problems[1]
@@ -293,9 +301,9 @@ def test_bad_dataset_lines_are_reported_with_their_numbers():
     assert "line 6" in got.problems[3] and "messages" in got.problems[3]
 
 
-def test_dataset_with_a_pathological_blank_run_is_counted():
+def test_dataset_with_a_pathological_blank_run_is_counted(tmp_path):
     record = {"messages": [{"role": "user", "content": "x" + " " * 1_000_000 + "y"}]}
-    got = tokens.count_jsonl(_jsonl([record]), "o200k_base")
+    got = _count(tmp_path, _jsonl([record]))
     assert got.examples == 1 and got.text_tokens > 7000
 
 

@@ -43,6 +43,14 @@ class ExampleCounter:
         return (tokens.count_prompt(self.catalog, self.info, record["prompt"]).tokens
                 + tokens.count_output(self.catalog, self.info, record["completion"]))
 
+    def format_tokens(self, messages: list[dict[str, Any]]) -> int:
+        """The chat format's share of a chat example's count (roles, separators, priming)."""
+        if self.info.encoding in OFFLINE_ENCODINGS:
+            return tokens.chat_overhead(messages)
+        plain = sum(tokens.count_output(self.catalog, self.info, s)
+                    for s in tokens.message_strings(messages))
+        return tokens.count_prompt(self.catalog, self.info, messages).tokens - plain
+
     def count_many(self, records: Sequence[dict[str, Any]]) -> list[int]:
         """The same counts for a batch, tokenised in one call (what makes 100 MB files fast)."""
         if self.info.encoding not in OFFLINE_ENCODINGS:  # the embedded model's own tokenizer

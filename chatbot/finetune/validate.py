@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 from chatbot import jsonsafe
 from chatbot.catalog import Catalog
 from chatbot.finetune import files
+from chatbot.finetune.counting import BatchCounter
 from chatbot.finetune.formats import (
     CHAT,
     ERROR,
@@ -38,8 +38,6 @@ from chatbot.finetune.formats import (
 from chatbot.finetune.stats import ExampleCounter
 
 MAX_DETAILS = 1000
-BATCH_BYTES = 1 << 18  # JSON per counting batch: amortises the call, keeps memory flat
-WORKERS = 2  # counting threads: tokenising runs outside the GIL, on the other core
 FORMAT_NAMES = {CHAT: "chat", LEGACY: "prompt/completion"}
 
 
@@ -77,59 +75,17 @@ class Report:
     def truncated(self) -> bool:
         return sum(self.counts.values()) > len(self.problems)
 
+    def counted(self, line: int, n: int) -> None:
+        """One example's tokens, in file order; over the model's limit is an error."""
+        self.tokens.append(n)
+        if self.limit and n > self.limit:
+            self.add(problem(line, "too_long", tokens=n, model=self.model, limit=self.limit))
+
     def add(self, p: Problem, *, always: bool = False) -> None:
         """`always`: whole-file problems are kept even past MAX_DETAILS."""
         self.counts[p.code] += 1
         if always or len(self.problems) < MAX_DETAILS:
             self.problems.append(p)
-
-
-class _Counting:
-    """Token counts in batches on worker threads (tiktoken releases the GIL), so tokenising
-    batches overlaps with parsing and checking the next; at most WORKERS batches are in
-    flight, so memory stays flat."""
-
-    def __init__(self, counter: ExampleCounter, report: Report) -> None:
-        self.counter = counter
-        self.report = report
-        self.worker = ThreadPoolExecutor(WORKERS, thread_name_prefix="ft-count")
-        self.records: list[dict[str, Any]] = []
-        self.lines: list[int] = []
-        self.size = 0
-        self.pending: deque[tuple[Future[list[int]], list[int]]] = deque()
-
-    def add(self, line: int, record: dict[str, Any], size: int) -> None:
-        self.records.append(record)
-        self.lines.append(line)
-        self.size += size
-        if self.size >= BATCH_BYTES:
-            self.flush()
-
-    def _collect(self) -> None:
-        """Results in file order: the oldest batch first."""
-        future, lines = self.pending.popleft()
-        report = self.report
-        for line, n in zip(lines, future.result(), strict=True):
-            report.tokens.append(n)
-            if report.limit and n > report.limit:
-                report.add(problem(line, "too_long", tokens=n, model=report.model,
-                                   limit=report.limit))
-
-    def flush(self) -> None:
-        if len(self.pending) >= WORKERS:
-            self._collect()
-        if self.records:
-            self.pending.append((self.worker.submit(self.counter.count_many, self.records),
-                                 self.lines))
-        self.records, self.lines, self.size = [], [], 0
-
-    def close(self) -> None:
-        try:
-            self.flush()
-            while self.pending:
-                self._collect()
-        finally:
-            self.worker.shutdown(cancel_futures=True)
 
 
 def _parse(report: Report, line: files.Line, max_line: int) -> tuple[str, dict[str, Any]] | None:
@@ -178,7 +134,7 @@ def validate_file(path: Path | str, catalog: Catalog, model: str, *,
     counter = ExampleCounter(catalog, model)
     report = Report(path, model, limit or counter.limit)
     digests, digest_lines = array("q"), array("l")
-    counting = _Counting(counter, report)
+    counting = BatchCounter(counter, report.counted)
     read = 0
     try:
         for line in files.iter_lines(path, max_line):

@@ -16,9 +16,10 @@ from chatbot import billing
 from chatbot.catalog import Catalog, ModelInfo
 from chatbot.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import InvalidInput
+from chatbot.finetune.counting import DatasetCount, count_dataset
 from chatbot.local import GGUF_FILENAME
 from chatbot.settings import Settings
-from chatbot.tokens import DatasetCount, count_chat, count_jsonl, local_tokenizer, parse_chat
+from chatbot.tokens import count_chat, parse_chat
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # whole-file reads; datasets (.jsonl) are streamed instead
 _FILE_SUFFIXES = (".txt", ".md", ".json", ".jsonl")
@@ -109,12 +110,7 @@ def _report_text(catalog: Catalog, info: ModelInfo, text: str, max_tokens: int |
 
 
 def _report_dataset(catalog: Catalog, info: ModelInfo, path: Path, out: TextIO) -> DatasetCount:
-    local = None
-    if info.encoding == "local" and catalog.local_model_path is not None:
-        local = local_tokenizer(catalog.local_model_path)
-    encoding = info.encoding if info.encoding != "local" else "o200k_base"
-    with path.open("rb") as fh:
-        result = count_jsonl(fh, encoding, local=local)
+    result = count_dataset(path, catalog, info.name)
     print(f"{path.name}: {result.examples} ejemplos / examples · {result.messages} mensajes / "
           f"messages · texto / text {result.text_tokens} + formato / format "
           f"{result.format_tokens} = {result.total} tokens", file=out)

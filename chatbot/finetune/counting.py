@@ -1,0 +1,144 @@
+"""Reading and counting a JSONL dataset in flat memory: the one pipeline behind fine-tuning's
+validation and the dataset count of `python -m chatbot tokens`.
+
+Lines come from `files.iter_lines` (BOM, CR/LF, bad UTF-8 and overlong lines reported, never
+fatal). Examples are tokenised in batches on worker threads (tiktoken releases the GIL) while the
+next lines are parsed, at most WORKERS batches in flight, and their counts come back in file order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chatbot import jsonsafe, tokens
+from chatbot.catalog import Catalog
+from chatbot.errors import InvalidInput
+from chatbot.finetune import files
+from chatbot.finetune.stats import ExampleCounter
+
+BATCH_BYTES = 1 << 18  # JSON per counting batch: amortises the call, keeps memory flat
+WORKERS = 2  # counting threads: tokenising runs outside the GIL, on the other core
+MAX_LISTED_PROBLEMS = 5
+
+
+class BatchCounter:
+    """Tokens per example, counted in batches on worker threads; `on_count(line, tokens)` is
+    called in file order as batches finish, and for the rest on `close()`."""
+
+    def __init__(self, counter: ExampleCounter, on_count: Callable[[int, int], None]) -> None:
+        self.counter = counter
+        self.on_count = on_count
+        self.worker = ThreadPoolExecutor(WORKERS, thread_name_prefix="jsonl-count")
+        self.records: list[dict[str, Any]] = []
+        self.lines: list[int] = []
+        self.size = 0
+        self.pending: deque[tuple[Future[list[int]], list[int]]] = deque()
+
+    def add(self, line: int, record: dict[str, Any], size: int) -> None:
+        self.records.append(record)
+        self.lines.append(line)
+        self.size += size
+        if self.size >= BATCH_BYTES:
+            self.flush()
+
+    def _collect(self) -> None:
+        """Results in file order: the oldest batch first."""
+        future, lines = self.pending.popleft()
+        for line, n in zip(lines, future.result(), strict=True):
+            self.on_count(line, n)
+
+    def flush(self) -> None:
+        if len(self.pending) >= WORKERS:
+            self._collect()
+        if self.records:
+            self.pending.append((self.worker.submit(self.counter.count_many, self.records),
+                                 self.lines))
+        self.records, self.lines, self.size = [], [], 0
+
+    def close(self) -> None:
+        try:
+            self.flush()
+            while self.pending:
+                self._collect()
+        finally:
+            self.worker.shutdown(cancel_futures=True)
+
+
+@dataclass
+class DatasetCount:
+    """Totals of a chat (or prompt/completion) JSONL file, for the tokens command."""
+
+    encoding: str
+    examples: int = 0
+    messages: int = 0
+    total: int = 0
+    format_tokens: int = 0
+    blank_lines: int = 0
+    bad_lines: int = 0
+    problems: list[str] = field(default_factory=list)  # the first few, with line numbers
+
+    @property
+    def text_tokens(self) -> int:
+        return self.total - self.format_tokens
+
+    def problem(self, line: int, message: str) -> None:
+        self.bad_lines += 1
+        if len(self.problems) < MAX_LISTED_PROBLEMS:
+            self.problems.append(f"línea / line {line}: {message}")
+
+    def counted(self, _line: int, n: int) -> None:
+        self.total += n
+
+
+def _example(result: DatasetCount, line: files.Line) -> dict[str, Any] | None:
+    """The line's record when it is an example to count (lenient: counting, not validating)."""
+    if line.too_long:
+        result.problem(line.number, "línea demasiado larga / line too long")
+        return None
+    if line.text is None:
+        result.problem(line.number, "no es UTF-8 / not UTF-8")
+        return None
+    if not line.text.strip():
+        result.blank_lines += 1
+        return None
+    try:
+        record = jsonsafe.loads(line.text)
+        messages, _ = tokens.example_strings(record)
+    except json.JSONDecodeError as exc:
+        result.problem(line.number, f"JSON no válido / invalid JSON ({exc.msg})")
+        return None
+    except InvalidInput as exc:
+        result.problem(line.number, exc.message)
+        return None
+    result.examples += 1
+    if messages is not None:
+        result.messages += len(messages)
+        return {"messages": messages}
+    return {"prompt": tokens.value_text(record.get("prompt")),
+            "completion": tokens.value_text(record.get("completion"))}
+
+
+def count_dataset(path: Path, catalog: Catalog, model: str, *,
+                  max_line: int = files.MAX_LINE_BYTES) -> DatasetCount:
+    """Examples, messages and tokens (text and chat format) of a JSONL file, with `model`'s
+    tokenizer; lines that are not examples are counted as bad, the first few listed."""
+    counter = ExampleCounter(catalog, model)
+    result = DatasetCount(counter.info.encoding)
+    batches = BatchCounter(counter, result.counted)
+    try:
+        for line in files.iter_lines(files.check_readable(path), max_line):
+            record = _example(result, line)
+            if record is None:
+                continue
+            if "messages" in record:
+                result.format_tokens += counter.format_tokens(record["messages"])
+            batches.add(line.number, record, line.raw_size)
+    finally:
+        batches.close()
+    return result
