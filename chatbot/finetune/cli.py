@@ -30,7 +30,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         description="Valida, prepara, estima, lanza, sigue y evalúa fine-tuning. / Validate, "
                     "prepare, cost, launch, follow and evaluate fine-tuning.")
     sub = parser.add_subparsers(dest="ft_command", required=True, metavar="ACTION")
+    _data_parsers(sub)
+    _job_parsers(sub)
+    _evaluate_parser(sub)
 
+
+def _data_parsers(sub: argparse._SubParsersAction) -> None:
+    """validate, cost and prepare: offline work on a file."""
     p = sub.add_parser("validate", help="Valida un JSONL / validate a JSONL (exit 1 on errors)")
     p.add_argument("file", type=Path)
     _model_args(p)
@@ -58,6 +64,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="solo analizar, sin escribir / analyse only, write nothing")
     _model_args(p)
 
+
+def _job_parsers(sub: argparse._SubParsersAction) -> None:
+    """create, status and cancel: jobs on the backend (or this machine)."""
     p = sub.add_parser("create", help="Sube el fichero y lanza el trabajo / upload and launch")
     p.add_argument("file", type=Path)
     p.add_argument("--model", default=DEFAULT_MODEL)
@@ -83,6 +92,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser("cancel", help="Cancela un trabajo / cancel a job")
     p.add_argument("job")
 
+
+def _evaluate_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="Compara dos modelos / compare two models")
     p.add_argument("file", type=Path, help="JSONL de validación o CSV etiquetado / validation "
                                            "JSONL or labelled CSV")
