@@ -13,11 +13,12 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from chatbot import jsonsafe, tokens
-from chatbot.catalog import Catalog
+from chatbot.catalog import OFFLINE_ENCODINGS, Catalog
 from chatbot.errors import InvalidInput
 from chatbot.finetune import files
 from chatbot.finetune.stats import ExampleCounter
@@ -25,22 +26,25 @@ from chatbot.finetune.stats import ExampleCounter
 BATCH_BYTES = 1 << 18  # JSON per counting batch: amortises the call, keeps memory flat
 WORKERS = 2  # counting threads: tokenising runs outside the GIL, on the other core
 MAX_LISTED_PROBLEMS = 5
+T = TypeVar("T")
 
 
-class BatchCounter:
-    """Tokens per example, counted in batches on worker threads; `on_count(line, tokens)` is
-    called in file order as batches finish, and for the rest on `close()`."""
+class BatchCounter(Generic[T]):
+    """Tokens per example, counted in batches on worker threads by `count` (a batch of examples
+    → their tokens); `on_count(line, tokens)` is called in file order as batches finish, and for
+    the rest on `close()`."""
 
-    def __init__(self, counter: ExampleCounter, on_count: Callable[[int, int], None]) -> None:
-        self.counter = counter
+    def __init__(self, count: Callable[[list[T]], list[int]],
+                 on_count: Callable[[int, int], None]) -> None:
+        self.count = count
         self.on_count = on_count
         self.worker = ThreadPoolExecutor(WORKERS, thread_name_prefix="jsonl-count")
-        self.records: list[dict[str, Any]] = []
+        self.records: list[T] = []
         self.lines: list[int] = []
         self.size = 0
         self.pending: deque[tuple[Future[list[int]], list[int]]] = deque()
 
-    def add(self, line: int, record: dict[str, Any], size: int) -> None:
+    def add(self, line: int, record: T, size: int) -> None:
         self.records.append(record)
         self.lines.append(line)
         self.size += size
@@ -57,7 +61,7 @@ class BatchCounter:
         if len(self.pending) >= WORKERS:
             self._collect()
         if self.records:
-            self.pending.append((self.worker.submit(self.counter.count_many, self.records),
+            self.pending.append((self.worker.submit(self.count, self.records),
                                  self.lines))
         self.records, self.lines, self.size = [], [], 0
 
@@ -96,8 +100,12 @@ class DatasetCount:
         self.total += n
 
 
-def _example(result: DatasetCount, line: files.Line) -> dict[str, Any] | None:
-    """The line's record when it is an example to count (lenient: counting, not validating)."""
+Example = tuple[dict[str, Any], list[dict[str, Any]] | None, list[str]]
+
+
+def _example(result: DatasetCount, line: files.Line) -> Example | None:
+    """The line's record, its messages (None for prompt/completion) and its strings, when it is
+    an example to count (lenient: counting, not validating)."""
     if line.too_long:
         result.problem(line.number, "línea demasiado larga / line too long")
         return None
@@ -109,7 +117,7 @@ def _example(result: DatasetCount, line: files.Line) -> dict[str, Any] | None:
         return None
     try:
         record = jsonsafe.loads(line.text)
-        messages, _ = tokens.example_strings(record)
+        messages, strings = tokens.example_strings(record)
     except json.JSONDecodeError as exc:
         result.problem(line.number, f"JSON no válido / invalid JSON ({exc.msg})")
         return None
@@ -119,26 +127,67 @@ def _example(result: DatasetCount, line: files.Line) -> dict[str, Any] | None:
     result.examples += 1
     if messages is not None:
         result.messages += len(messages)
-        return {"messages": messages}
-    return {"prompt": tokens.value_text(record.get("prompt")),
-            "completion": tokens.value_text(record.get("completion"))}
+        return {"messages": messages}, messages, strings
+    return ({"prompt": tokens.value_text(record.get("prompt")),
+             "completion": tokens.value_text(record.get("completion"))}, None, strings)
+
+
+def _text_lengths(encoding: str) -> Callable[[list[list[str]]], list[int]]:
+    """A batch of examples' strings → each example's text tokens, in one tiktoken call."""
+    enc = tokens.get_encoding(encoding)
+
+    def count(batch: list[list[str]]) -> list[int]:
+        lengths = iter(tokens.encode_lengths(enc, [s for strings in batch for s in strings]))
+        return [sum(islice(lengths, len(strings))) for strings in batch]
+
+    return count
 
 
 def count_dataset(path: Path, catalog: Catalog, model: str, *,
                   max_line: int = files.MAX_LINE_BYTES) -> DatasetCount:
     """Examples, messages and tokens (text and chat format) of a JSONL file, with `model`'s
-    tokenizer; lines that are not examples are counted as bad, the first few listed."""
+    tokenizer; lines that are not examples are counted as bad, the first few listed.
+
+    With a tiktoken encoding only the strings go to the worker threads (the chat format is
+    arithmetic, done here), so they spend their time outside the GIL."""
     counter = ExampleCounter(catalog, model)
     result = DatasetCount(counter.info.encoding)
-    batches = BatchCounter(counter, result.counted)
+    if counter.info.encoding in OFFLINE_ENCODINGS:
+        _count_strings(path, max_line, result, _text_lengths(counter.info.encoding))
+    else:  # the embedded model's own tokenizer and chat template, example by example
+        _count_records(path, max_line, result, counter)
+    return result
+
+
+def _count_strings(path: Path, max_line: int, result: DatasetCount,
+                   count: Callable[[list[list[str]]], list[int]]) -> None:
+    batches: BatchCounter[list[str]] = BatchCounter(count, result.counted)
     try:
         for line in files.iter_lines(files.check_readable(path), max_line):
-            record = _example(result, line)
-            if record is None:
+            example = _example(result, line)
+            if example is None:
                 continue
-            if "messages" in record:
-                result.format_tokens += counter.format_tokens(record["messages"])
+            _, messages, strings = example
+            if messages is not None:
+                overhead = tokens.chat_overhead(messages)
+                result.format_tokens += overhead
+                result.total += overhead
+            batches.add(line.number, strings, line.raw_size)
+    finally:
+        batches.close()
+
+
+def _count_records(path: Path, max_line: int, result: DatasetCount,
+                   counter: ExampleCounter) -> None:
+    batches: BatchCounter[dict[str, Any]] = BatchCounter(counter.count_many, result.counted)
+    try:
+        for line in files.iter_lines(files.check_readable(path), max_line):
+            example = _example(result, line)
+            if example is None:
+                continue
+            record, messages, _ = example
+            if messages is not None:
+                result.format_tokens += counter.format_tokens(messages)
             batches.add(line.number, record, line.raw_size)
     finally:
         batches.close()
-    return result

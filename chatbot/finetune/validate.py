@@ -134,7 +134,7 @@ def validate_file(path: Path | str, catalog: Catalog, model: str, *,
     counter = ExampleCounter(catalog, model)
     report = Report(path, model, limit or counter.limit)
     digests, digest_lines = array("q"), array("l")
-    counting = BatchCounter(counter, report.counted)
+    counting = BatchCounter(counter.count_many, report.counted)
     read = 0
     try:
         for line in files.iter_lines(path, max_line):
