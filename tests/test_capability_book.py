@@ -3,16 +3,9 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import openai
-import pytest
 
 from chatbot.capability_book import CapabilityBook
-from chatbot.catalog import Catalog
 from tests.fakes.openai_server import FakeOpenAI
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
 
 
 def test_a_compatible_server_is_probed_once_per_model_with_tiny_requests(catalog):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from chatbot import billing
@@ -17,17 +15,6 @@ CHAT = "/v1/chat/completions"
 HELLO = [{"role": "system", "content": "Eres breve."},
          {"role": "user", "content": "hola qué tal estás hoy"}]
 LUNA = "gpt-5.6-luna"
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return Catalog.load()
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 def client_for(fake: FakeOpenAI, catalog: Catalog, book: CapabilityBook | None = None,
