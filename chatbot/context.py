@@ -137,7 +137,7 @@ class AppContext:
                                   hint="Escríbela en Ajustes. / Type it in Settings.")
             return Backend("compatible", self.settings.openai_base_url,
                            self.settings.openai_api_key)
-        key = session.api_key or self.settings.openai_api_key
+        key = session.api_key or self.settings.key_for_openai
         if not key:
             raise ConfigError(
                 "No hay clave de OpenAI. / No OpenAI key found.",

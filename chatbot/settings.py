@@ -116,6 +116,12 @@ class Settings:
     max_line_kb: int = 1024
 
     @property
+    def key_for_openai(self) -> str | None:
+        """The host's key for api.openai.com itself: none when it belongs to the host's base URL
+        (a proxy, a compatible server), so choosing "OpenAI" never carries it elsewhere."""
+        return None if self.openai_base_url else self.openai_api_key
+
+    @property
     def database(self) -> Path:
         return self.db_path or self.cache_dir / "chatbot.sqlite3"
 

@@ -246,3 +246,11 @@ def test_queue_size_and_concurrency_are_the_settings(launch: Launch, fake: FakeO
     assert fake.peak_in_flight == 1  # one Playground run at a time
     assert any("queue" in a.lower() and "full" in a.lower() for a in answers), answers
     assert any("entrada / in" in a for a in answers)
+
+
+def test_openai_without_a_key_of_ones_own_does_not_borrow_the_hosts(hosted_url: str,
+                                                                    fake: FakeOpenAI) -> None:
+    """The host's key belongs to its base URL (the fake here); "OpenAI" never gets it."""
+    with pytest.raises(Exception, match="Paste your OpenAI key"):
+        Client(hosted_url, verbose=False).predict("openai", "", "", "", None,
+                                                  api_name="/settings")

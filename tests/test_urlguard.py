@@ -77,3 +77,11 @@ def test_guarded_client_refuses_loopback_urls() -> None:
             httpx2.ConnectError):
         client.get(f"{fake.base_url}/models")
     assert fake.requests == []
+
+
+def test_the_hosts_key_for_a_base_url_never_goes_to_openai() -> None:
+    proxied = Settings.from_env({"OPENAI_API_KEY": "sk-host-proxy", "OPENAI_BASE_URL":
+                                 "https://proxy.example.org/v1"})
+    assert proxied.key_for_openai is None
+    direct = Settings.from_env({"OPENAI_API_KEY": "sk-host-direct"})
+    assert direct.key_for_openai == "sk-host-direct"

@@ -32,7 +32,7 @@ def apply_settings(ctx: AppContext, session: Session, backend: str, api_key: str
                               "/ Type the server's base URL, e.g. http://localhost:11434/v1")
         if base_url:
             check_typed_url(ctx.settings, base_url)
-    if backend == "openai" and not (api_key or session.api_key or ctx.settings.openai_api_key):
+    if backend == "openai" and not (api_key or session.api_key or ctx.settings.key_for_openai):
         raise ConfigError("Pega tu clave de OpenAI (sk-…) o usa el modelo embebido. / Paste your "
                           "OpenAI key (sk-…) or use the embedded model.")
     if budget is not None and budget < 0:
