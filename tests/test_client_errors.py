@@ -322,6 +322,12 @@ def test_n_is_fanned_out_when_the_backend_returns_fewer(client: LLMClient,
     assert result.usage.completion_tokens == 9
 
 
+def test_the_system_fingerprint_is_carried_when_the_backend_gives_it(client: LLMClient) -> None:
+    assert chat(client).system_fingerprint == "fp_fake0001"
+    assert client.complete("hola", ChatParams(model="davinci-002")).system_fingerprint == (
+        "fp_fake0001")
+
+
 def test_n_is_asked_once_when_the_backend_honours_it(client: LLMClient,
                                                      fake: FakeOpenAI) -> None:
     result = chat(client, n=3)

@@ -25,6 +25,7 @@ class SingleResponse:
     usage: Usage
     model: str | None
     attempts: int
+    fingerprint: str | None = None
 
 
 Request = Callable[[dict[str, Any]], SingleResponse]
@@ -42,7 +43,8 @@ class ChatCalls(ClientBase):
             return self._read(lambda: SingleResponse(
                 [Choice(c.index, c.message.content or "", c.finish_reason,
                         read_logprobs(c.logprobs.content if c.logprobs else None))
-                 for c in resp.choices], read_usage(resp.usage), resp.model, attempts))
+                 for c in resp.choices], read_usage(resp.usage), resp.model, attempts,
+                getattr(resp, "system_fingerprint", None)))
 
         return self._fan_out(params, request, est)
 
@@ -56,7 +58,8 @@ class ChatCalls(ClientBase):
                 prompt=prompt, **kwargs))
             return self._read(lambda: SingleResponse(
                 [Choice(c.index, c.text, c.finish_reason, read_legacy_logprobs(c.logprobs))
-                 for c in resp.choices], read_usage(resp.usage), resp.model, attempts))
+                 for c in resp.choices], read_usage(resp.usage), resp.model, attempts,
+                getattr(resp, "system_fingerprint", None)))
 
         return self._fan_out(params, request, est, legacy=True)
 
@@ -98,4 +101,4 @@ class ChatCalls(ClientBase):
         notes = self._result_notes(applied, params.model, [c.text for c in choices],
                                    [c.finish_reason for c in choices])
         return Result(first.model or params.model, tuple(choices), usage, time.monotonic() - start,
-                      est, cost, requests, notes)
+                      est, cost, requests, notes, first.fingerprint)

@@ -59,6 +59,7 @@ class Result:
     cost_usd: float | None = None
     requests: int = 1  # more than one when `n` was fanned out
     notes: tuple[str, ...] = ()  # bilingual: each setting not applied to this model, and why
+    system_fingerprint: str | None = None  # the backend's configuration, when it says
 
     @property
     def text(self) -> str:
