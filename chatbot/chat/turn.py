@@ -15,12 +15,20 @@ from chatbot import tokens
 from chatbot.chat import persona
 from chatbot.client import ChatParams, Result, StreamEvent
 from chatbot.context import AppContext, Session
-from chatbot.errors import ContextTooLong, InvalidInput, StreamCut
+from chatbot.errors import ChatbotError, ContextTooLong, InvalidInput, StreamCut
 
 MAX_MESSAGE_CHARS = 200_000
 STREAM_EVERY_S = 0.05  # at most 20 screen updates a second per answer
 CUT_MARK = " […]"  # appended to an answer the stream cut short
 History = list[dict[str, Any]]
+
+
+def error_notice(exc: ChatbotError) -> str:
+    """The line the Chat tab shows under the conversation when a turn fails (the lab's error
+    simulator ends with the same one)."""
+    if isinstance(exc, StreamCut):
+        return f"⚠️ {exc}"
+    return f"⚠️ **{exc.title}:** {exc}"
 
 
 def paced(events: Iterable[StreamEvent], every: float = STREAM_EVERY_S,

@@ -9,7 +9,7 @@ import gradio as gr
 from gradio.events import Dependency
 
 from chatbot.chat import persona
-from chatbot.chat.turn import STREAM_EVERY_S, ChatTurn, History
+from chatbot.chat.turn import STREAM_EVERY_S, ChatTurn, History, error_notice
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
 from chatbot.messages import content_text
@@ -45,10 +45,10 @@ def respond(ctx: AppContext, session: Session, message: str, history: History,
     except ChatbotError as exc:
         # A toast, not gr.Error: the chat stays visible and the message goes back to the box.
         gr.Warning(str(exc), title=exc.title)
-        yield history, message, f"⚠️ **{exc.title}:** {exc}"
+        yield history, message, error_notice(exc)
         return
     if turn.cut is not None:
-        yield turn.shown(turn.answer or None), "", f"⚠️ {turn.cut}"
+        yield turn.shown(turn.answer or None), "", error_notice(turn.cut)
     elif turn.result is not None:
         yield (turn.shown(turn.answer), "",
                f"{turn.notice}\n\n{turn_summary(turn.result)}".strip())

@@ -1,0 +1,50 @@
+"""Chart tables: removed tokens keep a greyed bar; sample shares beside the predicted ones."""
+
+import math
+
+import pytest
+
+from chatbot.lab.distribution import OTHER, Candidate, reshape
+from chatbot.lab.tables import (
+    KEPT,
+    OBSERVED,
+    PREDICTED,
+    REMOVED,
+    REST,
+    distribution_frame,
+    frequency_frame,
+    show_token,
+)
+
+CANDS = [Candidate(t, math.log(p)) for t, p in ((" azul", 0.5), ("\n", 0.3), (" rojo", 0.1))]
+
+
+def test_tokens_show_their_spaces_and_line_breaks() -> None:
+    assert show_token(" azul") == "␣azul"
+    assert show_token("a\nb") == "a↵b"
+    assert show_token("") == "∅"
+
+
+def test_removed_tokens_keep_their_bar_greyed_at_the_models_height() -> None:
+    frame = distribution_frame(reshape(CANDS, 1.0, 0, 0.5))
+    assert list(frame["token"]) == ["1. ␣azul", "2. ↵", "3. ␣rojo", OTHER]
+    assert list(frame["estado / status"]) == [KEPT, REMOVED, REMOVED, REMOVED]
+    assert list(frame["p"]) == pytest.approx([1.0, 0.3, 0.1, 0.1])
+    assert list(frame["después / after"]) == pytest.approx([1.0, 0, 0, 0])
+
+
+def test_the_tail_is_its_own_bar() -> None:
+    frame = distribution_frame(reshape(CANDS))
+    assert frame.iloc[-1]["estado / status"] == REST
+    assert frame.iloc[-1]["p"] == pytest.approx(0.1)
+
+
+def test_frequencies_sit_beside_the_predicted_probabilities() -> None:
+    shape = reshape(CANDS, 1.0, 0, 0.7)  # azul and \n kept
+    frame = frequency_frame([" azul", " azul", "\n", " verde"], shape)
+    rows = {r["token"]: r for r in frame.to_dict("records")}
+    assert set(rows) == {"1. ␣azul", "2. ↵", OTHER}
+    assert rows["1. ␣azul"][PREDICTED] == pytest.approx(0.625)
+    assert rows["1. ␣azul"][OBSERVED] == pytest.approx(0.5)
+    assert rows[OTHER]["veces / count"] == 1
+    assert frame["veces / count"].sum() == 4
