@@ -7,6 +7,7 @@ import gradio as gr
 from chatbot.context import AppContext, Session
 from chatbot.ui.chat import build_chat_tab
 from chatbot.ui.finetune import build_finetune_tab
+from chatbot.ui.lab import build_lab_tab
 from chatbot.ui.playground import build_playground_tab
 from chatbot.ui.sentiment import build_sentiment_tab
 from chatbot.ui.settings_panel import build_settings_panel
@@ -34,6 +35,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
             build_tokens_tab(ctx, session)
         with gr.Tab("Fine-tuning"):
             billed += build_finetune_tab(ctx, session)
+        with gr.Tab("Laboratorio / Lab"):
+            billed += build_lab_tab(ctx, session)
 
         def refresh(state: Session) -> str:
             return ctx.status_markdown(state)

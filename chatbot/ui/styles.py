@@ -10,4 +10,13 @@ PLAYGROUND = """
 .tok {border-radius:3px; padding:1px 0; color:#111}
 """
 
-CSS = PLAYGROUND
+LAB = """
+.lab-compare {display:grid; grid-template-columns:repeat(auto-fit, minmax(240px, 1fr)); gap:12px}
+.lab-col {border:1px solid var(--border-color-primary); border-radius:8px; padding:10px}
+.lab-col h4 {margin:0 0 6px 0; font-size:0.9em}
+.lab-answer {white-space:pre-wrap; line-height:1.6; margin-bottom:6px}
+.lab-answer mark {background:#fde68a; color:#111; border-radius:3px}
+.lab-error {color:#b91c1c}
+"""
+
+CSS = PLAYGROUND + LAB
