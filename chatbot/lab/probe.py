@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chatbot import capabilities
 from chatbot.client import ChatParams, LLMClient, Result
 from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.lab.distribution import Candidate, Reshaped, draw, reshape, sort_candidates
@@ -41,10 +42,12 @@ def _ask(client: LLMClient, prompt: str, mode: str, params: ChatParams
          ) -> tuple[Result, dict[str, Any]]:
     """One call in the chat or the plain-completion form; returns it with what was sent."""
     _check(prompt, mode)
+    sent = capabilities.apply(params, client.capabilities_for(params.model),
+                              legacy=mode == "completion").body
     if mode == "chat":
         messages = [{"role": "user", "content": prompt}]
-        return client.chat(messages, params), {"messages": messages, **params.sdk_kwargs()}
-    return client.complete(prompt, params), {"prompt": prompt, **params.sdk_kwargs()}
+        return client.chat(messages, params), {"messages": messages, **sent}
+    return client.complete(prompt, params), {"prompt": prompt, **sent}
 
 
 def top_for(client: LLMClient, mode: str, top: int) -> int:

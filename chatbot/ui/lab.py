@@ -18,6 +18,7 @@ from chatbot.lab.distribution import Candidate, Reshaped, reshape
 from chatbot.lab.fault_server import FAILURES, FaultServer
 from chatbot.lab.simulate import LABELS, simulate, timeline_markdown
 from chatbot.lab.snippets import snippet
+from chatbot.playground import parse_seed
 from chatbot.ui.common import friendly, friendly_stream
 
 NEXT_HELP = """**Distribución del siguiente token.** El modelo no elige palabras: da una probabilidad
@@ -69,6 +70,11 @@ MODE_CHOICES = [("Chat", "chat"), ("Completion (texto plano / plain text)", "com
 def _plot(label: str, y: str, color: str | None = None) -> gr.BarPlot:
     return gr.BarPlot(x="token", y=y, color=color, color_map=tables.COLORS, y_lim=[0, 1],
                       x_label_angle=-40, height=340, label=label, sort=None)
+
+
+def _bars(frame: pd.DataFrame) -> gr.BarPlot:
+    """The frame drawn in its own order (most likely first), not alphabetically."""
+    return gr.BarPlot(frame, sort=list(frame["token"]))
 
 
 def _candidates(rows: Any) -> list[Candidate]:
@@ -127,17 +133,17 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
                       f"Petición / Request: `{dist.request}`")
 
     def reshape_fn(rows: Any, temperature: float, top_k: float, top_p: float
-                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+                   ) -> tuple[gr.BarPlot, pd.DataFrame, dict[str, Any]]:
         shape = reshape(_candidates(rows), float(temperature), int(top_k), float(top_p))
         frame = tables.distribution_frame(shape)
-        return frame, frame.drop(columns="p"), _shape_json(shape)
+        return _bars(frame), frame.drop(columns="p").round(4), _shape_json(shape)
 
     shape_out = [plot, table, shaped]
     billed = [ask.click(next_fn, [prompt, mode, top, session], [cands, info], api_name="lab_next")]
     billed[0].then(reshape_fn, [cands, temperature, top_k, top_p], shape_out, api_name=False)
     knobs = [cands, temperature, top_k, top_p]
-    gr.on([temperature.release, top_k.release, top_p.release], reshape_fn, knobs, shape_out,
-          api_name="lab_reshape", show_progress="hidden")
+    gr.on([temperature.change, top_k.change, top_p.change], reshape_fn, knobs, shape_out,
+          api_name="lab_reshape", show_progress="hidden", trigger_mode="always_last")
     return billed
 
 
@@ -161,7 +167,7 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
     @friendly
     def step_fn(text: str, temperature: float, top_k: float, top_p: float, seed: float | None,
                 done: list[list[Any]], state: Session
-                ) -> tuple[str, str, pd.DataFrame, list[list[Any]], list[list[Any]]]:
+                ) -> tuple[str, str, gr.BarPlot, list[list[Any]], list[list[Any]]]:
         client, model = ctx.client_for(state), ctx.model_for(state)
         knobs = (float(temperature), int(top_k), float(top_p))
         used = int(seed or 0) + len(done)
@@ -171,7 +177,7 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
         row = [len(done) + 1, tables.show_token(token), round(one.shape.after[one.index], 4), used]
         said = (f"Sacado / Drawn: **`{tables.show_token(token)}`** con p = "
                 f"{one.shape.after[one.index]:.3f} (semilla / seed {used})")
-        return one.text, said, tables.distribution_frame(nxt), [*done, row], [*done, row]
+        return one.text, said, _bars(tables.distribution_frame(nxt)), [*done, row], [*done, row]
 
     billed = [go.click(step_fn, [text, temperature, top_k, top_p, seed, steps, session],
                        [text, drawn, plot, log, steps], api_name="lab_step")]
@@ -194,9 +200,9 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
                                 info="La de la petición. / The request's temperature.")
         top_p = gr.Slider(0.05, 1, value=1.0, step=0.05, label="top_p",
                           info="El top_p de la petición. / The request's top_p.")
-        seed = gr.Number(None, precision=0, label="seed",
-                         info="Fija = la tanda se repite; vacía = azar. / Fixed = the run "
-                              "repeats; empty = random.")
+        seed = gr.Textbox("", label="seed",
+                          info="Fija = la tanda se repite; vacía = azar. / Fixed = the run "
+                               "repeats; empty = random.")
         max_tokens = gr.Slider(1, 32, value=4, step=1, label="max_tokens",
                                info="Largo de cada respuesta. / Length of each answer.")
     go = gr.Button("Pedir N respuestas / Ask N answers", variant="primary")
@@ -208,12 +214,12 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
 
     @friendly
     def samples_fn(prompt: str, mode: str, n: float, temperature: float, top_p: float,
-                   seed: float | None, max_tokens: float, state: Session
-                   ) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                   seed: str | None, max_tokens: float, state: Session
+                   ) -> tuple[str, gr.BarPlot, gr.BarPlot, pd.DataFrame]:
         client, model = ctx.client_for(state), ctx.model_for(state)
         dist = probe.next_token(client, model, prompt, mode)
         run = probe.samples(client, model, prompt, mode, int(n), float(temperature),
-                            float(top_p), None if seed is None else int(seed), int(max_tokens))
+                            float(top_p), parse_seed(seed), int(max_tokens))
         freq = tables.frequency_frame(run.first_tokens,
                                       reshape(dist.candidates, float(temperature), 0, float(top_p)))
         counted = pd.Series(run.answers).value_counts()
@@ -221,7 +227,7 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
         said = (f"**{len(run.answers)}** respuestas / answers, **{len(counted)}** distintas / "
                 f"distinct, {run.requests} peticiones / requests · system_fingerprint: {fp}")
         table = pd.DataFrame({"respuesta / answer": counted.index, "veces / count": counted.values})
-        return said, freq, freq, table
+        return said, _bars(freq), _bars(freq), table
 
     return [go.click(samples_fn, [prompt, mode, n, temperature, top_p, seed, max_tokens, session],
                      [summary, predicted, observed, answers], api_name="lab_samples")]

@@ -1,0 +1,128 @@
+"""The Lab tab's api_names driven with gradio_client against the launched app, as a program would:
+on the embedded default, and (error simulator) on an app whose Chat meets the same failures."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import openai
+import pytest
+from gradio_client import Client
+
+from chatbot.lab.fault_server import FAILURES
+from chatbot.local import EmbeddedServer
+
+from .conftest import launch_app
+
+PROMPT = "Responde con una sola palabra: ¿de qué color es el cielo?"
+HEADERS = ["backend", "model", "temperature", "top_p", "max_tokens", "seed"]
+
+
+@pytest.fixture
+def client(app_url: str) -> Client:
+    return Client(app_url, verbose=False)
+
+
+def after(shaped: dict) -> list[float]:
+    return shaped["after"]
+
+
+@pytest.mark.model
+def test_the_api_lists_every_lab_experiment(client: Client) -> None:
+    names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
+    assert {"/lab_next", "/lab_reshape", "/lab_step", "/lab_samples", "/lab_compare",
+            "/lab_vote", "/lab_errors"} <= names
+
+
+@pytest.mark.model
+def test_next_token_probabilities_are_the_models_own(client: Client,
+                                                     embedded: EmbeddedServer) -> None:
+    rows, info = client.predict(PROMPT, "chat", 20, api_name="/lab_next")
+    raw = openai.OpenAI(base_url=embedded.base_url, api_key="sk-no-key-required")
+    resp = raw.chat.completions.create(
+        model=embedded.model_name, messages=[{"role": "user", "content": PROMPT}], max_tokens=1,
+        logprobs=True, top_logprobs=20)
+    own = {t.token: t.logprob for t in resp.choices[0].logprobs.content[0].top_logprobs}
+    assert len(rows) == 20 and "20" in info
+    assert {r["token"]: r["logprob"] for r in rows} == pytest.approx(own, abs=1e-4)
+
+
+@pytest.mark.model
+def test_reshape_identity_greedy_and_top_p(client: Client) -> None:
+    rows, _ = client.predict(PROMPT, "chat", 20, api_name="/lab_next")
+    probs = [r["p"] for r in rows]
+    _, _, same = client.predict(rows, 1.0, 0, 1.0, api_name="/lab_reshape")
+    assert after(same) == pytest.approx(probs, abs=1e-9) and all(same["kept"])
+    _, _, cold = client.predict(rows, 0.01, 0, 1.0, api_name="/lab_reshape")
+    assert after(cold)[0] == pytest.approx(1.0) and sum(after(cold)[1:]) < 1e-6
+    _, table, half = client.predict(rows, 1.0, 0, 0.5, api_name="/lab_reshape")
+    prefix = next(i for i in range(1, 21) if sum(probs[:i]) >= 0.5)
+    assert half["kept"] == [True] * prefix + [False] * (20 - prefix)
+    assert sum(after(half)) == pytest.approx(1.0)
+    assert len(table["data"]) == 21  # removed candidates and the tail stay listed
+
+
+@pytest.mark.model
+def test_a_step_appends_a_candidate_and_replays_with_its_seed(app_url: str) -> None:
+    one, two = Client(app_url, verbose=False), Client(app_url, verbose=False)
+    text = "Érase una vez un robot que"
+    first = one.predict(text, 1.2, 0, 1.0, 42, api_name="/lab_step")
+    again = two.predict(text, 1.2, 0, 1.0, 42, api_name="/lab_step")
+    assert first[0] == again[0] and first[0].startswith(text) and first[0] != text
+    assert "seed 42" in first[1]
+    follow = one.predict(first[0], 1.2, 0, 1.0, 42, api_name="/lab_step")  # step 2: seed 43
+    assert "seed 43" in follow[1] and follow[0].startswith(first[0])
+
+
+@pytest.mark.model
+def test_samples_at_temperature_zero_give_one_answer(client: Client) -> None:
+    summary, freq, _, answers = client.predict(PROMPT, "chat", 6, 0.0, 1.0, None, 3,
+                                               api_name="/lab_samples")
+    assert "**6**" in summary and "**1** distintas" in summary
+    assert len(answers["data"]) == 1 and answers["data"][0][1] == 6
+    observed = {row[0]: row[2] for row in freq["data"]}
+    assert list(observed.values()).count(1.0) == 1  # every first token is the likeliest one
+
+
+@pytest.mark.model
+def test_compare_returns_one_answer_per_configuration_and_votes_download(client: Client) -> None:
+    configs = {"headers": HEADERS, "data": [["local", "", 0, 1, 12, 1], ["local", "", 1.5, 1, 12, 2],
+                                            ["local", "", 0.7, 0.5, 12, 3]]}
+    board, results = client.predict("Di hola en tres palabras.", configs, api_name="/lab_compare")
+    assert len(results) == 3
+    assert all(r["text"].strip() and r["error"] is None for r in results), results
+    assert all(r["tokens"] and r["latency_s"] > 0 for r in results)
+    assert board.count("lab-col") == 3
+    path = client.predict("Di hola en tres palabras.", results, "B", api_name="/lab_vote")
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    assert data["count"] == 1 and data["votes"][0]["winner"] == "B"
+
+
+@pytest.mark.model
+def test_compare_with_a_bad_table_says_what_is_wrong(client: Client) -> None:
+    with pytest.raises(Exception, match="configuraciones"):
+        client.predict("hola", {"headers": HEADERS, "data": [["local", "", 1, 1, 8, 1]]},
+                       api_name="/lab_compare")
+
+
+# -- the error simulator: the same line as the Chat tab ----------------------------------------
+@pytest.fixture(scope="module")
+def fault_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """No model needed: a compatible backend by default, and a 3 s timeout."""
+    proc, url = launch_app({"OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+                            "OPENAI_API_KEY": "sk-test-not-real", "CHATBOT_TIMEOUT": "3"},
+                           tmp_path_factory.mktemp("faults") / "app.log")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_each_failure_ends_with_the_chat_tabs_message(fault_app: str, failure: str) -> None:
+    client = Client(fault_app, verbose=False)
+    final, timeline, url, code = client.predict(failure, api_name="/lab_errors")
+    assert final.startswith("⚠️") and "intento / attempt 1" in timeline
+    assert "import openai" in code or "from openai" in code
+    client.predict("compatible", "", url, "gpt-4o-mini", None, api_name="/settings")
+    _, _, notice = client.predict("Explícame qué es un token.", api_name="/chat")
+    assert notice == final
