@@ -1,9 +1,7 @@
 """The Lab tab's api_names driven with gradio_client against the launched app, as a program would:
 on the embedded default, and (error simulator) on an app whose Chat meets the same failures."""
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import openai
 import pytest
@@ -82,20 +80,6 @@ def test_samples_at_temperature_zero_give_one_answer(client: Client) -> None:
     assert len(answers["data"]) == 1 and answers["data"][0][1] == 6
     observed = {row[0]: row[2] for row in freq["data"]}
     assert list(observed.values()).count(1.0) == 1  # every first token is the likeliest one
-
-
-@pytest.mark.model
-def test_compare_returns_one_answer_per_configuration_and_votes_download(client: Client) -> None:
-    configs = {"headers": HEADERS, "data": [["local", "", 0, 1, 12, 1], ["local", "", 1.5, 1, 12, 2],
-                                            ["local", "", 0.7, 0.5, 12, 3]]}
-    board, results = client.predict("Di hola en tres palabras.", configs, api_name="/lab_compare")
-    assert len(results) == 3
-    assert all(r["text"].strip() and r["error"] is None for r in results), results
-    assert all(r["tokens"] and r["latency_s"] > 0 for r in results)
-    assert board.count("lab-col") == 3
-    path = client.predict("Di hola en tres palabras.", results, "B", api_name="/lab_vote")
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    assert data["count"] == 1 and data["votes"][0]["winner"] == "B"
 
 
 @pytest.mark.model

@@ -80,7 +80,7 @@ def simulate(server: FaultServer, failure: str, pool: SDKPool, catalog: Catalog,
 
 
 def timeline_markdown(run: Run) -> str:
-    rows = ["| t (s) | quién / who | qué / what |", "| ---: | --- | --- |"]
+    rows = ["| s | quién / who | qué / what |", "| ---: | --- | --- |"]
     rows += [f"| {m.at_s:.2f} | {m.who} | {m.what.replace('|', '/')} |" for m in run.timeline]
     if run.partial:
         rows.append(f"\n**Lo que llegó / What arrived:** {run.partial} […]")

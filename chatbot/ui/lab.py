@@ -252,7 +252,7 @@ def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
                           info="Tu voto se guarda en esta sesión. / Your vote stays in this "
                                "session.")
         vote = gr.Button("Votar / Vote")
-    tally = gr.File(label="Votos / Votes (JSON)")
+    tally = gr.File(label="Votos / Votes (JSON)", height=90)
     kept = gr.State([])
 
     @friendly_stream
