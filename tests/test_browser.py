@@ -135,7 +135,7 @@ def test_lab_next_token_then_reshape_greys_what_top_p_removes(page: Page) -> Non
     box.fill("0.5")
     box.press("Enter")
     expect(visible(page, "eliminado / removed")).to_be_visible(timeout=30_000)
-    page.wait_for_timeout(3000)  # the chart redraws after the table
+    page.wait_for_timeout(6000)  # the chart redraws seconds after the table on a busy machine
     shot(page, "lab_reshape")
     assert table.is_visible()
 
@@ -150,7 +150,7 @@ def test_lab_step_through_appends_tokens_with_their_seeds(page: Page) -> None:
     page.get_by_role("button", name="Sacar un token / Draw a token").click()
     expect(page.get_by_text("(semilla / seed 43)")).to_be_visible(timeout=120_000)
     assert text.input_value().startswith(start) and len(text.input_value()) > len(start)
-    page.wait_for_timeout(2000)
+    page.wait_for_timeout(6000)  # the chart, as above
     shot(page, "lab_step")
     page.get_by_role("button", name="Empezar de nuevo / Start over").click()
     expect(text).to_have_value(start, timeout=20_000)
@@ -165,7 +165,7 @@ def test_lab_samples_plot_beside_predictions(page: Page) -> None:
     page.get_by_role("button", name="Pedir N respuestas / Ask N answers").click()
     expect(page.get_by_text("**8**").or_(page.get_by_text("respuestas / answers,"))).to_be_visible(
         timeout=240_000)
-    page.wait_for_timeout(3000)
+    page.wait_for_timeout(6000)  # the charts, as above
     shot(page, "lab_samples")
 
 

@@ -1,0 +1,135 @@
+"""Personas and parameter sets saved as small JSON files and read back, every problem named.
+
+A preset file is {"kind": "persona" | "parameters", "version": 1, "values": {...}}. Reading one
+checks size, encoding, JSON, kind, every field's type and range, and says all that is wrong at
+once; a field left out keeps what the form already had.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from chatbot.errors import InvalidInput
+
+MAX_BYTES = 64_000
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # "text" | "number" | "integer" | "bool" | "texts" | "choice"
+    low: float | None = None
+    high: float | None = None
+    max_len: int = 0
+    choices: tuple[str, ...] = ()
+    optional: bool = False  # None allowed (the backend's default)
+
+
+KINDS: dict[str, tuple[Field, ...]] = {
+    "persona": (
+        Field("name", "text", max_len=100),
+        Field("system_prompt", "text", max_len=20_000),
+        Field("greeting", "text", max_len=2_000),
+        Field("temperature", "number", 0, 2),
+        Field("max_tokens", "integer", 1, 2048),
+    ),
+    "parameters": (
+        Field("system", "text", max_len=20_000),
+        Field("endpoint", "choice", choices=("chat", "completions")),
+        Field("model", "text", max_len=200),
+        Field("temperature", "number", 0, 2),
+        Field("top_p", "number", 0, 1),
+        Field("n", "integer", 1, 8),
+        Field("max_tokens", "integer", 1, 1_000_000, optional=True),
+        Field("frequency_penalty", "number", -2, 2),
+        Field("presence_penalty", "number", -2, 2),
+        Field("stop", "texts", max_len=4),
+        Field("seed", "integer", -(2**63), 2**63 - 1, optional=True),
+        Field("logprobs", "bool"),
+        Field("top_logprobs", "integer", 0, 20),
+    ),
+}
+
+
+def dump(kind: str, values: dict[str, Any]) -> str:
+    """The file's text: only the kind's own fields, in its order."""
+    fields = KINDS[kind]
+    body = {f.name: values[f.name] for f in fields if f.name in values}
+    return json.dumps({"kind": kind, "version": VERSION, "values": body}, ensure_ascii=False,
+                      indent=2)
+
+
+def _check(field: Field, value: Any) -> str | None:
+    """The problem with one value, or None."""
+    where = f"'{field.name}'"
+    if value is None:
+        return None if field.optional else f"{where} está vacío / is empty"
+    if field.kind in ("text", "choice"):
+        if not isinstance(value, str):
+            return f"{where} debe ser texto / must be text"
+        if field.choices and value not in field.choices:
+            return f"{where}={value!r}: uno de / one of {', '.join(field.choices)}"
+        if field.max_len and len(value) > field.max_len:
+            return f"{where}: más de / over {field.max_len} caracteres / characters"
+        return None
+    if field.kind == "bool":
+        return None if isinstance(value, bool) else f"{where} debe ser true o false / must be " \
+                                                     "true or false"
+    if field.kind == "texts":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            return f"{where} debe ser una lista de textos no vacíos / must be a list of non-empty " \
+                   "texts"
+        return None if len(value) <= field.max_len else (
+            f"{where}: como mucho {field.max_len} / at most {field.max_len}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return f"{where} debe ser un número / must be a number"
+    if field.kind == "integer" and value != int(value):
+        return f"{where}={value}: debe ser entero / must be a whole number"
+    if field.low is not None and field.high is not None and not field.low <= value <= field.high:
+        return f"{where}={value}: entre {field.low:g} y {field.high:g} / between {field.low:g} " \
+               f"and {field.high:g}"
+    return None
+
+
+def _parse(raw: bytes) -> Any:
+    if len(raw) > MAX_BYTES:
+        raise InvalidInput(f"El archivo pesa más de {MAX_BYTES // 1000} KB: no parece un preset. "
+                           f"/ The file is over {MAX_BYTES // 1000} KB: not a preset.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("El archivo no es texto UTF-8. / The file is not UTF-8 text.") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        where = (f" (línea / line {exc.lineno}, columna / column {exc.colno})"
+                 if isinstance(exc, json.JSONDecodeError) else "")
+        raise InvalidInput(f"El archivo no es JSON válido{where}. / The file is not valid "
+                           f"JSON{where}.") from None
+
+
+def load(kind: str, raw: bytes) -> dict[str, Any]:
+    """The values a preset file sets, checked; raises InvalidInput naming every problem."""
+    data = _parse(raw)
+    if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
+        raise InvalidInput('No es un preset: falta {"kind": …, "values": {…}}. / Not a preset: '
+                           '{"kind": …, "values": {…}} is missing.')
+    if data.get("kind") != kind:
+        raise InvalidInput(f"Este archivo es un preset de '{data.get('kind')}', no de '{kind}'. / "
+                           f"This file is a '{data.get('kind')}' preset, not '{kind}'.")
+    if data.get("version", VERSION) != VERSION:
+        raise InvalidInput(f"Versión {data.get('version')!r} desconocida; esperaba {VERSION}. / "
+                           f"Unknown version {data.get('version')!r}; expected {VERSION}.")
+    fields = {f.name: f for f in KINDS[kind]}
+    values = data["values"]
+    problems = [f"campo desconocido / unknown field '{name}'" for name in values
+                if name not in fields]
+    problems += [p for name, value in values.items() if name in fields
+                 if (p := _check(fields[name], value))]
+    if problems:
+        raise InvalidInput("Preset no válido / Invalid preset: " + "; ".join(problems) + ".")
+    return dict(values)
