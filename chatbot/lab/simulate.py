@@ -60,7 +60,7 @@ def simulate(server: FaultServer, failure: str, pool: SDKPool, catalog: Catalog,
                               "and retries"))
         time.sleep(seconds)
 
-    client = LLMClient(Backend("compatible", url, SIMULATED_KEY), pool, catalog, None,
+    client = LLMClient(Backend("compatible", url, SIMULATED_KEY, visitor=True), pool, catalog, None,
                        max_retries=max_retries, sleep=sleep)
     text = ""
     try:

@@ -295,6 +295,7 @@ def _errors(ctx: AppContext) -> None:
             final = gr.Markdown()
             timeline = gr.Markdown()
             url = gr.Textbox(label="URL base simulada / Simulated base URL", interactive=False,
+                             visible=not ctx.settings.hosted,  # a public server refuses it there
                              info="Pégala en Ajustes para ver el mismo fallo en el Chat. / Paste "
                                   "it in Settings to meet the same failure in the Chat.")
         code = gr.Code(snippet("rate_limit"), language="python",
