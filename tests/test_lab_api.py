@@ -1,11 +1,13 @@
 """The Lab tab's api_names driven with gradio_client against the launched app, as a program would:
 on the embedded default, and (error simulator) on an app whose Chat meets the same failures."""
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import openai
 import pytest
-from gradio_client import Client
+from gradio_client import Client, handle_file
 
 from chatbot.lab.fault_server import FAILURES
 from chatbot.local import EmbeddedServer
@@ -110,3 +112,33 @@ def test_each_failure_ends_with_the_chat_tabs_message(fault_app: str, failure: s
     client.predict("compatible", "", url, "gpt-4o-mini", None, api_name="/settings")
     _, _, notice = client.predict("Explícame qué es un token.", api_name="/chat")
     assert notice == final
+
+
+# -- presets: download, upload, and a bad file --------------------------------------------------
+def test_a_persona_preset_downloads_and_loads_back(fault_app: str, tmp_path: Path) -> None:
+    client = Client(fault_app, verbose=False)
+    saved = client.predict("Byte", "Eres un pirata.", "¡Arrr!", 0.3, 128,
+                           api_name="/chat_preset_save")
+    data = json.loads(Path(saved).read_text(encoding="utf-8"))
+    assert data["kind"] == "persona" and data["values"]["name"] == "Byte"
+    *fields, said = client.predict(handle_file(saved), api_name="/chat_preset_load")
+    assert fields == ["Byte", "Eres un pirata.", "¡Arrr!", 0.3, 128] and "✅" in said
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"kind": "persona", "values": {"temperature": 9, "mood": "x"}}')
+    *fields, said = client.predict(handle_file(str(wrong)), api_name="/chat_preset_load")
+    assert "'temperature'=9" in said and "'mood'" in said
+
+
+def test_playground_parameters_round_trip_and_a_non_json_file_is_refused(
+        fault_app: str, tmp_path: Path) -> None:
+    client = Client(fault_app, verbose=False)
+    saved = client.predict("Sé breve.", "chat", "gpt-4o-mini", 0.2, 0.9, 2, 64, 0.1, 0.0,
+                           "FIN", "7", True, 3, api_name="/playground_preset_save")
+    values = json.loads(Path(saved).read_text(encoding="utf-8"))["values"]
+    assert values["stop"] == ["FIN"] and values["seed"] == 7 and values["n"] == 2
+    *fields, said = client.predict(handle_file(saved), api_name="/playground_preset_load")
+    assert fields[-4:] == ["FIN", "7", True, 3] and "✅" in said
+    junk = tmp_path / "junk.json"
+    junk.write_bytes(b"not json at all")
+    *_, said = client.predict(handle_file(str(junk)), api_name="/playground_preset_load")
+    assert "not valid JSON" in said

@@ -6,6 +6,7 @@ import pytest
 
 from chatbot.errors import InvalidInput
 from chatbot.lab.presets import MAX_BYTES, dump, load
+from chatbot.playground.request import form_values, preset_values
 
 PERSONA = {"name": "Edu", "system_prompt": "Eres un tutor.", "greeting": "¡Hola!",
            "temperature": 0.7, "max_tokens": 256}
@@ -68,3 +69,18 @@ def test_a_persona_too_long_is_refused() -> None:
 def test_an_unknown_version_is_refused() -> None:
     raw = json.dumps({"kind": "persona", "version": 2, "values": {}}).encode()
     assert "version 2" in bad("persona", raw)
+
+
+def test_the_playground_form_round_trips_through_a_preset() -> None:
+    form = {"system": "s", "endpoint": "chat", "model": "", "temperature": 0.5, "top_p": 1.0,
+            "n": 2.0, "max_tokens": None, "frequency_penalty": 0.0, "presence_penalty": 0.0,
+            "stop": "FIN\n\\n", "seed": " 12 ", "logprobs": True, "top_logprobs": 3.0}
+    values = preset_values(form)
+    assert values["stop"] == ["FIN", "\n"] and values["seed"] == 12 and values["n"] == 2
+    back = form_values(load("parameters", dump("parameters", values).encode()))
+    assert back["stop"] == "FIN\n\\n" and back["seed"] == "12" and back["max_tokens"] is None
+
+
+def test_a_bad_seed_in_the_form_is_named_before_saving() -> None:
+    with pytest.raises(InvalidInput, match="Seed"):
+        preset_values({"stop": "", "seed": "abc", "n": 1, "top_logprobs": 0, "max_tokens": 8})

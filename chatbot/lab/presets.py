@@ -35,7 +35,7 @@ KINDS: dict[str, tuple[Field, ...]] = {
         Field("system_prompt", "text", max_len=20_000),
         Field("greeting", "text", max_len=2_000),
         Field("temperature", "number", 0, 2),
-        Field("max_tokens", "integer", 1, 2048),
+        Field("max_tokens", "integer", 16, 2048),
     ),
     "parameters": (
         Field("system", "text", max_len=20_000),

@@ -14,6 +14,11 @@ def parse_stop(text: str) -> tuple[str, ...]:
     return tuple(line.replace("\\n", "\n") for line in lines)
 
 
+def stop_text(stops: list[str] | tuple[str, ...]) -> str:
+    """parse_stop's inverse, for the stop box."""
+    return "\n".join(s.replace("\n", "\\n") for s in stops)
+
+
 MAX_SEED = 2**63 - 1  # the API's seed is a 64-bit integer
 
 
@@ -49,3 +54,25 @@ def legacy_prompt(system: str, user: str) -> str:
     if not (user or "").strip():
         raise InvalidInput("Escribe un mensaje de usuario. / Type a user message.")
     return f"{system.strip()}\n\n{user}" if (system or "").strip() else user
+
+
+def preset_values(form: dict[str, Any]) -> dict[str, Any]:
+    """The Playground's controls as a parameters preset (typed: lists, whole numbers, None)."""
+    values = dict(form)
+    values["stop"] = list(parse_stop(form.get("stop") or ""))
+    values["seed"] = parse_seed(form.get("seed"))
+    for name in ("n", "top_logprobs"):
+        values[name] = int(form[name] or 0)
+    values["max_tokens"] = None if form.get("max_tokens") in (None, "") else int(
+        form["max_tokens"])
+    return values
+
+
+def form_values(preset: dict[str, Any]) -> dict[str, Any]:
+    """A parameters preset back into the controls' shapes (the stop and seed boxes are text)."""
+    values = dict(preset)
+    if "stop" in values:
+        values["stop"] = stop_text(values["stop"])
+    if "seed" in values:
+        values["seed"] = "" if values["seed"] is None else str(values["seed"])
+    return values

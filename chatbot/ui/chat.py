@@ -16,6 +16,7 @@ from chatbot.messages import content_text
 from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
 from chatbot.ui.costs import estimate_markdown
+from chatbot.ui.presets import preset_row
 
 INFO = {
     "temperature": "Más alto, respuestas más variadas. / Higher, more varied answers.",
@@ -91,6 +92,10 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
                                         **initial["temperature"])
                 max_tokens = gr.Slider(16, 2048, value=256, step=16, label="max_tokens",
                                        **initial["max_tokens"])
+            with gr.Accordion("Preset de persona (JSON) / Persona preset (JSON)", open=False):
+                preset_row("persona", {"name": name, "system_prompt": system,
+                                       "greeting": greeting, "temperature": temperature,
+                                       "max_tokens": max_tokens}, "chat")
         with gr.Column(scale=2):
             chat = gr.Chatbot(greeting_history(first.greeting),  # type: ignore[arg-type]
                               label=first.name, height=460,

@@ -11,10 +11,12 @@ from chatbot import playground
 from chatbot.client import ChatParams
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
+from chatbot.playground.request import form_values, preset_values
 from chatbot.ui import capability_controls
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly
 from chatbot.ui.costs import estimate_markdown
+from chatbot.ui.presets import preset_row
 
 # Each sampling control's one-sentence explanation, also restored when a model takes it again.
 INFO = {
@@ -148,6 +150,14 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
         code = gr.Code(language="python", label="openai", interactive=False)
     with gr.Accordion("Respuesta en bruto / Raw result", open=False):
         raw = gr.JSON()
+    with gr.Accordion("Presets de parámetros / Parameter presets", open=False):
+        gr.Markdown("Guarda estos parámetros en un JSON y cárgalos otro día. / Save these "
+                    "parameters as JSON and load them another day.")
+        named = {"system": system, "endpoint": endpoint, "model": model,
+                 "temperature": temperature, "top_p": top_p, "n": n, "max_tokens": max_tokens,
+                 "frequency_penalty": frequency_penalty, "presence_penalty": presence_penalty,
+                 "stop": stop, "seed": seed, "logprobs": logprobs, "top_logprobs": top_logprobs}
+        preset_row("parameters", named, "playground", read=preset_values, write=form_values)
 
     form = Controls(user=user, system=system, endpoint=endpoint, model=model,
                     temperature=temperature, top_p=top_p, n=n, max_tokens=max_tokens,

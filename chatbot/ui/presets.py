@@ -15,6 +15,7 @@ import gradio as gr
 
 from chatbot.errors import InvalidInput
 from chatbot.lab import presets
+from chatbot.ui.common import friendly
 
 Convert = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -33,14 +34,15 @@ def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, *,
         upload = gr.UploadButton("📂 Cargar preset / Load preset", file_types=[".json"],
                                  size="sm")
     said = gr.Markdown()
-    saved = gr.File(label=f"Preset ({kind}.json)", height=70, visible=False)
+    saved = gr.File(label=f"Preset ({kind}.json)", height=70)
 
-    def save_fn(*values: Any) -> dict[str, Any]:
+    @friendly
+    def save_fn(*values: Any) -> str:
         folder = Path(tempfile.mkdtemp(prefix="preset-"))
         path = folder / f"{kind}.json"
         path.write_text(presets.dump(kind, read(dict(zip(names, values, strict=True)))),
                         encoding="utf-8")
-        return gr.File(str(path), visible=True)
+        return str(path)
 
     def load_fn(file: str | None) -> list[Any]:
         keep = [gr.update() for _ in names]
