@@ -140,7 +140,7 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
 
     shape_out = [plot, table, shaped]
     billed = [ask.click(next_fn, [prompt, mode, top, session], [cands, info], api_name="lab_next")]
-    billed[0].then(reshape_fn, [cands, temperature, top_k, top_p], shape_out, api_name=False)
+    billed[0].then(reshape_fn, [cands, temperature, top_k, top_p], shape_out, api_visibility="private")
     knobs = [cands, temperature, top_k, top_p]
     gr.on([temperature.change, top_k.change, top_p.change], reshape_fn, knobs, shape_out,
           api_name="lab_reshape", show_progress="hidden", trigger_mode="always_last")
@@ -182,7 +182,7 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
     billed = [go.click(step_fn, [text, temperature, top_k, top_p, seed, steps, session],
                        [text, drawn, plot, log, steps], api_name="lab_step")]
     reset.click(lambda: (DEFAULT_TEXT, "", None, [], []), None, [text, drawn, plot, log, steps],
-                api_name=False)
+                api_visibility="private")
     return billed
 
 
@@ -308,7 +308,7 @@ def _errors(ctx: AppContext) -> None:
         return run.final, timeline_markdown(run), run.base_url, snippet(failure)
 
     go.click(errors_fn, failure, [final, timeline, url, code], api_name="lab_errors")
-    failure.change(snippet, failure, code, api_name=False)
+    failure.change(snippet, failure, code, api_visibility="private")
 
 
 def build_lab_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
