@@ -27,7 +27,7 @@ def test_tokens_show_their_spaces_and_line_breaks() -> None:
 
 def test_removed_tokens_keep_their_bar_greyed_at_the_models_height() -> None:
     frame = distribution_frame(reshape(CANDS, 1.0, 0, 0.5))
-    assert list(frame["token"]) == ["1. ␣azul", "2. ↵", "3. ␣rojo", OTHER]
+    assert list(frame["token"]) == ["01. ␣azul", "02. ↵", "03. ␣rojo", OTHER]
     assert list(frame["estado / status"]) == [KEPT, REMOVED, REMOVED, REMOVED]
     assert list(frame["p"]) == pytest.approx([1.0, 0.3, 0.1, 0.1])
     assert list(frame["después / after"]) == pytest.approx([1.0, 0, 0, 0])
@@ -43,8 +43,8 @@ def test_frequencies_sit_beside_the_predicted_probabilities() -> None:
     shape = reshape(CANDS, 1.0, 0, 0.7)  # azul and \n kept
     frame = frequency_frame([" azul", " azul", "\n", " verde"], shape)
     rows = {r["token"]: r for r in frame.to_dict("records")}
-    assert set(rows) == {"1. ␣azul", "2. ↵", OTHER}
-    assert rows["1. ␣azul"][PREDICTED] == pytest.approx(0.625)
-    assert rows["1. ␣azul"][OBSERVED] == pytest.approx(0.5)
+    assert set(rows) == {"01. ␣azul", "02. ↵", OTHER}
+    assert rows["01. ␣azul"][PREDICTED] == pytest.approx(0.625)
+    assert rows["01. ␣azul"][OBSERVED] == pytest.approx(0.5)
     assert rows[OTHER]["veces / count"] == 1
     assert frame["veces / count"].sum() == 4

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 EPS = 1e-12
-OTHER = "(otros tokens / other tokens)"
+OTHER = "~ otros tokens / other tokens"  # "~" sorts after the ranked labels
 
 
 @dataclass(frozen=True)

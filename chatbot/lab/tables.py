@@ -24,8 +24,9 @@ def show_token(token: str) -> str:
 
 
 def labels(tokens: Sequence[str]) -> list[str]:
-    """Ranked labels, unique even when two tokens look alike once made visible."""
-    return [f"{i}. {show_token(t)}" for i, t in enumerate(tokens, 1)]
+    """Ranked labels, unique even when two tokens look alike once made visible; zero-padded so
+    that sorting them as text keeps the rank order."""
+    return [f"{i:02d}. {show_token(t)}" for i, t in enumerate(tokens, 1)]
 
 
 def distribution_frame(shape: Reshaped) -> pd.DataFrame:

@@ -68,13 +68,15 @@ MODE_CHOICES = [("Chat", "chat"), ("Completion (texto plano / plain text)", "com
 
 
 def _plot(label: str, y: str, color: str | None = None) -> gr.BarPlot:
+    legend = [tables.KEPT, tables.REMOVED, tables.REST] if color else None
     return gr.BarPlot(x="token", y=y, color=color, color_map=tables.COLORS, y_lim=[0, 1],
-                      x_label_angle=-40, height=340, label=label, sort=None)
+                      colors_in_legend=legend,
+                      x_label_angle=-40, height=340, label=label, sort="x")
 
 
-def _bars(frame: pd.DataFrame) -> gr.BarPlot:
-    """The frame drawn in its own order (most likely first), not alphabetically."""
-    return gr.BarPlot(frame, sort=list(frame["token"]))
+def _bars(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as drawn: its labels sort as text into rank order (see tables.labels)."""
+    return frame
 
 
 def _candidates(rows: Any) -> list[Candidate]:
@@ -133,7 +135,7 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
                       f"Petición / Request: `{dist.request}`")
 
     def reshape_fn(rows: Any, temperature: float, top_k: float, top_p: float
-                   ) -> tuple[gr.BarPlot, pd.DataFrame, dict[str, Any]]:
+                   ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
         shape = reshape(_candidates(rows), float(temperature), int(top_k), float(top_p))
         frame = tables.distribution_frame(shape)
         return _bars(frame), frame.drop(columns="p").round(4), _shape_json(shape)
@@ -167,7 +169,7 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
     @friendly
     def step_fn(text: str, temperature: float, top_k: float, top_p: float, seed: float | None,
                 done: list[list[Any]], state: Session
-                ) -> tuple[str, str, gr.BarPlot, list[list[Any]], list[list[Any]]]:
+                ) -> tuple[str, str, pd.DataFrame, list[list[Any]], list[list[Any]]]:
         client, model = ctx.client_for(state), ctx.model_for(state)
         knobs = (float(temperature), int(top_k), float(top_p))
         used = int(seed or 0) + len(done)
@@ -215,7 +217,7 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
     @friendly
     def samples_fn(prompt: str, mode: str, n: float, temperature: float, top_p: float,
                    seed: str | None, max_tokens: float, state: Session
-                   ) -> tuple[str, gr.BarPlot, gr.BarPlot, pd.DataFrame]:
+                   ) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         client, model = ctx.client_for(state), ctx.model_for(state)
         dist = probe.next_token(client, model, prompt, mode)
         run = probe.samples(client, model, prompt, mode, int(n), float(temperature),
