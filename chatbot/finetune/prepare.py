@@ -222,6 +222,56 @@ def _mark_long(result: Analysis, counter: ExampleCounter,
     pending.clear()
 
 
+@dataclass
+class _Shape:
+    """What every example has in common so far: the suffixes, separators and stops still possible."""
+
+    prompt_suffix: str | None = None
+    completion_suffix: str | None = None
+    seps: set[str] = field(default_factory=lambda: set(SEPARATORS))
+    stops: set[str] = field(default_factory=lambda: set(STOPS))
+
+    def observe(self, result: Analysis, prompt: str, completion: str) -> None:
+        self.prompt_suffix = _common_suffix(self.prompt_suffix, prompt)
+        self.completion_suffix = _common_suffix(self.completion_suffix, completion)
+        self.seps = {s for s in self.seps if s not in prompt and not (s == " ->" and "\n" in prompt)}
+        self.stops = {s for s in self.stops if s not in completion}
+        result.all_space_start &= completion.startswith(" ")
+        result.all_prompts_empty &= not prompt
+        up, low = _cases(prompt + completion)
+        result.upper += up
+        result.lower += low
+        if result.labels is not None:
+            result.labels[completion.strip()] += 1
+            if len(result.labels) > MAX_LABELS:
+                result.labels = None
+
+    def finish(self, result: Analysis) -> None:
+        result.prompt_suffix = self.prompt_suffix or ""
+        result.completion_suffix = self.completion_suffix or ""
+        result.separator = next((s for s in SEPARATORS if s in self.seps), DEFAULT_SEPARATOR)
+        result.stop = next((s for s in STOPS if s in self.stops), DEFAULT_STOP)
+
+
+def _flag_row(result: Analysis, line: int, record: dict[str, Any] | None, error: str | None,
+              seen: set[int]) -> int:
+    """The row's problems a fix could remove (invalid, duplicate); long ones are marked later."""
+    if record is None:
+        result.invalid_count += 1
+        if len(result.invalid) < MAX_LISTED:
+            result.invalid.append((line, error or ""))
+        return _INVALID
+    key = example_key(CHAT if "messages" in record else LEGACY, record)
+    duplicate = key in seen
+    seen.add(key)
+    if not duplicate:
+        return 0
+    result.duplicate_count += 1
+    if len(result.duplicates) < MAX_LISTED:
+        result.duplicates.append(line)
+    return _DUPLICATE
+
+
 def analyze(path: Path | str, catalog: Catalog, opts: PrepareOptions | None = None) -> Analysis:
     """First pass: what is in the file and which fixes would change something."""
     opts = opts or PrepareOptions()
@@ -234,49 +284,19 @@ def analyze(path: Path | str, catalog: Catalog, opts: PrepareOptions | None = No
     result = Analysis(path, source, limit=opts.limit or counter.limit)
     seen: set[int] = set()
     pending: list[tuple[int, int, dict[str, Any]]] = []  # (row, line, record) awaiting a count
-    seps, stops = set(SEPARATORS), set(STOPS)
-    prompt_suffix = completion_suffix = None
+    shape = _Shape()
     for row in rows:
         result.rows += 1
-        flag = 0
-        if row.record is None:
-            flag = _INVALID
-            result.invalid_count += 1
-            if len(result.invalid) < MAX_LISTED:
-                result.invalid.append((row.line, row.error or ""))
-        else:
-            kind = CHAT if "messages" in row.record else LEGACY
-            key = example_key(kind, row.record)
-            if key in seen:
-                flag |= _DUPLICATE
-                result.duplicate_count += 1
-                if len(result.duplicates) < MAX_LISTED:
-                    result.duplicates.append(row.line)
-            seen.add(key)
+        flag = _flag_row(result, row.line, row.record, row.error, seen)
+        if row.record is not None:
             if result.limit:
                 pending.append((len(result.flags), row.line, row.record))
-            prompt, completion = _pair(row.record)
-            prompt_suffix = _common_suffix(prompt_suffix, prompt)
-            completion_suffix = _common_suffix(completion_suffix, completion)
-            result.all_space_start &= completion.startswith(" ")
-            result.all_prompts_empty &= not prompt
-            seps = {s for s in seps if s not in prompt and not (s == " ->" and "\n" in prompt)}
-            stops = {s for s in stops if s not in completion}
-            up, low = _cases(prompt + completion)
-            result.upper += up
-            result.lower += low
-            if result.labels is not None:
-                result.labels[completion.strip()] += 1
-                if len(result.labels) > MAX_LABELS:
-                    result.labels = None
+            shape.observe(result, *_pair(row.record))
         result.flags.append(flag)
         if len(pending) >= COUNT_BATCH:
             _mark_long(result, counter, pending)
     _mark_long(result, counter, pending)
-    result.prompt_suffix = prompt_suffix or ""
-    result.completion_suffix = completion_suffix or ""
-    result.separator = next((s for s in SEPARATORS if s in seps), DEFAULT_SEPARATOR)
-    result.stop = next((s for s in STOPS if s in stops), DEFAULT_STOP)
+    shape.finish(result)
     return result
 
 
