@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from chatbot.lab.tables import COLORS, KEPT, REMOVED
 from tests.browser import browser, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
@@ -130,13 +131,18 @@ def test_lab_next_token_then_reshape_greys_what_top_p_removes(page: Page) -> Non
     table = page.get_by_label("Candidatos / Candidates").first
     expect(visible(page, "se queda / kept")).to_be_visible(timeout=30_000)
     removed = page.locator("text=eliminado / removed >> visible=true")
-    expect(removed).to_have_count(1)  # the chart's legend alone: no row removed yet
+    expect(removed).to_have_count(0)  # no row removed yet
+    kept_bars = page.locator(f"g.mark-rect path[fill='{COLORS[KEPT]}']")
+    expect(kept_bars).to_have_count(20, timeout=30_000)  # the chart (Vega's SVG) drew every bar
     shot(page, "lab_next")
     box = page.locator("[aria-label='number input for top_p'] >> visible=true").first
     box.fill("0.5")
     box.press("Enter")
-    expect(removed.nth(1)).to_be_visible(timeout=30_000)  # rows of the table now
-    page.wait_for_timeout(6000)  # the chart redraws seconds after the table on a busy machine
+    expect(removed.first).to_be_visible(timeout=30_000)  # rows of the table now
+    # the chart draws the removed candidates too, greyed, beside the fewer kept ones
+    grey = page.locator(f"g.mark-rect path[fill='{COLORS[REMOVED]}']")
+    expect(grey.nth(9)).to_be_attached(timeout=30_000)
+    assert kept_bars.count() + grey.count() >= 21
     shot(page, "lab_reshape")
     assert table.is_visible()
 

@@ -11,6 +11,9 @@ from chatbot.lab.tables import (
     PREDICTED,
     REMOVED,
     REST,
+    STATUS,
+    STATUSES,
+    chart_frame,
     distribution_frame,
     frequency_frame,
     show_token,
@@ -37,6 +40,16 @@ def test_the_tail_is_its_own_bar() -> None:
     frame = distribution_frame(reshape(CANDS))
     assert frame.iloc[-1]["estado / status"] == REST
     assert frame.iloc[-1]["p"] == pytest.approx(0.1)
+
+
+def test_the_chart_gets_every_status_so_later_greyed_bars_are_drawn() -> None:
+    frame = distribution_frame(reshape(CANDS))  # nothing removed yet
+    drawn = chart_frame(frame)
+    assert set(drawn[STATUS]) == set(STATUSES)
+    assert len(drawn) == len(frame) + 1 and set(drawn["token"]) == set(frame["token"])
+    assert drawn.groupby("token")["p"].sum().to_dict() == frame.set_index("token")["p"].to_dict()
+    cut = distribution_frame(reshape(CANDS, 1.0, 0, 0.5))  # no status "rest" here
+    assert list(chart_frame(cut)[STATUS])[-1] == REST and len(chart_frame(cut)) == len(cut) + 1
 
 
 def test_frequencies_sit_beside_the_predicted_probabilities() -> None:

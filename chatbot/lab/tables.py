@@ -12,6 +12,8 @@ from chatbot.lab.distribution import OTHER, Reshaped
 KEPT = "se queda / kept"
 REMOVED = "eliminado / removed"
 REST = "resto / rest"
+STATUS = "estado / status"
+STATUSES = (KEPT, REMOVED, REST)
 PREDICTED = "predicha / predicted"
 OBSERVED = "observada / observed"
 COLORS = {KEPT: "#4f46e5", REMOVED: "#d1d5db", REST: "#9ca3af",
@@ -34,14 +36,24 @@ def distribution_frame(shape: Reshaped) -> pd.DataFrame:
     the model gave it, so the cut stays visible."""
     rows = [
         {"token": label, "p": after if kept else before, "antes / before": before,
-         "después / after": after, "estado / status": KEPT if kept else REMOVED}
+         "después / after": after, STATUS: KEPT if kept else REMOVED}
         for label, before, after, kept in zip(labels(shape.tokens), shape.before, shape.after,
                                               shape.kept, strict=True)
     ]
     rows.append({"token": OTHER, "p": shape.rest_after if shape.rest_kept else shape.rest_before,
                  "antes / before": shape.rest_before, "después / after": shape.rest_after,
-                 "estado / status": REST if shape.rest_kept else REMOVED})
+                 STATUS: REST if shape.rest_kept else REMOVED})
     return pd.DataFrame(rows)
+
+
+def chart_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The distribution as the bar chart gets it: every status present, a missing one as a
+    zero-height row on the tail's bar. Gradio's BarPlot fixes its colour domain to the statuses of
+    its first draw and never draws a bar of any other, so greyed bars would vanish otherwise."""
+    missing = [s for s in STATUSES if s not in set(frame[STATUS])]
+    pad = pd.DataFrame([{**dict.fromkeys(frame.columns, 0.0), "token": OTHER, STATUS: s}
+                        for s in missing], columns=frame.columns)
+    return pd.concat([frame, pad], ignore_index=True) if missing else frame
 
 
 def frequency_frame(observed: Sequence[str], shape: Reshaped) -> pd.DataFrame:

@@ -67,16 +67,17 @@ DEFAULT_TEXT = "Érase una vez un robot que"
 MODE_CHOICES = [("Chat", "chat"), ("Completion (texto plano / plain text)", "completion")]
 
 
+STATUS_KEY = (" (azul: se queda · gris claro: eliminado · gris: resto del vocabulario / blue: "
+              "kept · light grey: removed · grey: rest of the vocabulary)")
+
+
 def _plot(label: str, y: str, color: str | None = None) -> gr.BarPlot:
-    legend = [tables.KEPT, tables.REMOVED, tables.REST] if color else None
+    """Bars in rank order. Coloured ones name their colours in the label: Gradio's own legend
+    sits below the rotated token labels and is cut off."""
     return gr.BarPlot(x="token", y=y, color=color, color_map=tables.COLORS, y_lim=[0, 1],
-                      colors_in_legend=legend,
-                      x_label_angle=-40, height=340, label=label, sort="x")
-
-
-def _bars(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame as drawn: its labels sort as text into rank order (see tables.labels)."""
-    return frame
+                      colors_in_legend=[] if color else None,
+                      x_label_angle=-40, height=340, label=label + (STATUS_KEY if color else ""),
+                      sort="x")
 
 
 def _candidates(rows: Any) -> list[Candidate]:
@@ -118,7 +119,7 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
     info = gr.Markdown()
     gr.Markdown(RESHAPE_HELP)
     temperature, top_k, top_p = _sliders()
-    plot = _plot("Probabilidades / Probabilities", "p", "estado / status")
+    plot = _plot("Probabilidades / Probabilities", "p", tables.STATUS)
     table = gr.Dataframe(label="Candidatos / Candidates", wrap=True)
     with gr.Accordion("Datos / Data (JSON)", open=False):
         cands = gr.JSON(label="Candidatos del modelo / Model candidates")
@@ -138,7 +139,7 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
         shape = reshape(_candidates(rows), float(temperature), int(top_k), float(top_p))
         frame = tables.distribution_frame(shape)
-        return _bars(frame), frame.drop(columns="p").round(4), _shape_json(shape)
+        return tables.chart_frame(frame), frame.drop(columns="p").round(4), _shape_json(shape)
 
     shape_out = [plot, table, shaped]
     billed = [ask.click(next_fn, [prompt, mode, top, session], [cands, info], api_name="lab_next")]
@@ -162,7 +163,7 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
         go = gr.Button("Sacar un token / Draw a token", variant="primary")
         reset = gr.Button("Empezar de nuevo / Start over")
     drawn = gr.Markdown()
-    plot = _plot("Siguiente distribución / Next distribution", "p", "estado / status")
+    plot = _plot("Siguiente distribución / Next distribution", "p", tables.STATUS)
     log = gr.Dataframe(headers=["paso / step", "token", "p", "seed"], label="Pasos / Steps")
     steps = gr.State([])
 
@@ -179,7 +180,7 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
         row = [len(done) + 1, tables.show_token(token), round(one.shape.after[one.index], 4), used]
         said = (f"Sacado / Drawn: **`{tables.show_token(token)}`** con p = "
                 f"{one.shape.after[one.index]:.3f} (semilla / seed {used})")
-        return one.text, said, _bars(tables.distribution_frame(nxt)), [*done, row], [*done, row]
+        return one.text, said, tables.chart_frame(tables.distribution_frame(nxt)), [*done, row], [*done, row]
 
     billed = [go.click(step_fn, [text, temperature, top_k, top_p, seed, steps, session],
                        [text, drawn, plot, log, steps], api_name="lab_step")]
@@ -229,7 +230,7 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
         said = (f"**{len(run.answers)}** respuestas / answers, **{len(counted)}** distintas / "
                 f"distinct, {run.requests} peticiones / requests · system_fingerprint: {fp}")
         table = pd.DataFrame({"respuesta / answer": counted.index, "veces / count": counted.values})
-        return said, _bars(freq), _bars(freq), table
+        return said, freq, freq, table
 
     return [go.click(samples_fn, [prompt, mode, n, temperature, top_p, seed, max_tokens, session],
                      [summary, predicted, observed, answers], api_name="lab_samples")]
