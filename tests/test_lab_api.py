@@ -46,12 +46,15 @@ def test_next_token_probabilities_are_the_models_own(client: Client,
     own = [(t.token, t.logprob) for t in resp.choices[0].logprobs.content[0].top_logprobs]
     assert len(rows) == len(own) == 20 and "20" in info
     # Two server processes (the app's and the test's, with their own prompt caches) may differ in
-    # the last float digits, which can swap near-ties: the top 10 must be the same tokens with the
-    # same probabilities to within 0.005.
-    mine = {r["token"]: r["p"] for r in rows[:10]}
-    theirs = {t: math.exp(lp) for t, lp in own[:10]}
-    assert set(mine) == set(theirs)
-    assert mine == pytest.approx(theirs, abs=5e-3)
+    # the last float digits, which can swap near-ties at the bottom of the list: every token both
+    # list has the same probability to within 0.005, the top 5 are the same tokens, and a token
+    # only one of them lists is a rare one (under 1 %).
+    mine = {r["token"]: r["p"] for r in rows}
+    theirs = {t: math.exp(lp) for t, lp in own}
+    both = set(mine) & set(theirs)
+    assert {r["token"] for r in rows[:5]} == {t for t, _ in own[:5]}
+    assert {t: mine[t] for t in both} == pytest.approx({t: theirs[t] for t in both}, abs=5e-3)
+    assert all(p < 0.01 for t, p in (mine | theirs).items() if t not in both)
 
 
 @pytest.mark.model
