@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -294,6 +295,9 @@ def test_hang_times_out(client: openai.OpenAI, fake: FakeOpenAI) -> None:
     fake.hang_next(30)
     with pytest.raises(openai.APITimeoutError):
         chat(client.with_options(timeout=0.3))
+    deadline = time.monotonic() + 10  # a busy machine may time out before the fake reads it
+    while not fake.requests_to("/v1/chat/completions") and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert len(fake.requests_to("/v1/chat/completions")) == 1  # it was received, never answered
     assert chat(client).choices
 

@@ -58,7 +58,9 @@ def test_job_to_success_gives_a_usable_model(client: LLMClient, fake: FakeOpenAI
         if not statuses or statuses[-1] != seen.status:
             statuses.append(seen.status)
     final, events = follow_fast(client, job.id)
-    assert statuses[-1] == "succeeded" and "running" in statuses
+    # A busy machine may poll past `running`; the job's own events keep every state it went through.
+    assert statuses[-1] == "succeeded"
+    assert any(e.message == "Fine-tuning job started" for e in events)
     assert final.fine_tuned_model and "campus" in final.fine_tuned_model
     rows = jobs.metric_rows(events)
     assert {r["metric"] for r in rows} == {"train loss", "train accuracy"}
