@@ -1,5 +1,7 @@
 """The fake answers reasoning-model requests with OpenAI's own 400 bodies and usage."""
 
+import json
+
 import openai
 import pytest
 
@@ -86,3 +88,42 @@ def test_compatible_mode_ignores_n_and_logprobs_and_refuses_seed():
         with pytest.raises(openai.BadRequestError) as info:
             sdk.chat.completions.create(model="any-llama", messages=HI, seed=1)
         assert info.value.body["param"] == "seed"
+
+
+LABEL_SCHEMA = {"type": "object", "properties": {"label": {"type": "string",
+                                                           "enum": ["yes", "no", "maybe"]}},
+                "required": ["label"], "additionalProperties": False}
+
+
+def json_schema(schema, strict=True):
+    return {"type": "json_schema", "json_schema": {"name": "answer", "strict": strict,
+                                                   "schema": schema}}
+
+
+@pytest.mark.parametrize("compatible", [False, True])
+def test_a_json_schema_is_answered_with_json_that_fits_it(compatible):
+    with FakeOpenAI(compatible=compatible, reply="I would say no, really") as server:
+        sdk = openai.OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+        reply = sdk.chat.completions.create(model="gpt-5-mini", messages=HI,
+                                            max_completion_tokens=200,
+                                            response_format=json_schema(LABEL_SCHEMA))
+    assert json.loads(reply.choices[0].message.content) == {"label": "no"}
+
+
+@pytest.mark.parametrize(("schema", "says"), [
+    ({**LABEL_SCHEMA, "additionalProperties": True}, "'additionalProperties' is required"),
+    ({**LABEL_SCHEMA, "required": []}, "Missing 'label'"),
+])
+def test_a_strict_schema_that_is_not_closed_is_refused_as_openai_does(sdk, schema, says):
+    with pytest.raises(openai.BadRequestError) as info:
+        sdk.chat.completions.create(model="gpt-5.6-luna", messages=HI,
+                                    response_format=json_schema(schema))
+    assert says in info.value.body["message"]
+    assert info.value.body["param"] == "response_format"
+
+
+def test_a_loose_schema_is_taken(sdk):
+    reply = sdk.chat.completions.create(model="gpt-4o-mini", messages=HI, max_tokens=50,
+                                        response_format=json_schema({"type": "object", "properties": {
+                                            "label": {"type": "string"}}}, strict=False))
+    assert json.loads(reply.choices[0].message.content) == {"label": "echo: hola que tal"}

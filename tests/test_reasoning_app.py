@@ -140,3 +140,41 @@ def test_a_model_on_a_compatible_server_is_probed_once_and_the_controls_follow(c
         assert logprobs["interactive"] is False
         client.predict("my-llama", "", api_name="/playground_capabilities")
         assert len(compatible.requests_to(CHAT)) == probes  # once per process, not per pick
+
+
+def label_word(body: dict) -> str:
+    """A model that reads the tweet: the fake's plain answer (and its structured choice)."""
+    return "negative" if "odio" in str(body["messages"][-1]["content"]).lower() else "positive"
+
+
+def test_sentiment_returns_a_label_with_effort_none_and_no_max_tokens(client, fake):
+    """gpt-5.6-luna gives logprobs back at effort none: one token, no hidden reasoning."""
+    fake.reset()
+    fake.reply = label_word
+    try:
+        probs, words, usage = client.predict("Odio los lunes 😡", api_name="/classify")
+    finally:
+        fake.reply = None
+    assert probs["label"] == "negativo / negative"
+    assert "not available" not in words and "Uso / Usage" in usage
+    bodies = [r.json for r in fake.requests_to(CHAT)]
+    assert bodies and all("max_tokens" not in b for b in bodies)
+    last = bodies[-1]
+    assert last["reasoning_effort"] == "none" and last["max_completion_tokens"] == 1
+    assert last["logprobs"] is True and "response_format" not in last
+
+
+def test_sentiment_without_logprobs_asks_for_json_and_says_confidence_is_not_available(client):
+    """A compatible server that ignores logprobs (found by the probe): the label comes from
+    structured output, and the confidence is not made up."""
+    with FakeOpenAI(compatible=True, reply=label_word) as compatible:
+        client.predict("compatible", "", compatible.base_url, "my-llama", None,
+                       api_name="/settings")
+        probs, words, _ = client.predict("Odio los lunes 😡", api_name="/classify")
+        asked = [r.json for r in compatible.requests_to(CHAT) if "response_format" in r.json]
+    assert probs == {"label": "negativo / negative", "confidences": None}
+    assert "structured output" in words and "not available on this model" in words
+    assert len(asked) == 1  # no calibration spent on a model without logprobs
+    schema = asked[0]["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["label"]["enum"] == ["positive", "neutral", "negative"]
+    assert "logprobs" not in asked[0]

@@ -11,6 +11,7 @@ from chatbot.client import Backend, Choice, LLMClient, Result, SDKPool, TokenLog
 from chatbot.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import InvalidInput
 from chatbot.local import assemble_model
+from chatbot.sentiment.asking import SCHEMA, asking_for, label_from_json
 from chatbot.sentiment.calibration import Calibration, cache_key, shipped
 from chatbot.sentiment.classify import read_answer, score
 from chatbot.sentiment.labels import LABELS, label_of, mean_probs
@@ -199,3 +200,38 @@ def test_the_first_click_on_the_embedded_default_measures_nothing() -> None:
     plan, kept = build_plan(client, LOCAL_MODEL_NAME, {}, DEFAULT_PROMPT, True)
     assert plan.calibration == shipped(client.backend, LOCAL_MODEL_NAME, DEFAULT_PROMPT)
     assert plan.measured is None and plan.setup_cost[2] == 0 and kept == {}
+
+
+@pytest.mark.parametrize(("model", "effort", "tokens", "structured"), [
+    ("gpt-4o-mini", None, 1, False),      # takes logprobs as it is
+    ("gpt-5.6-luna", "none", 1, False),   # takes them back at effort none, no hidden thinking
+    ("gpt-5.1", "none", 1, False),
+    ("gpt-5-mini", "minimal", 24 + 2048, True),  # never gives logprobs: JSON, room to think
+    ("o3-mini", "low", 24 + 2048, True),
+])
+def test_each_model_is_asked_the_way_it_can_answer(model: str, effort: str | None, tokens: int,
+                                                   structured: bool) -> None:
+    asking = asking_for(Catalog.load().capabilities(model), model)
+    params = asking.params
+    assert (params.reasoning_effort, params.max_tokens, asking.structured) == (
+        effort, tokens, structured)
+    assert params.logprobs is not structured
+    assert (params.response_format == SCHEMA) is structured
+    # temperature only where the model takes it at that effort (never a "not applied" note)
+    assert (params.temperature == 0) is (model == "gpt-4o-mini" or effort == "none")
+
+
+def test_a_model_that_refused_logprobs_is_asked_for_json() -> None:
+    caps = Catalog.load().capabilities("gpt-5.6-luna").refuse("logprobs")
+    asking = asking_for(caps, "gpt-5.6-luna")
+    assert asking.structured and asking.params.reasoning_effort == "none"
+    assert asking.params.max_tokens == 24  # effort none does not think
+
+
+@pytest.mark.parametrize(("text", "label"), [
+    ('{"label": "negative"}', "negative"), ('{"label":"neutral"}', "neutral"),
+    ("Positivo", "positive"), ('{"label": "mixed"}', None), ('{"label": "neg', None),
+    ('["negative"]', None), ("", None),
+])
+def test_the_label_of_a_structured_answer(text: str, label: str | None) -> None:
+    assert label_from_json(text) == label

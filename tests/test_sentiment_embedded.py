@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -10,8 +11,9 @@ from chatbot.billing import Ledger
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.local import EmbeddedServer
+from chatbot.sentiment.asking import asking_for
 from chatbot.sentiment.calibration import CALIBRATION_TWEETS, Calibration, shipped
-from chatbot.sentiment.classify import classify, measure, params_for, score
+from chatbot.sentiment.classify import ask, classify, measure, score
 from chatbot.sentiment.labels import LABELS
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt
 
@@ -33,8 +35,9 @@ def prior(client: LLMClient, embedded: EmbeddedServer) -> Calibration:
 
 def test_all_three_labels_come_back_in_the_first_tokens_alternatives(
         client: LLMClient, embedded: EmbeddedServer) -> None:
+    model = embedded.model_name
     result = client.chat(build_messages(PROMPT, "Hoy es martes."),
-                         params_for(embedded.model_name))
+                         asking_for(client.capabilities_for(model), model).params)
     first = result.choices[0].logprobs[0]
     assert len(first.top) == 20
     probs = score(first.top)
@@ -78,3 +81,14 @@ def test_the_shipped_calibration_is_what_this_engine_measures(
     ready = shipped(Backend("local", embedded.base_url), embedded.model_name, DEFAULT_PROMPT)
     assert ready is not None
     assert ready.bias == pytest.approx(prior.bias, abs=0.25)
+
+
+def test_structured_output_binds_the_answer_to_the_three_labels(
+        client: LLMClient, embedded: EmbeddedServer) -> None:
+    """The JSON way (for models without logprobs) also works on llama.cpp, through its own
+    schema form: the grammar lets it write nothing but one of the labels."""
+    result, probs, label = ask(client, embedded.model_name,
+                               build_messages(PROMPT, "Odio cuando el metro se retrasa 🤬"),
+                               structured=True)
+    assert json.loads(result.text) == {"label": "negative"}
+    assert label == "negative" and probs is None

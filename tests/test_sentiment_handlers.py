@@ -220,17 +220,52 @@ def plain() -> Iterator[ThreadingHTTPServer]:
     server.server_close()
 
 
-def test_without_logprobs_the_label_is_parsed_and_confidence_unknown(
+def test_without_logprobs_the_label_is_parsed_and_confidence_not_available(
         plain: ThreadingHTTPServer) -> None:
+    """The probe finds no logprobs, so the label is asked as JSON; this server ignores the
+    schema too and answers a bare word, which is still read. No calibration is spent."""
     ctx = context(f"http://127.0.0.1:{plain.server_address[1]}/v1")
     session = Session(backend="compatible",
                       base_url=f"http://127.0.0.1:{plain.server_address[1]}/v1", model="any")
     label, words, _, cache = classify_one(ctx, session, {}, "qué bien", DEFAULT_PROMPT, True)
     assert label == DISPLAY["positive"]
-    assert "¿? / unknown" in words and "no logprobs" in words
+    assert "not available on this model" in words and "no logprobs" in words
     assert len(cache) == 1 and next(iter(cache.values())).weights is None
+    bodies = plain.bodies  # type: ignore[attr-defined]
+    assert [b for b in bodies if "response_format" in b] == bodies[-1:]
 
     plain.word = "Sure! Here"  # type: ignore[attr-defined]
     label, words, _, _ = classify_one(ctx, session, cache, "qué bien", DEFAULT_PROMPT, True)
     assert label == UNKNOWN
     assert "did not answer with a label" in words
+
+
+def test_a_model_that_never_gives_logprobs_answers_json_with_room_to_think(
+        fake: FakeOpenAI) -> None:
+    """gpt-5-mini refuses logprobs at every effort: the label comes by structured output at its
+    lowest effort, with budget for its hidden reasoning, and no calibration is spent."""
+    ctx = AppContext.create(Settings.from_env({
+        "CHATBOT_BACKEND": "openai", "OPENAI_BASE_URL": fake.base_url,
+        "OPENAI_API_KEY": "sk-test-0000", "CHATBOT_MODEL": "gpt-5-mini"}), embedded=False)
+    label, words, usage, _ = classify_one(ctx, ctx.new_session(), {}, "Odio los lunes",
+                                          DEFAULT_PROMPT, True)
+    assert label == DISPLAY["negative"]
+    assert "not available on this model" in words and "structured output" in words
+    [sent] = chat_requests(fake)
+    assert sent["reasoning_effort"] == "minimal" and sent["max_completion_tokens"] > 1000
+    assert sent["response_format"]["json_schema"]["strict"] is True
+    assert not {"max_tokens", "logprobs", "temperature"} & set(sent)
+    assert "$" in usage  # what it cost is shown
+
+
+def test_an_answer_that_is_no_label_is_asked_again_as_json(fake: FakeOpenAI) -> None:
+    fake.reply = lambda body: ("negative" if body.get("response_format")
+                               else "Well, it depends")
+    ctx = context(fake.base_url)
+    label, words, usage, _ = classify_one(ctx, ctx.new_session(), {}, "Odio los lunes",
+                                          DEFAULT_PROMPT, False)
+    assert label == DISPLAY["negative"]
+    assert "asked again with structured output" in words
+    assert "2 llamada(s)" in usage
+    first, second = chat_requests(fake)
+    assert first["logprobs"] is True and "response_format" in second

@@ -3,6 +3,7 @@
 A 0.5B model asked zero-shot calls nearly every tweet "positive". Three things fix most of that:
 few-shot examples sent as chat turns, reading the probabilities of the three label words from the
 first answer token's logprobs instead of the sampled word, and calibration (see calibration.py).
+A model without logprobs answers JSON bound to the three labels instead (see asking.py).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from chatbot.client import ChatParams, LLMClient, Result, TopToken, Usage
+from chatbot.client import LLMClient, Result, TopToken, Usage
 from chatbot.errors import InvalidInput
+from chatbot.sentiment.asking import Asking, asking_for, label_from_json, logprob_effort
 from chatbot.sentiment.calibration import (
     CALIBRATION_TWEETS,
     Calibration,
@@ -23,7 +25,6 @@ from chatbot.sentiment.inputs import clip
 from chatbot.sentiment.labels import LABELS, Probs, best, label_of, mean_probs, normalise
 from chatbot.sentiment.prompt import Example, Prompt, build_messages
 
-TOP_LOGPROBS = 20
 Step = Callable[[int, int], None]
 
 
@@ -50,6 +51,7 @@ class Verdict:
     latency_s: float = 0.0
     calls: int = 1
     calibrated: bool = False
+    structured: bool = False  # the label came from a schema-bound JSON answer, not logprobs
     examples: tuple[Example, ...] = ()
     neighbours: tuple[Neighbour, ...] = ()
     notices: tuple[str, ...] = ()
@@ -59,12 +61,6 @@ class Verdict:
         if self.label is None or self.probs is None:
             return None
         return self.probs[self.label]
-
-
-def params_for(model: str) -> ChatParams:
-    """One token is enough: its logprobs hold all three labels."""
-    return ChatParams(model=model, max_tokens=1, temperature=0, logprobs=True,
-                      top_logprobs=TOP_LOGPROBS)
 
 
 def score(top: Sequence[TopToken]) -> Probs | None:
@@ -81,11 +77,13 @@ def score(top: Sequence[TopToken]) -> Probs | None:
     return normalise(mass)
 
 
-def read_answer(result: Result) -> tuple[str | None, Probs | None]:
+def read_answer(result: Result, structured: bool = False) -> tuple[str | None, Probs | None]:
     """The label and its probabilities; without logprobs, the label parsed from the text alone."""
     choice = result.choices[0] if result.choices else None
     if choice is None:
         return None, None
+    if structured:
+        return label_from_json(choice.text), None
     first = choice.logprobs[0] if choice.logprobs else None
     probs = score(first.top) if first is not None and first.top else None
     if probs is not None:
@@ -94,19 +92,28 @@ def read_answer(result: Result) -> tuple[str | None, Probs | None]:
     return label_of(words[0] if words else ""), None
 
 
-def ask(client: LLMClient, model: str, messages: list[dict[str, str]]
-        ) -> tuple[Result, Probs | None, str | None]:
-    result = client.chat(messages, params_for(model))
-    label, probs = read_answer(result)
+def ask(client: LLMClient, model: str, messages: list[dict[str, str]], *,
+        structured: bool = False) -> tuple[Result, Probs | None, str | None]:
+    """One request for one label, shaped by what the model takes (`structured`: force JSON)."""
+    asking: Asking = asking_for(client.capabilities_for(model), model, structured=structured)
+    result = client.chat(messages, asking.params)
+    label, probs = read_answer(result, asking.structured)
     return result, probs, label
+
+
+def gives_logprobs(client: LLMClient, model: str) -> bool:
+    return logprob_effort(client.capabilities_for(model))[0]
 
 
 def measure(client: LLMClient, model: str, prompt: Prompt,
             inputs: Sequence[str] = CALIBRATION_TWEETS, step: Step | None = None) -> Calibration:
     """Contextual calibration: the model's average answer on `inputs` is the bias divided out.
 
-    `step(done, total)` is called before each request, so a UI can show progress.
+    `step(done, total)` is called before each request, so a UI can show progress. A model
+    without logprobs has nothing to measure: no request is spent on it.
     """
+    if not gives_logprobs(client, model):
+        return Calibration.from_prior(None, "sin logprobs / no logprobs")
     samples: list[Probs | None] = []
     usage = Usage()
     cost: float | None = 0.0
@@ -141,14 +148,25 @@ def classify(client: LLMClient, model: str, prompt: Prompt, tweet: str,
     """
     text, notices = clean_tweet(tweet)
     shots = tuple(prompt.examples if examples is None else examples)
-    result, raw, label = ask(client, model, build_messages(prompt, text, shots))
+    messages = build_messages(prompt, text, shots)
+    structured = not gives_logprobs(client, model)
+    result, raw, label = ask(client, model, messages, structured=structured)
+    usage, cost, latency, calls = result.usage, result.cost_usd, result.latency_s, result.requests
+    if label is None and not structured:  # it said something else: ask for the label as JSON
+        notices += ("El modelo no respondió con una etiqueta; se la pedí otra vez con structured "
+                    "output. / The model did not answer with a label; asked again with "
+                    "structured output.",)
+        result, raw, label = ask(client, model, messages, structured=True)
+        structured, usage = True, usage + result.usage
+        cost = None if cost is None or result.cost_usd is None else cost + result.cost_usd
+        latency, calls = latency + result.latency_s, calls + result.requests
     probs = raw
     fixed = calibration.apply(raw) if raw is not None and calibration is not None else None
     if fixed is not None:
         probs, label = fixed, best(fixed)
-    return Verdict(text, label, probs, raw, result.text, result.usage, result.cost_usd,
-                   result.latency_s, result.requests, fixed is not None, shots,
-                   notices=notices)
+    return Verdict(text, label, probs, raw, result.text, usage, cost, latency, calls,
+                   fixed is not None, structured, shots,
+                   notices=(*notices, *result.notes))
 
 
 def calibration_for(client: LLMClient, model: str, prompt_text: str, prompt: Prompt,

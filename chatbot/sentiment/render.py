@@ -23,8 +23,13 @@ def label_value(verdict: Verdict) -> dict[str, float] | str:
 
 
 def confidence_text(verdict: Verdict) -> str:
+    """Unknown without a label; without logprobs, the model cannot say: not invented here."""
     value = verdict.confidence
-    return "¿? / unknown" if value is None else f"{value:.0%}"
+    if value is not None:
+        return f"{value:.0%}"
+    if verdict.label is not None and verdict.probs is None:
+        return "no disponible en este modelo / not available on this model"
+    return "¿? / unknown"
 
 
 def _probs(probs: Probs) -> str:
@@ -64,6 +69,12 @@ def verdict_markdown(verdict: Verdict, use_calibration: bool, source: str | None
     if verdict.label is None:
         lines.append(f"El modelo no respondió con una etiqueta: escribió «{verdict.answer}». / The "
                      f"model did not answer with a label: it wrote «{verdict.answer}».")
+    elif verdict.probs is None and verdict.structured:
+        lines.append("Este modelo no da logprobs: la etiqueta sale de una respuesta JSON limitada a "
+                     "las tres etiquetas (structured output) y la confianza no está disponible en "
+                     "este modelo. / This model gives no logprobs: the label comes from a JSON "
+                     "answer bound to the three labels (structured output), and the confidence "
+                     "is not available on this model.")
     elif verdict.probs is None:
         lines.append("Este modelo no da logprobs: la etiqueta sale de su respuesta y la confianza "
                      "no está disponible. / This model gives no logprobs: the label comes from "

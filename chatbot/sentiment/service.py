@@ -142,6 +142,7 @@ def plan(ctx: AppContext, session: Session, cache: Mapping[str, Any], prompt_tex
     known: Cache = ctx.priors
     for key, value in (cache or {}).items():
         known.setdefault(key, value)
+    ctx.capabilities_for(session)  # a compatible server is probed once: logprobs or JSON?
     setup, kept = build_plan(ctx.client_for(session), ctx.model_for(session), known,
                              prompt_text, use_calibration, method, pool, step)
     return setup, {**(cache or {}), **kept}

@@ -10,8 +10,9 @@ from gradio.events import Dependency
 
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
+from chatbot.sentiment.asking import asking_for, logprob_effort
 from chatbot.sentiment.calibration import CALIBRATION_TWEETS, cache_key, shipped
-from chatbot.sentiment.classify import Step, params_for
+from chatbot.sentiment.classify import Step
 from chatbot.sentiment.inputs import MAX_TWEETS
 from chatbot.sentiment.pool import Pool
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt
@@ -143,9 +144,12 @@ def build_sentiment_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
             backend = ctx.backend_for(state, wait=False)
         except ChatbotError:
             return ""
-        line = estimate_markdown(ctx, state, model, messages, params_for(model).max_tokens)
+        caps = ctx.capabilities_for(state, model, probe=False)
+        line = estimate_markdown(ctx, state, model, messages,
+                                 asking_for(caps, model).params.max_tokens)
         key = cache_key(backend, model, prompt_text)
-        if use_calibration and shipped(backend, model, prompt_text) is None \
+        if use_calibration and logprob_effort(caps)[0] \
+                and shipped(backend, model, prompt_text) is None \
                 and key not in {**ctx.priors, **(known or {})}:
             line += (f" · la primera vez, +{n_ref} llamadas de calibración / the first time, "
                      f"+{n_ref} calibration calls")

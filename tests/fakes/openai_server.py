@@ -38,7 +38,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from chatbot.lab.openai_errors import STATUS_DEFAULT_CODE, ApiError, known_error, mask_key
-from tests.fakes import reasoning
+from tests.fakes import reasoning, structured
 from tests.fakes.loopback import LoopbackFake
 
 ORG = "fake-org"
@@ -432,9 +432,10 @@ class FakeOpenAI(LoopbackFake):
     `ft_step_seconds` (how long each fine-tuning state lasts). Reasoning models (gpt-5.x, gpt-6,
     o-series) answer as OpenAI does (tests/fakes/reasoning.py). `compatible=True` plays an
     OpenAI-compatible server instead: any model name, `n` and `logprobs` silently ignored, `seed`
-    refused with a 400, no reasoning rules. `peak_in_flight` counts the most
-    requests it was answering at once, so a test can tell concurrent callers from serialised ones
-    without timing anything.
+    refused with a 400, no reasoning rules. Both answer a `json_schema` `response_format` with
+    JSON that fits it (tests/fakes/structured.py), as OpenAI and llama.cpp do. `peak_in_flight`
+    counts the most requests it was answering at once, so a test can tell concurrent callers from
+    serialised ones without timing anything.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
@@ -757,11 +758,14 @@ class FakeOpenAI(LoopbackFake):
                            code="invalid_value")
         _check_range(body, "top_logprobs", 0, 20, "integer")
         effort = self._reasoning_rules(body)
+        schema = structured.schema_of(body)
         n, max_tokens, stops = self._sampling(body, spec, prompt_tokens)
         used, room = reasoning.spend(effort, max_tokens)
         last_user = next((t for m, t in zip(reversed(messages), reversed(texts), strict=True)
                           if isinstance(m, dict) and m.get("role") == "user"), texts[-1])
-        text, finish = _truncate(self._answer(body, last_user), room, stops)
+        plain = self._answer(body, last_user)
+        text, finish = _truncate(plain if schema is None else structured.answer(schema, plain),
+                                 room, stops)
         cached = self._cached_tokens(texts)
         top = (body.get("top_logprobs") or 0) if body.get("logprobs") else None
         if self.compatible:
