@@ -176,6 +176,22 @@ def test_lab_samples_plot_beside_predictions(page: Page) -> None:
     shot(page, "lab_samples")
 
 
+def test_lab_samples_count_sentiment_labels(page: Page) -> None:
+    open_tab(page, "Laboratorio / Lab")
+    open_tab(page, "Muestras / Samples")
+    page.get_by_label("Sentimiento: el texto es un tweet", exact=False).check()
+    prompt = page.locator("textarea >> visible=true").first
+    expect(prompt).to_have_value("Hoy empieza el curso nuevo, a ver qué tal va.", timeout=20_000)
+    n = page.locator("[aria-label='number input for N'] >> visible=true").first
+    n.fill("6")
+    n.press("Enter")
+    page.get_by_role("button", name="Pedir N respuestas / Ask N answers").click()
+    expect(page.get_by_text("respuestas / answers,")).to_be_visible(timeout=240_000)
+    # both charts (Vega's SVG) name the labels on their axis
+    expect(page.locator("svg text", has_text="neutro / neutral")).to_have_count(2, timeout=30_000)
+    shot(page, "lab_samples_sentiment")
+
+
 def test_lab_compare_shows_one_column_per_configuration(page: Page) -> None:
     open_tab(page, "Laboratorio / Lab")
     open_tab(page, "Comparar / Compare")

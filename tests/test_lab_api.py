@@ -12,6 +12,7 @@ from gradio_client import Client, handle_file
 
 from chatbot.lab.fault_server import FAILURES
 from chatbot.local import EmbeddedServer
+from chatbot.sentiment.labels import DISPLAY, LABELS, UNKNOWN
 
 from .conftest import launch_app
 
@@ -92,6 +93,21 @@ def test_samples_at_temperature_zero_give_one_answer(client: Client) -> None:
     assert len(answers["data"]) == 1 and answers["data"][0][1] == 6
     observed = {row[0]: row[2] for row in freq["data"]}
     assert list(observed.values()).count(1.0) == 1  # every first token is the likeliest one
+    assert observed[next(k for k in observed if k.startswith("01. "))] == 1.0
+
+
+@pytest.mark.model
+def test_samples_count_sentiment_labels_beside_their_predicted_probabilities(
+        client: Client) -> None:
+    tweet = "El servicio fue horrible, nunca vuelvo a ese restaurante 😡"
+    summary, freq, _, _ = client.predict(tweet, "sentiment", 4, 0.0, 1.0, None, 2,
+                                         api_name="/lab_samples")
+    rows = {row[0]: row for row in freq["data"]}
+    assert "**4**" in summary
+    assert list(rows) == [*(DISPLAY[label] for label in LABELS), UNKNOWN]
+    assert rows[DISPLAY["negative"]][2] == 1.0 and rows[DISPLAY["negative"]][3] == 4
+    assert max(rows.values(), key=lambda r: r[1])[0] == DISPLAY["negative"]
+    assert sum(r[1] for r in rows.values()) == pytest.approx(1.0)
 
 
 @pytest.mark.model

@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from chatbot.lab.distribution import Candidate, draw, reshape, rest_mass
+from chatbot.lab.distribution import Candidate, draw, first_candidate, reshape, rest_mass
 
 PROBS = [0.4, 0.25, 0.15, 0.1]  # 0.1 left to all other tokens
 CANDS = [Candidate(t, math.log(p)) for t, p in zip("abcd", PROBS, strict=True)]
@@ -80,3 +80,16 @@ def test_draw_is_seeded_and_follows_the_reshaped_probabilities() -> None:
 
 def test_draw_at_temperature_zero_is_the_first() -> None:
     assert {draw(reshape(CANDS, 0.0), s) for s in range(50)} == {0}
+
+
+def test_an_answer_counts_for_the_longest_candidate_its_text_starts_with() -> None:
+    tokens = ("Bl", "Az", "B", "Blan", "az")
+    assert first_candidate("Blanco.", tokens) == "Blan"  # not "B", not the first letter
+    assert first_candidate("Azul", tokens) == "Az"
+    assert first_candidate("Rojo", tokens) is None
+
+
+def test_a_token_the_backend_reports_is_trusted_over_the_text() -> None:
+    tokens = ("Bl", "B")
+    assert first_candidate("Blanco", tokens, returned="B") == "B"
+    assert first_candidate("Blanco", tokens, returned="Bla") is None  # outside the candidates

@@ -14,6 +14,8 @@ from chatbot.errors import InvalidInput
 from chatbot.lab import probe
 from chatbot.lab.distribution import Candidate
 from chatbot.local import GGUF_FILENAME, EmbeddedServer
+from chatbot.sentiment.labels import label_of
+from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt
 from tests.fakes.openai_server import FakeOpenAI
 
 from .conftest import CACHE_DIR
@@ -90,6 +92,25 @@ def test_samples_at_temperature_zero_agree_and_a_seed_repeats(client: LLMClient,
            for _ in range(2)]
     assert hot[0].answers == hot[1].answers
     assert hot[0].requests >= 1
+
+
+@pytest.mark.model
+def test_greedy_samples_count_for_the_favourite_candidate_not_its_first_letter(
+        client: LLMClient, embedded: EmbeddedServer) -> None:
+    dist = probe.next_token(client, embedded.model_name, PROMPT)
+    tokens = tuple(c.token for c in dist.candidates)
+    run = probe.samples(client, embedded.model_name, PROMPT, "chat", 3, 0.0, 1.0, None, 3)
+    assert run.firsts_among(tokens) == (tokens[0],) * 3
+    assert all(a.startswith(tokens[0]) for a in run.answers)
+
+
+@pytest.mark.model
+def test_the_sentiment_form_asks_with_the_sentiment_tabs_prompt(client: LLMClient,
+                                                                embedded: EmbeddedServer) -> None:
+    dist = probe.next_token(client, embedded.model_name, "Odio los lunes 😠", "sentiment")
+    sent = dist.request["messages"]
+    assert sent == build_messages(parse_prompt(DEFAULT_PROMPT), "Odio los lunes 😠")
+    assert label_of(dist.candidates[0].token) == "negative"
 
 
 def test_samples_refuse_too_many() -> None:

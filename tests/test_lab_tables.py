@@ -16,8 +16,10 @@ from chatbot.lab.tables import (
     chart_frame,
     distribution_frame,
     frequency_frame,
+    label_frame,
     show_token,
 )
+from chatbot.sentiment.labels import DISPLAY, LABELS, UNKNOWN
 
 CANDS = [Candidate(t, math.log(p)) for t, p in ((" azul", 0.5), ("\n", 0.3), (" rojo", 0.1))]
 
@@ -61,3 +63,18 @@ def test_frequencies_sit_beside_the_predicted_probabilities() -> None:
     assert rows["01. ␣azul"][OBSERVED] == pytest.approx(0.5)
     assert rows[OTHER]["veces / count"] == 1
     assert frame["veces / count"].sum() == 4
+
+
+def test_labels_add_up_their_candidates_and_the_rest_is_unclassified() -> None:
+    cands = [Candidate(t, math.log(p)) for t, p in
+             (("negative", 0.5), ("Neg", 0.2), ("positive", 0.1), ("The", 0.1))]
+    frame = label_frame(["negative", "Negative.", "positive", "Neutral!", "Hmm no"],
+                        reshape(cands))
+    rows = {r["token"]: r for r in frame.to_dict("records")}
+    assert list(rows) == [*(DISPLAY[label] for label in LABELS), UNKNOWN]
+    assert rows[DISPLAY["negative"]][PREDICTED] == pytest.approx(0.7)
+    assert rows[DISPLAY["positive"]][PREDICTED] == pytest.approx(0.1)
+    assert rows[DISPLAY["neutral"]][PREDICTED] == 0.0
+    assert rows[UNKNOWN][PREDICTED] == pytest.approx(0.2)  # "The" and the unseen tail
+    assert [r["veces / count"] for r in rows.values()] == [1, 1, 2, 1]
+    assert rows[DISPLAY["negative"]][OBSERVED] == pytest.approx(0.4)

@@ -103,6 +103,18 @@ def reshape(candidates: Sequence[Candidate], temperature: float = 1.0, top_k: in
                     tuple(kept), rest, tail / total if tail_kept else 0.0, tail_kept)
 
 
+def first_candidate(answer: str, tokens: Sequence[str], returned: str | None = None
+                    ) -> str | None:
+    """Which candidate an answer began with: the token the backend reports, when it reports one;
+    otherwise the longest candidate that begins the answer's text (a backend that gives no tokens
+    for sampled answers leaves only the text, whose first letters are not a token). None when the
+    answer began with a token outside the candidates."""
+    if returned is not None:
+        return returned if returned in tokens else None
+    matches = [t for t in tokens if t and answer.startswith(t)]
+    return max(matches, key=len) if matches else None
+
+
 def draw(shape: Reshaped, seed: int) -> int:
     """One seeded draw among the kept candidates (the unseen tail cannot be named, so it is left
     out and the candidates renormalised). The same seed gives the same index."""

@@ -9,12 +9,21 @@ from typing import Any
 from chatbot import capabilities
 from chatbot.client import ChatParams, LLMClient, Result
 from chatbot.errors import ChatbotError, InvalidInput
-from chatbot.lab.distribution import Candidate, Reshaped, draw, reshape, sort_candidates
+from chatbot.lab.distribution import (
+    OTHER,
+    Candidate,
+    Reshaped,
+    draw,
+    first_candidate,
+    reshape,
+    sort_candidates,
+)
+from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt
 
 MAX_TOP = 20  # OpenAI's ceiling for top_logprobs
 LEGACY_MAX_TOP = 5  # OpenAI's ceiling for the legacy completions' logprobs
 MAX_SAMPLES = 40
-MODES = ("chat", "completion")
+MODES = ("chat", "completion", "sentiment")  # sentiment: the text is a tweet for that tab's prompt
 
 
 class NoLogprobs(ChatbotError):
@@ -35,7 +44,14 @@ def _check(prompt: str, mode: str) -> None:
     if not prompt.strip():
         raise InvalidInput("Escribe un prompt. / Type a prompt.")
     if mode not in MODES:
-        raise InvalidInput(f"Modo desconocido / Unknown mode: {mode!r} (chat | completion).")
+        raise InvalidInput(f"Modo desconocido / Unknown mode: {mode!r} ({' | '.join(MODES)}).")
+
+
+def messages_for(prompt: str, mode: str) -> list[dict[str, str]]:
+    """A chat turn; in the sentiment form, the Sentiment tab's own few-shot prompt around it."""
+    if mode == "sentiment":
+        return build_messages(parse_prompt(DEFAULT_PROMPT), prompt)
+    return [{"role": "user", "content": prompt}]
 
 
 def _ask(client: LLMClient, prompt: str, mode: str, params: ChatParams
@@ -44,8 +60,8 @@ def _ask(client: LLMClient, prompt: str, mode: str, params: ChatParams
     _check(prompt, mode)
     sent = capabilities.apply(params, client.capabilities_for(params.model),
                               legacy=mode == "completion").body
-    if mode == "chat":
-        messages = [{"role": "user", "content": prompt}]
+    if mode != "completion":
+        messages = messages_for(prompt, mode)
         return client.chat(messages, params), {"messages": messages, **sent}
     return client.complete(prompt, params), {"prompt": prompt, **sent}
 
@@ -98,10 +114,17 @@ def step(client: LLMClient, model: str, text: str, temperature: float, top_k: in
 
 @dataclass(frozen=True)
 class SampleRun:
+    """The answers, and each one's first token where the backend reported tokens (else None)."""
+
     answers: tuple[str, ...]
-    first_tokens: tuple[str, ...]
+    first_tokens: tuple[str | None, ...]
     fingerprints: tuple[str, ...]
     requests: int
+
+    def firsts_among(self, tokens: tuple[str, ...]) -> tuple[str, ...]:
+        """Each answer's first token as one of the candidates `tokens`, or OTHER."""
+        return tuple(first_candidate(a, tokens, t) or OTHER
+                     for a, t in zip(self.answers, self.first_tokens, strict=True))
 
 
 def samples(client: LLMClient, model: str, prompt: str, mode: str, n: int,
@@ -110,7 +133,7 @@ def samples(client: LLMClient, model: str, prompt: str, mode: str, n: int,
     if not 1 <= n <= MAX_SAMPLES:
         raise InvalidInput(f"n={n}: entre 1 y {MAX_SAMPLES} / between 1 and {MAX_SAMPLES}.")
     answers: list[str] = []
-    firsts: list[str] = []
+    firsts: list[str | None] = []
     prints: set[str] = set()
     requests = 0
     batch = 8
@@ -124,5 +147,5 @@ def samples(client: LLMClient, model: str, prompt: str, mode: str, n: int,
             prints.add(result.system_fingerprint)
         for choice in result.choices:
             answers.append(choice.text)
-            firsts.append(choice.logprobs[0].token if choice.logprobs else choice.text[:1])
+            firsts.append(choice.logprobs[0].token if choice.logprobs else None)
     return SampleRun(tuple(answers), tuple(firsts), tuple(sorted(prints)), requests)

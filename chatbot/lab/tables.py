@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from chatbot.lab.distribution import OTHER, Reshaped
+from chatbot.sentiment.labels import DISPLAY, LABELS, UNKNOWN, label_of
 
 KEPT = "se queda / kept"
 REMOVED = "eliminado / removed"
@@ -70,3 +71,26 @@ def frequency_frame(observed: Sequence[str], shape: Reshaped) -> pd.DataFrame:
         rows.append({"token": OTHER, PREDICTED: shape.rest_after,
                      OBSERVED: counts[OTHER] / total, "veces / count": counts[OTHER]})
     return pd.DataFrame(rows, columns=["token", PREDICTED, OBSERVED, "veces / count"])
+
+
+def answer_label(answer: str) -> str | None:
+    """The sentiment label an answer gives, read from its first word as the Sentiment tab does."""
+    words = answer.split()
+    return label_of(words[0]) if words else None
+
+
+def label_frame(answers: Sequence[str], shape: Reshaped) -> pd.DataFrame:
+    """Each sentiment label's predicted probability (the reshaped mass of the first-token
+    candidates that spell it, "Neg" and "negative" alike) beside the share of answers that gave it;
+    every other token, the unseen tail included, is "unclassified"."""
+    predicted: dict[str | None, float] = dict.fromkeys([*LABELS, None], 0.0)
+    for token, after in zip(shape.tokens, shape.after, strict=True):
+        predicted[label_of(token)] += after
+    predicted[None] += shape.rest_after
+    counts = Counter(answer_label(a) for a in answers)
+    total = max(len(answers), 1)
+    return pd.DataFrame(
+        [{"token": DISPLAY[label] if label else UNKNOWN, PREDICTED: predicted[label],
+          OBSERVED: counts[label] / total, "veces / count": counts[label]}
+         for label in [*LABELS, None]],
+        columns=["token", PREDICTED, OBSERVED, "veces / count"])

@@ -44,9 +44,16 @@ astray."""
 
 SAMPLES_HELP = """**Las muestras siguen a las probabilidades.** Pide N respuestas y cuenta con qué
 token empieza cada una, junto a la probabilidad predicha. Con T = 0 salen todas iguales; con una
-semilla fija, la misma tanda se repite.
+semilla fija, la misma tanda se repite. Si el servidor no dice qué token sacó, cada respuesta cuenta
+para el candidato más largo con que empieza su texto («Blanco» → «Bl», no «B»). En la forma
+*Sentimiento* el texto es un tweet con el prompt de la pestaña Sentimiento y se cuenta cada
+etiqueta (positivo, neutro, negativo) junto a su probabilidad predicha: la suma de sus candidatos.
 / **Samples follow the probabilities.** Ask N answers and count the token each one starts with,
-beside the predicted probability. At T = 0 they all agree; with a fixed seed the run repeats."""
+beside the predicted probability. At T = 0 they all agree; with a fixed seed the run repeats.
+Where the server does not say which token it drew, an answer counts for the longest candidate its
+text starts with ("Blanco" → "Bl", not "B"). In the *Sentiment* form the text is a tweet under the
+Sentiment tab's prompt and each label (positive, neutral, negative) is counted beside its
+predicted probability: the sum of its candidates."""
 
 COMPARE_HELP = """**Comparar.** El mismo prompt con 2 a 4 configuraciones (backend, modelo,
 parámetros) a la vez: respuestas en paralelo con tokens, latencia y coste, y resaltado lo que
@@ -64,7 +71,10 @@ It never uses your key and works offline."""
 
 DEFAULT_CHAT = "Responde con una sola palabra: ¿de qué color es el cielo?"
 DEFAULT_TEXT = "Érase una vez un robot que"
+DEFAULT_TWEET = "Hoy empieza el curso nuevo, a ver qué tal va."
 MODE_CHOICES = [("Chat", "chat"), ("Completion (texto plano / plain text)", "completion")]
+SENTIMENT_CHOICE = ("Sentimiento: el texto es un tweet / Sentiment: the text is a tweet",
+                    "sentiment")
 
 
 STATUS_KEY = (" (azul: se queda · gris claro: eliminado · gris: resto del vocabulario / blue: "
@@ -194,8 +204,10 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
     with gr.Row():
         prompt = gr.Textbox(DEFAULT_CHAT, lines=2, scale=3, label="Prompt",
                             info="Lo que se pregunta N veces. / What is asked N times.")
-        mode = gr.Radio(MODE_CHOICES, value="chat", label="Forma / Form", scale=1,
-                        info="Chat o texto plano. / Chat or plain text.")
+        mode = gr.Radio([*MODE_CHOICES, SENTIMENT_CHOICE], value="chat", label="Forma / Form",
+                        scale=1, info="Chat, texto plano, o un tweet clasificado (cuenta "
+                                      "etiquetas). / Chat, plain text, or a tweet to classify "
+                                      "(counts labels).")
     with gr.Row():
         n = gr.Slider(1, probe.MAX_SAMPLES, value=20, step=1, label="N",
                       info="Cuántas respuestas pedir. / How many answers to ask for.")
@@ -223,8 +235,9 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
         dist = probe.next_token(client, model, prompt, mode)
         run = probe.samples(client, model, prompt, mode, int(n), float(temperature),
                             float(top_p), parse_seed(seed), int(max_tokens))
-        freq = tables.frequency_frame(run.first_tokens,
-                                      reshape(dist.candidates, float(temperature), 0, float(top_p)))
+        shape = reshape(dist.candidates, float(temperature), 0, float(top_p))
+        freq = (tables.label_frame(run.answers, shape) if mode == "sentiment"
+                else tables.frequency_frame(run.firsts_among(shape.tokens), shape))
         counted = pd.Series(run.answers).value_counts()
         fp = ", ".join(f"`{f}`" for f in run.fingerprints) or "—"
         said = (f"**{len(run.answers)}** respuestas / answers, **{len(counted)}** distintas / "
@@ -232,6 +245,13 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
         table = pd.DataFrame({"respuesta / answer": counted.index, "veces / count": counted.values})
         return said, freq, freq, table
 
+    def example_fn(mode: str, prompt: str) -> str:
+        """The sentiment form gets a tweet in place of the untouched chat question, and back."""
+        if mode == "sentiment" and prompt == DEFAULT_CHAT:
+            return DEFAULT_TWEET
+        return DEFAULT_CHAT if mode != "sentiment" and prompt == DEFAULT_TWEET else prompt
+
+    mode.change(example_fn, [mode, prompt], prompt, api_visibility="private")
     return [go.click(samples_fn, [prompt, mode, n, temperature, top_p, seed, max_tokens, session],
                      [summary, predicted, observed, answers], api_name="lab_samples")]
 
