@@ -12,7 +12,7 @@ from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.errors import InvalidInput
 from chatbot.lab import probe
-from chatbot.lab.distribution import Candidate
+from chatbot.lab.distribution import OTHER, Candidate, rest_mass
 from chatbot.local import GGUF_FILENAME, EmbeddedServer
 from chatbot.sentiment.labels import label_of
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt
@@ -102,6 +102,16 @@ def test_greedy_samples_count_for_the_favourite_candidate_not_its_first_letter(
     run = probe.samples(client, embedded.model_name, PROMPT, "chat", 3, 0.0, 1.0, None, 3)
     assert run.firsts_among(tokens) == (tokens[0],) * 3
     assert all(a.startswith(tokens[0]) for a in run.answers)
+
+
+@pytest.mark.model
+def test_samples_reach_the_tail_the_probabilities_give_it(client: LLMClient,
+                                                          embedded: EmbeddedServer) -> None:
+    """llama.cpp's default min_p never draws a token outside the top 20; the lab turns it off."""
+    dist = probe.next_token(client, embedded.model_name, PROMPT)
+    assert rest_mass(dist.candidates) > 0.05  # so 40 draws land there with odds of 99 %+
+    run = probe.samples(client, embedded.model_name, PROMPT, "chat", 40, 1.0, 1.0, 3, 1)
+    assert OTHER in run.firsts_among(tuple(c.token for c in dist.candidates))
 
 
 @pytest.mark.model

@@ -27,6 +27,9 @@ class ChatParams:
     top_logprobs: int | None = None
     reasoning_effort: str | None = None  # reasoning models only; sent by capabilities.apply
     response_format: dict[str, Any] | None = None  # structured output, e.g. a JSON schema
+    # Fields the OpenAI API does not define, for a server that takes them (llama.cpp's top_k and
+    # min_p); sent as the SDK's `extra_body`.
+    extra_body: tuple[tuple[str, Any], ...] = ()
 
     def problems(self, max_output: int | None = None) -> list[str]:
         """Every impossible value at once, in words a student understands."""
@@ -83,4 +86,6 @@ class ChatParams:
                 kwargs["top_logprobs"] = self.top_logprobs
         if self.response_format:
             kwargs["response_format"] = self.response_format
+        if self.extra_body:
+            kwargs["extra_body"] = dict(self.extra_body)
         return kwargs

@@ -23,6 +23,9 @@ from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_promp
 MAX_TOP = 20  # OpenAI's ceiling for top_logprobs
 LEGACY_MAX_TOP = 5  # OpenAI's ceiling for the legacy completions' logprobs
 MAX_SAMPLES = 40
+# llama.cpp samples with min_p 0.05 and top_k 40 unless told otherwise: they drop the rare tokens,
+# so its samples would come out sharper than the probabilities. Off, it samples as OpenAI does.
+PLAIN_SAMPLING = (("top_k", 0), ("min_p", 0.0))
 MODES = ("chat", "completion", "sentiment")  # sentiment: the text is a tweet for that tab's prompt
 
 
@@ -140,7 +143,8 @@ def samples(client: LLMClient, model: str, prompt: str, mode: str, n: int,
     for start in range(0, n, batch):
         params = ChatParams(model=model, n=min(batch, n - start), temperature=temperature,
                             top_p=top_p, max_tokens=max_tokens, logprobs=True,
-                            seed=None if seed is None else seed + start)
+                            seed=None if seed is None else seed + start,
+                            extra_body=PLAIN_SAMPLING if client.backend.kind == "local" else ())
         result, _ = _ask(client, prompt, mode, params)
         requests += result.requests
         if result.system_fingerprint:

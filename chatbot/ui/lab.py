@@ -45,13 +45,17 @@ astray."""
 SAMPLES_HELP = """**Las muestras siguen a las probabilidades.** Pide N respuestas y cuenta con qué
 token empieza cada una, junto a la probabilidad predicha. Con T = 0 salen todas iguales; con una
 semilla fija, la misma tanda se repite. Si el servidor no dice qué token sacó, cada respuesta cuenta
-para el candidato más largo con que empieza su texto («Blanco» → «Bl», no «B»). En la forma
+para el candidato más largo con que empieza su texto («Blanco» → «Bl», no «B»). En el modelo
+embebido la app apaga min_p y top_k de llama.cpp (por defecto 0,05 y 40), que quitan los tokens
+raros: con ellos, las muestras salen más concentradas que las probabilidades. En la forma
 *Sentimiento* el texto es un tweet con el prompt de la pestaña Sentimiento y se cuenta cada
 etiqueta (positivo, neutro, negativo) junto a su probabilidad predicha: la suma de sus candidatos.
 / **Samples follow the probabilities.** Ask N answers and count the token each one starts with,
 beside the predicted probability. At T = 0 they all agree; with a fixed seed the run repeats.
 Where the server does not say which token it drew, an answer counts for the longest candidate its
-text starts with ("Blanco" → "Bl", not "B"). In the *Sentiment* form the text is a tweet under the
+text starts with ("Blanco" → "Bl", not "B"). On the embedded model the app turns off llama.cpp's
+min_p and top_k (0.05 and 40 by default), which drop the rare tokens: with them on, samples come
+out more concentrated than the probabilities. In the *Sentiment* form the text is a tweet under the
 Sentiment tab's prompt and each label (positive, neutral, negative) is counted beside its
 predicted probability: the sum of its candidates."""
 
