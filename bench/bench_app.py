@@ -1,9 +1,10 @@
-"""Issue 2's performance claims, measured in one run and printed as ratios.
+"""Issues 2 and 10's performance claims, measured in one run and printed as ratios.
 
-    python bench/bench_app.py            # all three
+    python bench/bench_app.py            # all four
     python bench/bench_app.py stream     # app client vs llama-cpp-python in-process
     python bench/bench_app.py users      # 16 users at once vs one, fake server at 300 ms
     python bench/bench_app.py coldstart  # `python app.py` to HTTP 200
+    python bench/bench_app.py class      # 1, 8, 16 students on the embedded model (bench_class)
 
 Run it on a quiet machine: anything else using the two cores skews the model numbers.
 """
@@ -33,6 +34,9 @@ from chatbot.catalog import Catalog  # noqa: E402
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool  # noqa: E402
 from chatbot.local import EmbeddedServer, ServerConfig, assemble_model  # noqa: E402
 from tests.conftest import free_port, wait_http  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from bench_class import bench_class  # noqa: E402
 
 CACHE = Path(os.environ.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser()
 MESSAGES = [
@@ -84,7 +88,7 @@ def bench_stream(rounds: int = 5) -> None:
             if c["choices"] and c["choices"][0]["delta"].get("content"))
 
     ways = {
-        "app client → llama_cpp.server": lambda: rate_and_first_token(  # a token per chunk
+        "app client → llama-server": lambda: rate_and_first_token(  # a token per chunk
             e for e in client.stream_chat(MESSAGES, params) if e.delta),
         "in-process, same config": lambda: raw(llms[True]),
         "in-process, logits_all off": lambda: raw(llms[False]),
@@ -102,7 +106,7 @@ def bench_stream(rounds: int = 5) -> None:
     for name, got in runs.items():
         print(f"  {name:31s}: {rate[name]:6.1f} tok/s, first token "
               f"{statistics.median(t for _, t in got):.2f} s")
-    ours = rate["app client → llama_cpp.server"]
+    ours = rate["app client → llama-server"]
     print(f"  ratio ours / in-process (same config): {ours / rate['in-process, same config']:.2f}"
           f"  (target ≥ 0.90)")
     print(f"  ratio ours / in-process (logits_all off): "
@@ -231,9 +235,14 @@ def bench_coldstart() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("which", nargs="?", choices=["stream", "users", "coldstart", "all"],
-                        default="all")
+    parser.add_argument("which", nargs="?",
+                        choices=["stream", "users", "coldstart", "class", "all"], default="all")
+    parser.add_argument("--rounds", type=int, default=3, help="class: interleaved rounds")
+    parser.add_argument("--new-only", action="store_true",
+                        help="class: skip the old engine (llama_cpp.server)")
     args = parser.parse_args()
+    if args.which in ("class", "all"):
+        bench_class(CACHE, args.rounds, args.new_only)
     if args.which in ("coldstart", "all"):
         bench_coldstart()
     if args.which in ("users", "all"):

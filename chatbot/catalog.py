@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -166,7 +166,7 @@ class Catalog:
 
     def __init__(self, models: Mapping[str, ModelInfo], fine_tuned: Mapping[str, Mapping],
                  *, source: list[str], as_of: str, note: str,
-                 local_model_path: Path | None = None,
+                 local_server: Callable[[], str] | None = None,
                  capabilities: CapabilityTable | None = None) -> None:
         self._models = dict(models)
         self._capabilities = capabilities or CapabilityTable({})
@@ -174,12 +174,13 @@ class Catalog:
         self.source = source
         self.as_of = as_of
         self.note = note
-        self.local_model_path = local_model_path
+        self.local_server = local_server  # the embedded server's root URL, once ready
 
     @classmethod
     def load(cls, overrides: str | None = None, *, today: date | None = None,
-             local_models: Mapping[str, Path | None] | None = None) -> Catalog:
-        """`local_models`: names the embedded backend serves -> their GGUF (for its tokenizer).
+             local_models: Mapping[str, Callable[[], str] | None] | None = None) -> Catalog:
+        """`local_models`: names the embedded backend serves -> how to reach that server (its
+        tokenizer counts for them).
 
         The embedded model LOCAL_MODEL_NAME is always there, at cost 0.
         """
@@ -197,9 +198,9 @@ class Catalog:
             base = models.get(name) or replace(_unknown(name), known=True, note="")
             models[name] = replace(base, **fields, note=(base.note + " " if base.note else "")
                                    + "Precio de CHATBOT_PRICES. / Price from CHATBOT_PRICES.")
-        path = local.get(LOCAL_MODEL_NAME) or next((p for p in local.values() if p), None)
+        server = local.get(LOCAL_MODEL_NAME) or next((s for s in local.values() if s), None)
         return cls(models, fine_tuned, source=raw["source"], as_of=raw["as_of"],
-                   note=raw["note"], local_model_path=path,
+                   note=raw["note"], local_server=server,
                    capabilities=CapabilityTable(raw.get("capabilities", {})))
 
     def names(self) -> list[str]:

@@ -20,8 +20,8 @@ from chatbot.capability_book import CapabilityBook
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, ConfigError
-from chatbot.finetune.local.serve import TunedServers, is_tuned
-from chatbot.local import GGUF_FILENAME, EmbeddedServer, ServerConfig
+from chatbot.finetune.local.serve import TUNED_SLOTS, TunedServers, is_tuned
+from chatbot.local import EmbeddedServer, ServerConfig
 from chatbot.settings import Settings
 from chatbot.spending import Cap, Meter, utc_today
 from chatbot.store import Store
@@ -76,19 +76,16 @@ class AppContext:
             server = EmbeddedServer(ServerConfig(
                 model_path=settings.local_model_path, cache_dir=settings.cache_dir,
                 threads=settings.local_threads, ctx=settings.local_ctx,
-                port=settings.local_port,
+                port=settings.local_port, slots=settings.local_slots,
             ))
-        local = {}
-        if server is not None:
-            local[server.model_name] = settings.local_model_path or (
-                settings.cache_dir / GGUF_FILENAME)
+        local = {server.model_name: server.root} if server is not None else {}
         pool = SDKPool(settings.timeout, settings.max_retries, capacity=settings.client_cache,
                        host_headers=settings.host_headers)
         tuned = None
         if server is not None:
             tuned = TunedServers(settings.cache_dir, lambda m: EmbeddedServer(ServerConfig(
                 model_path=m.path, cache_dir=settings.cache_dir, threads=settings.local_threads,
-                ctx=settings.local_ctx, name=m.name)))
+                ctx=settings.local_ctx, slots=TUNED_SLOTS, name=m.name)))
         return cls(settings, Catalog.load(settings.prices, local_models=local), pool, server,
                    Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned)
 
@@ -162,6 +159,23 @@ class AppContext:
             return False
         return not (session.api_key if kind == "openai" else session.base_url)
 
+    def chat_slots(self) -> int | None:
+        """Chats answered at once when the embedded engine is the default: its slots."""
+        if self.embedded is not None and self.settings.backend == "local":
+            return self.embedded.config.slots
+        return None
+
+    def engine_load(self) -> str:
+        """The embedded engine's load for the status line: who is answered, who waits."""
+        load = self.embedded.load() if self.embedded else None
+        if load is None:
+            return ""
+        text = (f" · {load.busy}/{load.slots} plazas ocupadas / slots busy")
+        if load.waiting or load.busy >= load.slots:
+            text += (f" · {load.waiting} en cola: las nuevas preguntas esperan turno / "
+                     f"waiting: new questions wait their turn")
+        return text
+
     def meter_for(self, session: Session) -> Meter:
         """The caps this session's calls are held against: its own ceiling (which a visitor of
         a hosted app can only lower) and, on the host's credentials, the host's daily cap."""
@@ -212,7 +226,7 @@ class AppContext:
         if kind == "local":
             state = self.embedded.status if self.embedded else "off"
             where = {
-                "ready": "🟢 Embebido listo / Embedded ready",
+                "ready": "🟢 Embebido listo / Embedded ready" + self.engine_load(),
                 "starting": "🟡 Cargando el modelo embebido… / Loading the embedded model…",
                 "stopped": "⚪ Embebido parado (arranca al primer uso) / Embedded stopped "
                            "(starts on first use)",

@@ -1,7 +1,10 @@
-"""The embedded default backend: assemble and verify the bundled GGUF, run llama.cpp's
-OpenAI-compatible server on loopback, and stop it with the app.
+"""The embedded default backend: assemble and verify the bundled GGUF, run upstream llama.cpp's
+`llama-server` on loopback with parallel slots (continuous batching, so a whole class is served
+at once), and stop it with the app.
 
-The app then reaches it through the same `openai` client as any other backend.
+The app then reaches it through the same `openai` client as any other backend. The binary is built
+by `pip install -r requirements.txt`, together with the llama-cpp-python library, from one
+llama.cpp source tree.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import ctypes
 import hashlib
 import importlib.util
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -96,13 +101,51 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+SERVER_BINARY = "llama-server.exe" if sys.platform == "win32" else "llama-server"
+
+
+def _site_root() -> Path | None:
+    """Where llama-cpp-python's build installed its files (`bin/`, `lib/`, `llama_cpp/lib/`)."""
+    spec = importlib.util.find_spec("llama_cpp")
+    return Path(spec.origin).parent.parent if spec and spec.origin else None
+
+
+def server_binary() -> Path:
+    """The `llama-server` requirements.txt builds (into the environment, next to llama-cpp-python's
+    libraries), else one on PATH (a Homebrew or distro llama.cpp)."""
+    root = _site_root()
+    if root is not None and (root / "bin" / SERVER_BINARY).is_file():
+        return root / "bin" / SERVER_BINARY
+    found = shutil.which(SERVER_BINARY)
+    if found:
+        return Path(found)
+    raise ConfigError(
+        "No encuentro llama-server, el motor del modelo embebido. / llama-server, the embedded "
+        "model's engine, is not installed.",
+        hint="pip install --no-cache-dir --force-reinstall --no-deps -r requirements.txt "
+             "(rebuilds llama-cpp-python with the server / la recompila con el servidor)",
+    )
+
+
+def server_env() -> dict[str, str]:
+    """The shared libraries the binary links against live in `lib/` and `llama_cpp/lib/`."""
+    env = dict(os.environ)
+    root = _site_root()
+    if root is not None:
+        dirs = [str(root / "lib"), str(root / "llama_cpp" / "lib")]
+        for var in ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH"):
+            env[var] = os.pathsep.join(dirs + ([env[var]] if env.get(var) else []))
+    return env
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     model_path: Path | None  # None: the bundled model, assembled on start
     cache_dir: Path
-    threads: int = 0  # 0: every core (llama_cpp.server alone would take half)
-    ctx: int = 4096
+    threads: int = 0  # 0: every core
+    ctx: int = 4096  # context of each student (slot)
     port: int = 0
+    slots: int = 16  # students answered at once; more wait in line
     name: str | None = None  # the name it is served under (a tuned model's ft:local:…)
 
     @property
@@ -121,11 +164,32 @@ def exit_reason(code: int) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class EngineLoad:
+    """How busy the engine is: students being answered and requests waiting for a slot."""
+
+    busy: int
+    waiting: int
+    slots: int
+
+
+_METRIC = re.compile(r"^llamacpp:(requests_processing|requests_deferred)\s+([0-9.eE+-]+)$", re.M)
+LOAD_CACHE_S = 1.0  # every session's status line asks; the server is asked once a second
+
+
+def parse_load(metrics: str, slots: int) -> EngineLoad:
+    """The two gauges of llama-server's Prometheus text that say who is served and who waits."""
+    values = {name: int(float(value)) for name, value in _METRIC.findall(metrics)}
+    return EngineLoad(values.get("requests_processing", 0), values.get("requests_deferred", 0),
+                      slots)
+
+
 class EmbeddedServer:
-    """llama.cpp's OpenAI-compatible server as a child process on 127.0.0.1.
+    """llama.cpp's `llama-server` as a child process on 127.0.0.1.
 
     One per app process; it starts in the background so the page answers at once, and the UI
-    shows `status` meanwhile.
+    shows `status` meanwhile. Its slots answer that many students at once (continuous batching);
+    further requests wait in the server's queue, first come first served.
     """
 
     def __init__(self, config: ServerConfig) -> None:
@@ -137,8 +201,10 @@ class EmbeddedServer:
         self._error: str | None = None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._load: tuple[float, EngineLoad | None] = (0.0, None)
         self.port = config.port or free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self.root_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"{self.root_url}/v1"
         self.log_path = config.cache_dir / f"llama-server-{self.port}.log"
 
     @property
@@ -174,53 +240,76 @@ class EmbeddedServer:
             )
         return self.base_url
 
-    def _command(self, model_path: Path) -> list[str]:
-        threads = self.config.threads or os.cpu_count() or 1
+    def root(self) -> str:
+        """The server's own endpoints (`/tokenize`, `/apply-template`), once it is ready."""
+        self.wait_ready(120)
+        return self.root_url
+
+    def load(self) -> EngineLoad | None:
+        """Busy slots and waiting requests (None while not ready), read at most once a second."""
+        if not self._ready.is_set():
+            return None
+        at, cached = self._load
+        if time.monotonic() - at < LOAD_CACHE_S:
+            return cached
+        try:
+            with urllib.request.urlopen(f"{self.root_url}/metrics", timeout=1) as resp:
+                cached = parse_load(resp.read().decode(), self.config.slots)
+        except (urllib.error.URLError, OSError):
+            cached = None
+        self._load = (time.monotonic(), cached)
+        return cached
+
+    def _command(self, binary: Path, model_path: Path) -> list[str]:
+        threads = str(self.config.threads or os.cpu_count() or 1)
         return [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(model_path),
-            "--model_alias", self.model_name,
-            "--host", "127.0.0.1",
-            "--port", str(self.port),
-            "--n_ctx", str(self.config.ctx),
-            "--n_threads", str(threads),
-            "--n_threads_batch", str(threads),
-            # logprobs need the logits of every position (llama_cpp.server returns none without it)
-            "--logits_all", "True",
-            "--verbose", "False",
+            str(binary), "--model", str(model_path), "--alias", self.model_name,
+            "--host", "127.0.0.1", "--port", str(self.port),
+            "--threads", threads, "--threads-batch", threads,
+            # one KV pool of slots × ctx; each student may use up to ctx of it
+            "--parallel", str(self.config.slots), "--kv-unified",
+            "--kv-unified-per-slot", str(self.config.ctx),
+            "--cache-ram", "512",  # prompt cache in RAM: bounded for a 16 GB Space
+            "--metrics", "--no-webui",
         ]
 
     def _run(self) -> None:
         try:
+            binary = server_binary()
             path = self.config.model_path or assemble_model(self.config.cache_dir)
             self.config.cache_dir.mkdir(parents=True, exist_ok=True)
             with self.log_path.open("wb") as log:
                 self._proc = subprocess.Popen(
-                    self._command(path), stdout=log, stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent_thread,
+                    self._command(binary, path), stdout=log, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL, env=server_env(),
+                    preexec_fn=_die_with_parent_thread,
                 )
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline:
-                if self._proc.poll() is not None:
-                    tail = self.log_path.read_text(errors="replace")[-600:]
-                    raise RuntimeError(f"llama_cpp.server exited ({self._proc.returncode}): "
-                                       f"{exit_reason(self._proc.returncode)}{tail}")
-                try:
-                    with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as resp:
-                        if resp.status == 200:
-                            self._ready.set()
-                            self._settled.set()
-                            self._watch(self._proc)
-                            return
-                except (urllib.error.URLError, OSError):
-                    pass
-                time.sleep(0.2)
-            raise RuntimeError("llama_cpp.server did not answer within 300 s")
+            self._await_health(self._proc)
+            self._ready.set()
+            self._settled.set()
+            self._watch(self._proc)
         except Exception as exc:  # reported in the UI; the app keeps serving other backends
             self._error = str(exc)
             self.stop()
         finally:
             self._settled.set()
+
+    def _await_health(self, proc: subprocess.Popen[bytes]) -> None:
+        """`/health` answers 503 while the model loads, 200 once it serves."""
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                tail = self.log_path.read_text(errors="replace")[-600:]
+                raise RuntimeError(f"llama-server exited ({proc.returncode}): "
+                                   f"{exit_reason(proc.returncode)}{tail}")
+            try:
+                with urllib.request.urlopen(f"{self.root_url}/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("llama-server did not answer within 300 s")
 
     def _watch(self, proc: subprocess.Popen[bytes]) -> None:
         """Stay alive as long as the server (its parent-death signal is tied to this thread) and
@@ -228,7 +317,7 @@ class EmbeddedServer:
         code = proc.wait()
         if self._proc is proc:  # not stopped by us
             self._ready.clear()
-            self._error = (f"llama_cpp.server se cerró / exited ({code}). {exit_reason(code)}"
+            self._error = (f"llama-server se cerró / exited ({code}). {exit_reason(code)}"
                            f"Log: {self.log_path}")
 
     def stop(self) -> None:

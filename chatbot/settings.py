@@ -90,8 +90,9 @@ class Settings:
     max_retries: int = 2
     local_model_path: Path | None = None
     local_threads: int = 0
-    local_ctx: int = 4096
+    local_ctx: int = 4096  # tokens of context each student gets on the embedded model
     local_port: int = 0
+    local_slots: int = 16  # students the embedded model answers at once; more wait in line
     cache_dir: Path = field(default_factory=lambda: Path("~/.cache/chatbot-lab").expanduser())
     prices: str | None = None
     budget_usd: float | None = None
@@ -188,6 +189,7 @@ class Settings:
             local_threads=_env_int(env, "CHATBOT_LOCAL_THREADS", 0, 0, 256, problems),
             local_ctx=_env_int(env, "CHATBOT_LOCAL_CTX", 4096, 512, 32768, problems),
             local_port=_env_int(env, "CHATBOT_LOCAL_PORT", 0, 0, 65535, problems),
+            local_slots=_env_int(env, "CHATBOT_LOCAL_SLOTS", 16, 1, 64, problems),
             cache_dir=Path(env.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser(),
             prices=env.get("CHATBOT_PRICES", "").strip() or None,
             budget_usd=_env_float(env, "CHATBOT_BUDGET_USD", None, 0.0, 1e6, problems),

@@ -2,13 +2,12 @@
 
 tiktoken would download its BPE files on first use; the `bpe-openai` package ships byte-identical
 copies, which we verify against the SHA-256 tiktoken itself pins before building the encodings.
-The embedded model is counted with its own GGUF tokenizer and chat template, so the estimate
+The embedded model is counted by its own server's tokenizer and chat template, so the estimate
 equals the `prompt_tokens` llama.cpp reports.
 """
 
 from __future__ import annotations
 
-import atexit
 import base64
 import functools
 import gzip
@@ -18,7 +17,9 @@ import json
 import re
 import threading
 import types
-from collections.abc import Iterable, Mapping, Sequence
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -241,69 +242,67 @@ def count_chat(messages: Sequence[Mapping[str, Any]], encoding: str) -> ChatCoun
 
 
 class LocalTokenizer:
-    """The GGUF's vocabulary and chat template, loaded without weights (vocab_only)."""
+    """The embedded model's vocabulary and chat template, asked of its own server (`/tokenize`,
+    `/apply-template`): the counts are the server's, and the GGUF is loaded only once."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, root: Callable[[], str]) -> None:
+        self._root = root  # the server's root URL, once it is ready (it may still be loading)
+
+    def _post(self, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"{self._root()}{endpoint}", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"})
         try:
-            import llama_cpp
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-        except ImportError:
-            raise ConfigError(
-                "llama-cpp-python no está instalado. / llama-cpp-python is not installed.",
-                hint="pip install -r requirements.txt",
-            ) from None
-        if not path.is_file():
-            raise ConfigError(f"No encuentro el modelo / Model not found: {path}.")
-        self.path = path
-        self._lock = threading.Lock()  # one llama.cpp vocab shared by every session's thread
-        try:
-            self._llama = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ConfigError(f"No puedo leer el tokenizador de / Cannot read the tokenizer of "
-                              f"{path.name}: {exc}.") from None
-        atexit.register(self._llama.close)  # before interpreter teardown, or __del__ complains
-        meta = self._llama.metadata
-        template = meta.get("tokenizer.chat_template")
-        eos, bos = self._llama.token_eos(), self._llama.token_bos()
-        self._formatter = Jinja2ChatFormatter(
-            template=template,
-            eos_token=self._llama._model.token_get_text(eos) if eos != -1 else "",
-            bos_token=self._llama._model.token_get_text(bos) if bos != -1 else "",
-            stop_token_ids=[eos],
-        ) if template else None
-        self._bos = [bos] if bos != -1 and self._llama._model.add_bos_token() else []
+            with urllib.request.urlopen(request, timeout=60) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode(errors="replace")[:300]
+            if endpoint == "/apply-template":  # the GGUF's Jinja template refused a message
+                raise InvalidInput(f"La plantilla de chat del modelo rechaza estos mensajes / The "
+                                   f"model's chat template refuses these messages: {detail}"
+                                   ) from None
+            raise ConfigError(f"El tokenizador del modelo embebido falló / The embedded "
+                              f"tokenizer failed ({exc.code}): {detail}") from None
+        except (urllib.error.URLError, OSError) as exc:
+            raise ConfigError(f"No puedo consultar el modelo embebido / Cannot reach the "
+                              f"embedded model: {exc}") from None
+
+    def _tokenize(self, text: str, *, bos: bool = False, pieces: bool = False) -> list[Any]:
+        tokens: list[Any] = self._post("/tokenize", {
+            "content": text, "add_special": bos, "parse_special": True, "with_pieces": pieces,
+        })["tokens"]
+        return tokens
 
     def encode(self, text: str) -> list[int]:
         """As llama.cpp's server tokenizes prompts: control-token strings are parsed (special)."""
-        with self._lock:
-            return self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        return self._tokenize(text) if text else []
 
-    def piece(self, token: int) -> bytes:
-        with self._lock:
-            return self._llama.detokenize([token], special=True)
+    def pieces(self, text: str) -> list[tuple[int, bytes]]:
+        """(id, bytes) of each token; a piece that is not valid UTF-8 comes as a list of bytes."""
+        if not text:
+            return []
+        return [(t["id"], t["piece"].encode() if isinstance(t["piece"], str)
+                 else bytes(t["piece"])) for t in self._tokenize(text, pieces=True)]
 
     def render_chat(self, messages: Sequence[Mapping[str, Any]]) -> str:
-        if self._formatter is None:
-            raise ConfigError("El modelo no trae plantilla de chat. / The model has no chat "
-                              "template.")
-        try:
-            return self._formatter(messages=list(messages)).prompt  # type: ignore[arg-type]
-        except Exception as exc:  # the GGUF's Jinja template may refuse a message (raise_exception)
-            raise InvalidInput(f"La plantilla de chat del modelo rechaza estos mensajes / The "
-                               f"model's chat template refuses these messages: {exc}") from None
+        prompt: str = self._post("/apply-template", {"messages": list(messages)})["prompt"]
+        return prompt
 
     def count_chat(self, messages: Sequence[Mapping[str, Any]]) -> int:
-        """What llama_cpp's chat handler sends: the rendered template, tokenized with specials."""
-        return len(self.encode(self.render_chat(messages)))
+        """What the server bills for a chat: the rendered template, BOS if the model wants one."""
+        return len(self._tokenize(self.render_chat(messages), bos=True))
 
     def count_prompt(self, prompt: str) -> int:
         """A legacy completion prompt: BOS (if the model wants one) plus the text."""
-        return len(self._bos) + len(self.encode(prompt)) if prompt else 0
+        return len(self._tokenize(prompt, bos=True)) if prompt else 0
 
 
-@functools.cache
-def local_tokenizer(path: Path) -> LocalTokenizer:
-    return LocalTokenizer(path)
+def local_tokenizer(catalog: Catalog) -> LocalTokenizer:
+    """The embedded model's tokenizer, when this process runs one."""
+    if catalog.local_server is None:
+        raise ConfigError("No hay modelo embebido en este proceso. / No embedded model runs in "
+                          "this process.")
+    return LocalTokenizer(catalog.local_server)
 
 
 # -- what a request will be billed for --------------------------------------------------------
@@ -326,9 +325,7 @@ def count_prompt(catalog: Catalog, info: ModelInfo,
     """Input tokens of a chat (messages) or a legacy completion prompt (string) on `info`."""
     if info.encoding == "local":
         try:
-            if catalog.local_model_path is None:
-                raise ConfigError("sin ruta del GGUF / no GGUF path")
-            tok = local_tokenizer(catalog.local_model_path)
+            tok = local_tokenizer(catalog)
             n = tok.count_prompt(prompt) if isinstance(prompt, str) else tok.count_chat(prompt)
             return PromptCount(n, "local")
         except ChatbotError as exc:
@@ -345,10 +342,10 @@ def _tiktoken_count(encoding: str, prompt: Sequence[Mapping[str, Any]] | str,
 
 def count_output(catalog: Catalog, info: ModelInfo, text: str) -> int:
     """Tokens of an answer (when a backend sends no `usage`)."""
-    if info.encoding == "local" and catalog.local_model_path is not None:
+    if info.encoding == "local" and catalog.local_server is not None:
         try:
-            return len(local_tokenizer(catalog.local_model_path).encode(text))
-        except ConfigError:
+            return len(local_tokenizer(catalog).encode(text))
+        except ChatbotError:
             pass
     encoding = info.encoding if info.encoding in OFFLINE_ENCODINGS else "o200k_base"
     return count_text(text, encoding)

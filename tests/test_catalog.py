@@ -111,10 +111,13 @@ def test_local_model_is_free_and_uses_its_own_tokenizer(catalog):
     assert info.input_per_1m == info.output_per_1m == 0
 
 
-def test_local_models_mapping_adds_served_names(tmp_path):
-    cat = Catalog.load(today=TODAY, local_models={"my-model": tmp_path / "my-model.gguf"})
+def test_local_models_mapping_adds_served_names():
+    def server_root() -> str:
+        return "http://127.0.0.1:9"
+
+    cat = Catalog.load(today=TODAY, local_models={"my-model": server_root})
     assert cat.get("my-model").provider == "local"
-    assert cat.local_model_path == tmp_path / "my-model.gguf"
+    assert cat.local_server is server_root
 
 
 def test_retired_message_is_bilingual_and_names_the_replacement(catalog):

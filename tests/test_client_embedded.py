@@ -7,16 +7,14 @@ from chatbot.billing import Ledger
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import ContextTooLong, InvalidInput
-from chatbot.local import GGUF_FILENAME, EmbeddedServer
-
-from .conftest import CACHE_DIR
+from chatbot.local import EmbeddedServer
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
 def catalog(embedded: EmbeddedServer) -> Catalog:
-    return Catalog.load(local_models={embedded.model_name: CACHE_DIR / GGUF_FILENAME})
+    return Catalog.load(local_models={embedded.model_name: embedded.root})
 
 
 @pytest.fixture

@@ -14,10 +14,8 @@ from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.errors import InvalidInput
 from chatbot.finetune import evaluate as ev
-from chatbot.local import GGUF_FILENAME, EmbeddedServer
+from chatbot.local import EmbeddedServer
 from tests.fakes.openai_server import FakeOpenAI
-
-from .conftest import CACHE_DIR
 
 DATA = Path(__file__).parent / "data" / "finetune"
 TRUTH = {
@@ -139,7 +137,7 @@ def test_nothing_to_evaluate_is_a_clear_error() -> None:
 @pytest.mark.model
 def test_embedded_model_evaluated_offline(embedded: EmbeddedServer) -> None:
     """Two prompts on the same embedded model: runs end to end with no key and no network."""
-    catalog = Catalog.load(local_models={embedded.model_name: CACHE_DIR / GGUF_FILENAME})
+    catalog = Catalog.load(local_models={embedded.model_name: embedded.root})
     client = LLMClient(Backend("local", embedded.base_url), SDKPool(120, 1), catalog,
                        billing.Ledger())
     examples, _ = ev.load_examples(DATA / "sentiment_eval.csv")

@@ -13,12 +13,10 @@ from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.errors import InvalidInput
 from chatbot.lab import probe
 from chatbot.lab.distribution import OTHER, Candidate, rest_mass
-from chatbot.local import GGUF_FILENAME, EmbeddedServer
+from chatbot.local import EmbeddedServer
 from chatbot.sentiment.labels import label_of
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt
 from tests.fakes.openai_server import FakeOpenAI
-
-from .conftest import CACHE_DIR
 
 PROMPT = "Responde con una sola palabra: ¿de qué color es el cielo?"
 TEXT = "Érase una vez un robot que"
@@ -49,7 +47,7 @@ def test_bad_prompt_or_mode_is_refused_before_any_call(prompt: str, mode: str) -
 # -- the embedded model ------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def client(embedded: EmbeddedServer) -> LLMClient:
-    catalog = Catalog.load(local_models={embedded.model_name: CACHE_DIR / GGUF_FILENAME})
+    catalog = Catalog.load(local_models={embedded.model_name: embedded.root})
     return LLMClient(Backend("local", embedded.base_url), SDKPool(120, 1), catalog, Ledger())
 
 

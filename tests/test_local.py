@@ -3,8 +3,10 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import openai
 import pytest
 
 from chatbot import local
@@ -29,23 +31,59 @@ def test_a_corrupt_model_is_refused_and_removed(tmp_path: Path) -> None:
     assert not target.exists()
 
 
-def test_the_embedded_server_uses_every_core_and_logprobs(tmp_path: Path) -> None:
-    server = local.EmbeddedServer(local.ServerConfig(model_path=tmp_path / "m.gguf",
-                                                     cache_dir=tmp_path))
-    cmd = server._command(tmp_path / "m.gguf")
-    assert cmd[cmd.index("--n_threads") + 1] == str(os.cpu_count())
-    assert cmd[cmd.index("--logits_all") + 1] == "True"
+def test_the_embedded_server_serves_a_class_on_every_core(tmp_path: Path) -> None:
+    config = local.ServerConfig(model_path=tmp_path / "m.gguf", cache_dir=tmp_path, ctx=3000,
+                                slots=12)
+    server = local.EmbeddedServer(config)
+    cmd = server._command(Path("/bin/llama-server"), tmp_path / "m.gguf")
+    assert cmd[cmd.index("--threads") + 1] == str(os.cpu_count())
+    assert cmd[cmd.index("--parallel") + 1] == "12"
+    assert "--kv-unified" in cmd and cmd[cmd.index("--kv-unified-per-slot") + 1] == "3000"
+    assert "--metrics" in cmd  # the status line reads the engine's load there
     assert cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert server.model_name == "m"
+
+
+def test_engine_load_comes_from_the_prometheus_gauges() -> None:
+    text = ("# HELP llamacpp:requests_processing Number of requests processing.\n"
+            "# TYPE llamacpp:requests_processing gauge\n"
+            "llamacpp:requests_processing 3\n"
+            "llamacpp:requests_deferred 2\n"
+            "llamacpp:n_busy_slots_per_decode 2.5\n")
+    assert local.parse_load(text, 16) == local.EngineLoad(busy=3, waiting=2, slots=16)
+    assert local.parse_load("", 4) == local.EngineLoad(0, 0, 4)
 
 
 def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
     bad = tmp_path / "not-a-model.gguf"
     bad.write_bytes(b"this is not a gguf file")
     server = local.EmbeddedServer(local.ServerConfig(model_path=bad, cache_dir=tmp_path)).start()
-    with pytest.raises(ConfigError, match=r"llama_cpp\.server exited"):
+    with pytest.raises(ConfigError, match=r"llama-server exited"):
         server.wait_ready(60)
     assert server.status == "failed"
+
+
+@pytest.mark.model
+def test_concurrent_students_all_get_complete_answers(embedded: local.EmbeddedServer) -> None:
+    """The old engine cut running streams when a new request came (1 complete answer of 8)."""
+    sdk = openai.OpenAI(base_url=embedded.base_url, api_key="sk-no-key-required", max_retries=0)
+
+    def ask(i: int) -> tuple[str, str | None]:
+        stream = sdk.chat.completions.create(
+            model=embedded.model_name, stream=True, max_tokens=24, temperature=0,
+            messages=[{"role": "user", "content": f"Cuenta del {i} al {i + 30}."}])
+        text, finish = "", None
+        for chunk in stream:
+            for c in chunk.choices:
+                text += c.delta.content or ""
+                finish = c.finish_reason or finish
+        return text, finish
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(ask, range(6)))
+    assert all(text.strip() and finish in ("stop", "length") for text, finish in answers), answers
+    load = embedded.load()
+    assert load is not None and load.slots == embedded.config.slots and load.waiting == 0
 
 
 @pytest.mark.model
@@ -75,7 +113,7 @@ def test_no_orphan_server_when_the_app_is_killed(tmp_path: Path) -> None:
         except ProcessLookupError:
             return
         time.sleep(0.2)
-    raise AssertionError(f"llama_cpp.server {server_pid} outlived the killed app")
+    raise AssertionError(f"llama-server {server_pid} outlived the killed app")
 
 
 @pytest.mark.model

@@ -10,7 +10,6 @@ from chatbot.catalog import Catalog
 from chatbot.client import Backend, Choice, LLMClient, Result, SDKPool, TokenLogprob, TopToken, Usage
 from chatbot.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import InvalidInput
-from chatbot.local import assemble_model
 from chatbot.sentiment.asking import SCHEMA, asking_for, label_from_json
 from chatbot.sentiment.calibration import Calibration, cache_key, shipped
 from chatbot.sentiment.classify import read_answer, score
@@ -18,8 +17,6 @@ from chatbot.sentiment.labels import LABELS, label_of, mean_probs
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, Prompt, build_messages, parse_prompt
 from chatbot.sentiment.service import build_plan
 from chatbot.tokens import LocalTokenizer
-
-from .conftest import CACHE_DIR
 
 
 def top(**probs: float) -> tuple[TopToken, ...]:
@@ -175,14 +172,15 @@ def test_without_logprobs_the_label_is_parsed_and_confidence_unknown() -> None:
     assert read_answer(result("", None)) == (None, None)
 
 
-def test_label_words_are_distinct_single_tokens_for_qwen() -> None:
-    tokenizer = LocalTokenizer(assemble_model(CACHE_DIR))
+@pytest.mark.model
+def test_label_words_are_distinct_single_tokens_for_qwen(embedded) -> None:
+    tokenizer = LocalTokenizer(embedded.root)
     firsts = []
     for word in LABELS:
-        ids = tokenizer.encode(word)
-        assert len(ids) == 1, word
-        firsts.append(ids[0])
-        assert label_of(tokenizer.piece(ids[0]).decode()) == word
+        pieces = tokenizer.pieces(word)
+        assert len(pieces) == 1, word
+        firsts.append(pieces[0][0])
+        assert label_of(pieces[0][1].decode()) == word
     assert len(set(firsts)) == 3
 
 

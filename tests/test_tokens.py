@@ -19,7 +19,6 @@ from chatbot.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError, InvalidInput
 from chatbot.finetune import counting
 from chatbot.finetune.counting import DatasetCount, count_dataset
-from chatbot.local import GGUF_FILENAME
 from chatbot.token_counter import cli as cli_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,8 +193,8 @@ def test_unknown_model_counts_with_the_fallback_encoding():
     assert (got.tokens, got.encoding) == (124, "o200k_base")
 
 
-def test_local_model_without_its_gguf_falls_back_and_says_so(tmp_path):
-    cat = Catalog.load(local_models={LOCAL_MODEL_NAME: tmp_path / "missing.gguf"})
+def test_local_model_without_its_server_falls_back_and_says_so():
+    cat = Catalog.load(local_models={LOCAL_MODEL_NAME: None})  # no embedded model in this process
     got = tokens.count_prompt(cat, cat.get(LOCAL_MODEL_NAME), COOKBOOK_CHAT)
     assert got.encoding == "o200k_base" and got.tokens == 124
     assert "aproximo" in got.note and "approximated" in got.note
@@ -216,8 +215,7 @@ LOCAL_CHATS = [
 @pytest.fixture(scope="module")
 def local_catalog(embedded) -> Catalog:
     """`embedded` is the session's llama.cpp server (tests/conftest.py)."""
-    path = embedded.config.model_path or embedded.config.cache_dir / GGUF_FILENAME
-    return Catalog.load(local_models={embedded.model_name: path})
+    return Catalog.load(local_models={embedded.model_name: embedded.root})
 
 
 @pytest.mark.model
@@ -242,11 +240,13 @@ def test_local_completion_prompt_equals_server_prompt_tokens(embedded, local_cat
 
 
 @pytest.mark.model
-def test_local_template_refusal_falls_back_to_an_estimate(embedded, local_catalog):
+def test_local_content_blocks_count_as_the_server_bills_them(embedded, local_catalog):
+    """llama-server's template takes OpenAI's content blocks (the old in-process one refused)."""
     blocks = [{"role": "user", "content": [{"type": "text", "text": "hola"}]}]
+    sdk = openai.OpenAI(base_url=embedded.base_url, api_key="sk-no-key-required")
+    resp = sdk.chat.completions.create(model=embedded.model_name, messages=blocks, max_tokens=1)
     got = tokens.count_prompt(local_catalog, local_catalog.get(embedded.model_name), blocks)
-    assert got.encoding == "o200k_base" and got.tokens == 8
-    assert "template refuses" in got.note
+    assert got.encoding == "local" and got.tokens == resp.usage.prompt_tokens
 
 # -- datasets (JSONL), streamed -----------------------------------------------------------------
 

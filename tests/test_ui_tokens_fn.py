@@ -11,7 +11,6 @@ from chatbot.catalog import Catalog
 from chatbot.context import AppContext
 from chatbot.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ChatbotError, InvalidInput
-from chatbot.local import assemble_model
 from chatbot.settings import Settings
 from chatbot.token_counter import view as token_view
 from chatbot.tokens import chat_overhead, count_chat, count_text
@@ -23,9 +22,8 @@ CHAT = [{"role": "system", "content": "Eres útil."},
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory) -> Catalog:
-    """No embedded GGUF: the local column says it is unavailable."""
-    missing = tmp_path_factory.mktemp("no-model") / "missing.gguf"
-    return Catalog.load(today=date(2026, 11, 23), local_models={LOCAL_MODEL_NAME: missing})
+    """No embedded model in this process: the local column says it is unavailable."""
+    return Catalog.load(today=date(2026, 11, 23), local_models={LOCAL_MODEL_NAME: None})
 
 
 def test_tokens_are_html_escaped_with_ids_and_visible_whitespace():
@@ -95,7 +93,7 @@ def test_bad_input_gives_clear_messages(catalog, text, word):
 
 
 def test_local_view_without_the_model_says_so(catalog):
-    with pytest.raises(ChatbotError, match="Model not found"):
+    with pytest.raises(ChatbotError, match="No embedded model"):
         token_view.analyse(catalog, "hola", "local")
 
 
@@ -105,9 +103,8 @@ def test_invalid_json_is_counted_as_text(catalog):
 
 
 @pytest.mark.model
-def test_embedded_view_shows_the_chat_template(tmp_path_factory):
-    gguf = assemble_model(Settings.from_env().cache_dir)
-    cat = Catalog.load(local_models={LOCAL_MODEL_NAME: gguf})
+def test_embedded_view_shows_the_chat_template(embedded):
+    cat = Catalog.load(local_models={LOCAL_MODEL_NAME: embedded.root})
     report = token_view.analyse(cat, json.dumps(CHAT, ensure_ascii=False), "local")
     assert "&lt;|im_start|&gt;" in report.html  # special tokens of Qwen's template
     local = report.counts[2]

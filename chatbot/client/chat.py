@@ -78,7 +78,7 @@ class ChatCalls(ClientBase):
 
     def _ask(self, params: ChatParams, request: Request, est: billing.CostEstimate,
              hold: Hold | None, legacy: bool) -> Result:
-        """Ask once; if the backend ignored `n` (llama.cpp does), ask again one choice at a time."""
+        """Ask once; if the backend ignored `n` (some servers do), ask again one choice at a time."""
         start = time.monotonic()
         first, applied = self._adapting(params, request, legacy=legacy)
         kwargs = applied.body

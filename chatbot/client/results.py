@@ -122,7 +122,13 @@ def read_logprobs(content: Any) -> tuple[TokenLogprob, ...] | None:
 
 
 def read_legacy_logprobs(lp: Any) -> tuple[TokenLogprob, ...] | None:
-    """Legacy completions' parallel lists (and top-k dicts) → our tokens, most likely first."""
+    """Legacy completions' parallel lists (and top-k dicts) → our tokens, most likely first;
+    llama-server sends the chat shape there (`content`: each token with its `top_logprobs`)."""
+    content = getattr(lp, "content", None) if lp else None
+    if content:
+        return tuple(TokenLogprob(t["token"], float(t["logprob"]), tuple(
+            TopToken(a["token"], float(a["logprob"])) for a in t.get("top_logprobs") or ()))
+            for t in content)
     if not lp or not lp.tokens:
         return None
     tops = lp.top_logprobs or [None] * len(lp.tokens)

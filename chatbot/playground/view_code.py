@@ -26,7 +26,7 @@ def python_code(backend: Backend, params: ChatParams, messages: list[dict[str, s
         lines.append('client = OpenAI(api_key=os.environ["OPENAI_API_KEY"])')
     elif backend.kind == "local":
         lines += [
-            "# llama.cpp server: python -m llama_cpp.server --model MODEL.gguf",
+            "# llama.cpp server: llama-server --model MODEL.gguf --parallel 16",
             f'client = OpenAI(base_url="{backend.base_url}", api_key="sk-no-key-required")',
         ]
     else:

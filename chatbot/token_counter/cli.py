@@ -14,10 +14,9 @@ from typing import Any, TextIO
 
 from chatbot import billing
 from chatbot.catalog import Catalog, ModelInfo
-from chatbot.embedded_model import LOCAL_MODEL_NAME
+from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
 from chatbot.finetune.counting import DatasetCount, count_dataset
-from chatbot.local import GGUF_FILENAME
 from chatbot.settings import Settings
 from chatbot.tokens import count_chat, parse_chat
 
@@ -42,9 +41,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _catalog(settings: Settings) -> Catalog:
-    path = settings.local_model_path or settings.cache_dir / GGUF_FILENAME
-    name = settings.local_model_path.stem if settings.local_model_path else LOCAL_MODEL_NAME
-    return Catalog.load(settings.prices, local_models={name: path})
+    """As the app builds it: the embedded server starts only if the embedded model is counted."""
+    return AppContext.create(settings).catalog
 
 
 def _read_input(source: str) -> str | Path:

@@ -15,7 +15,6 @@ from chatbot.tokens import (
     REPLY_PRIMING,
     TOKENS_PER_MESSAGE,
     TOKENS_PER_NAME,
-    LocalTokenizer,
     chat_overhead,
     count_chat,
     count_text,
@@ -79,17 +78,10 @@ def render_tokens_html(pieces: list[tuple[int, bytes]], total: int | None = None
     return f'<div class="tok-view" style="{_VIEW_STYLE}">{"".join(spans)}</div>{more}'
 
 
-def _local(catalog: Catalog) -> LocalTokenizer:
-    if catalog.local_model_path is None:
-        raise InvalidInput("No hay modelo integrado configurado. / No embedded model is set.")
-    return local_tokenizer(catalog.local_model_path)
-
-
 def token_pieces(catalog: Catalog, text: str, view: str) -> list[tuple[int, bytes]]:
     """(id, bytes) of each token of `text` in `view` (an encoding, or "local")."""
     if view == "local":
-        tok = _local(catalog)
-        return [(t, tok.piece(t)) for t in tok.encode(text)]
+        return local_tokenizer(catalog).pieces(text)
     enc = get_encoding(view)
     return [(t, enc.decode_single_token_bytes(t)) for t in enc.encode_ordinary(text)]
 
@@ -109,7 +101,7 @@ class Counts:
 def _local_counts(catalog: Catalog, text: str, chat: list[dict[str, Any]] | None) -> Counts:
     label = "Modelo integrado / Embedded model"
     try:
-        tok = _local(catalog)
+        tok = local_tokenizer(catalog)
         if chat is None:
             return Counts(label, len(tok.encode(text)), 0)
         plain = sum(len(tok.encode(value_text(v))) for m in chat for v in m.values())
@@ -201,7 +193,7 @@ def analyse(catalog: Catalog, text: str | None, view: str = "o200k_base") -> Tok
         html_view = render_tokens_html(token_pieces(catalog, text[:_PREFIX_CHARS], view),
                                        by_encoding[view].total)
     elif view == "local":  # the whole prompt as llama.cpp builds it, special tokens and all
-        prompt = _local(catalog).render_chat(chat)
+        prompt = local_tokenizer(catalog).render_chat(chat)
         html_view = render_tokens_html(token_pieces(catalog, prompt[:_PREFIX_CHARS], view))
     else:
         html_view = "".join(

@@ -138,8 +138,12 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
 
     inputs = [message, chat, name, system, temperature, max_tokens, effort, session]
     outputs = [chat, message, notice]
-    billed = [send.click(send_fn, inputs, outputs, api_name="chat"),
-              message.submit(send_fn, inputs, outputs, api_visibility="private")]
+    # On the embedded engine, chats beyond its slots wait in Gradio's queue, which shows each
+    # student their place in line, instead of behind an unexplained spinner.
+    slots = ctx.chat_slots()
+    line: dict[str, Any] = {"concurrency_limit": slots, "concurrency_id": "chat"} if slots else {}
+    billed = [send.click(send_fn, inputs, outputs, api_name="chat", **line),
+              message.submit(send_fn, inputs, outputs, api_visibility="private", **line)]
 
     def retry_fn(history: History, bot_name: str, system_prompt: str, temperature: float,
                  max_tokens: int, reasoning_effort: str, state: Session
@@ -156,7 +160,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
 
     billed.append(retry.click(retry_fn, [chat, name, system, temperature, max_tokens, effort,
                                          session],
-                              outputs, api_name="chat_retry"))
+                              outputs, api_name="chat_retry", **line))
     name.change(lambda n: gr.Chatbot(label=n or "Bot"), name, chat, api_visibility="private")
 
     def undo_fn(history: History, current: str) -> tuple[History, str]:

@@ -12,6 +12,8 @@ from chatbot.errors import ConfigError, InvalidInput
 from chatbot.ui.common import friendly
 from chatbot.urlguard import check_typed_url
 
+LOAD_EVERY_S = 5.0  # the status line's engine load: fresh enough, cheap for a whole class
+
 BACKEND_CHOICES = [
     ("Embebido, sin clave ni internet / Embedded, no key or internet", "local"),
     ("OpenAI (clave / key)", "openai"),
@@ -113,9 +115,11 @@ def build_settings_panel(ctx: AppContext, session: gr.State) -> gr.Markdown:
     timer = gr.Timer(2.0)
 
     def tick(state: Session) -> tuple[str, Any]:
-        loading = ctx.backend_kind(state) == "local" and ctx.embedded is not None and \
-            ctx.embedded.status == "starting"
-        return ctx.status_markdown(state), gr.Timer(active=loading)
+        """Fast while the model loads, then every few seconds for the engine's load."""
+        local = ctx.backend_kind(state) == "local" and ctx.embedded is not None
+        loading = local and ctx.embedded is not None and ctx.embedded.status == "starting"
+        return ctx.status_markdown(state), gr.Timer(2.0 if loading else LOAD_EVERY_S,
+                                                    active=local)
 
     timer.tick(tick, session, [status, timer], api_visibility="private", show_progress="hidden")
     return status

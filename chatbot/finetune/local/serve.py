@@ -2,8 +2,8 @@
 the first time someone asks that model something.
 
 One tuned model is served at a time beside the base model (each server holds its weights and
-cache, about a gigabyte): asking another one stops the previous one. Process-wide, owned by the
-app context like the base model's server.
+cache, about a gigabyte; it gets TUNED_SLOTS slots, not the base model's many): asking another
+one stops the previous one. Process-wide, owned by the app context like the base model's server.
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from pathlib import Path
 from chatbot.errors import ModelNotFound
 from chatbot.finetune.local import store
 from chatbot.local import EmbeddedServer
+
+# Slots of a tuned model's server: it is tried by a few at a time, and a second server with the
+# base model's 16 × context would hold memory the class needs.
+TUNED_SLOTS = 2
 
 
 def is_tuned(model: str | None) -> bool:

@@ -1,0 +1,73 @@
+"""A class on the embedded model: students beyond the engine's slots see their place in line, and
+the status line shows the engine's load."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import openai
+import pytest
+from gradio_client import Client
+from gradio_client.utils import Status
+
+from chatbot.billing import Ledger
+from chatbot.catalog import Catalog
+from chatbot.client import SDKPool
+from chatbot.context import AppContext, Session
+from chatbot.local import EmbeddedServer
+from chatbot.settings import Settings
+
+from .conftest import launch_app
+
+pytestmark = pytest.mark.model
+
+LONG = ["Escribe una lista de veinte frutas, una por línea.", [], "Edu", "Eres Edu.", 0.7, 160]
+
+
+@pytest.fixture(scope="module")
+def one_slot_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app as a host with a tiny machine would run it: one student answered at a time."""
+    proc, url = launch_app({"CHATBOT_LOCAL_SLOTS": "1"},
+                           tmp_path_factory.mktemp("class") / "app.log")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_a_student_beyond_the_slots_sees_their_place_in_line(one_slot_app: str) -> None:
+    first = Client(one_slot_app, verbose=False)
+    second = Client(one_slot_app, verbose=False)
+    first.predict("Hola", [], "Edu", "Eres Edu.", 0.7, 16, api_name="/chat")  # model loaded
+    running = first.submit(*LONG, api_name="/chat")
+    deadline = time.monotonic() + 60
+    while running.status().code != Status.PROCESSING and time.monotonic() < deadline:
+        time.sleep(0.05)
+    waiting = second.submit(*LONG, api_name="/chat")
+    seen = []
+    while not waiting.done() and time.monotonic() < deadline + 120:
+        status = waiting.status()
+        seen.append((status.code, status.rank))
+        if status.code == Status.PROCESSING:
+            break
+        time.sleep(0.05)
+    assert (Status.IN_QUEUE, 0) in seen, seen  # Gradio shows rank 0 as "1st in line"
+    assert running.result() and waiting.result()
+
+
+def test_the_status_line_shows_the_engine_load(embedded: EmbeddedServer, tmp_path: Path) -> None:
+    ctx = AppContext(Settings(cache_dir=tmp_path), Catalog.load(), SDKPool(60, 0), embedded)
+    idle = ctx.status_markdown(Session(ledger=Ledger()))
+    assert f"0/{embedded.config.slots} plazas ocupadas / slots busy" in idle
+    sdk = openai.OpenAI(base_url=embedded.base_url, api_key="sk-no-key-required")
+    stream = sdk.chat.completions.create(
+        model=embedded.model_name, stream=True, max_tokens=200, temperature=0,
+        messages=[{"role": "user", "content": "Cuenta del 1 al 100."}])
+    try:
+        next(iter(stream))
+        time.sleep(1.1)  # past the one-second cache of the load
+        busy = ctx.status_markdown(Session(ledger=Ledger()))
+    finally:
+        stream.close()
+    assert f"1/{embedded.config.slots} plazas ocupadas / slots busy" in busy
