@@ -49,7 +49,7 @@ async def chat_once(http: httpx.AsyncClient, url: str, session: str, question: s
     """One student's turn through the chat API, read to the end of its SSE stream."""
     start = time.perf_counter()
     resp = await http.post(f"{url}gradio_api/call/chat", json={
-        "data": [question, [], "Edu", "Eres Edu, un profesor breve.", 0.7, MAX_TOKENS],
+        "data": [question, [], "Edu", "Eres Edu, un profesor breve.", 0.7, MAX_TOKENS, ""],
         "session_hash": session})
     event_id = resp.json()["event_id"]
     event, first, last = "", None, None

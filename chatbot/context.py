@@ -7,6 +7,7 @@ key, model or spending. Nothing here imports Gradio: the bot and the CLI start f
 
 from __future__ import annotations
 
+import functools
 import math
 import tempfile
 import uuid
@@ -78,14 +79,14 @@ class AppContext:
                 threads=settings.local_threads, ctx=settings.local_ctx,
                 port=settings.local_port, slots=settings.local_slots,
             ))
-        local = {server.model_name: server.root} if server is not None else {}
         pool = SDKPool(settings.timeout, settings.max_retries, capacity=settings.client_cache,
                        host_headers=settings.host_headers)
-        tuned = None
+        tuned, local = None, {}
         if server is not None:
             tuned = TunedServers(settings.cache_dir, lambda m: EmbeddedServer(ServerConfig(
                 model_path=m.path, cache_dir=settings.cache_dir, threads=settings.local_threads,
                 ctx=settings.local_ctx, slots=TUNED_SLOTS, name=m.name)))
+            local = {server.model_name: functools.partial(tuned.tokenizer_root, server)}
         return cls(settings, Catalog.load(settings.prices, local_models=local), pool, server,
                    Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned)
 

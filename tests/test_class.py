@@ -18,6 +18,8 @@ from chatbot.client import SDKPool
 from chatbot.context import AppContext, Session
 from chatbot.local import EmbeddedServer
 from chatbot.settings import Settings
+from chatbot.store import Store
+from chatbot.workdirs import WorkDirs
 
 from .conftest import launch_app
 
@@ -42,14 +44,15 @@ def test_a_student_beyond_the_slots_sees_their_place_in_line(one_slot_app: str) 
     first.predict("Hola", [], "Edu", "Eres Edu.", 0.7, 16, api_name="/chat")  # model loaded
     running = first.submit(*LONG, api_name="/chat")
     deadline = time.monotonic() + 60
-    while running.status().code != Status.PROCESSING and time.monotonic() < deadline:
+    answering = (Status.PROCESSING, Status.ITERATING)  # a streamed answer iterates
+    while running.status().code not in answering and time.monotonic() < deadline:
         time.sleep(0.05)
     waiting = second.submit(*LONG, api_name="/chat")
     seen = []
     while not waiting.done() and time.monotonic() < deadline + 120:
         status = waiting.status()
         seen.append((status.code, status.rank))
-        if status.code == Status.PROCESSING:
+        if status.code in answering:
             break
         time.sleep(0.05)
     assert (Status.IN_QUEUE, 0) in seen, seen  # Gradio shows rank 0 as "1st in line"
@@ -57,7 +60,8 @@ def test_a_student_beyond_the_slots_sees_their_place_in_line(one_slot_app: str) 
 
 
 def test_the_status_line_shows_the_engine_load(embedded: EmbeddedServer, tmp_path: Path) -> None:
-    ctx = AppContext(Settings(cache_dir=tmp_path), Catalog.load(), SDKPool(60, 0), embedded)
+    ctx = AppContext(Settings(cache_dir=tmp_path), Catalog.load(), SDKPool(60, 0), embedded,
+                     Store(tmp_path / "s.db"), WorkDirs(tmp_path / "out"))
     idle = ctx.status_markdown(Session(ledger=Ledger()))
     assert f"0/{embedded.config.slots} plazas ocupadas / slots busy" in idle
     sdk = openai.OpenAI(base_url=embedded.base_url, api_key="sk-no-key-required")

@@ -39,14 +39,16 @@ def test_chat_returns_text_usage_latency_and_free_cost(client: LLMClient,
     assert client.ledger is not None and client.ledger.calls == 1
 
 
-def test_n_is_fanned_out_when_llama_cpp_returns_one_choice(client: LLMClient,
-                                                           embedded: EmbeddedServer) -> None:
+def test_n_is_answered_natively_by_the_embedded_engine(client: LLMClient,
+                                                       embedded: EmbeddedServer) -> None:
+    """llama-server gives every choice in one request (the fan-out for servers that do not is
+    tested against the fake, tests/test_client_errors.py)."""
     result = client.chat(ask("Name a colour."),
                          ChatParams(model=embedded.model_name, n=2, max_tokens=6, seed=1,
                                     temperature=1.0))
     assert len(result.choices) == 2
     assert [c.index for c in result.choices] == [0, 1]
-    assert result.requests == 2
+    assert result.requests == 1
 
 
 def test_logprobs_come_back_per_token_with_alternatives(client: LLMClient,

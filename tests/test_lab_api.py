@@ -14,7 +14,7 @@ from chatbot.lab.fault_server import FAILURES
 from chatbot.local import EmbeddedServer
 from chatbot.sentiment.labels import DISPLAY, LABELS, UNKNOWN
 
-from .conftest import launch_app
+from .conftest import assert_same_top, launch_app
 
 PROMPT = "Responde con una sola palabra: ¿de qué color es el cielo?"
 HEADERS = ["backend", "model", "temperature", "top_p", "max_tokens", "seed"]
@@ -46,16 +46,9 @@ def test_next_token_probabilities_are_the_models_own(client: Client,
         logprobs=True, top_logprobs=20)
     own = [(t.token, t.logprob) for t in resp.choices[0].logprobs.content[0].top_logprobs]
     assert len(rows) == len(own) == 20 and "20" in info
-    # Two server processes (the app's and the test's, with their own prompt caches) may differ in
-    # the last float digits, which can swap near-ties at the bottom of the list: every token both
-    # list has the same probability to within 0.005, the top 5 are the same tokens, and a token
-    # only one of them lists is a rare one (under 1 %).
-    mine = {r["token"]: r["p"] for r in rows}
-    theirs = {t: math.exp(lp) for t, lp in own}
-    both = set(mine) & set(theirs)
-    assert {r["token"] for r in rows[:5]} == {t for t, _ in own[:5]}
-    assert {t: mine[t] for t in both} == pytest.approx({t: theirs[t] for t in both}, abs=5e-3)
-    assert all(p < 0.01 for t, p in (mine | theirs).items() if t not in both)
+    # Two server processes (the app's and the test's), each with its own prompt cache.
+    assert_same_top({r["token"]: r["p"] for r in rows}, {t: math.exp(lp) for t, lp in own},
+                    head=10, abs_tol=0.02)
 
 
 @pytest.mark.model

@@ -51,6 +51,16 @@ class TunedServers:
             self._current = self._make(model).start()
             return self._current
 
+    def tokenizer_root(self, base: EmbeddedServer) -> str:
+        """Where to tokenize for the embedded models: a tuned model keeps its base's vocabulary
+        and chat template, so a running tuned server counts for both and the base model is not
+        started just to count."""
+        current = self._current
+        if base.status not in ("ready", "starting") and current is not None \
+                and current.status in ("ready", "starting"):
+            return current.root()
+        return base.root()
+
     def stop(self) -> None:
         with self._lock:
             if self._current is not None:
