@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from chatbot.billing import Ledger  # noqa: E402
 from chatbot.catalog import Catalog  # noqa: E402
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool  # noqa: E402
+from chatbot.embedded_model import LOCAL_MODEL_NAME  # noqa: E402
 from chatbot.local import EmbeddedServer, ServerConfig  # noqa: E402
 from chatbot.sentiment.labels import LABELS, best, label_of  # noqa: E402
 from chatbot.sentiment.pool import load_pool  # noqa: E402
@@ -133,7 +134,7 @@ def timed(rows: Sequence[Row], names: Sequence[str],
 
 
 def evaluate(client: LLMClient, model: str, method: str, rows: Sequence[Row],
-             pool_path: Path | None) -> list[Run]:
+             pool_path: Path | None, embedder: LLMClient | None = None) -> list[Run]:
     if method == "baseline":
         def baseline(text: str) -> list[str | None]:
             messages = [{"role": "user", "content": f"{ZERO_SHOT}\n\nTweet: {text}"}]
@@ -142,7 +143,8 @@ def evaluate(client: LLMClient, model: str, method: str, rows: Sequence[Row],
         return timed(rows, ["zero-shot baseline (label read from the answer)"], baseline)
     pool = load_pool(pool_path) if pool_path else None
     start = time.monotonic()
-    plan, _ = build_plan(client, model, {}, DEFAULT_PROMPT, True, method, pool)
+    chosen = embedder if method == "embeddings" and embedder is not None else client
+    plan, _ = build_plan(chosen, model, {}, DEFAULT_PROMPT, True, method, pool)
     setup_s = time.monotonic() - start
     source = plan.probe.source if plan.probe else plan.calibration.source if plan.calibration \
         else "-"
@@ -165,6 +167,9 @@ def main() -> None:
     parser.add_argument("--per-cell", type=int, help="balanced subset: N per label and language")
     parser.add_argument("--base-url", help="an OpenAI-compatible server; default: embedded")
     parser.add_argument("--model", help="model name on that server")
+    parser.add_argument("--embedded-url", help="an embedded engine already running (its shipped "
+                        "weights apply, as in the app)")
+    parser.add_argument("--embeddings-url", help="its embeddings instance, for `embeddings`")
     parser.add_argument("--api-key", default=os.environ.get("OPENAI_API_KEY", ""))
     args = parser.parse_args()
     rows = load(args.csv, args.per_cell)
@@ -172,17 +177,24 @@ def main() -> None:
     if args.base_url:
         backend = Backend("compatible", args.base_url, args.api_key or None)
         model = args.model or ""
+    elif args.embedded_url:
+        backend = Backend("local", args.embedded_url)
+        model = args.model or LOCAL_MODEL_NAME
     else:
         server = EmbeddedServer(ServerConfig(model_path=None, cache_dir=CACHE)).start()
         backend = Backend("local", server.wait_ready(300))
         model = server.model_name
     client = LLMClient(backend, SDKPool(600, 1), Catalog.load(), Ledger())  # a busy machine is slow
+    embedder = None
+    if args.embeddings_url:
+        embedder = LLMClient(Backend(backend.kind, args.embeddings_url), client.pool,
+                             client.catalog, Ledger())
     print(f"{len(rows)} tweets from {args.csv.name} · model {model} · load average before "
           f"{os.getloadavg()[0]:.1f}")
     runs: list[Run] = []
     try:
         for method in args.methods.split(","):
-            runs += evaluate(client, model, method.strip(), rows, args.pool)
+            runs += evaluate(client, model, method.strip(), rows, args.pool, embedder)
     finally:
         if server is not None:
             server.stop()

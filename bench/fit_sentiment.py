@@ -2,13 +2,14 @@
 
     python bench/fit_sentiment.py                       # contextual calibration, default prompt
     python bench/fit_sentiment.py --train TRAIN.csv --per-cell 100      # fitted on real tweets
-    python bench/fit_sentiment.py --probe --train TRAIN.csv --embeddings-url URL  # linear probe
+    python bench/fit_sentiment.py --probe --train TRAIN.csv --limit 768 --embeddings-url URL
 
 The default prompt's calibration is measured against the embedded model (as the app would on the
 first click) and written as data, so the app's first classification costs one request. With
 --train, W and b are fitted on the train tweets' label logprobs instead (numbers only are kept,
 never the tweets). --probe embeds the train tweets on a server that serves embeddings (llama.cpp:
-`--embeddings --pooling last`) and keeps the fitted classifier's weights. Re-run it whenever the
+`--embeddings --pooling last`), picks C by cross-validation on them (never on validation) and keeps
+the fitted classifier's weights. Re-run it whenever the
 default prompt, the model file or the engine changes: a test checks the shipped entry matches.
 """
 
@@ -18,6 +19,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import random
 import sys
 from pathlib import Path
 
@@ -30,8 +32,8 @@ from chatbot.client import Backend, LLMClient, SDKPool  # noqa: E402
 from chatbot.local import EmbeddedServer, ServerConfig  # noqa: E402
 from chatbot.sentiment.calibration import DATA_FILE, fit, prompt_digest  # noqa: E402
 from chatbot.sentiment.classify import ask, measure  # noqa: E402
-from chatbot.sentiment.pool import load_pool  # noqa: E402
-from chatbot.sentiment.probe import embed_pool, fit_probe, template_digest  # noqa: E402
+from chatbot.sentiment.pool import Pool  # noqa: E402
+from chatbot.sentiment.probe import choose_c, embed_pool, fit_probe, template_digest  # noqa: E402
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt  # noqa: E402
 
 CACHE = Path(os.environ.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser()
@@ -64,16 +66,23 @@ def calibration_entry(client: LLMClient, model: str, train: Path | None,
                                                                              "measured")}
 
 
-def probe_entry(client: LLMClient, model: str, train: Path) -> dict[str, object]:
-    pool = load_pool(train)
+def probe_entry(client: LLMClient, model: str, train: Path, limit: int | None
+                ) -> dict[str, object]:
+    """Embed the train tweets (the first `limit` of a fixed shuffle), pick C by cross-validation
+    on them, fit, and keep the numbers, never the tweets."""
+    rows = load(train, None)
+    random.Random(0).shuffle(rows)
+    rows = rows[:limit] if limit else rows
+    pool = Pool(tuple(r.text for r in rows), tuple(r.label for r in rows), train.name)
     vectors = embed_pool(client, model, pool,
                          lambda done, total: print(f"\r{done}/{total}", end="", file=sys.stderr))
-    probe = fit_probe(vectors.matrix, pool.labels, "")
-    return {"model": model, "template_sha256": template_digest(),
+    c = choose_c(vectors.matrix, pool.labels)
+    probe = fit_probe(vectors.matrix, pool.labels, "", c=c)
+    return {"model": model, "template_sha256": template_digest(), "C": c,
             "weights": [[round(float(w), 5) for w in row] for row in probe.weights],
             "bias": [round(float(b), 5) for b in probe.bias],
             "source": f"ajustado en {len(pool.texts)} tweets etiquetados / fitted on "
-                      f"{len(pool.texts)} labelled tweets ({train.name})"}
+                      f"{len(pool.texts)} labelled tweets ({train.name}, C={c:g})"}
 
 
 def main() -> None:
@@ -81,6 +90,8 @@ def main() -> None:
     parser.add_argument("--train", type=Path, help="labelled train tweets: text,label,lang")
     parser.add_argument("--per-cell", type=int, help="N per label and language from --train")
     parser.add_argument("--probe", action="store_true", help="fit the embeddings classifier")
+    parser.add_argument("--limit", type=int, help="--probe: the first N train tweets of a fixed "
+                        "shuffle (embedding all of them takes an hour on a busy machine)")
     parser.add_argument("--embeddings-url", help="a server with /v1/embeddings for --probe")
     args = parser.parse_args()
     server = EmbeddedServer(ServerConfig(model_path=None, cache_dir=CACHE)).start()
@@ -93,7 +104,7 @@ def main() -> None:
                 raise SystemExit("--probe needs --train")
             backend = Backend("local", args.embeddings_url or url)
             client = LLMClient(backend, SDKPool(600, 1), Catalog.load(), Ledger())
-            entry = probe_entry(client, model, args.train)
+            entry = probe_entry(client, model, args.train, args.limit)
             data["probes"] = [p for p in data["probes"] if p["model"] != model] + [entry]
         else:
             client = LLMClient(Backend("local", url), SDKPool(600, 1), Catalog.load(), Ledger())

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 
+import numpy as np
 import pytest
 
 from chatbot.catalog import Catalog
@@ -14,6 +16,7 @@ from chatbot.sentiment.asking import SCHEMA, asking_for, label_from_json
 from chatbot.sentiment.calibration import Calibration, cache_key, shipped
 from chatbot.sentiment.classify import read_answer, score
 from chatbot.sentiment.labels import LABELS, label_of, mean_probs
+from chatbot.sentiment.probe import shipped_probe
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, Prompt, build_messages, parse_prompt
 from chatbot.sentiment.service import build_plan
 from chatbot.tokens import LocalTokenizer
@@ -233,3 +236,20 @@ def test_a_model_that_refused_logprobs_is_asked_for_json() -> None:
 ])
 def test_the_label_of_a_structured_answer(text: str, label: str | None) -> None:
     assert label_from_json(text) == label
+
+
+def test_the_embeddings_classifier_ships_for_the_embedded_model_only() -> None:
+    """bench/fit_sentiment.py --probe wrote it: numbers fitted on the train split, for the
+    embedded model's vectors (896 dimensions) with this exact template."""
+    local = Backend("local", "http://127.0.0.1:9/v1")
+    probe = shipped_probe(local, LOCAL_MODEL_NAME)
+    assert probe is not None
+    assert probe.weights.shape == (3, 896) and probe.bias.shape == (3,)
+    assert np.isfinite(probe.weights).all() and np.abs(probe.weights).max() > 0.1
+    fitted_on = int(re.search(r"fitted on (\d+) labelled tweets", probe.source)[1])
+    assert fitted_on >= 500 and "umsab_train" in probe.source
+    assert shipped_probe(Backend("openai"), LOCAL_MODEL_NAME) is None
+    assert shipped_probe(local, "another-model") is None
+    # the three rows tell the labels apart: no two point the same way
+    rows = probe.weights / np.linalg.norm(probe.weights, axis=1, keepdims=True)
+    assert (rows @ rows.T)[~np.eye(3, dtype=bool)].max() < 0.9

@@ -72,6 +72,20 @@ def fit_probe(vectors: Sequence[Sequence[float]], labels: Sequence[str], source:
                  source)
 
 
+def choose_c(vectors: Sequence[Sequence[float]], labels: Sequence[str],
+             grid: Sequence[float] = (1.0, 3.0, 10.0, 30.0, 100.0), folds: int = 5) -> float:
+    """The regularisation with the best macro-F1 in cross-validation on the training tweets
+    themselves, so the validation split stays unseen until it is measured."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import cross_val_score
+
+    x, y = unit_rows(vectors), [LABELS.index(label) for label in labels]
+    scores = {c: float(cross_val_score(
+        LogisticRegression(C=c, class_weight="balanced", max_iter=5000), x, y, cv=folds,
+        scoring="f1_macro").mean()) for c in grid}
+    return max(scores, key=lambda c: scores[c])
+
+
 def shipped_probe(backend: Backend, model: str) -> Probe | None:
     """The weights fitted for the embedded model with this template, if they were shipped."""
     if backend.kind != "local":

@@ -68,8 +68,10 @@ def build_sentiment_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
             method = gr.Radio(
                 [(label, key) for key, label in METHODS.items()], value=DEFAULT_METHOD,
                 label="Método / Method",
-                info="Cómo se decide la etiqueta; los dos últimos usan el pool de abajo. / How "
-                     "the label is decided; the last two use the pool below.")
+                info="Cómo se decide la etiqueta; los ejemplos parecidos salen del pool de "
+                     "abajo, y con él los embeddings muestran los tweets más cercanos. / How the "
+                     "label is decided; similar examples come from the pool below, and with it "
+                     "the embeddings way shows the nearest tweets.")
             calibrate = gr.Checkbox(
                 True, label="Calibrar / Calibrate",
                 info=f"Corrige el sesgo del modelo hacia una etiqueta: de serie con pesos "
