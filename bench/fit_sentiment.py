@@ -2,15 +2,15 @@
 
     python bench/fit_sentiment.py                       # contextual calibration, default prompt
     python bench/fit_sentiment.py --train TRAIN.csv --per-cell 100      # fitted on real tweets
-    python bench/fit_sentiment.py --probe --train TRAIN.csv --limit 768 --embeddings-url URL
+    python bench/fit_sentiment.py --probe --train TRAIN.csv --limit 768  # embeddings classifier
 
 The default prompt's calibration is measured against the embedded model (as the app would on the
 first click) and written as data, so the app's first classification costs one request. With
 --train, W and b are fitted on the train tweets' label logprobs instead (numbers only are kept,
-never the tweets). --probe embeds the train tweets on a server that serves embeddings (llama.cpp:
-`--embeddings --pooling last`), picks C by cross-validation on them (never on validation) and keeps
-the fitted classifier's weights. Re-run it whenever the
-default prompt, the model file or the engine changes: a test checks the shipped entry matches.
+never the tweets). --probe embeds the train tweets on the embeddings instance the app runs for the
+embedded model (llama-server `--embeddings --pooling last`), picks C by cross-validation on them
+(never on validation) and keeps the fitted classifier's weights. Re-run it whenever the default
+prompt, the model file or the engine changes: tests check the shipped entries.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from chatbot.billing import Ledger  # noqa: E402
 from chatbot.catalog import Catalog  # noqa: E402
 from chatbot.client import Backend, LLMClient, SDKPool  # noqa: E402
-from chatbot.local import EmbeddedServer, ServerConfig  # noqa: E402
+from chatbot.local import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig  # noqa: E402
 from chatbot.sentiment.calibration import DATA_FILE, fit, prompt_digest  # noqa: E402
 from chatbot.sentiment.classify import ask, measure  # noqa: E402
 from chatbot.sentiment.pool import Pool  # noqa: E402
@@ -92,9 +92,13 @@ def main() -> None:
     parser.add_argument("--probe", action="store_true", help="fit the embeddings classifier")
     parser.add_argument("--limit", type=int, help="--probe: the first N train tweets of a fixed "
                         "shuffle (embedding all of them takes an hour on a busy machine)")
-    parser.add_argument("--embeddings-url", help="a server with /v1/embeddings for --probe")
+    parser.add_argument("--embeddings-url", help="a server with /v1/embeddings for --probe "
+                        "(default: the embeddings instance the app starts, same flags)")
     args = parser.parse_args()
-    server = EmbeddedServer(ServerConfig(model_path=None, cache_dir=CACHE)).start()
+    config = ServerConfig(model_path=None, cache_dir=CACHE)
+    if args.probe:
+        config = ServerConfig(None, CACHE, ctx=EMBED_CTX, slots=EMBED_SLOTS, embeddings=True)
+    server = EmbeddedServer(config).start()
     try:
         url = server.wait_ready(300)
         model = server.model_name

@@ -22,7 +22,7 @@ from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, ConfigError
 from chatbot.finetune.local.serve import TUNED_SLOTS, TunedServers, is_tuned
-from chatbot.local import EmbeddedServer, ServerConfig
+from chatbot.local import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig
 from chatbot.settings import Settings
 from chatbot.spending import Cap, Meter, utc_today
 from chatbot.store import Store
@@ -63,6 +63,9 @@ class AppContext:
     # measured once for every session (18 model calls each).
     priors: dict[str, Any] = field(default_factory=dict)
     tuned: TunedServers | None = None  # models trained on this machine, served on demand
+    # The embedded model's vectors: a second llama.cpp instance (pooled embeddings need a server
+    # of their own), started on first use and stopped with the app like the first.
+    embedder: EmbeddedServer | None = None
     # What each (backend, model) takes: the data, probes of compatible servers, learned refusals.
     capabilities: CapabilityBook = field(init=False)
 
@@ -87,8 +90,11 @@ class AppContext:
                 model_path=m.path, cache_dir=settings.cache_dir, threads=settings.local_threads,
                 ctx=settings.local_ctx, slots=TUNED_SLOTS, name=m.name)))
             local = {server.model_name: functools.partial(tuned.tokenizer_root, server)}
+        embedder = None if server is None else EmbeddedServer(ServerConfig(
+            model_path=settings.local_model_path, cache_dir=settings.cache_dir,
+            threads=settings.local_threads, ctx=EMBED_CTX, slots=EMBED_SLOTS, embeddings=True))
         return cls(settings, Catalog.load(settings.prices, local_models=local), pool, server,
-                   Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned)
+                   Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned, embedder=embedder)
 
     def new_session(self) -> Session:
         return Session(ledger=Ledger(budget_usd=self.settings.budget_usd))
@@ -201,6 +207,16 @@ class AppContext:
                          session.ledger,
                          max_retries=self.pool.max_retries, meter=self.meter_for(session),
                          capabilities=self.capabilities)
+
+    def embeddings_client(self, session: Session) -> LLMClient:
+        """Where this session's embeddings go: on the embedded backend, the embeddings instance
+        (started now if it is not yet); on any other, the session's own backend."""
+        if self.backend_kind(session) != "local" or self.embedder is None:
+            return self.client_for(session)
+        url = self.embedder.wait_ready(LOCAL_WAIT_S)
+        return LLMClient(Backend("local", url, None, EMBED_CTX), self.pool, self.catalog,
+                         session.ledger, max_retries=self.pool.max_retries,
+                         meter=self.meter_for(session), capabilities=self.capabilities)
 
     def capabilities_for(self, session: Session, model: str | None = None, *,
                          probe: bool = True) -> Capabilities:

@@ -138,6 +138,12 @@ def server_env() -> dict[str, str]:
     return env
 
 
+# The embeddings instance: a tweet and its template fit in one window many times over, and a
+# vector is one short request, so a few slots serve a class.
+EMBED_CTX = 512
+EMBED_SLOTS = 4
+
+
 @dataclass(frozen=True)
 class ServerConfig:
     model_path: Path | None  # None: the bundled model, assembled on start
@@ -147,6 +153,9 @@ class ServerConfig:
     port: int = 0
     slots: int = 16  # students answered at once; more wait in line
     name: str | None = None  # the name it is served under (a tuned model's ft:local:…)
+    # Pooled vectors instead of chat (llama-server does one or the other): the last token's
+    # state, which after the sentiment template is what the model would answer from.
+    embeddings: bool = False
 
     @property
     def alias(self) -> str:
@@ -271,6 +280,7 @@ class EmbeddedServer:
             "--kv-unified-per-slot", str(self.config.ctx),
             "--cache-ram", "512",  # prompt cache in RAM: bounded for a 16 GB Space
             "--metrics", "--no-webui",
+            *(["--embeddings", "--pooling", "last"] if self.config.embeddings else []),
         ]
 
     def _run(self) -> None:

@@ -86,5 +86,6 @@ def run(args: argparse.Namespace) -> int:
         command = {"classify": _classify, "batch": _batch}[args.sentiment_command]
         return command(ctx, ctx.new_session(), args)
     finally:
-        if ctx.embedded is not None:
-            ctx.embedded.stop()
+        for server in (ctx.embedded, ctx.embedder):
+            if server is not None:
+                server.stop()

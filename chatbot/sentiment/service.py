@@ -143,8 +143,9 @@ def plan(ctx: AppContext, session: Session, cache: Mapping[str, Any], prompt_tex
     for key, value in (cache or {}).items():
         known.setdefault(key, value)
     ctx.capabilities_for(session)  # a compatible server is probed once: logprobs or JSON?
-    setup, kept = build_plan(ctx.client_for(session), ctx.model_for(session), known,
-                             prompt_text, use_calibration, method, pool, step)
+    client = ctx.embeddings_client(session) if method == EMBEDDINGS else ctx.client_for(session)
+    setup, kept = build_plan(client, ctx.model_for(session), known, prompt_text,
+                             use_calibration, method, pool, step)
     return setup, {**(cache or {}), **kept}
 
 

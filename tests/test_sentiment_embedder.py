@@ -1,0 +1,58 @@
+"""The embedded model's embeddings instance and the shipped classifier, through the real SDK.
+
+A second llama.cpp server (`--embeddings --pooling last`) starts on the first embeddings request,
+not before, and the embeddings method on the embedded backend classifies with it and the weights
+bench/fit_sentiment.py shipped, with no pool to upload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from chatbot.context import AppContext
+from chatbot.sentiment.labels import DISPLAY
+from chatbot.sentiment.prompt import DEFAULT_PROMPT
+from chatbot.sentiment.views import classify_one
+from chatbot.settings import Settings
+
+from .conftest import CACHE_DIR
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def ctx() -> Iterator[AppContext]:
+    app = AppContext.create(Settings.from_env({"CHATBOT_CACHE_DIR": str(CACHE_DIR)}))
+    yield app
+    for server in (app.embedded, app.embedder):
+        if server is not None:
+            server.stop()
+
+
+def test_the_embeddings_instance_starts_on_first_use_and_serves_vectors(ctx: AppContext) -> None:
+    assert ctx.embedder is not None and ctx.embedder.status == "stopped"
+    session = ctx.new_session()
+    client = ctx.embeddings_client(session)
+    assert ctx.embedder.status == "ready"
+    out = client.embed(["Odio los lunes", "I love Fridays"], ctx.model_for(session))
+    assert [len(v) for v in out.vectors] == [896, 896]
+    assert out.usage.prompt_tokens > 0 and out.cost_usd == 0.0
+    assert ctx.embedded is not None and ctx.embedded.status == "stopped"  # chat not needed
+
+
+@pytest.mark.parametrize(("tweet", "label"), [
+    ("I absolutely love this, best day ever! 😍", "positive"),
+    ("¡Qué alegría! Por fin me han dado el trabajo 🎉", "positive"),
+    ("This is the worst service I have ever had, I hate it 😡", "negative"),
+    ("Odio cuando el metro se retrasa, qué asco 🤬", "negative"),
+])
+def test_the_shipped_classifier_labels_clear_tweets_through_the_embeddings_instance(
+        ctx: AppContext, tweet: str, label: str) -> None:
+    session = ctx.new_session()
+    probs, words, usage, _ = classify_one(ctx, session, {}, tweet, DEFAULT_PROMPT, True,
+                                          "embeddings")
+    assert isinstance(probs, dict) and max(probs, key=probs.__getitem__) == DISPLAY[label]
+    assert "Linear classifier" in words and "umsab_train" in words
+    assert "Set-up done now" not in usage  # the weights were shipped: nothing to fit
