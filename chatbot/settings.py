@@ -93,6 +93,7 @@ class Settings:
     local_ctx: int = 4096  # tokens of context each student gets on the embedded model
     local_port: int = 0
     local_slots: int = 16  # students the embedded model answers at once; more wait in line
+    local_training: bool = True  # fine-tuning on this machine (CPU- and memory-heavy)
     cache_dir: Path = field(default_factory=lambda: Path("~/.cache/chatbot-lab").expanduser())
     prices: str | None = None
     budget_usd: float | None = None
@@ -137,7 +138,6 @@ class Settings:
     def public_listener(self) -> bool:
         """Anyone on the network can reach the app, so a typed URL could aim at the host's LAN."""
         return self.server_name not in LOOPBACK_NAMES
-    local_training: bool = True  # fine-tuning on this machine (CPU- and memory-heavy)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -146,61 +146,36 @@ class Settings:
         problems: list[str] = []
         key = env.get("OPENAI_API_KEY", "").strip() or None
         base_url = env.get("OPENAI_BASE_URL", "").strip() or None
-        backend = env.get("CHATBOT_BACKEND", "").strip().lower()
-        if backend and backend not in BACKENDS:
-            problems.append(f"CHATBOT_BACKEND={backend!r}: usa / use 'local' u / or 'openai'")
-            backend = ""
-        if not backend:
-            backend = "openai" if (key or base_url) else "local"
-        if backend == "openai" and not (key or base_url):
-            problems.append(
-                "CHATBOT_BACKEND=openai sin OPENAI_API_KEY ni OPENAI_BASE_URL / "
-                "without OPENAI_API_KEY or OPENAI_BASE_URL"
-            )
         if base_url and not base_url.startswith(("http://", "https://")):
             problems.append(f"OPENAI_BASE_URL={base_url!r} debe empezar por / must start with http(s)://")
-        local_model = env.get("CHATBOT_LOCAL_MODEL", "").strip()
-        local_path = Path(local_model).expanduser() if local_model else None
-        if local_path is not None and not local_path.is_file():
-            problems.append(f"CHATBOT_LOCAL_MODEL={local_model!r}: no existe / file not found")
-        allowed: set[int] = set()
-        for part in env.get("TELEGRAM_ALLOWED_USERS", "").replace(";", ",").split(","):
-            if part.strip():
-                try:
-                    allowed.add(int(part))
-                except ValueError:
-                    problems.append(f"TELEGRAM_ALLOWED_USERS: {part.strip()!r} no es un id / not an id")
-        allowed_urls = tuple(u.strip().rstrip("/") for u in
-                             env.get("CHATBOT_ALLOWED_BASE_URLS", "").replace(";", ",").split(",")
-                             if u.strip())
-        problems += [f"CHATBOT_ALLOWED_BASE_URLS: {u!r} debe empezar por / must start with "
-                     "http(s)://" for u in allowed_urls if not u.startswith(("http://", "https://"))]
         db = env.get("CHATBOT_DB", "").strip()
         hosted = bool(env.get("SPACE_ID", "").strip()) or env.get(
             "CHATBOT_HOSTED", "").strip().lower() in TRUE
         settings = cls(
             openai_api_key=key,
             openai_base_url=base_url.rstrip("/") if base_url else None,
-            backend=backend,
+            backend=_backend(env, bool(key or base_url), problems),
             model=env.get("CHATBOT_MODEL", "").strip() or None,
             timeout=_env_float(env, "CHATBOT_TIMEOUT", 60.0, 1.0, 3600.0, problems) or 60.0,
             max_retries=_env_int(env, "CHATBOT_MAX_RETRIES", 2, 0, 10, problems),
-            local_model_path=local_path,
+            local_model_path=_local_model(env, problems),
             local_threads=_env_int(env, "CHATBOT_LOCAL_THREADS", 0, 0, 256, problems),
             local_ctx=_env_int(env, "CHATBOT_LOCAL_CTX", 4096, 512, 32768, problems),
             local_port=_env_int(env, "CHATBOT_LOCAL_PORT", 0, 0, 65535, problems),
             local_slots=_env_int(env, "CHATBOT_LOCAL_SLOTS", 16, 1, 64, problems),
+            # Off on a public host unless the host turns it on: it takes ~11 GB and the CPU.
+            local_training=_switch(env, "CHATBOT_LOCAL_TRAINING", not hosted, problems),
             cache_dir=Path(env.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser(),
             prices=env.get("CHATBOT_PRICES", "").strip() or None,
             budget_usd=_env_float(env, "CHATBOT_BUDGET_USD", None, 0.0, 1e6, problems),
             telegram_token=env.get("TELEGRAM_BOT_TOKEN", "").strip() or None,
             telegram_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or None,
-            telegram_allowed_users=frozenset(allowed),
+            telegram_allowed_users=_user_ids(env, problems),
             telegram_public=env.get("TELEGRAM_PUBLIC", "").strip().lower() in TRUE,
             hosted=hosted,
             daily_budget_usd=_env_float(env, "CHATBOT_DAILY_BUDGET_USD", None, 0.0, 1e6, problems),
             db_path=Path(db).expanduser() if db else None,
-            allowed_base_urls=allowed_urls,
+            allowed_base_urls=_base_urls(env, problems),
             server_name=env.get("GRADIO_SERVER_NAME", "").strip() or "127.0.0.1",
             host_headers=HOST_HEADERS + tuple(
                 line.split(":", 1)[0].strip()
@@ -210,11 +185,51 @@ class Settings:
             concurrency=_env_int(env, "CHATBOT_CONCURRENCY", 8, 1, 1024, problems),
             client_cache=_env_int(env, "CHATBOT_CLIENT_CACHE", 64, 1, 100_000, problems),
             max_line_kb=_env_int(env, "CHATBOT_MAX_LINE_KB", 1024, 1, 1_000_000, problems),
-            # Off on a public host unless the host turns it on: it takes ~11 GB and the CPU.
-            local_training=_switch(env, "CHATBOT_LOCAL_TRAINING", not hosted, problems),
         )
         if problems:
-            raise ConfigError(
-                "Configuración no válida / Invalid configuration: " + "; ".join(problems) + "."
-            )
+            raise ConfigError(f"Configuración no válida / Invalid configuration: {'; '.join(problems)}.")
         return settings
+
+
+def _backend(env: Mapping[str, str], has_openai: bool, problems: list[str]) -> str:
+    """CHATBOT_BACKEND if valid; else OpenAI when a key or base URL is set, the embedded model if not."""
+    backend = env.get("CHATBOT_BACKEND", "").strip().lower()
+    if backend and backend not in BACKENDS:
+        problems.append(f"CHATBOT_BACKEND={backend!r}: usa / use 'local' u / or 'openai'")
+        backend = ""
+    if not backend:
+        backend = "openai" if has_openai else "local"
+    if backend == "openai" and not has_openai:
+        problems.append(
+            "CHATBOT_BACKEND=openai sin OPENAI_API_KEY ni OPENAI_BASE_URL / "
+            "without OPENAI_API_KEY or OPENAI_BASE_URL"
+        )
+    return backend
+
+
+def _local_model(env: Mapping[str, str], problems: list[str]) -> Path | None:
+    local_model = env.get("CHATBOT_LOCAL_MODEL", "").strip()
+    path = Path(local_model).expanduser() if local_model else None
+    if path is not None and not path.is_file():
+        problems.append(f"CHATBOT_LOCAL_MODEL={local_model!r}: no existe / file not found")
+    return path
+
+
+def _user_ids(env: Mapping[str, str], problems: list[str]) -> frozenset[int]:
+    allowed: set[int] = set()
+    for part in env.get("TELEGRAM_ALLOWED_USERS", "").replace(";", ",").split(","):
+        if part.strip():
+            try:
+                allowed.add(int(part))
+            except ValueError:
+                problems.append(f"TELEGRAM_ALLOWED_USERS: {part.strip()!r} no es un id / not an id")
+    return frozenset(allowed)
+
+
+def _base_urls(env: Mapping[str, str], problems: list[str]) -> tuple[str, ...]:
+    urls = tuple(u.strip().rstrip("/") for u in
+                 env.get("CHATBOT_ALLOWED_BASE_URLS", "").replace(";", ",").split(",")
+                 if u.strip())
+    problems += [f"CHATBOT_ALLOWED_BASE_URLS: {u!r} debe empezar por / must start with "
+                 "http(s)://" for u in urls if not u.startswith(("http://", "https://"))]
+    return urls
