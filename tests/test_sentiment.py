@@ -18,7 +18,7 @@ from chatbot.sentiment.classify import read_answer, score
 from chatbot.sentiment.labels import LABELS, label_of, mean_probs
 from chatbot.sentiment.probe import shipped_probe
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, Prompt, build_messages, parse_prompt
-from chatbot.sentiment.service import build_plan
+from chatbot.sentiment.service import AUTO, EMBEDDINGS, PROMPT, SIMILAR, build_plan, resolve
 from chatbot.tokens import LocalTokenizer
 
 
@@ -198,9 +198,12 @@ def test_the_default_prompt_ships_its_calibration_for_the_embedded_model_only() 
 
 def test_the_first_click_on_the_embedded_default_measures_nothing() -> None:
     client = LLMClient(Backend("local", "http://127.0.0.1:9/v1"), SDKPool(5, 0), Catalog.load())
-    plan, kept = build_plan(client, LOCAL_MODEL_NAME, {}, DEFAULT_PROMPT, True)
+    plan, kept = build_plan(client, LOCAL_MODEL_NAME, {}, DEFAULT_PROMPT, True, PROMPT)
     assert plan.calibration == shipped(client.backend, LOCAL_MODEL_NAME, DEFAULT_PROMPT)
     assert plan.measured is None and plan.setup_cost[2] == 0 and kept == {}
+    plan, kept = build_plan(client, LOCAL_MODEL_NAME, {}, DEFAULT_PROMPT, True)  # the default
+    assert plan.method == EMBEDDINGS and plan.probe is not None and plan.vectors is None
+    assert plan.setup_cost[2] == 0 and kept == {}
 
 
 @pytest.mark.parametrize(("model", "effort", "tokens", "structured"), [
@@ -253,3 +256,11 @@ def test_the_embeddings_classifier_ships_for_the_embedded_model_only() -> None:
     # the three rows tell the labels apart: no two point the same way
     rows = probe.weights / np.linalg.norm(probe.weights, axis=1, keepdims=True)
     assert (rows @ rows.T)[~np.eye(3, dtype=bool)].max() < 0.9
+
+
+def test_auto_is_the_shipped_classifier_where_there_is_one_else_the_prompt() -> None:
+    local = Backend("local", "http://127.0.0.1:9/v1")
+    assert resolve(AUTO, local, LOCAL_MODEL_NAME) == EMBEDDINGS
+    assert resolve(AUTO, local, "ft:local:qwen-tuned") == PROMPT
+    assert resolve(AUTO, Backend("openai"), "gpt-4o-mini") == PROMPT
+    assert resolve(SIMILAR, local, LOCAL_MODEL_NAME) == SIMILAR

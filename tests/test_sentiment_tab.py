@@ -51,7 +51,7 @@ def test_both_events_are_in_the_api_with_the_text_first(client: Client) -> None:
     defaults = {p["label"]: p.get("parameter_default") for p in api["/classify"]["parameters"]}
     assert defaults["Prompt (editable)"] == DEFAULT_PROMPT
     assert defaults["Calibrar / Calibrate"] is True
-    assert defaults["Método / Method"] == "prompt"
+    assert defaults["Método / Method"] == "auto"
 
 
 def test_classify_returns_label_probabilities_and_usage(client: Client) -> None:

@@ -60,8 +60,8 @@ def fit_probe(vectors: Sequence[Sequence[float]], labels: Sequence[str], source:
               c: float = 30.0) -> Probe:
     """Multinomial logistic regression (scikit-learn), classes balanced, on unit vectors.
 
-    Weak regularisation (C=30) was best on the validation split for the embedded model's
-    vectors (macro-F1 0.63 from C=30 up, 0.57 at C=1, with 368 training tweets).
+    The embedded model's vectors want weak regularisation: in 5-fold cross-validation on the
+    3,678 train tweets macro-F1 rose from 0.52 at C=1 to 0.59 at C=300, and fell at C=1000.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -73,7 +73,7 @@ def fit_probe(vectors: Sequence[Sequence[float]], labels: Sequence[str], source:
 
 
 def choose_c(vectors: Sequence[Sequence[float]], labels: Sequence[str],
-             grid: Sequence[float] = (1.0, 3.0, 10.0, 30.0, 100.0), folds: int = 5) -> float:
+             grid: Sequence[float] = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0), folds: int = 5) -> float:
     """The regularisation with the best macro-F1 in cross-validation on the training tweets
     themselves, so the validation split stays unseen until it is measured."""
     from sklearn.linear_model import LogisticRegression

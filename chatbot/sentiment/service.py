@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot.client import LLMClient, Usage
+from chatbot.client import Backend, LLMClient, Usage
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.sentiment.calibration import Calibration
@@ -29,14 +29,25 @@ from chatbot.sentiment.probe import (
 )
 from chatbot.sentiment.prompt import Prompt, parse_prompt
 
-PROMPT, SIMILAR, EMBEDDINGS = "prompt", "similar", "embeddings"
+AUTO, PROMPT, SIMILAR, EMBEDDINGS = "auto", "prompt", "similar", "embeddings"
 METHODS = {
+    AUTO: "Automático: el mejor medido para este modelo / Automatic: the best measured for this "
+          "model",
     PROMPT: "Prompt few-shot fijo / Fixed few-shot prompt",
     SIMILAR: "Ejemplos parecidos del pool / Similar examples from the pool",
     EMBEDDINGS: "Embeddings + clasificador lineal / Embeddings + linear classifier",
 }
-DEFAULT_METHOD = PROMPT
+DEFAULT_METHOD = AUTO
 Cache = dict[str, Any]
+
+
+def resolve(method: str, backend: Backend, model: str) -> str:
+    """`auto` is the embeddings classifier where one was fitted and shipped for this model (it
+    measured best on the validation split), else the few-shot prompt, which needs no pool."""
+    if method != AUTO:
+        return method
+    probe = shipped_probe(backend, embedding_model(backend, model))
+    return EMBEDDINGS if probe is not None else PROMPT
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,7 @@ def build_plan(client: LLMClient, model: str, known: Cache, prompt_text: str,
     if method not in METHODS:
         raise InvalidInput(f"Método desconocido / Unknown method: {method!r} "
                            f"({', '.join(METHODS)}).")
+    method = resolve(method, client.backend, model)
     prompt = parse_prompt(prompt_text)
     lexical = LexicalIndex(_need_pool(pool, method).texts) if method == SIMILAR else None
     if method == EMBEDDINGS:
@@ -143,6 +155,7 @@ def plan(ctx: AppContext, session: Session, cache: Mapping[str, Any], prompt_tex
     for key, value in (cache or {}).items():
         known.setdefault(key, value)
     ctx.capabilities_for(session)  # a compatible server is probed once: logprobs or JSON?
+    method = resolve(method, ctx.backend_for(session, wait=False), ctx.model_for(session))
     client = ctx.embeddings_client(session) if method == EMBEDDINGS else ctx.client_for(session)
     setup, kept = build_plan(client, ctx.model_for(session), known, prompt_text,
                              use_calibration, method, pool, step)

@@ -17,12 +17,23 @@ from chatbot.sentiment.inputs import MAX_TWEETS
 from chatbot.sentiment.pool import Pool
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt
 from chatbot.sentiment.render import TABLE_HEADERS
-from chatbot.sentiment.service import DEFAULT_METHOD, EMBEDDINGS, METHODS, PROMPT, SIMILAR, Cache
+from chatbot.sentiment.service import (
+    AUTO,
+    DEFAULT_METHOD,
+    EMBEDDINGS,
+    METHODS,
+    PROMPT,
+    SIMILAR,
+    Cache,
+)
 from chatbot.sentiment.views import classify_many, classify_one, load_pool
 from chatbot.ui.common import friendly, friendly_stream
 from chatbot.ui.costs import estimate_markdown
 
 EXPLAIN = {
+    AUTO: "en el modelo embebido, los embeddings (el que mejor midió en tweets reales); en los "
+          "demás, el prompt / on the embedded model, embeddings (what measured best on real "
+          "tweets); on others, the prompt",
     PROMPT: "el modelo ve el prompt de la derecha y se leen las probabilidades de las tres "
             "etiquetas en su primer token / the model sees the prompt on the right and the three "
             "labels' probabilities are read from its first token",
