@@ -116,6 +116,13 @@ def _launch(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     return proc, url
 
 
+def _old_engine_installed() -> bool:
+    """llama_cpp.server and the web stack its `[server]` extra brings (not in requirements)."""
+    return all(importlib.util.find_spec(m) is not None for m in (
+        "llama_cpp.server", "fastapi", "uvicorn", "sse_starlette", "starlette_context",
+        "pydantic_settings"))
+
+
 def _old_engine(cache: Path, interrupt: bool) -> tuple[subprocess.Popen[bytes], str]:
     """llama-cpp-python's server exactly as the app started it before (logits for logprobs)."""
     port = free_port()
@@ -137,7 +144,7 @@ def bench_class(cache: Path, rounds: int = 3, new_only: bool = False) -> None:
     try:
         proc, apps["llama-server (embedded)"] = _launch({})
         procs.append(proc)
-        if not new_only and importlib.util.find_spec("llama_cpp.server") is not None:
+        if not new_only and _old_engine_installed():
             for interrupt in (False, True):
                 engine, base = _old_engine(cache, interrupt)
                 proc, url = _launch({"OPENAI_BASE_URL": base, "OPENAI_API_KEY": "sk-none",

@@ -104,6 +104,24 @@ def test_samples_count_sentiment_labels_beside_their_predicted_probabilities(
 
 
 @pytest.mark.model
+def test_compare_streams_each_configuration_and_a_vote_is_kept(client: Client) -> None:
+    table = {"headers": HEADERS, "data": [["local", "", 0, 1, 12, 1], ["local", "", 0, 1, 12, 2],
+                                          ["local", "", 1.5, 1, 6, 3]]}
+    board, results = client.predict(PROMPT, table, api_name="/lab_compare")
+    assert [r["config"][0] for r in results] == ["A", "B", "C"]
+    assert all(r["error"] is None and r["text"].strip() and r["latency_s"] > 0 for r in results)
+    assert [0 < r["tokens"] <= cap for r, cap in zip(results, (12, 12, 6), strict=True)] == [True] * 3
+    assert {r["cost_usd"] for r in results} <= {0, None}
+    # Greedy decoding ignores the seed: A and B are the same answer, and the board says so.
+    assert results[0]["text"] == results[1]["text"]
+    assert all(r["config"] in board for r in results)
+    tally = client.predict(PROMPT, results, "A", api_name="/lab_vote")
+    saved = json.loads(Path(tally).read_text(encoding="utf-8"))
+    assert saved["count"] == 1 and saved["votes"][0]["winner"] == "A"
+    assert saved["votes"][0]["answers"] == results
+
+
+@pytest.mark.model
 def test_compare_with_a_bad_table_says_what_is_wrong(client: Client) -> None:
     with pytest.raises(Exception, match="configuraciones"):
         client.predict("hola", {"headers": HEADERS, "data": [["local", "", 1, 1, 8, 1]]},
