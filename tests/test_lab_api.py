@@ -112,7 +112,7 @@ def test_compare_streams_each_configuration_and_a_vote_is_kept(client: Client) -
     assert all(r["error"] is None and r["text"].strip() and r["latency_s"] > 0 for r in results)
     assert [0 < r["tokens"] <= cap for r, cap in zip(results, (12, 12, 6), strict=True)] == [True] * 3
     assert {r["cost_usd"] for r in results} <= {0, None}
-    # Greedy decoding ignores the seed: A and B are the same answer, and the board says so.
+    # Greedy decoding ignores the seed: A and B give the same answer.
     assert results[0]["text"] == results[1]["text"]
     assert all(r["config"] in board for r in results)
     tally = client.predict(PROMPT, results, "A", api_name="/lab_vote")

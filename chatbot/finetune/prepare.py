@@ -1,10 +1,9 @@
 """Turn a CSV or JSONL of examples into clean training files, changing only what the user chose.
 
-The suggestions are those OpenAI's legacy `openai tools fine_tunes.prepare_data` made for
-prompt/completion data (a common separator at the end of prompts, completions starting with a
-space, a stop ending, duplicates, over-long examples, mostly upper-case text, classification
-detection), but nothing is applied unless its name is in `PrepareOptions.fixes`. Two streamed
-passes keep memory flat: the first analyses, the second writes.
+The suggestions are those of OpenAI's legacy `openai tools fine_tunes.prepare_data` for
+prompt/completion data (a common separator ending prompts, completions starting with a space, a
+stop ending, duplicates, over-long examples, upper-case text, classification detection); nothing is
+applied unless named in `PrepareOptions.fixes`. Two streamed passes keep memory flat.
 """
 
 from __future__ import annotations

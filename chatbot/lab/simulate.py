@@ -17,7 +17,7 @@ from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import ChatbotError
 from chatbot.lab.fault_server import FaultServer
 
-SIMULATED_KEY = "sk-lab-simulated-not-a-real-key"  # the simulator never sees a real key
+SIMULATED_KEY = "sk-lab-simulated-fake"  # the simulator never sees a real key
 MODEL = "gpt-4o-mini"
 MESSAGES = [{"role": "user", "content": "Explícame qué es un token."}]
 LABELS = {

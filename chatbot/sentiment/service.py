@@ -155,7 +155,7 @@ def plan(ctx: AppContext, session: Session, cache: Mapping[str, Any], prompt_tex
     for key, value in (cache or {}).items():
         known.setdefault(key, value)
     ctx.capabilities_for(session)  # a compatible server is probed once: logprobs or JSON?
-    method = resolve(method, ctx.backend_for(session, wait=False), ctx.model_for(session))
+    method = resolve(method, Backend(ctx.backend_kind(session)), ctx.model_for(session))
     client = ctx.embeddings_client(session) if method == EMBEDDINGS else ctx.client_for(session)
     setup, kept = build_plan(client, ctx.model_for(session), known, prompt_text,
                              use_calibration, method, pool, step)
