@@ -11,9 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from chatbot.context import AppContext
+from chatbot.context import AppContext, Session
 from chatbot.sentiment.labels import DISPLAY
 from chatbot.sentiment.prompt import DEFAULT_PROMPT
+from chatbot.sentiment.service import method_for
 from chatbot.sentiment.views import classify_one
 from chatbot.settings import Settings
 
@@ -56,3 +57,10 @@ def test_the_shipped_classifier_labels_clear_tweets_through_the_embeddings_insta
     assert isinstance(probs, dict) and max(probs, key=probs.__getitem__) == DISPLAY[label]
     assert "Linear classifier" in words and "umsab_train" in words
     assert "Set-up done now" not in usage  # the weights were shipped: nothing to fit
+
+
+def test_auto_is_the_embeddings_way_on_the_embedded_model_and_the_prompt_elsewhere(
+        ctx: AppContext) -> None:
+    assert method_for(ctx, ctx.new_session(), "auto") == "embeddings"
+    assert method_for(ctx, Session(backend="openai", model="gpt-4o-mini"), "auto") == "prompt"
+    assert method_for(ctx, ctx.new_session(), "similar") == "similar"

@@ -50,6 +50,11 @@ def resolve(method: str, backend: Backend, model: str) -> str:
     return EMBEDDINGS if probe is not None else PROMPT
 
 
+def method_for(ctx: AppContext, session: Session, method: str) -> str:
+    """`method` with `auto` made concrete for this session's backend and model."""
+    return resolve(method, Backend(ctx.backend_kind(session)), ctx.model_for(session))
+
+
 @dataclass(frozen=True)
 class Plan:
     """Everything one click needs, resolved before the first tweet is sent."""
@@ -155,7 +160,7 @@ def plan(ctx: AppContext, session: Session, cache: Mapping[str, Any], prompt_tex
     for key, value in (cache or {}).items():
         known.setdefault(key, value)
     ctx.capabilities_for(session)  # a compatible server is probed once: logprobs or JSON?
-    method = resolve(method, Backend(ctx.backend_kind(session)), ctx.model_for(session))
+    method = method_for(ctx, session, method)
     client = ctx.embeddings_client(session) if method == EMBEDDINGS else ctx.client_for(session)
     setup, kept = build_plan(client, ctx.model_for(session), known, prompt_text,
                              use_calibration, method, pool, step)

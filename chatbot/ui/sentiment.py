@@ -25,6 +25,7 @@ from chatbot.sentiment.service import (
     PROMPT,
     SIMILAR,
     Cache,
+    method_for,
 )
 from chatbot.sentiment.views import classify_many, classify_one, load_pool
 from chatbot.ui.common import friendly, friendly_stream
@@ -150,7 +151,7 @@ def build_sentiment_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         if not (text or "").strip():
             return ""
         model = ctx.model_for(state)
-        if how == EMBEDDINGS:
+        if method_for(ctx, state, how) == EMBEDDINGS:
             return "1 llamada de embeddings por tweet / 1 embeddings call per tweet"
         try:
             messages = build_messages(parse_prompt(prompt_text), text)
