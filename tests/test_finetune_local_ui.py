@@ -5,6 +5,7 @@ switch. No training runs here (tests/test_finetune_local_train.py trains)."""
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,9 @@ from chatbot.finetune.local.train import lock_path
 from chatbot.local import assemble_model
 from chatbot.settings import Settings
 from chatbot.ui import finetune as ui
+from chatbot.ui import finetune_views
 from tests.conftest import CACHE_DIR
+from tests.fakes.openai_server import FakeOpenAI
 
 pytestmark = pytest.mark.model
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "style_train.jsonl"
@@ -61,6 +64,24 @@ def test_estimate_launch_wait_in_line_and_cancel(client: Client) -> None:
         jobs = client.predict(api_name="/ft_list")
         assert jobs["data"][0][0] == job_id
         assert "Cancelled" in client.predict(job_id, api_name="/ft_cancel")
+
+
+def test_the_list_puts_the_newest_job_first_whoever_runs_it(tmp_path: Path) -> None:
+    with FakeOpenAI(ft_step_seconds=60, strict_models=False) as fake, \
+            lock_path().open("a") as held:  # the local job waits in line: nothing trains
+        fcntl.flock(held, fcntl.LOCK_EX)
+        ctx = AppContext.create(Settings(
+            backend="openai", openai_base_url=fake.base_url, openai_api_key="sk-test-list",
+            cache_dir=tmp_path, local_model_path=assemble_model(CACHE_DIR)), embedded=False)
+        session = ctx.new_session()
+        here, _ = views.create_view(ctx, session, str(DATA), **NAMED)
+        time.sleep(1.1)  # creation times are whole seconds
+        there, _ = finetune_views.create_view(ctx, session, str(DATA),
+                                              None, "gpt-4o-mini", "", None, 1, None, None, True)
+        try:
+            assert [row[0] for row in finetune_views.list_view(ctx, session)] == [there, here]
+        finally:
+            finetune_views.cancel_view(ctx, session, here)
 
 
 def test_bad_settings_are_refused_plainly(client: Client) -> None:

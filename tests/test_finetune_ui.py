@@ -27,9 +27,11 @@ def fake() -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def ctx(fake: FakeOpenAI) -> AppContext:
+def ctx(fake: FakeOpenAI, tmp_path: Path) -> AppContext:
+    """Its own cache: jobs a bench or an earlier run left on this machine stay out of the list."""
     settings = Settings.from_env({"CHATBOT_BACKEND": "openai", "OPENAI_BASE_URL": fake.base_url,
-                                  "OPENAI_API_KEY": "sk-test-ui"})
+                                  "OPENAI_API_KEY": "sk-test-ui",
+                                  "CHATBOT_CACHE_DIR": str(tmp_path / "cache")})
     return AppContext.create(settings, embedded=False)
 
 

@@ -177,13 +177,14 @@ def cancel_view(ctx: AppContext, session: Session, job_id: str) -> str:
 
 
 def list_view(ctx: AppContext, session: Session) -> list[list[Any]]:
-    """This machine's jobs, then the backend's (when it can train)."""
+    """This machine's jobs and the backend's (when it can train), newest first whatever ran
+    them, so the job just launched heads the list."""
     found = local_job.LocalJobs(ctx.settings.cache_dir).list_jobs()
     if ctx.backend_kind(session) != "local":
         found += jobs.job_client(ctx, session).list_jobs()
     if ctx.settings.hosted:
         found = [j for j in found if j.id in session.jobs]
-    return jobs.jobs_table(found)
+    return jobs.jobs_table(sorted(found, key=lambda j: j.created_at, reverse=True))
 
 
 def use_model_view(ctx: AppContext, session: Session, job_id: str) -> tuple[Session, str]:
