@@ -150,6 +150,14 @@ def evaluate(client: LLMClient, model: str, method: str, rows: Sequence[Row],
         else "-"
     print(f"{method}: ready in {setup_s:.1f} s ({source})")
 
+    if method == "embeddings" and plan.probe is not None and plan.probe.words is not None:
+        def mixed(text: str) -> list[str | None]:
+            verdict = plan.run(text)
+            return [*(best(probs) for _, probs in verdict.parts), verdict.label]
+        # the two opinions alone come from the same requests as the mix: one timing for all
+        return timed(rows, ["embeddings alone", "words alone (TF-IDF)",
+                            "embeddings + words (the app's answer)"], mixed)
+
     def one(text: str) -> list[str | None]:
         verdict = plan.run(text)
         raw = best(verdict.raw_probs) if verdict.raw_probs else verdict.label

@@ -56,6 +56,8 @@ def test_the_shipped_classifier_labels_clear_tweets_through_the_embeddings_insta
                                           "embeddings")
     assert isinstance(probs, dict) and max(probs, key=probs.__getitem__) == DISPLAY[label]
     assert "Linear classifier" in words and "umsab_train" in words
+    assert "On embeddings: " in words and "Words (TF-IDF): " in words  # each opinion
+    assert "Linear classifier (mezcla / mix): " in words  # and the mix of the two
     assert "Set-up done now" not in usage  # the weights were shipped: nothing to fit
 
 

@@ -117,6 +117,7 @@ def test_embeddings_fit_a_classifier_on_the_pool_once_and_show_neighbours(
     assert max(label, key=label.get) == DISPLAY["positive"]
     assert "Nearest training tweets" in words and "I love this phone" in words
     assert "Linear classifier" in words and "fitted now on train.csv" in words
+    assert "Words (TF-IDF): " in words  # fitted on the same pool
     assert "Set-up done now" in usage
     assert len(sent(fake, "/embeddings")) == 2  # the pool (one batch), then the tweet
     assert sent(fake, "/chat/completions") == []

@@ -54,6 +54,7 @@ class Verdict:
     structured: bool = False  # the label came from a schema-bound JSON answer, not logprobs
     examples: tuple[Example, ...] = ()
     neighbours: tuple[Neighbour, ...] = ()
+    parts: tuple[tuple[str, Probs], ...] = ()  # the opinions mixed into `probs`, by name
     notices: tuple[str, ...] = ()
 
     @property

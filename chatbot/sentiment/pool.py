@@ -77,7 +77,10 @@ class LexicalIndex:
         return np.asarray((self._matrix @ query.T).toarray()).ravel()
 
 
-def unit_rows(vectors: Sequence[Sequence[float]]) -> np.ndarray:
+Vectors = np.ndarray | Sequence[Sequence[float]]
+
+
+def unit_rows(vectors: Vectors) -> np.ndarray:
     matrix = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1, norms)

@@ -3,7 +3,8 @@
 The train pool is embedded once and a logistic regression (scikit-learn) is fitted on the vectors;
 each new tweet then costs one embeddings call and a dot product. For the embedded model the fitted
 weights are shipped (bench/fit_sentiment.py), so no pool is needed to classify; with a pool, its
-nearest tweets are shown beside the answer.
+nearest tweets are shown beside the answer. A second linear classifier over the tweet's words
+(words.py) is mixed in: it costs no model call.
 """
 
 from __future__ import annotations
@@ -11,15 +12,16 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from chatbot.client import Backend, LLMClient, Usage
 from chatbot.sentiment.calibration import shipped_data
 from chatbot.sentiment.classify import Neighbour, Verdict, clean_tweet
-from chatbot.sentiment.labels import LABELS, best, softmax
-from chatbot.sentiment.pool import Pool, cosine, unit_rows
+from chatbot.sentiment.labels import LABELS, Probs, best, softmax
+from chatbot.sentiment.pool import Pool, Vectors, cosine, unit_rows
+from chatbot.sentiment.words import Stack, Words, fit_words, shipped_words
 
 # What is embedded: the last token's state after this text is what the model would answer from
 # (llama.cpp pools the last token for the embedded model), so the classifier reads its judgement.
@@ -38,6 +40,14 @@ def template_digest() -> str:
     return hashlib.sha256(TEMPLATE.encode()).hexdigest()
 
 
+def words_digest(words: Words) -> str:
+    """Which words classifier a shipped probe's mix weight was chosen with."""
+    digest = hashlib.sha256()
+    for part in (words.idf, words.weights, words.bias):
+        digest.update(np.ascontiguousarray(part, dtype=np.float32).tobytes())
+    return digest.hexdigest()
+
+
 def embedding_model(backend: Backend, chat_model: str) -> str:
     """OpenAI embeds with its own embedding model; other servers with the model they serve."""
     return "text-embedding-3-small" if backend.kind == "openai" else chat_model
@@ -50,13 +60,25 @@ class Probe:
     weights: np.ndarray  # (3, dimensions)
     bias: np.ndarray  # (3,)
     source: str
+    words: Words | None = None
+    stack: Stack = field(default_factory=Stack.mixing)
 
     def predict(self, vector: Sequence[float]) -> dict[str, float]:
         scores = self.weights @ np.asarray(vector, dtype=np.float64) + self.bias
         return softmax({label: float(s) for label, s in zip(LABELS, scores, strict=True)})
 
+    def opinions(self, vector: Sequence[float], text: str
+                 ) -> tuple[Probs, tuple[tuple[str, Probs], ...]]:
+        """The mixed probabilities and, when words are mixed in, each opinion on its own."""
+        embedded = self.predict(vector)
+        if self.words is None:
+            return embedded, ()
+        words = self.words.predict(text)
+        return self.stack.combine(embedded, words), (
+            ("Sobre embeddings / On embeddings", embedded), ("Palabras / Words (TF-IDF)", words))
 
-def fit_probe(vectors: Sequence[Sequence[float]], labels: Sequence[str], source: str,
+
+def fit_probe(vectors: Vectors, labels: Sequence[str], source: str,
               c: float = 30.0) -> Probe:
     """Multinomial logistic regression (scikit-learn), classes balanced, on unit vectors.
 
@@ -72,7 +94,7 @@ def fit_probe(vectors: Sequence[Sequence[float]], labels: Sequence[str], source:
                  source)
 
 
-def choose_c(vectors: Sequence[Sequence[float]], labels: Sequence[str],
+def choose_c(vectors: Vectors, labels: Sequence[str],
              grid: Sequence[float] = (1.0, 3.0, 10.0, 30.0, 100.0, 300.0), folds: int = 5) -> float:
     """The regularisation with the best macro-F1 in cross-validation on the training tweets
     themselves, so the validation split stays unseen until it is measured."""
@@ -92,8 +114,14 @@ def shipped_probe(backend: Backend, model: str) -> Probe | None:
         return None
     for entry in shipped_data().get("probes", ()):
         if entry["model"] == model and entry["template_sha256"] == template_digest():
-            return Probe(np.asarray(entry["weights"], dtype=np.float64),
-                         np.asarray(entry["bias"], dtype=np.float64), entry["source"])
+            probe = Probe(np.asarray(entry["weights"], dtype=np.float64),
+                          np.asarray(entry["bias"], dtype=np.float64), entry["source"])
+            words = shipped_words()
+            if words is None or words_digest(words) != entry.get("words_sha256"):
+                return probe  # refitted apart from this probe: the stack does not hold
+            return replace(probe, words=words, stack=Stack(
+                np.asarray(entry["stack_weights"], dtype=np.float64),
+                np.asarray(entry["stack_bias"], dtype=np.float64)))
     return None
 
 
@@ -140,7 +168,27 @@ def classify_embedded(client: LLMClient, model: str, probe: Probe, tweet: str,
     start = time.monotonic()
     out = client.embed([embed_text(text)], model)
     vector = unit_rows(out.vectors)[0]
-    probs = probe.predict(vector)
+    probs, parts = probe.opinions(vector, text)
     near = nearest(vectors, vector) if vectors is not None else ()
     return Verdict(text, best(probs), probs, None, "", out.usage, out.cost_usd,
-                   time.monotonic() - start, 1, True, neighbours=near, notices=notices)
+                   time.monotonic() - start, 1, True, neighbours=near, parts=parts,
+                   notices=notices)
+
+
+def out_of_fold(matrix: np.ndarray, texts: Sequence[str], labels: Sequence[str], c: float,
+                folds: int = 5) -> tuple[list[Probs], list[Probs]]:
+    """Each tweet's two opinions from classifiers fitted on the other folds: what a stack is
+    fitted on, so it learns how the classifiers do on tweets they never saw."""
+    from sklearn.model_selection import StratifiedKFold
+
+    embedded: dict[int, Probs] = {}
+    words: dict[int, Probs] = {}
+    for fit_at, held in StratifiedKFold(folds, shuffle=True, random_state=0).split(matrix, labels):
+        part = [labels[i] for i in fit_at]
+        probe = fit_probe(matrix[fit_at], part, "", c=c)
+        lexical = fit_words([texts[i] for i in fit_at], part, "")
+        for i in held:
+            embedded[int(i)] = probe.predict(matrix[i])
+            words[int(i)] = lexical.predict(texts[i])
+    return [embedded[i] for i in range(len(texts))], [words[i] for i in range(len(texts))]
+

@@ -48,8 +48,10 @@ def how_markdown(verdict: Verdict, source: str | None) -> list[str]:
                      f"Calibrado / Calibrated: {_probs(verdict.probs)}"
                      + (f"  \n({source})" if source else ""))
     elif verdict.probs is not None and verdict.raw_probs is None:
-        lines.append(f"Clasificador lineal / Linear classifier: {_probs(verdict.probs)}"
-                     + (f" ({source})" if source else ""))
+        parts = "".join(f"{name}: {_probs(probs)}  \n" for name, probs in verdict.parts)
+        mixed = " (mezcla / mix)" if verdict.parts else ""
+        lines.append(parts + f"Clasificador lineal / Linear classifier{mixed}: "
+                     f"{_probs(verdict.probs)}" + (f" ({source})" if source else ""))
     if verdict.examples:
         shots = "\n".join(f"{i}. *{label}* — {_short(text)}"
                           for i, (text, label) in enumerate(verdict.examples, 1))

@@ -8,7 +8,7 @@ returned dict for the session, never changed in place.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chatbot.client import Backend, LLMClient, Usage
@@ -28,6 +28,7 @@ from chatbot.sentiment.probe import (
     shipped_probe,
 )
 from chatbot.sentiment.prompt import Prompt, parse_prompt
+from chatbot.sentiment.words import fit_words
 
 AUTO, PROMPT, SIMILAR, EMBEDDINGS = "auto", "prompt", "similar", "embeddings"
 METHODS = {
@@ -119,8 +120,12 @@ def _probe(known: Cache, client: LLMClient, model: str, pool: Pool | None,
     if probe is None:
         pool = _need_pool(pool, EMBEDDINGS)
         assert vectors is not None
-        probe = fit_probe(vectors.matrix, pool.labels,
-                          f"ajustado ahora en / fitted now on {pool.name}")
+        probe = known.get(key + "\x1fprobe")
+        if probe is None:  # fitted once per pool, like its vectors
+            source = f"ajustado ahora en / fitted now on {pool.name}"
+            probe = replace(fit_probe(vectors.matrix, pool.labels, source),
+                            words=fit_words(pool.texts, pool.labels, source))
+            known[key + "\x1fprobe"] = probe
     return probe, vectors, fresh
 
 

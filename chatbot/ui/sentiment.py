@@ -42,8 +42,10 @@ EXPLAIN = {
                "(2 por etiqueta) / as above, but the examples are the pool's most similar tweets "
                "(2 per label)",
     EMBEDDINGS: "el tweet se convierte en un vector (embedding) y un clasificador lineal "
-                "entrenado con tweets etiquetados decide / the tweet becomes a vector "
-                "(embedding) and a linear classifier trained on labelled tweets decides",
+                "entrenado con tweets etiquetados decide, junto con otro sobre sus palabras "
+                "(TF-IDF) / the tweet becomes a vector (embedding) and a linear classifier "
+                "trained on labelled tweets decides, together with another on its words "
+                "(TF-IDF)",
 }
 
 
