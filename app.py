@@ -33,6 +33,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if ctx.embedded is not None and ctx.backend_kind(ctx.new_session()) == "local":
         ctx.embedded.start()
+        if ctx.embedder is not None:  # the Sentiment tab's default embeds: no slow first click
+            ctx.embedder.start()
     threading.Thread(target=tokens.preload, name="preload-encodings", daemon=True).start()
     limits = ctx.settings
     # One slot per event would serialise every student behind the slowest answer; too many

@@ -1,13 +1,15 @@
 """The embedded model's embeddings instance and the shipped classifier, through the real SDK.
 
-A second llama.cpp server (`--embeddings --pooling last`) starts on the first embeddings request,
-not before, and the embeddings method on the embedded backend classifies with it and the weights
-bench/fit_sentiment.py shipped, with no pool to upload.
+A second llama.cpp server (`--embeddings --pooling last`) starts with `python app.py`, or else on
+the first embeddings request, and the embeddings method on the embedded backend classifies with it
+and the weights bench/fit_sentiment.py shipped, with no pool to upload.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +20,7 @@ from chatbot.sentiment.service import method_for
 from chatbot.sentiment.views import classify_one
 from chatbot.settings import Settings
 
-from .conftest import CACHE_DIR
+from .conftest import CACHE_DIR, launch_app
 
 pytestmark = pytest.mark.model
 
@@ -66,3 +68,33 @@ def test_auto_is_the_embeddings_way_on_the_embedded_model_and_the_prompt_elsewhe
     assert method_for(ctx, ctx.new_session(), "auto") == "embeddings"
     assert method_for(ctx, Session(backend="openai", model="gpt-4o-mini"), "auto") == "prompt"
     assert method_for(ctx, ctx.new_session(), "similar") == "similar"
+
+
+def embeddings_servers(parent: int) -> list[int]:
+    """The app's child processes that serve embeddings (llama-server --embeddings)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            ppid = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == parent and b"--embeddings" in args:
+            found.append(int(proc.name))
+    return found
+
+
+def test_the_app_starts_the_embeddings_instance_with_it_and_stops_it(tmp_path: Path) -> None:
+    """The Sentiment tab's default embeds, so its first click should not wait for a load."""
+    proc, _ = launch_app({}, tmp_path / "app.log")
+    try:
+        deadline = time.monotonic() + 60
+        while not embeddings_servers(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        children = embeddings_servers(proc.pid)
+        assert len(children) == 1  # no request was sent: it started with the app
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert not Path(f"/proc/{children[0]}").exists() or b"Z" in Path(
+        f"/proc/{children[0]}/stat").read_bytes().rsplit(b")", 1)[1][:3]
