@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from chatbot.client import Backend, Usage
-from chatbot.sentiment.labels import LABELS, Probs, normalise, softmax
+from chatbot.sentiment.labels import LABELS, Probs, normalise, rows_by_label, softmax
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "sentiment.json"
 FLOOR = 1e-6  # a prior this small is treated as this small (no division by zero)
@@ -126,8 +126,6 @@ def fit(raw: Sequence[Probs], gold: Sequence[str], source: str) -> Calibration:
     x = [log_probs(p) for p in raw]
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000)
     model.fit(x, [LABELS.index(g) for g in gold])
-    order = list(model.classes_)
-    weights = tuple(tuple(float(w) for w in model.coef_[order.index(i)])
-                    for i in range(len(LABELS)))
-    bias = tuple(float(model.intercept_[order.index(i)]) for i in range(len(LABELS)))
-    return Calibration(weights, bias, source)
+    weights, bias = rows_by_label(model)
+    return Calibration(tuple(tuple(float(w) for w in row) for row in weights),
+                       tuple(float(b) for b in bias), source)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
 
 LABELS = ("positive", "neutral", "negative")
 DISPLAY = {"positive": "positivo / positive", "neutral": "neutro / neutral",
@@ -56,3 +59,11 @@ def softmax(scores: Mapping[str, float]) -> Probs:
     exp = {label: math.exp(scores[label] - top) for label in LABELS}
     total = sum(exp.values())
     return {label: exp[label] / total for label in LABELS}
+
+
+def rows_by_label(model: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted scikit-learn linear classifier's weights and bias, one row per label in LABELS
+    order (it keeps its classes in the order it saw them)."""
+    order = [list(model.classes_).index(i) for i in range(len(LABELS))]
+    return (np.asarray(model.coef_, dtype=np.float64)[order],
+            np.asarray(model.intercept_, dtype=np.float64)[order])

@@ -19,7 +19,7 @@ import numpy as np
 from chatbot.client import Backend, LLMClient, Usage
 from chatbot.sentiment.calibration import shipped_data
 from chatbot.sentiment.classify import Neighbour, Verdict, clean_tweet
-from chatbot.sentiment.labels import LABELS, Probs, best, softmax
+from chatbot.sentiment.labels import LABELS, Probs, best, rows_by_label, softmax
 from chatbot.sentiment.pool import Pool, Vectors, cosine, unit_rows
 from chatbot.sentiment.words import Stack, Words, fit_words, shipped_words
 
@@ -41,7 +41,7 @@ def template_digest() -> str:
 
 
 def words_digest(words: Words) -> str:
-    """Which words classifier a shipped probe's mix weight was chosen with."""
+    """Which words classifier a shipped probe's stack was fitted with."""
     digest = hashlib.sha256()
     for part in (words.idf, words.weights, words.bias):
         digest.update(np.ascontiguousarray(part, dtype=np.float32).tobytes())
@@ -89,9 +89,7 @@ def fit_probe(vectors: Vectors, labels: Sequence[str], source: str,
 
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
     model.fit(unit_rows(vectors), [LABELS.index(label) for label in labels])
-    order = [list(model.classes_).index(i) for i in range(len(LABELS))]
-    return Probe(model.coef_[order].astype(np.float64), model.intercept_[order].astype(np.float64),
-                 source)
+    return Probe(*rows_by_label(model), source)
 
 
 def choose_c(vectors: Vectors, labels: Sequence[str],
@@ -191,4 +189,3 @@ def out_of_fold(matrix: np.ndarray, texts: Sequence[str], labels: Sequence[str],
             embedded[int(i)] = probe.predict(matrix[i])
             words[int(i)] = lexical.predict(texts[i])
     return [embedded[i] for i in range(len(texts))], [words[i] for i in range(len(texts))]
-

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.sentiment.labels import LABELS, Probs, softmax
+from chatbot.sentiment.labels import LABELS, Probs, rows_by_label, softmax
 
 BITS = 14  # 2 x 16,384 hashed columns: as good as 2^16 or 2^18 in cross-validation, 4x smaller
 WORDS_WEIGHT = 0.3  # the words' share where no stack was fitted (a pool uploaded at run time)
@@ -89,9 +89,7 @@ def fit_words(texts: Sequence[str], labels: Sequence[str], source: str,
     idf = np.log((1 + len(texts)) / (1 + seen)) + 1.0
     model = LogisticRegression(C=c, max_iter=5000)
     model.fit(_features(texts, idf), [LABELS.index(label) for label in labels])
-    order = [list(model.classes_).index(i) for i in range(len(LABELS))]
-    return Words(idf, model.coef_[order].astype(np.float64),
-                 model.intercept_[order].astype(np.float64), source)
+    return Words(idf, *rows_by_label(model), source)
 
 
 def load_words(data: bytes) -> Words:
@@ -142,5 +140,4 @@ def fit_stack(embedded: Sequence[Probs], words: Sequence[Probs], labels: Sequenc
     x = np.array([_logs(e, w) for e, w in zip(embedded, words, strict=True)])
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
     model.fit(x, [LABELS.index(label) for label in labels])
-    order = [list(model.classes_).index(i) for i in range(len(LABELS))]
-    return Stack(model.coef_[order].astype(np.float64), model.intercept_[order].astype(np.float64))
+    return Stack(*rows_by_label(model))
