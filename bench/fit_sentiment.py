@@ -26,6 +26,7 @@ import random
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -54,7 +55,7 @@ from chatbot.sentiment.words import fit_stack, fit_words  # noqa: E402
 
 CACHE = Path(os.environ.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser()
 sys.path.insert(0, str(ROOT / "bench"))
-from eval_sentiment import load  # noqa: E402
+from eval_sentiment import load, scores  # noqa: E402
 
 
 def calibration_entry(client: LLMClient, model: str, train: Path | None,
@@ -76,8 +77,7 @@ def calibration_entry(client: LLMClient, model: str, train: Path | None,
     if cal.weights is None:
         raise SystemExit("the model gave no logprobs: nothing to ship")
     return {"model": model, "prompt_sha256": prompt_digest(DEFAULT_PROMPT),
-            "weights": [[round(w, 5) for w in row] for row in cal.weights],
-            "bias": [round(b, 5) for b in cal.bias],
+            "weights": rounded(cal.weights), "bias": rounded(cal.bias),
             "source": cal.source.replace("medido ahora", "medido").replace("measured now",
                                                                              "measured")}
 
@@ -105,24 +105,25 @@ def probe_entry(client: LLMClient, model: str, train: Path, limit: int | None
     words = fit_words(pool.texts, pool.labels, source)
     WORDS_FILE.write_bytes(words.to_bytes())
     return {"model": model, "template_sha256": template_digest(), "C": c,
-            "weights": [[round(float(w), 5) for w in row] for row in probe.weights],
-            "bias": [round(float(b), 5) for b in probe.bias],
+            "weights": rounded(probe.weights), "bias": rounded(probe.bias),
             "words_sha256": words_digest(words),
-            "stack_weights": [[round(float(w), 5) for w in row] for row in stack.weights],
-            "stack_bias": [round(float(b), 5) for b in stack.bias],
+            "stack_weights": rounded(stack.weights), "stack_bias": rounded(stack.bias),
             "out_of_fold_macro_f1": {k: round(v, 4) for k, v in held_out.items()},
             "source": source}
 
 
-def macro_f1(gold: Sequence[str], opinions: Sequence[Probs]) -> float:
-    from sklearn.metrics import f1_score
+def rounded(numbers: Any) -> Any:
+    """Weights as JSON: five decimals, rows kept as lists."""
+    return np.round(np.asarray(numbers, dtype=np.float64), 5).tolist()
 
-    return float(f1_score(gold, [best(p) for p in opinions], average="macro"))
+
+def macro_f1(gold: Sequence[str], opinions: Sequence[Probs]) -> float:
+    return scores(gold, [best(p) for p in opinions])[1]
 
 
 def train_vectors(client: LLMClient, model: str, pool: Pool) -> np.ndarray:
     """The pool's unit embeddings, kept in the cache directory: embedding 3,678 tweets takes
-    25 minutes on 2 cores, and refitting (C, the words' share) should not repeat it."""
+    25 minutes on 2 cores, and refitting (C, the stack) should not repeat it."""
     key = "\x1f".join((model, template_digest(), *pool.texts)).encode()
     kept = CACHE / f"probe-vectors-{hashlib.sha256(key).hexdigest()[:16]}.npy"
     if kept.exists():

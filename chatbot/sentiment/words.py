@@ -26,7 +26,9 @@ WORDS_C = 1.0
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "sentiment_words.npz"
 
 
+@cache
 def _vectorizers() -> tuple[Any, Any]:
+    """Stateless (hashing), so built once and shared by every prediction."""
     from sklearn.feature_extraction.text import HashingVectorizer
 
     common = {"n_features": 2 ** BITS, "alternate_sign": False, "norm": None}
