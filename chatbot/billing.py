@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.catalog import Catalog, ModelInfo
+from chatbot.i18n import DEFAULT as DEFAULT_LANG
+from chatbot.i18n import say
 from chatbot.tokens import count_output, count_prompt
 
 
@@ -125,13 +127,12 @@ class Ledger:
             self.spent_usd += value
         return value
 
-    def summary(self) -> str:
+    def summary(self, lang: str = DEFAULT_LANG) -> str:
         spent = format_usd(self.spent_usd)
         if self.budget_usd is not None:
-            spent += f" de / of {format_usd(self.budget_usd)}"
-        text = (f"Gastado / Spent: {spent} · {self.calls} llamadas / calls · "
-                f"{self.prompt_tokens} tokens de entrada / in + {self.completion_tokens} de "
-                "salida / out")
+            spent = say(lang, "ledger.spent_of", spent=spent, budget=format_usd(self.budget_usd))
+        text = say(lang, "ledger.summary", spent=spent, calls=self.calls,
+                   prompt=self.prompt_tokens, completion=self.completion_tokens)
         if self.unpriced_calls:
-            text += (f" · {self.unpriced_calls} sin precio conocido / with unknown price")
+            text += say(lang, "ledger.unpriced", n=self.unpriced_calls)
         return text

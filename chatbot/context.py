@@ -21,6 +21,8 @@ from chatbot.capability_book import CapabilityBook
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, ConfigError
+from chatbot.i18n import DEFAULT as DEFAULT_LANG
+from chatbot.i18n import say
 from chatbot.finetune.local.serve import TUNED_SLOTS, TunedServers, is_tuned
 from chatbot.local import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig
 from chatbot.settings import Settings
@@ -34,6 +36,8 @@ LOCAL_WAIT_S = 120.0  # how long a request waits for the embedded model to finis
 # In the system's temp folder, where Gradio takes returned files from, but outside its cache,
 # which it serves: visitors get Gradio's copy of their own files, never this folder.
 OUTPUTS = Path(tempfile.gettempdir()) / "chatbot-lab-outputs"
+
+EMBEDDED_STATES = ("ready", "starting", "stopped", "failed")
 
 
 @dataclass
@@ -49,6 +53,7 @@ class Session:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     keep_spending: bool = False  # record every call in the store, cap or not (Telegram)
     jobs: set[str] = field(default_factory=set)  # fine-tuning jobs this session created
+    lang: str = "es"  # what this reader reads: "es" | "en" (chatbot/i18n/)
 
 
 @dataclass
@@ -172,15 +177,14 @@ class AppContext:
             return self.embedded.config.slots
         return None
 
-    def engine_load(self) -> str:
+    def engine_load(self, lang: str = DEFAULT_LANG) -> str:
         """The embedded engine's load for the status line: who is answered, who waits."""
         load = self.embedded.load() if self.embedded else None
         if load is None:
             return ""
-        text = (f" · {load.busy}/{load.slots} plazas ocupadas / slots busy")
+        text = say(lang, "status.slots", busy=load.busy, slots=load.slots)
         if load.waiting or load.busy >= load.slots:
-            text += (f" · {load.waiting} en cola: las nuevas preguntas esperan turno / "
-                     f"waiting: new questions wait their turn")
+            text += say(lang, "status.waiting", waiting=load.waiting)
         return text
 
     def meter_for(self, session: Session) -> Meter:
@@ -240,38 +244,36 @@ class AppContext:
         public = public or self.settings.hosted
         kind = self.backend_kind(session)
         model = self.model_for(session)
+        lang = session.lang
         if kind == "local":
             state = self.embedded.status if self.embedded else "off"
-            where = {
-                "ready": "🟢 Embebido listo / Embedded ready" + self.engine_load(),
-                "starting": "🟡 Cargando el modelo embebido… / Loading the embedded model…",
-                "stopped": "⚪ Embebido parado (arranca al primer uso) / Embedded stopped "
-                           "(starts on first use)",
-                "failed": "🔴 El modelo embebido falló / Embedded model failed: "
-                          + str(self.embedded.error if self.embedded else ""),
-            }.get(state, state)
+            where = say(lang, f"status.embedded_{state}") if state in EMBEDDED_STATES else state
+            if state == "ready":
+                where += self.engine_load(lang)
+            elif state == "failed":
+                where += str(self.embedded.error if self.embedded else "")
         elif kind == "openai":
             where = "🔵 OpenAI"
         elif session.base_url or not public:
             url = session.base_url or self.settings.openai_base_url
-            where = f"🟣 Servidor compatible / Compatible server: `{url}`"
+            where = say(lang, "status.compatible") + f": `{url}`"
         else:  # the host's own server: its address is not for the public
-            where = "🟣 Servidor compatible / Compatible server"
+            where = say(lang, "status.compatible")
         retired = self.catalog.retired_message(model) if kind == "openai" else None
         warn = f"\n\n⚠️ {retired}" if retired else ""
-        hosted = "🌐 **Modo alojado / Hosted mode** · " if self.settings.hosted else ""
-        return (f"{hosted}**Backend:** {where} · **Modelo / Model:** `{model}` · "
-                f"{session.ledger.summary()}{self._spending_note(session)}{warn}")
+        hosted = say(lang, "status.hosted") if self.settings.hosted else ""
+        return (f"{hosted}**Backend:** {where} · **{say(lang, 'status.model')}:** `{model}` · "
+                f"{session.ledger.summary(lang)}{self._spending_note(session)}{warn}")
 
     def _spending_note(self, session: Session) -> str:
         """What outlives this page: the user's recorded total, the host's day so far."""
         notes = []
         if session.keep_spending:
             total = self.store.spent(f"session:{session.id}")
-            notes.append(f"Total guardado / recorded total: {format_usd(total)}")
+            notes.append(say(session.lang, "status.recorded", usd=format_usd(total)))
         daily = self._daily_cap(session)
         if daily is not None:
             today = self.store.spent(daily.key(utc_today()))
-            notes.append(f"Hoy, en la cuenta del anfitrión / Today, on the host's account: "
-                         f"{format_usd(today)} de / of {format_usd(daily.limit_usd)}")
+            notes.append(say(session.lang, "status.host_today", usd=format_usd(today),
+                             limit=format_usd(daily.limit_usd)))
         return "".join(f" · {note}" for note in notes)

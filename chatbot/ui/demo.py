@@ -1,4 +1,5 @@
-"""The whole app as one gr.Blocks: a settings strip on top, one tab per part of the course."""
+"""The whole app as one gr.Blocks: a title with the language switch, the status line, one tab per
+part of the course."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import gradio as gr
 from chatbot.context import AppContext, Session
 from chatbot.ui.chat import build_chat_tab
 from chatbot.ui.finetune import build_finetune_tab
+from chatbot.ui.i18n import READ_JS, T, language_switch, with_language
 from chatbot.ui.lab import build_lab_tab
 from chatbot.ui.playground import build_playground_tab
 from chatbot.ui.sentiment import build_sentiment_tab
@@ -14,28 +16,28 @@ from chatbot.ui.settings_panel import build_settings_panel
 from chatbot.ui.tokens import build_tokens_tab
 from chatbot.workdirs import MAX_AGE_S
 
-TITLE = "Laboratorio de chatbots con la API de OpenAI / Chatbot lab on the OpenAI API"
-
 
 def build_demo(ctx: AppContext) -> gr.Blocks:
     # Gradio's copies of uploads and results go after an hour, checked every ten minutes.
-    with gr.Blocks(title=TITLE, delete_cache=(600, int(MAX_AGE_S))) as demo:
-        gr.Markdown(f"# 🤖 {TITLE}")
+    with gr.Blocks(title=T("app.title"), delete_cache=(600, int(MAX_AGE_S))) as demo:
+        with gr.Row(equal_height=True, elem_id="app-head"):
+            gr.Markdown(T("app.title_md"), elem_id="app-title")
+            switch = language_switch()
         # A function (deep-copied as itself), called per visitor: each session gets its own id.
         session = gr.State(lambda: ctx.new_session())
         status = build_settings_panel(ctx, session)
         billed = []
-        with gr.Tab("Sentimiento / Sentiment"):
+        with gr.Tab(T("tab.sentiment"), elem_id="tab-sentiment"):
             billed += build_sentiment_tab(ctx, session)
-        with gr.Tab("Chat"):
+        with gr.Tab(T("tab.chat"), elem_id="tab-chat"):
             billed += build_chat_tab(ctx, session)
-        with gr.Tab("Playground"):
+        with gr.Tab(T("tab.playground"), elem_id="tab-playground"):
             billed += build_playground_tab(ctx, session)
-        with gr.Tab("Tokens"):
+        with gr.Tab(T("tab.tokens"), elem_id="tab-tokens"):
             build_tokens_tab(ctx, session)
-        with gr.Tab("Fine-tuning"):
+        with gr.Tab(T("tab.finetune"), elem_id="tab-finetune"):
             billed += build_finetune_tab(ctx, session)
-        with gr.Tab("Laboratorio / Lab"):
+        with gr.Tab(T("tab.lab"), elem_id="tab-lab"):
             billed += build_lab_tab(ctx, session)
 
         def refresh(state: Session) -> str:
@@ -44,4 +46,14 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         # The ledger changes in place, which gr.State cannot see: refresh after every paid call.
         for event in billed:
             event.then(refresh, session, status, api_name=False, show_progress="hidden")
+
+        def arrive(code: str | None, state: Session) -> tuple[Session, str, str]:
+            """Per page load: the reader's language, and the status as it is now (the model may
+            be loading or ready; the page was built before either)."""
+            state = with_language(code, state)
+            return state, ctx.status_markdown(state), state.lang
+
+        code = gr.Textbox(visible=False)
+        demo.load(arrive, [code, session], [session, status, switch], js=READ_JS,
+                  api_name=False, show_progress="hidden")
     return demo

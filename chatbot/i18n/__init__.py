@@ -1,0 +1,69 @@
+"""One language at a time: everything a person reads, in Spanish or in English, never both.
+
+The words live in two tables with the same keys, `es.py` and `en.py` (`STRINGS`). Code names a
+key; the language is chosen per reader: the browser's (or the page's switch) for the web app,
+`CHATBOT_LANG` or the system locale for the CLI and the Telegram bot.
+
+How to add a string:
+1. Pick a key `area.what` (e.g. ``"chat.send"``) and add it to `STRINGS` in *both* es.py and
+   en.py. Values may hold ``{name}`` fields; both languages must use the same fields
+   (tests/test_i18n.py checks keys and fields).
+2. A fixed label, info, placeholder, button, tab title or Markdown in `chatbot/ui/`:
+   ``T("chat.send")`` from `chatbot.ui.i18n` — a `gr.I18n` key the browser translates.
+3. Text built on the server (a result in Markdown, a gr.Error/gr.Warning, the status line,
+   table headers, choices): ``say(session.lang, "chat.cost", usd=...)``. `Session.lang` is set
+   when the page loads, from the same language the browser shows.
+4. CLI/Telegram: ``say(cli_lang(), "key")``.
+
+Older messages from feature packages still written "español / English" are cut to one side by
+`one_language` at the edges (`chatbot.ui.common.friendly`), until they move to keys.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+import re
+
+from chatbot.i18n import en, es
+
+LANGS = ("es", "en")
+DEFAULT = "es"  # the course's language
+TABLES: dict[str, dict[str, str]] = {"es": es.STRINGS, "en": en.STRINGS}
+
+
+def normalise(code: str | None) -> str:
+    """A browser or locale code ("es-MX", "en_GB.UTF-8", "fr") → "es" or "en".
+
+    Spanish speakers get Spanish; anyone else English, which is also Gradio's own fallback, so
+    the server's text matches the labels the browser shows."""
+    if not code:
+        return DEFAULT
+    return "es" if code.strip().lower().startswith("es") else "en"
+
+
+def say(lang: str, key: str, **values: object) -> str:
+    """The text for `key` in `lang`, its ``{fields}`` filled. A missing key is a bug: KeyError."""
+    text = TABLES[normalise(lang) if lang not in TABLES else lang][key]
+    return text.format(**values) if values else text
+
+
+def cli_lang() -> str:
+    """The CLI's and the bot's language: CHATBOT_LANG, else the system locale (LANG/LC_ALL)."""
+    chosen = os.environ.get("CHATBOT_LANG") or os.environ.get("LC_ALL") \
+        or os.environ.get("LANG") or (locale.getlocale()[0] or "")
+    return normalise(chosen) if chosen and chosen not in {"C", "POSIX"} else DEFAULT
+
+
+_PAIR = re.compile(r"\s/\s")
+
+
+def one_language(text: str, lang: str) -> str:
+    """A legacy "español / English" message cut to one language.
+
+    Only a text with exactly one " / " is cut (one sentence each side); anything else is left
+    whole, since a slash may belong to the text itself."""
+    parts = _PAIR.split(text)
+    if len(parts) != 2:
+        return text
+    return parts[0].rstrip() if normalise(lang) == "es" else parts[1].lstrip()

@@ -1,0 +1,27 @@
+"""English. Same keys as es.py (chatbot/i18n/__init__.py says how to add one)."""
+
+STRINGS: dict[str, str] = {
+    "app.title": "Chatbot lab on the OpenAI API",
+    "app.language": "Language",
+    "app.title_md": "# 🤖 Chatbot lab on the OpenAI API",
+    "tab.sentiment": "Sentiment",
+    "tab.chat": "Chat",
+    "tab.playground": "Playground",
+    "tab.tokens": "Tokens",
+    "tab.finetune": "Fine-tuning",
+    "tab.lab": "Lab",
+    "ledger.spent_of": "{spent} of {budget}",
+    "ledger.summary": "Spent: {spent} · {calls} calls · {prompt} input tokens + {completion} output",
+    "ledger.unpriced": " · {n} with unknown price",
+    "status.slots": " · {busy}/{slots} slots busy",
+    "status.waiting": " · {waiting} waiting: new questions wait their turn",
+    "status.embedded_ready": "🟢 Embedded ready",
+    "status.embedded_starting": "🟡 Loading the embedded model…",
+    "status.embedded_stopped": "⚪ Embedded stopped (starts on first use)",
+    "status.embedded_failed": "🔴 Embedded model failed: ",
+    "status.compatible": "🟣 Compatible server",
+    "status.hosted": "🌐 **Hosted mode** · ",
+    "status.model": "Model",
+    "status.recorded": "Recorded total: {usd}",
+    "status.host_today": "Today, on the host's account: {usd} of {limit}",
+}

@@ -1,0 +1,56 @@
+"""The language tables and the language picked for a reader."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from chatbot.i18n import TABLES, cli_lang, normalise, one_language, say
+
+
+def fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_both_tables_have_the_same_keys_and_fields() -> None:
+    es, en = TABLES["es"], TABLES["en"]
+    assert sorted(es) == sorted(en)
+    wrong = [key for key in es if fields(es[key]) != fields(en[key])]
+    assert wrong == []
+
+
+def test_no_text_is_doubled_with_a_slash() -> None:
+    """One language per string: the old "español / English" pairs do not come back."""
+    doubled = [(lang, key) for lang, table in TABLES.items() for key, text in table.items()
+               if one_language(text, "es") != text]
+    assert doubled == []
+
+
+@pytest.mark.parametrize(("code", "lang"), [("es-MX", "es"), ("es", "es"), ("en-GB", "en"),
+                                            ("fr-FR", "en"), (None, "es"), ("", "es")])
+def test_a_browser_code_becomes_one_of_two_languages(code: str | None, lang: str) -> None:
+    assert normalise(code) == lang
+
+
+def test_say_fills_fields_in_the_asked_language() -> None:
+    key = next(k for k, v in TABLES["en"].items() if not fields(v))
+    assert say("en", key) == TABLES["en"][key]
+    assert say("es-ES", key) == TABLES["es"][key]
+    with pytest.raises(KeyError):
+        say("en", "no.such.key")
+
+
+def test_cli_follows_its_own_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHATBOT_LANG", "en")
+    assert cli_lang() == "en"
+    monkeypatch.setenv("CHATBOT_LANG", "es_ES.UTF-8")
+    assert cli_lang() == "es"
+
+
+def test_a_legacy_pair_is_cut_to_one_side_and_other_slashes_stay() -> None:
+    pair = "No hay mensaje que reintentar. / Nothing to retry."
+    assert one_language(pair, "es") == "No hay mensaje que reintentar."
+    assert one_language(pair, "en") == "Nothing to retry."
+    assert one_language("a / b / c", "en") == "a / b / c"
+    assert one_language("3/4 tokens", "en") == "3/4 tokens"
