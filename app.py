@@ -16,7 +16,7 @@ from chatbot.errors import ChatbotError
 from chatbot.settings import Settings, load_env_file
 from chatbot.ui import gradio_fixes
 from chatbot.ui.demo import build_demo
-from chatbot.ui.i18n import HEAD, I18N
+from chatbot.ui.i18n import I18N
 from chatbot.ui.styles import CSS
 
 try:
@@ -45,7 +45,6 @@ def main() -> None:
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
         max_file_size=f"{limits.max_upload_mb}mb",
         css=CSS,
-        head=HEAD,  # the language switch's choice, before Gradio reads the browser's
         i18n=I18N,
     )
 

@@ -21,9 +21,9 @@ from chatbot.capability_book import CapabilityBook
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, ConfigError
+from chatbot.finetune.local.serve import TUNED_SLOTS, TunedServers, is_tuned
 from chatbot.i18n import DEFAULT as DEFAULT_LANG
 from chatbot.i18n import say
-from chatbot.finetune.local.serve import TUNED_SLOTS, TunedServers, is_tuned
 from chatbot.local import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig
 from chatbot.settings import Settings
 from chatbot.spending import Cap, Meter, utc_today

@@ -6,6 +6,8 @@ turn them into `gr.Error`, an exit code or a chat reply.
 
 from __future__ import annotations
 
+from chatbot.i18n import one_language
+
 
 class ChatbotError(Exception):
     """Base class: `str(err)` is a bilingual message meant for the user, never a traceback."""
@@ -19,6 +21,13 @@ class ChatbotError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()
+
+    def said(self, lang: str) -> str:
+        """The message and hint in one language (each may still be written "español / English")."""
+        return f"{one_language(self.message, lang)} {one_language(self.hint, lang)}".strip()
+
+    def title_in(self, lang: str) -> str:
+        return one_language(self.title, lang)
 
 
 class InvalidInput(ChatbotError):

@@ -79,7 +79,8 @@ def test_ledger_records_and_summarises(catalog):
     assert ledger.spent_usd == pytest.approx(first)
     assert (ledger.calls, ledger.prompt_tokens, ledger.completion_tokens) == (2, 1010, 510)
     text = ledger.summary()
-    assert "Gastado" in text and "Spent" in text and "$0.00045" in text
+    assert "Gastado" in text and "$0.00045" in text
+    assert "Spent" in ledger.summary("en") and "Gastado" not in ledger.summary("en")
     assert "1 sin precio" in text
 
 

@@ -129,6 +129,3 @@ def test_events_merge_across_polls() -> None:
     assert [row[2] for row in jobs.events_table(merged)] == ["m3", "m2", "m1"]
 
 
-def test_notice_names_the_date_and_the_models(catalog: Catalog) -> None:
-    text = jobs.wind_down_notice(catalog)
-    assert "2027-01-06" in text and "`gpt-4o-mini`" in text and "gpt-3.5-turbo" not in text

@@ -17,6 +17,7 @@ from chatbot.errors import (
     ServerError,
     StreamCut,
 )
+from chatbot.i18n import one_language
 from chatbot.lab.fault_server import FAILURES, FaultServer
 from chatbot.lab.simulate import LABELS, SIMULATED_KEY, Run, simulate, timeline_markdown
 from chatbot.lab.snippets import snippet
@@ -38,11 +39,11 @@ def run(server: FaultServer, failure: str, retries: int = 2) -> Run:
 
 
 def attempts(r: Run) -> list[str]:
-    return [m.what for m in r.timeline if m.who.startswith("servidor")]
+    return [m.what for m in r.timeline if m.who == "server"]
 
 
-def waits(r: Run) -> list[str]:
-    return [m.what for m in r.timeline if "espera" in m.what]
+def waits(r: Run) -> list[float]:
+    return [m.wait_s for m in r.timeline if m.wait_s is not None]
 
 
 def test_every_failure_has_a_label_and_a_snippet() -> None:
@@ -57,28 +58,30 @@ def test_every_failure_has_a_label_and_a_snippet() -> None:
 def test_what_a_retry_cannot_mend_is_tried_once(server: FaultServer, failure: str) -> None:
     r = run(server, failure)
     assert len(attempts(r)) == 1 and not waits(r)
-    assert r.final.startswith(f"⚠️ **{TITLES[failure]}:**")
+    assert r.final.startswith(f"⚠️ **{one_language(TITLES[failure], 'es')}:**")
 
 
 def test_rate_limit_waits_what_retry_after_says_then_gives_up(server: FaultServer) -> None:
     r = run(server, "rate_limit")
     assert len(attempts(r)) == 3 and "retry-after: 1" in attempts(r)[0]
-    assert waits(r) == ["espera 1.00 s y reintenta / waits 1.00 s and retries"] * 2
+    assert waits(r) == [pytest.approx(1.0, abs=0.005)] * 2
+    assert "espera 1.00 s y reintenta" in timeline_markdown(r)
+    assert "waits 1.00 s and retries" in timeline_markdown(r, "en")
     assert r.timeline[-1].at_s >= 2.0  # the waits really happened
-    assert RateLimited.title in r.final
+    assert one_language(RateLimited.title, "es") in r.final
 
 
 def test_server_errors_back_off_exponentially(server: FaultServer) -> None:
     r = run(server, "server_error", retries=1)
     assert len(attempts(r)) == 2 and len(waits(r)) == 1
-    assert ServerError.title in r.final and "500" in r.final
+    assert one_language(ServerError.title, "es") in r.final and "500" in r.final
 
 
 def test_a_hang_ends_at_the_clients_timeout(server: FaultServer) -> None:
     r = run(server, "timeout")
     assert len(attempts(r)) == 1
     assert 1.4 < r.timeline[-1].at_s < 3.0
-    assert BackendTimeout.title in r.final and "1.5 s" in r.final
+    assert one_language(BackendTimeout.title, "es") in r.final and "1.5 s" in r.final
 
 
 def test_a_cut_answer_keeps_what_arrived(server: FaultServer) -> None:

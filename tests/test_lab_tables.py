@@ -6,6 +6,8 @@ import pytest
 
 from chatbot.lab.distribution import OTHER, Candidate, reshape
 from chatbot.lab.tables import (
+    AFTER,
+    COUNT,
     KEPT,
     OBSERVED,
     PREDICTED,
@@ -33,14 +35,14 @@ def test_tokens_show_their_spaces_and_line_breaks() -> None:
 def test_removed_tokens_keep_their_bar_greyed_at_the_models_height() -> None:
     frame = distribution_frame(reshape(CANDS, 1.0, 0, 0.5))
     assert list(frame["token"]) == ["01. ␣azul", "02. ↵", "03. ␣rojo", OTHER]
-    assert list(frame["estado / status"]) == [KEPT, REMOVED, REMOVED, REMOVED]
+    assert list(frame[STATUS]) == [KEPT, REMOVED, REMOVED, REMOVED]
     assert list(frame["p"]) == pytest.approx([1.0, 0.3, 0.1, 0.1])
-    assert list(frame["después / after"]) == pytest.approx([1.0, 0, 0, 0])
+    assert list(frame[AFTER]) == pytest.approx([1.0, 0, 0, 0])
 
 
 def test_the_tail_is_its_own_bar() -> None:
     frame = distribution_frame(reshape(CANDS))
-    assert frame.iloc[-1]["estado / status"] == REST
+    assert frame.iloc[-1][STATUS] == REST
     assert frame.iloc[-1]["p"] == pytest.approx(0.1)
 
 
@@ -61,8 +63,8 @@ def test_frequencies_sit_beside_the_predicted_probabilities() -> None:
     assert set(rows) == {"01. ␣azul", "02. ↵", OTHER}
     assert rows["01. ␣azul"][PREDICTED] == pytest.approx(0.625)
     assert rows["01. ␣azul"][OBSERVED] == pytest.approx(0.5)
-    assert rows[OTHER]["veces / count"] == 1
-    assert frame["veces / count"].sum() == 4
+    assert rows[OTHER][COUNT] == 1
+    assert frame[COUNT].sum() == 4
 
 
 def test_labels_add_up_their_candidates_and_the_rest_is_unclassified() -> None:
@@ -76,5 +78,5 @@ def test_labels_add_up_their_candidates_and_the_rest_is_unclassified() -> None:
     assert rows[DISPLAY["positive"]][PREDICTED] == pytest.approx(0.1)
     assert rows[DISPLAY["neutral"]][PREDICTED] == 0.0
     assert rows[UNKNOWN][PREDICTED] == pytest.approx(0.2)  # "The" and the unseen tail
-    assert [r["veces / count"] for r in rows.values()] == [1, 1, 2, 1]
+    assert [r[COUNT] for r in rows.values()] == [1, 1, 2, 1]
     assert rows[DISPLAY["negative"]][OBSERVED] == pytest.approx(0.4)

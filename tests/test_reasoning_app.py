@@ -156,7 +156,7 @@ def test_sentiment_returns_a_label_with_effort_none_and_no_max_tokens(client, fa
     finally:
         fake.reply = None
     assert probs["label"] == "negativo / negative"
-    assert "not available" not in words and "Uso / Usage" in usage
+    assert "not available" not in words and "**Uso:**" in usage
     bodies = [r.json for r in fake.requests_to(CHAT)]
     assert bodies and all("max_tokens" not in b for b in bodies)
     last = bodies[-1]

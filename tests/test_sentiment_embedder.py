@@ -17,7 +17,7 @@ from chatbot.context import AppContext, Session
 from chatbot.sentiment.labels import DISPLAY
 from chatbot.sentiment.prompt import DEFAULT_PROMPT
 from chatbot.sentiment.service import method_for
-from chatbot.sentiment.views import classify_one
+from chatbot.sentiment.views import classify_many, classify_one
 from chatbot.settings import Settings
 
 from .conftest import CACHE_DIR, launch_app
@@ -45,6 +45,18 @@ def test_the_embeddings_instance_starts_on_first_use_and_serves_vectors(ctx: App
     assert ctx.embedded is not None and ctx.embedded.status == "stopped"  # chat not needed
 
 
+def test_a_batch_on_the_default_method_does_not_warn_of_missing_logprobs(ctx: AppContext) -> None:
+    """`auto` is the embeddings classifier here, which calibrates nothing: no warning that the
+    model's bias could not be measured (it read `auto` as "not embeddings" before)."""
+    session = ctx.new_session()
+    assert method_for(ctx, session, "auto") == "embeddings"
+    *_, last = classify_many(ctx, session, {}, "Me encanta este curso\nOdio los lunes", None,
+                             DEFAULT_PROMPT, True)
+    rows, _, notes, *_ = last
+    assert len(rows) == 2
+    assert "logprobs" not in notes
+
+
 @pytest.mark.parametrize(("tweet", "label"), [
     ("I absolutely love this, best day ever! 😍", "positive"),
     ("¡Qué alegría! Por fin me han dado el trabajo 🎉", "positive"),
@@ -57,10 +69,10 @@ def test_the_shipped_classifier_labels_clear_tweets_through_the_embeddings_insta
     probs, words, usage, _ = classify_one(ctx, session, {}, tweet, DEFAULT_PROMPT, True,
                                           "embeddings")
     assert isinstance(probs, dict) and max(probs, key=probs.__getitem__) == DISPLAY[label]
-    assert "Linear classifier" in words and "umsab_train" in words
+    assert "Clasificador lineal" in words and "umsab_train" in words
     assert "On embeddings: " in words and "Words (TF-IDF): " in words  # each opinion
-    assert "Linear classifier (mezcla / mix): " in words  # and the mix of the two
-    assert "Set-up done now" not in usage  # the weights were shipped: nothing to fit
+    assert "Clasificador lineal (mezcla): " in words  # and the mix of the two
+    assert "Preparación hecha ahora" not in usage  # the weights were shipped: nothing to fit
 
 
 def test_auto_is_the_embeddings_way_on_the_embedded_model_and_the_prompt_elsewhere(

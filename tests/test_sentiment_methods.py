@@ -116,16 +116,16 @@ def test_embeddings_fit_a_classifier_on_the_pool_once_and_show_neighbours(
                                           DEFAULT_PROMPT, True, "embeddings", pool)
     assert max(label, key=label.get) == DISPLAY["positive"]
     assert "Nearest training tweets" in words and "I love this phone" in words
-    assert "Linear classifier" in words and "fitted now on train.csv" in words
+    assert "Clasificador lineal" in words and "ajustado ahora en train.csv" in words
     assert "Words (TF-IDF): " in words  # fitted on the same pool
-    assert "Set-up done now" in usage
+    assert "Preparación hecha ahora" in usage
     assert len(sent(fake, "/embeddings")) == 2  # the pool (one batch), then the tweet
     assert sent(fake, "/chat/completions") == []
 
     _, _, usage, _ = classify_one(ctx, ctx.new_session(), {}, "Odio la lluvia de hoy",
                                   DEFAULT_PROMPT, True, "embeddings", pool)
     assert len(sent(fake, "/embeddings")) == 3  # the pool's vectors were kept
-    assert "Set-up done now" not in usage
+    assert "Preparación hecha ahora" not in usage
 
 
 def test_embeddings_without_a_pool_or_shipped_weights_say_what_is_missing(

@@ -60,7 +60,7 @@ def test_classify_returns_label_probabilities_and_usage(client: Client) -> None:
     assert {c["label"] for c in probs["confidences"]} == {
         "positivo / positive", "neutro / neutral", "negativo / negative"}
     assert "negativo / negative" in words and "confidence" in words
-    assert "Uso / Usage" in usage
+    assert "**Uso:**" in usage
 
 
 def test_classify_an_empty_tweet_is_a_clear_error(client: Client) -> None:

@@ -49,8 +49,8 @@ def test_plain_text_report(catalog):
     counts = {row[0]: row for row in report.counts}
     assert counts["cl100k_base"][3] == count_text(text, "cl100k_base")
     assert counts["o200k_base"][3] == count_text(text, "o200k_base")
-    local = counts["Modelo integrado / Embedded model"]
-    assert local[3] == "—" and "unavailable" in local[5]
+    local = counts["Modelo integrado"]
+    assert local[3] == "—" and "no disponible" in local[5]
     assert report.html.count('class="tok"') == count_text(text, "cl100k_base")
     assert "endo" in report.html  # the special-token string shown as ordinary text pieces
     assert "sin formato de chat" in report.overhead

@@ -16,6 +16,7 @@ from chatbot.chat import persona
 from chatbot.client import ChatParams, Result, StreamEvent
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ContextTooLong, InvalidInput, StreamCut
+from chatbot.i18n import DEFAULT
 
 MAX_MESSAGE_CHARS = 200_000
 STREAM_EVERY_S = 0.05  # at most 20 screen updates a second per answer
@@ -23,12 +24,12 @@ CUT_MARK = " […]"  # appended to an answer the stream cut short
 History = list[dict[str, Any]]
 
 
-def error_notice(exc: ChatbotError) -> str:
+def error_notice(exc: ChatbotError, lang: str = DEFAULT) -> str:
     """The line the Chat tab shows under the conversation when a turn fails (the lab's error
     simulator ends with the same one)."""
     if isinstance(exc, StreamCut):
-        return f"⚠️ {exc}"
-    return f"⚠️ **{exc.title}:** {exc}"
+        return f"⚠️ {exc.said(lang)}"
+    return f"⚠️ **{exc.title_in(lang)}:** {exc.said(lang)}"
 
 
 def paced(events: Iterable[StreamEvent], every: float = STREAM_EVERY_S,

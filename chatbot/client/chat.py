@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from openai.types.chat import ChatCompletionMessageParam
 
-from chatbot import billing
+from chatbot import billing, tokens
 from chatbot.client.base import ClientBase
 from chatbot.client.params import ChatParams
 from chatbot.client.results import Choice, Result, Usage, read_legacy_logprobs, read_logprobs, read_usage
@@ -76,13 +76,34 @@ class ChatCalls(ClientBase):
         finally:
             self._release(hold)
 
+    def _usage_per_choice(self, model: str, usage: Usage, choices: list[Choice]
+                          ) -> tuple[Usage, tuple[str, ...]]:
+        """Output tokens as generated: some servers (llama-server) count one choice of n.
+
+        Each choice's tokens are its logprobs when it has them, else its text counted with the
+        model's tokenizer; when they add up to more than the server said, the sum is billed and
+        a note says so."""
+        if len(choices) < 2:
+            return usage, ()
+        info = self.catalog.get(model)
+        counted = sum(len(c.logprobs) if c.logprobs else
+                      tokens.count_output(self.catalog, info, c.text) for c in choices)
+        if counted <= usage.completion_tokens:
+            return usage, ()
+        note = (f"El servidor contó {usage.completion_tokens} tokens de salida para "
+                f"{len(choices)} respuestas; la app contó cada respuesta: {counted}. / The server "
+                f"counted {usage.completion_tokens} output tokens for {len(choices)} answers; the "
+                f"app counted each answer: {counted}.")
+        return replace(usage, completion_tokens=counted), (note,)
+
     def _ask(self, params: ChatParams, request: Request, est: billing.CostEstimate,
              hold: Hold | None, legacy: bool) -> Result:
         """Ask once; if the backend ignored `n` (some servers do), ask again one choice at a time."""
         start = time.monotonic()
         first, applied = self._adapting(params, request, legacy=legacy)
         kwargs = applied.body
-        choices, usage, requests = list(first.choices), first.usage, first.attempts
+        choices, requests = list(first.choices), first.attempts
+        usage, recount = self._usage_per_choice(params.model, first.usage, choices)
         missing = params.n - len(choices)
         if missing > 0:
             def one(i: int) -> SingleResponse:
@@ -99,6 +120,6 @@ class ChatCalls(ClientBase):
         choices = [replace(c, index=i) for i, c in enumerate(choices)]
         cost = self._bill(params.model, usage, hold)
         notes = self._result_notes(applied, params.model, [c.text for c in choices],
-                                   [c.finish_reason for c in choices])
+                                   [c.finish_reason for c in choices]) + recount
         return Result(first.model or params.model, tuple(choices), usage, time.monotonic() - start,
                       est, cost, requests, notes, first.fingerprint)

@@ -42,22 +42,6 @@ METRICS = {
 MAX_SUFFIX = 64
 
 
-def wind_down_notice(catalog: Catalog) -> str:
-    """What the tab says first: the service is closing, and which models still take jobs."""
-    models = ", ".join(f"`{m}`" for m in fine_tunable_models(catalog)) or "(ninguno / none)"
-    return (
-        "⚠️ **OpenAI está cerrando el fine-tuning self-serve**: las organizaciones que nunca lo "
-        "usaron ya no pueden crear trabajos, y el **2027-01-06** se cierra para todas. Los modelos "
-        "ya entrenados siguen funcionando hasta que se retire su modelo base. / **OpenAI is "
-        "winding down self-serve fine-tuning**: organisations that never used it can no longer "
-        "create jobs, and on **2027-01-06** it closes for all. Models already trained keep "
-        "working until their base model is retired.\n\n"
-        f"Aceptan trabajos todavía / Still accepting jobs: {models} "
-        f"(catálogo del / catalog as of {catalog.as_of}). Validar, preparar, estimar el coste y "
-        "evaluar funcionan sin conexión. / Validate, prepare, cost and evaluate work offline."
-    )
-
-
 def job_client(ctx: AppContext, session: Session, job_id: str | None = None) -> LLMClient:
     """A client for job calls, refused before the embedded model is started (it cannot train).
 

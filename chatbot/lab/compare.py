@@ -14,6 +14,7 @@ from typing import Any
 from chatbot.client import ChatParams, StreamEvent
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, InvalidInput
+from chatbot.i18n import DEFAULT, say
 
 BACKENDS = ("local", "openai", "compatible")
 COLUMNS = ["backend", "model", "temperature", "top_p", "max_tokens", "seed"]
@@ -102,7 +103,8 @@ def _pump(index: int, start: Callable[[], Iterator[StreamEvent]], out: queue.Que
         out.put((index, None))
 
 
-def stream_all(starts: Sequence[Callable[[], Iterator[StreamEvent]]]) -> Iterator[list[Answer]]:
+def stream_all(starts: Sequence[Callable[[], Iterator[StreamEvent]]], lang: str = DEFAULT
+               ) -> Iterator[list[Answer]]:
     """Every stream at once on its own thread; a snapshot of all answers at most every 0.1 s."""
     answers = [Answer() for _ in starts]
     out: queue.Queue = queue.Queue()
@@ -117,7 +119,8 @@ def stream_all(starts: Sequence[Callable[[], Iterator[StreamEvent]]]) -> Iterato
             running -= 1
             answers[index] = replace(answers[index], done=True)
         elif isinstance(item, ChatbotError):
-            answers[index] = replace(answers[index], error=f"{item.title}: {item}")
+            answers[index] = replace(answers[index],
+                                     error=f"{item.title_in(lang)}: {item.said(lang)}")
         elif item.result is not None:
             r = item.result
             answers[index] = Answer(item.text, r.usage.completion_tokens, r.latency_s, r.cost_usd)
@@ -140,7 +143,8 @@ def _marked(words: list[str], base: list[str]) -> str:
     return " ".join(c for c in out if c)
 
 
-def side_by_side_html(labels: Sequence[str], answers: Sequence[Answer]) -> str:
+def side_by_side_html(labels: Sequence[str], answers: Sequence[Answer], lang: str = DEFAULT
+                      ) -> str:
     base = answers[0].text.split() if answers else []
     cols = []
     for i, (label, a) in enumerate(zip(labels, answers, strict=True)):
@@ -153,8 +157,7 @@ def side_by_side_html(labels: Sequence[str], answers: Sequence[Answer]) -> str:
         cols.append(f"<div class='lab-col'><h4>{html.escape(label)}</h4>"
                     f"<div class='lab-answer'>{body}</div><small>{facts}</small></div>")
     return ("<div class='lab-compare'>" + "".join(cols) + "</div>"
-            "<small>Resaltado: palabras que difieren de A / highlighted: words that differ "
-            "from A</small>")
+            f"<small>{html.escape(say(lang, 'lab.highlighted'))}</small>")
 
 
 def answers_json(labels: Sequence[str], answers: Sequence[Answer]) -> list[dict[str, Any]]:

@@ -15,27 +15,23 @@ from chatbot.catalog import Catalog
 from chatbot.chat.turn import error_notice
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import ChatbotError
+from chatbot.i18n import DEFAULT, one_language, say
 from chatbot.lab.fault_server import FaultServer
 
 SIMULATED_KEY = "sk-lab-simulated-fake"  # the simulator never sees a real key
 MODEL = "gpt-4o-mini"
 MESSAGES = [{"role": "user", "content": "Explícame qué es un token."}]
-LABELS = {
-    "bad_key": "Clave no válida (401) / Bad key (401)",
-    "rate_limit": "Límite de peticiones con retry-after (429) / Rate limit with retry-after (429)",
-    "quota": "Sin saldo (429 insufficient_quota) / Quota exhausted (429 insufficient_quota)",
-    "server_error": "Error del servidor (500) / Server error (500)",
-    "timeout": "Tiempo agotado / Timeout",
-    "cut": "Respuesta cortada a medias / Answer cut mid-way",
-    "context": "Contexto demasiado largo (400) / Context too long (400)",
-}
+LABELS = {failure: f"lab.failure_{failure}" for failure in
+          ("bad_key", "rate_limit", "quota", "server_error", "timeout", "cut", "context")}
 
 
 @dataclass(frozen=True)
 class Moment:
     at_s: float  # seconds since the run began
-    who: str  # "servidor / server" | "cliente / client"
+    who: str  # "server" | "client"
     what: str
+    attempt: int = 0  # the server's answer to attempt n (1, 2, …); 0 for the client's moments
+    wait_s: float | None = None  # the client waits this long and retries
 
 
 @dataclass(frozen=True)
@@ -48,16 +44,14 @@ class Run:
 
 
 def simulate(server: FaultServer, failure: str, pool: SDKPool, catalog: Catalog,
-             max_retries: int) -> Run:
+             max_retries: int, lang: str = DEFAULT) -> Run:
     run = uuid.uuid4().hex[:12]
     url = server.base_url(run, failure)
     start = time.monotonic()
     moments: list[Moment] = []
 
     def sleep(seconds: float) -> None:
-        moments.append(Moment(time.monotonic() - start, "cliente / client",
-                              f"espera {seconds:.2f} s y reintenta / waits {seconds:.2f} s "
-                              "and retries"))
+        moments.append(Moment(time.monotonic() - start, "client", "", wait_s=seconds))
         time.sleep(seconds)
 
     client = LLMClient(Backend("compatible", url, SIMULATED_KEY, visitor=True), pool, catalog, None,
@@ -68,20 +62,27 @@ def simulate(server: FaultServer, failure: str, pool: SDKPool, catalog: Catalog,
             text = event.text
         final = "✅ " + text
     except ChatbotError as exc:
-        final = error_notice(exc)
+        final = error_notice(exc, lang)
         text = getattr(exc, "partial", "") or text
     ended = time.monotonic() - start
     for n, arrival in enumerate(server.arrivals(run), 1):
-        moments.append(Moment(arrival.at - start, "servidor / server",
-                              f"intento / attempt {n}: {arrival.answer}"))
+        moments.append(Moment(arrival.at - start, "server", arrival.answer, attempt=n))
     moments.sort(key=lambda m: m.at_s)
-    moments.append(Moment(ended, "cliente / client", final))
+    moments.append(Moment(ended, "client", final))
     return Run(failure, url, tuple(moments), final, text)
 
 
-def timeline_markdown(run: Run) -> str:
-    rows = ["| s | quién / who | qué / what |", "| ---: | --- | --- |"]
-    rows += [f"| {m.at_s:.2f} | {m.who} | {m.what.replace('|', '/')} |" for m in run.timeline]
+def _what(moment: Moment, lang: str) -> str:
+    if moment.wait_s is not None:
+        return say(lang, "lab.waits", seconds=f"{moment.wait_s:.2f}")
+    text = one_language(moment.what, lang)
+    return say(lang, "lab.attempt", n=moment.attempt) + f": {text}" if moment.attempt else text
+
+
+def timeline_markdown(run: Run, lang: str = DEFAULT) -> str:
+    rows = [say(lang, "lab.timeline_head"), "| ---: | --- | --- |"]
+    rows += [f"| {m.at_s:.2f} | {say(lang, 'lab.' + m.who)} | {_what(m, lang).replace('|', '/')} |"
+             for m in run.timeline]
     if run.partial:
-        rows.append(f"\n**Lo que llegó / What arrived:** {run.partial} […]")
+        rows.append("\n" + say(lang, "lab.what_arrived", text=run.partial))
     return "\n".join(rows)

@@ -7,18 +7,60 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from chatbot.i18n import DEFAULT, LANGS, say
 from chatbot.lab.distribution import OTHER, Reshaped
-from chatbot.sentiment.labels import DISPLAY, LABELS, UNKNOWN, label_of
+from chatbot.sentiment.labels import LABELS, display, label_of
 
-KEPT = "se queda / kept"
-REMOVED = "eliminado / removed"
-REST = "resto / rest"
-STATUS = "estado / status"
+# Language-neutral values and columns; `localize` turns a frame into the reader's words.
+KEPT, REMOVED, REST = "kept", "removed", "rest"
+STATUS = "status"
 STATUSES = (KEPT, REMOVED, REST)
-PREDICTED = "predicha / predicted"
-OBSERVED = "observada / observed"
-COLORS = {KEPT: "#4f46e5", REMOVED: "#d1d5db", REST: "#9ca3af",
-          PREDICTED: "#4f46e5", OBSERVED: "#f59e0b"}
+PREDICTED, OBSERVED, COUNT = "predicted", "observed", "count"
+BEFORE, AFTER = "before", "after"
+SERIES, SHARE, BAR = "series", "share", "bar"
+# Three clearly different colours: indigo kept, light grey removed, amber the unseen tail.
+HUES = {KEPT: "#4f46e5", REMOVED: "#d1d5db", REST: "#f59e0b", PREDICTED: "#4f46e5",
+        OBSERVED: "#10b981"}
+COLORS = {say(lang, f"lab.{key}"): hue for key, hue in HUES.items() for lang in LANGS}
+
+
+def word(key: str, lang: str) -> str:
+    """A status or series as the reader reads it (the chart's legend and colours use these)."""
+    return say(lang, f"lab.{key}")
+
+
+def other(lang: str) -> str:
+    """The unseen tail's bar; "~" sorts it after the ranked labels."""
+    return "~ " + say(lang, "lab.other_tokens")
+
+
+def localize(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Statuses, the tail and column titles in the reader's words (a copy)."""
+    out = frame.copy()
+    if STATUS in out:
+        out[STATUS] = [word(v, lang) for v in out[STATUS]]
+    if "token" in out:
+        out["token"] = [other(lang) if t == OTHER else t for t in out["token"]]
+    return out
+
+
+def titled(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """`localize`, with the columns titled for a table a person reads."""
+    out = localize(frame, lang)
+    return out.rename(columns={c: say(lang, f"lab.col_{c}") for c in out.columns})
+
+
+def grouped(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Predicted and observed as one chart: two bars per token, side by side, two colours.
+
+    Gradio's bar chart stacks bars of one category, so each bar gets its own row label
+    ("01. azul · predicha"), sorted so a token's pair stays together."""
+    rows = []
+    for record in localize(frame, lang).to_dict("records"):
+        for series in (PREDICTED, OBSERVED):
+            rows.append({BAR: f"{record['token']} · {word(series, lang)}",
+                         SERIES: word(series, lang), SHARE: record[series]})
+    return pd.DataFrame(rows, columns=[BAR, SERIES, SHARE])
 
 
 def show_token(token: str) -> str:
@@ -36,13 +78,13 @@ def distribution_frame(shape: Reshaped) -> pd.DataFrame:
     """One row per candidate plus the tail. A removed token keeps its bar, greyed, at the height
     the model gave it, so the cut stays visible."""
     rows = [
-        {"token": label, "p": after if kept else before, "antes / before": before,
-         "después / after": after, STATUS: KEPT if kept else REMOVED}
+        {"token": label, "p": after if kept else before, BEFORE: before, AFTER: after,
+         STATUS: KEPT if kept else REMOVED}
         for label, before, after, kept in zip(labels(shape.tokens), shape.before, shape.after,
                                               shape.kept, strict=True)
     ]
     rows.append({"token": OTHER, "p": shape.rest_after if shape.rest_kept else shape.rest_before,
-                 "antes / before": shape.rest_before, "después / after": shape.rest_after,
+                 BEFORE: shape.rest_before, AFTER: shape.rest_after,
                  STATUS: REST if shape.rest_kept else REMOVED})
     return pd.DataFrame(rows)
 
@@ -63,14 +105,14 @@ def frequency_frame(observed: Sequence[str], shape: Reshaped) -> pd.DataFrame:
     counts = Counter(t if t in shape.tokens else OTHER for t in observed)
     total = max(len(observed), 1)
     rows = [{"token": name, PREDICTED: after, OBSERVED: counts[token] / total,
-             "veces / count": counts[token]}
+             COUNT: counts[token]}
             for name, token, after in zip(labels(shape.tokens), shape.tokens, shape.after,
                                           strict=True)
             if after > 0 or counts[token]]
     if shape.rest_after > 0 or counts[OTHER]:
         rows.append({"token": OTHER, PREDICTED: shape.rest_after,
-                     OBSERVED: counts[OTHER] / total, "veces / count": counts[OTHER]})
-    return pd.DataFrame(rows, columns=["token", PREDICTED, OBSERVED, "veces / count"])
+                     OBSERVED: counts[OTHER] / total, COUNT: counts[OTHER]})
+    return pd.DataFrame(rows, columns=["token", PREDICTED, OBSERVED, COUNT])
 
 
 def answer_label(answer: str) -> str | None:
@@ -79,7 +121,7 @@ def answer_label(answer: str) -> str | None:
     return label_of(words[0]) if words else None
 
 
-def label_frame(answers: Sequence[str], shape: Reshaped) -> pd.DataFrame:
+def label_frame(answers: Sequence[str], shape: Reshaped, lang: str = DEFAULT) -> pd.DataFrame:
     """Each sentiment label's predicted probability (the reshaped mass of the first-token
     candidates that spell it, "Neg" and "negative" alike) beside the share of answers that gave it;
     every other token, the unseen tail included, is "unclassified"."""
@@ -90,7 +132,7 @@ def label_frame(answers: Sequence[str], shape: Reshaped) -> pd.DataFrame:
     counts = Counter(answer_label(a) for a in answers)
     total = max(len(answers), 1)
     return pd.DataFrame(
-        [{"token": DISPLAY[label] if label else UNKNOWN, PREDICTED: predicted[label],
-          OBSERVED: counts[label] / total, "veces / count": counts[label]}
+        [{"token": display(label, lang), PREDICTED: predicted[label],
+          OBSERVED: counts[label] / total, COUNT: counts[label]}
          for label in [*LABELS, None]],
-        columns=["token", PREDICTED, OBSERVED, "veces / count"])
+        columns=["token", PREDICTED, OBSERVED, COUNT])

@@ -8,7 +8,7 @@ from typing import Any
 
 from chatbot.errors import InvalidInput
 
-TIE = "empate / tie"
+TIE = "tie"  # shown as lab.tie
 
 
 def add_vote(votes: list[dict[str, Any]], prompt: str, answers: list[dict[str, Any]],

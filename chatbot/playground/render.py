@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from chatbot.client import Result, TokenLogprob, Usage
+from chatbot.i18n import one_language, say
 
 
 def _colour(prob: float) -> str:
@@ -32,13 +33,10 @@ def tokens_html(logprobs: tuple[TokenLogprob, ...]) -> str:
     return "".join(spans)
 
 
-def result_html(result: Result) -> str:
+def result_html(result: Result, lang: str) -> str:
     """The n outputs side by side, each with its finish reason."""
-    reasons = {
-        "stop": "terminó / finished",
-        "length": "cortado por max_tokens / cut by max_tokens",
-        "content_filter": "filtrado / filtered",
-    }
+    reasons = {reason: say(lang, f"playground.finish_{reason}")
+               for reason in ("stop", "length", "content_filter")}
     cards = []
     for choice in result.choices:
         body = (tokens_html(choice.logprobs) if choice.logprobs
@@ -52,31 +50,30 @@ def result_html(result: Result) -> str:
     return f'<div class="pg-grid">{"".join(cards)}</div>'
 
 
-def usage_markdown(result: Result) -> str:
+def usage_markdown(result: Result, lang: str) -> str:
     u = result.usage
     cost = "—" if result.cost_usd is None else f"${result.cost_usd:.6f}"
     estimate = ""
     if result.estimate and result.estimate.high_usd is not None:
-        estimate = (f" · estimado antes / estimated before: ${result.estimate.low_usd:.6f}–"
-                    f"${result.estimate.high_usd:.6f}")
-    fanned = f" · {result.requests} peticiones / requests" if result.requests > 1 else ""
-    line = (f"**Uso / Usage:** {u.prompt_tokens} entrada / in · {u.completion_tokens} salida / "
-            f"out{reasoning_part(u)} · {u.cached_tokens} en caché / cached · **coste / cost:** "
-            f"{cost}{estimate} · {result.latency_s:.2f} s{fanned}")
-    return line + notes_markdown(result.notes)
+        estimate = say(lang, "playground.estimated_before", low=f"{result.estimate.low_usd:.6f}",
+                       high=f"{result.estimate.high_usd:.6f}")
+    fanned = say(lang, "playground.requests", n=result.requests) if result.requests > 1 else ""
+    line = say(lang, "playground.usage", prompt=u.prompt_tokens, completion=u.completion_tokens,
+               reasoning=reasoning_part(u, lang), cached=u.cached_tokens, cost=cost,
+               estimate=estimate, seconds=f"{result.latency_s:.2f}", fanned=fanned)
+    return line + notes_markdown(result.notes, lang)
 
 
-def reasoning_part(usage: Usage) -> str:
+def reasoning_part(usage: Usage, lang: str) -> str:
     """Hidden reasoning is part of the output tokens, and billed with them."""
     if not usage.reasoning_tokens:
         return ""
-    return (f" (de ellos {usage.reasoning_tokens} de razonamiento / of which "
-            f"{usage.reasoning_tokens} reasoning)")
+    return say(lang, "playground.of_which_reasoning", n=usage.reasoning_tokens)
 
 
-def notes_markdown(notes: tuple[str, ...]) -> str:
-    """The settings the model did not take, one line each, after the usage line."""
-    return "".join(f"\n\n⚠️ {note}" for note in notes)
+def notes_markdown(notes: tuple[str, ...], lang: str) -> str:
+    """The settings the model did not take (and usage the app recounted), one line each."""
+    return "".join(f"\n\n⚠️ {one_language(note, lang)}" for note in notes)
 
 
 def raw_result(result: Result) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from chatbot.context import AppContext, Session
 from chatbot.errors import InvalidInput
+from chatbot.i18n import cli_lang
 from chatbot.sentiment.classify import Verdict
 from chatbot.sentiment.pool import Pool, load_pool
 from chatbot.sentiment.prompt import DEFAULT_PROMPT
@@ -57,7 +58,7 @@ def _classify(ctx: AppContext, session: Session, args: argparse.Namespace) -> in
     verdict = setup.run(args.tweet)
     source = setup.probe.source if setup.probe else (
         setup.calibration.source if setup.calibration else None)
-    print(_plain(verdict_markdown(verdict, not args.no_calibration, source)))
+    print(_plain(verdict_markdown(verdict, not args.no_calibration, source, cli_lang())))
     return 0 if verdict.label else 1
 
 

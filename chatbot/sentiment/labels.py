@@ -8,10 +8,19 @@ from typing import Any
 
 import numpy as np
 
+from chatbot.i18n import DEFAULT, say
+
 LABELS = ("positive", "neutral", "negative")
-DISPLAY = {"positive": "positivo / positive", "neutral": "neutro / neutral",
-           "negative": "negativo / negative"}
-UNKNOWN = "sin clasificar / unclassified"
+
+
+def display(label: str | None, lang: str) -> str:
+    """A label as the reader reads it ("positivo" / "positive"); None is "unclassified"."""
+    return say(lang, f"sentiment.label_{label or 'unknown'}")
+
+
+DISPLAY = {label: display(label, DEFAULT) for label in LABELS}  # in the course's language
+UNKNOWN = display(None, DEFAULT)
+
 # Words the model may start its answer with, per label. The Qwen tokenizer encodes "positive",
 # "neutral" and "negative" as three distinct single tokens; the rest catch answers like "Neg…",
 # "positivo" or Qwen's Chinese habit.

@@ -8,28 +8,33 @@ from pathlib import Path
 
 from chatbot.billing import format_usd
 from chatbot.client import Usage
+from chatbot.i18n import one_language, say
 from chatbot.sentiment.classify import Verdict
-from chatbot.sentiment.labels import DISPLAY, LABELS, UNKNOWN, Probs
+from chatbot.sentiment.labels import LABELS, Probs, display
 
-TABLE_HEADERS = ["tweet", "sentimiento / sentiment", "confianza / confidence"]
+COLUMNS = ("sentiment.col_tweet", "sentiment.col_sentiment", "sentiment.col_confidence")
 SHOWN_CHARS = 140
 
 
-def label_value(verdict: Verdict) -> dict[str, float] | str:
+def headers(lang: str) -> list[str]:
+    return [say(lang, key) for key in COLUMNS]
+
+
+def label_value(verdict: Verdict, lang: str) -> dict[str, float] | str:
     """What a label widget shows: every label's probability, or just the name when unknown."""
     if verdict.probs is None:
-        return DISPLAY[verdict.label] if verdict.label else UNKNOWN
-    return {DISPLAY[label]: round(verdict.probs[label], 4) for label in LABELS}
+        return display(verdict.label, lang)
+    return {display(label, lang): round(verdict.probs[label], 4) for label in LABELS}
 
 
-def confidence_text(verdict: Verdict) -> str:
+def confidence_text(verdict: Verdict, lang: str) -> str:
     """Unknown without a label; without logprobs, the model cannot say: not invented here."""
     value = verdict.confidence
     if value is not None:
         return f"{value:.0%}"
     if verdict.label is not None and verdict.probs is None:
-        return "no disponible en este modelo / not available on this model"
-    return "¿? / unknown"
+        return say(lang, "sentiment.confidence_unavailable")
+    return say(lang, "sentiment.confidence_unknown")
 
 
 def _probs(probs: Probs) -> str:
@@ -40,82 +45,71 @@ def _short(text: str) -> str:
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS].rstrip() + "…"
 
 
-def how_markdown(verdict: Verdict, source: str | None) -> list[str]:
+def how_markdown(verdict: Verdict, source: str | None, lang: str) -> list[str]:
     """How it decided: probabilities before and after calibration, examples, nearest tweets."""
     lines: list[str] = []
     if verdict.raw_probs is not None and verdict.calibrated and verdict.probs is not None:
-        lines.append(f"Sin calibrar / Uncalibrated: {_probs(verdict.raw_probs)}  \n"
-                     f"Calibrado / Calibrated: {_probs(verdict.probs)}"
-                     + (f"  \n({source})" if source else ""))
+        lines.append(say(lang, "sentiment.uncalibrated", probs=_probs(verdict.raw_probs))
+                     + "  \n" + say(lang, "sentiment.calibrated", probs=_probs(verdict.probs))
+                     + (f"  \n({one_language(source, lang)})" if source else ""))
     elif verdict.probs is not None and verdict.raw_probs is None:
         parts = "".join(f"{name}: {_probs(probs)}  \n" for name, probs in verdict.parts)
-        mixed = " (mezcla / mix)" if verdict.parts else ""
-        lines.append(parts + f"Clasificador lineal / Linear classifier{mixed}: "
-                     f"{_probs(verdict.probs)}" + (f" ({source})" if source else ""))
+        mixed = say(lang, "sentiment.mix") if verdict.parts else ""
+        lines.append(parts + say(lang, "sentiment.linear", mixed=mixed, probs=_probs(verdict.probs))
+                     + (f" ({one_language(source, lang)})" if source else ""))
     if verdict.examples:
         shots = "\n".join(f"{i}. *{label}* — {_short(text)}"
                           for i, (text, label) in enumerate(verdict.examples, 1))
-        lines.append(f"**Ejemplos que vio el modelo / Examples the model saw:**\n\n{shots}")
+        lines.append(say(lang, "sentiment.examples_seen") + f"\n\n{shots}")
     if verdict.neighbours:
         near = "\n".join(f"{i}. *{n.label}* ({n.similarity:.2f}) — {_short(n.text)}"
                          for i, n in enumerate(verdict.neighbours, 1))
-        lines.append(f"**Tweets de entrenamiento más cercanos / Nearest training tweets:**\n\n"
-                     f"{near}")
+        lines.append(say(lang, "sentiment.nearest") + f"\n\n{near}")
     return lines
 
 
-def verdict_markdown(verdict: Verdict, use_calibration: bool, source: str | None) -> str:
+def verdict_markdown(verdict: Verdict, use_calibration: bool, source: str | None,
+                     lang: str) -> str:
     """The answer in words, why the confidence may be missing, and how it was reached."""
-    name = DISPLAY[verdict.label] if verdict.label else UNKNOWN
-    lines = [f"### {name} · confianza / confidence: {confidence_text(verdict)}"]
+    lines = [say(lang, "sentiment.verdict", name=display(verdict.label, lang),
+                 confidence=confidence_text(verdict, lang))]
     if verdict.label is None:
-        lines.append(f"El modelo no respondió con una etiqueta: escribió «{verdict.answer}». / The "
-                     f"model did not answer with a label: it wrote «{verdict.answer}».")
+        lines.append(say(lang, "sentiment.no_label", answer=verdict.answer))
     elif verdict.probs is None and verdict.structured:
-        lines.append("Este modelo no da logprobs: la etiqueta sale de una respuesta JSON limitada a "
-                     "las tres etiquetas (structured output) y la confianza no está disponible en "
-                     "este modelo. / This model gives no logprobs: the label comes from a JSON "
-                     "answer bound to the three labels (structured output), and the confidence "
-                     "is not available on this model.")
+        lines.append(say(lang, "sentiment.no_logprobs_json"))
     elif verdict.probs is None:
-        lines.append("Este modelo no da logprobs: la etiqueta sale de su respuesta y la confianza "
-                     "no está disponible. / This model gives no logprobs: the label comes from "
-                     "its answer and the confidence is not available.")
+        lines.append(say(lang, "sentiment.no_logprobs"))
     elif use_calibration and not verdict.calibrated:
-        lines.append("No pude medir el sesgo del modelo, así que no está calibrado. / Could not "
-                     "measure the model's bias, so this is not calibrated.")
-    lines += how_markdown(verdict, source)
-    lines.extend(verdict.notices)
+        lines.append(say(lang, "sentiment.not_calibrated"))
+    lines += how_markdown(verdict, source, lang)
+    lines.extend(one_language(notice, lang) for notice in verdict.notices)
     return "\n\n".join(lines)
 
 
 def usage_line(usage: Usage, cost: float | None, latency_s: float, calls: int,
-               setup: tuple[Usage, float | None, int], ledger_summary: str) -> str:
+               setup: tuple[Usage, float | None, int], ledger_summary: str, lang: str) -> str:
     """This request's tokens and cost, the one-off setup cost, and the session total."""
-    parts = [f"**Uso / Usage:** {calls} llamada(s) / call(s) · {usage.prompt_tokens} entrada / in "
-             f"· {usage.completion_tokens} salida / out · **coste / cost:** {format_usd(cost)} "
-             f"· {latency_s:.2f} s"]
+    parts = [say(lang, "sentiment.usage", calls=calls, prompt=usage.prompt_tokens,
+                 completion=usage.completion_tokens, cost=format_usd(cost),
+                 seconds=f"{latency_s:.2f}")]
     setup_usage, setup_cost, setup_calls = setup
     if setup_calls:
-        parts.append(f"Preparación hecha ahora (una vez por backend, modelo y prompt o pool) / "
-                     f"Set-up done now (once per backend, model and prompt or pool): "
-                     f"{setup_calls} llamadas / calls, {setup_usage.total_tokens} tokens, "
-                     f"{format_usd(setup_cost)}")
+        parts.append(say(lang, "sentiment.setup", calls=setup_calls,
+                         tokens=setup_usage.total_tokens, cost=format_usd(setup_cost)))
     parts.append(ledger_summary)
     return "  \n".join(parts)
 
 
-def table(verdicts: Sequence[Verdict]) -> list[list[str]]:
-    return [[v.tweet, DISPLAY[v.label] if v.label else UNKNOWN, confidence_text(v)]
-            for v in verdicts]
+def table(verdicts: Sequence[Verdict], lang: str) -> list[list[str]]:
+    return [[v.tweet, display(v.label, lang), confidence_text(v, lang)] for v in verdicts]
 
 
-def counts_markdown(verdicts: Sequence[Verdict], total: int) -> str:
+def counts_markdown(verdicts: Sequence[Verdict], total: int, lang: str) -> str:
     found = {label: sum(1 for v in verdicts if v.label == label) for label in LABELS}
     unknown = sum(1 for v in verdicts if v.label is None)
-    parts = [f"**{DISPLAY[label]}:** {found[label]}" for label in LABELS]
+    parts = [f"**{display(label, lang)}:** {found[label]}" for label in LABELS]
     if unknown:
-        parts.append(f"**{UNKNOWN}:** {unknown}")
+        parts.append(f"**{display(None, lang)}:** {unknown}")
     return f"{len(verdicts)}/{total} tweets · " + " · ".join(parts)
 
 

@@ -198,7 +198,8 @@ def classify_batch(ctx: AppContext, session: Session, cache: Mapping[str, Any], 
                            f"{len(verdicts) + 1}: {exc}")
             break
         yield setup, list(verdicts), list(notices), total, merged, False
-    if use_calibration and method != EMBEDDINGS and (
+    # `setup.method` is `auto` resolved: the embeddings classifier calibrates nothing.
+    if use_calibration and setup.method != EMBEDDINGS and (
             setup.calibration is None or setup.calibration.weights is None):
         notices.append("No pude medir el sesgo del modelo (sin logprobs): resultados sin "
                        "calibrar. / Could not measure the model's bias (no logprobs): results "

@@ -8,13 +8,17 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from chatbot.context import AppContext, Session
+from chatbot.i18n import one_language, say
 from chatbot.sentiment.classify import Step, clean_tweet
 from chatbot.sentiment.inputs import read_upload
 from chatbot.sentiment.labels import LABELS
 from chatbot.sentiment.pool import Pool, parse_pool
 from chatbot.sentiment.render import (
     counts_markdown,
+    headers,
     label_value,
     table,
     usage_line,
@@ -24,7 +28,7 @@ from chatbot.sentiment.render import (
 from chatbot.sentiment.service import DEFAULT_METHOD, Cache, Plan, classify_batch, plan
 
 
-def load_pool(ctx: AppContext, path: str | None) -> tuple[Pool | None, str]:
+def load_pool(ctx: AppContext, path: str | None, lang: str) -> tuple[Pool | None, str]:
     """The uploaded pool, parsed once per content for the whole process, and a line about it."""
     if not path:
         return None, ""
@@ -34,8 +38,7 @@ def load_pool(ctx: AppContext, path: str | None) -> tuple[Pool | None, str]:
         ctx.priors[key] = parse_pool(data, name)
     pool: Pool = ctx.priors[key]
     counts = " · ".join(f"{label} {pool.labels.count(label)}" for label in LABELS)
-    skipped = (f" · {pool.skipped} filas sin etiqueta válida ignoradas / rows without a valid "
-               f"label skipped") if pool.skipped else ""
+    skipped = say(lang, "sentiment.pool_skipped", n=pool.skipped) if pool.skipped else ""
     return pool, f"**{pool.name}:** {len(pool.texts)} tweets ({counts}){skipped}"
 
 
@@ -54,9 +57,9 @@ def classify_one(ctx: AppContext, session: Session, cache: Mapping[str, Any], tw
                          pool, step)
     v = setup.run(tweet)
     line = usage_line(v.usage, add_costs([setup.setup_cost[1], v.cost_usd]), v.latency_s, v.calls,
-                      setup.setup_cost, session.ledger.summary())
-    return (label_value(v), verdict_markdown(v, use_calibration, source_of(setup)), line,
-            merged)
+                      setup.setup_cost, session.ledger.summary(session.lang), session.lang)
+    return (label_value(v, session.lang),
+            verdict_markdown(v, use_calibration, source_of(setup), session.lang), line, merged)
 
 
 def classify_many(ctx: AppContext, session: Session, cache: Mapping[str, Any], paste: str,
@@ -72,13 +75,14 @@ def classify_many(ctx: AppContext, session: Session, cache: Mapping[str, Any], p
         cost = add_costs([setup.setup_cost[1], *(v.cost_usd for v in verdicts)])
         line = usage_line(usage, cost, sum(v.latency_s for v in verdicts),
                           sum(v.calls for v in verdicts), setup.setup_cost,
-                          session.ledger.summary())
+                          session.ledger.summary(session.lang), session.lang)
         csv_path = None
         if done and verdicts:
             out = Path(tempfile.mkdtemp(prefix="sentiment-")) / "sentiment.csv"
             csv_path = str(write_csv(verdicts, out))
-        yield (table(verdicts), counts_markdown(verdicts, total), "\n\n".join(notices), line,
-               csv_path, merged)
+        rows = pd.DataFrame(table(verdicts, session.lang), columns=headers(session.lang))
+        yield (rows, counts_markdown(verdicts, total, session.lang),
+               "\n\n".join(one_language(n, session.lang) for n in notices), line, csv_path, merged)
 
 
 def add_costs(costs: Sequence[float | None]) -> float | None:

@@ -26,6 +26,7 @@ from telegram.ext import (
 from chatbot.chat.persona import PRESETS, preset
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ConfigError
+from chatbot.i18n import cli_lang
 from chatbot.settings import Settings
 from chatbot.telegram.conversation import ChatState, answer, remember, restore
 from chatbot.telegram.limiter import RetryAfterLimiter
@@ -123,7 +124,8 @@ class Handlers:
         data: Any = context.user_data if context.user_data is not None else context.chat_data
         if "session" not in data:
             user = update.effective_user
-            new = self.ctx.new_session()
+            # The bot's own locale setting (CHATBOT_LANG, else the system's) for its status.
+            new = replace(self.ctx.new_session(), lang=cli_lang())
             if user is not None:
                 new = replace(new, id=f"tg:{user.id}", keep_spending=True)
             data["session"] = new

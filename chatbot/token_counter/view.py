@@ -11,6 +11,7 @@ from typing import Any
 from chatbot.billing import format_usd
 from chatbot.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
 from chatbot.errors import ChatbotError, InvalidInput
+from chatbot.i18n import DEFAULT, one_language, say
 from chatbot.tokens import (
     REPLY_PRIMING,
     TOKENS_PER_MESSAGE,
@@ -32,10 +33,13 @@ PALETTE = ("#fde68a", "#bfdbfe", "#bbf7d0", "#fecaca", "#ddd6fe", "#fbcfe8", "#a
 _TOKEN_STYLE = "color:#111;border-radius:3px;padding:1px 1px;margin:0 1px"
 _VIEW_STYLE = "font-family:ui-monospace,monospace;line-height:2;word-break:break-all"
 VIEWS = (*OFFLINE_ENCODINGS, "local")
-COST_HEADERS = ["Modelo / Model", "Estado / Status", "Codificación / Encoding",
-                "Tokens", "Entrada / Input", "Salida / Output"]
-COUNT_HEADERS = ["Tokenizador / Tokenizer", "Texto / Text", "Formato / Format", "Total",
-                 "Caracteres por token / Chars per token", "Nota / Note"]
+COST_HEADERS = ("model", "status", "encoding", "tokens", "input", "output")  # keys: tokens.col_*
+COUNT_HEADERS = ("tokenizer", "text", "format", "total", "chars_per_token", "note")
+
+
+def headers(names: tuple[str, ...], lang: str) -> list[str]:
+    """A table's column titles in `lang`."""
+    return [say(lang, f"tokens.col_{name}") for name in names]
 
 
 def check_text(text: str | None) -> str:
@@ -98,20 +102,22 @@ class Counts:
         return None if self.text_tokens is None else self.text_tokens + self.format_tokens
 
 
-def _local_counts(catalog: Catalog, text: str, chat: list[dict[str, Any]] | None) -> Counts:
-    label = "Modelo integrado / Embedded model"
+def _local_counts(catalog: Catalog, text: str, chat: list[dict[str, Any]] | None,
+                  lang: str) -> Counts:
+    label = say(lang, "tokens.embedded_model")
     try:
         tok = local_tokenizer(catalog)
         if chat is None:
             return Counts(label, len(tok.encode(text)), 0)
         plain = sum(len(tok.encode(value_text(v))) for m in chat for v in m.values())
         return Counts(label, plain, tok.count_chat(chat) - plain,
-                      "su propia plantilla de chat / its own chat template")
+                      say(lang, "tokens.own_template"))
     except ChatbotError as exc:
-        return Counts(label, None, 0, f"no disponible / unavailable: {exc}")
+        return Counts(label, None, 0, say(lang, "tokens.unavailable", why=one_language(str(exc), lang)))
 
 
-def count_all(catalog: Catalog, text: str, chat: list[dict[str, Any]] | None) -> list[Counts]:
+def count_all(catalog: Catalog, text: str, chat: list[dict[str, Any]] | None,
+              lang: str = DEFAULT) -> list[Counts]:
     rows = []
     for name in OFFLINE_ENCODINGS:
         if chat is None:
@@ -119,7 +125,7 @@ def count_all(catalog: Catalog, text: str, chat: list[dict[str, Any]] | None) ->
         else:
             c = count_chat(chat, name)
             rows.append(Counts(name, c.text_tokens, c.overhead_tokens))
-    rows.append(_local_counts(catalog, text, chat))
+    rows.append(_local_counts(catalog, text, chat, lang))
     return rows
 
 
@@ -129,46 +135,41 @@ def counts_table(rows: list[Counts], chars: int) -> list[list[Any]]:
              f"{chars / r.total:.2f}" if r.total else "—", r.note] for r in rows]
 
 
-def overhead_markdown(chat: list[dict[str, Any]] | None, local: Counts) -> str:
+def overhead_markdown(chat: list[dict[str, Any]] | None, local: Counts, lang: str) -> str:
     if chat is None:
-        return ("Texto suelto: sin formato de chat. Pega una lista JSON de mensajes para ver el "
-                "formato. / Plain text: no chat format. Paste a JSON list of messages to see it.")
+        return say(lang, "tokens.plain_text")
     names = sum(1 for m in chat if "name" in m)
-    lines = [
-        f"**Formato de chat (OpenAI) / Chat format:** {len(chat)} mensajes / messages × "
-        f"{TOKENS_PER_MESSAGE} + {names} `name` × {TOKENS_PER_NAME} + {REPLY_PRIMING} de "
-        f"cebado de la respuesta / reply priming = **{chat_overhead(chat)} tokens** (además del "
-        "texto de cada campo, roles incluidos / on top of each field's text, roles included).",
-    ]
+    lines = [say(lang, "tokens.chat_format", messages=len(chat), per=TOKENS_PER_MESSAGE,
+                 names=names, per_name=TOKENS_PER_NAME, priming=REPLY_PRIMING,
+                 total=chat_overhead(chat))]
     if local.text_tokens is not None:
-        lines.append(f"**Modelo integrado / Embedded model:** su plantilla añade / its template "
-                     f"adds **{local.format_tokens} tokens** (elige su vista para verlos / pick "
-                     "its view to see them).")
+        lines.append(say(lang, "tokens.template_adds", n=local.format_tokens))
     return "\n\n".join(lines)
 
 
-def status_label(info: ModelInfo) -> str:
+def status_label(info: ModelInfo, lang: str) -> str:
     if info.status == "retired":
         to = f" → {info.replacement}" if info.replacement else ""
-        return f"⚠️ retirado / retired {info.shutdown_date or ''}{to}"
+        return say(lang, "tokens.retired", date=info.shutdown_date or "") + to
     if info.status == "deprecated":
-        return f"⏳ cierra / shuts down {info.shutdown_date}"
-    return "✅ activo / active"
+        return say(lang, "tokens.shuts_down", date=info.shutdown_date)
+    return say(lang, "tokens.active")
 
 
-def cost_table(catalog: Catalog, counts: Mapping[str, Counts]) -> list[list[Any]]:
+def cost_table(catalog: Catalog, counts: Mapping[str, Counts], lang: str = DEFAULT
+               ) -> list[list[Any]]:
     """Input cost of the text (chat format included) and its cost if a model wrote it."""
     rows: list[list[Any]] = []
     for name in catalog.names():
         info = catalog.get(name)
         row = counts[info.encoding]
         if row.total is None or row.text_tokens is None:
-            rows.append([name, status_label(info), info.encoding, "—", "—", "—"])
+            rows.append([name, status_label(info, lang), info.encoding, "—", "—", "—"])
             continue
         cost_in = None if info.input_per_1m is None else row.total * info.input_per_1m / 1e6
         cost_out = (None if info.output_per_1m is None
                     else row.text_tokens * info.output_per_1m / 1e6)
-        rows.append([name, status_label(info), info.encoding, row.total, format_usd(cost_in),
+        rows.append([name, status_label(info, lang), info.encoding, row.total, format_usd(cost_in),
                      format_usd(cost_out)])
     return rows
 
@@ -181,13 +182,14 @@ class TokenReport:
     costs: list[list[Any]]
 
 
-def analyse(catalog: Catalog, text: str | None, view: str = "o200k_base") -> TokenReport:
+def analyse(catalog: Catalog, text: str | None, view: str = "o200k_base",
+            lang: str = DEFAULT) -> TokenReport:
     """Everything the Tokens tab shows for a text or a chat pasted as JSON."""
     text = check_text(text)
     if view not in VIEWS:
         raise InvalidInput(f"Vista desconocida / Unknown view: {view!r}.")
     chat = parse_chat(text)
-    rows = count_all(catalog, text, chat)
+    rows = count_all(catalog, text, chat, lang)
     by_encoding = {name: row for name, row in zip(VIEWS, rows, strict=True)}
     if chat is None:
         html_view = render_tokens_html(token_pieces(catalog, text[:_PREFIX_CHARS], view),
@@ -202,5 +204,5 @@ def analyse(catalog: Catalog, text: str | None, view: str = "o200k_base") -> Tok
                 catalog, value_text(m.get("content"))[:_PREFIX_CHARS], view)) + "</div>"
             for m in chat)
     return TokenReport(html_view, counts_table(rows, len(text)),
-                       overhead_markdown(chat, by_encoding["local"]),
-                       cost_table(catalog, by_encoding))
+                       overhead_markdown(chat, by_encoding["local"], lang),
+                       cost_table(catalog, by_encoding, lang))

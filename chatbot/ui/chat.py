@@ -12,15 +12,18 @@ from chatbot.chat import persona
 from chatbot.chat.turn import STREAM_EVERY_S, ChatTurn, History, error_notice
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
+from chatbot.i18n import one_language, say
 from chatbot.messages import content_text
 from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
+from chatbot.ui.common import error_for, warn
 from chatbot.ui.costs import estimate_markdown
+from chatbot.ui.i18n import T
 from chatbot.ui.presets import preset_row
 
-INFO = {
-    "temperature": "Más alto, respuestas más variadas. / Higher, more varied answers.",
-    "max_tokens": "Longitud máxima de cada respuesta en tokens. / Longest answer, in tokens.",
+INFO = {  # each control's hint, by key (capability_controls adds why a model refuses it)
+    "temperature": "chat.higher_more_varied_answers",
+    "max_tokens": "chat.longest_answer_in_tokens",
 }
 
 
@@ -38,28 +41,30 @@ def respond(ctx: AppContext, session: Session, message: str, history: History,
                         max_tokens=int(max_tokens), temperature=float(temperature),
                         reasoning_effort=reasoning_effort or None)
     except ChatbotError as exc:  # nothing was shown yet: an error popup, the text stays put
-        raise gr.Error(str(exc), title=exc.title) from None
-    yield turn.shown("…"), "", turn.notice
+        raise error_for(exc, session.lang) from None
+    notice = one_language(turn.notice, session.lang)
+    yield turn.shown("…"), "", notice
     try:
         for text in turn.stream(every=STREAM_EVERY_S):
-            yield turn.shown(text), "", turn.notice
+            yield turn.shown(text), "", notice
     except ChatbotError as exc:
         # A toast, not gr.Error: the chat stays visible and the message goes back to the box.
-        gr.Warning(str(exc), title=exc.title)
-        yield history, message, error_notice(exc)
+        warn(exc, session.lang)
+        yield history, message, error_notice(exc, session.lang)
         return
     if turn.cut is not None:
-        yield turn.shown(turn.answer or None), "", error_notice(turn.cut)
+        yield turn.shown(turn.answer or None), "", error_notice(turn.cut, session.lang)
     elif turn.result is not None:
         yield (turn.shown(turn.answer), "",
-               f"{turn.notice}\n\n{turn_summary(turn.result)}".strip())
+               f"{notice}\n\n{turn_summary(turn.result, session.lang)}".strip())
 
 
-def turn_summary(result: Any) -> str:
+def turn_summary(result: Any, lang: str) -> str:
     u = result.usage
     cost = "—" if result.cost_usd is None else f"${result.cost_usd:.6f}"
-    return (f"{u.prompt_tokens} → {u.completion_tokens} tokens{reasoning_part(u)} · coste / "
-            f"cost {cost} · {result.latency_s:.1f} s{notes_markdown(result.notes)}")
+    return (f"{u.prompt_tokens} → {u.completion_tokens} tokens{reasoning_part(u, lang)} · "
+            f"{say(lang, 'chat.cost')} {cost} · {result.latency_s:.1f} s"
+            f"{notes_markdown(result.notes, lang)}")
 
 
 def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
@@ -67,48 +72,43 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     first = persona.PRESETS[0]
     start = ctx.capabilities_for(ctx.new_session(), probe=False)
     initial = capability_controls.control_states(start, None, INFO)
-    gr.Markdown("Un bot con identidad propia: elige una persona o escribe la tuya. / "
-                "A bot with its own identity: pick a persona or write your own.")
-    with gr.Row():
+    gr.Markdown(T("chat.a_bot_with_its"))
+    with gr.Row(elem_id="chat-row"):  # a phone shows the chat first (styles.py)
         with gr.Column(scale=1):
             preset = gr.Dropdown(
                 [(f"{p.name} — {p.description}", p.key) for p in persona.PRESETS],
                 value=first.key, label="Persona",
-                info="Carga un nombre, prompt de sistema y saludo de ejemplo. / Loads an example "
-                     "name, system prompt and greeting.",
+                info=T("chat.loads_an_example_name"),
             )
-            name = gr.Textbox(first.name, label="Nombre / Name",
-                              info="Cómo se presenta el bot. / What the bot calls itself.")
+            name = gr.Textbox(first.name, label=T("chat.name"),
+                              info=T("chat.what_the_bot_calls"))
             system = gr.Textbox(first.system_prompt, lines=8,
-                                label="Prompt de sistema / System prompt",
-                                info="Instrucciones que el bot sigue en toda la conversación. / "
-                                     "Instructions the bot follows all along.")
-            greeting = gr.Textbox(first.greeting, lines=2, label="Saludo / Greeting",
-                                  info="El primer mensaje del bot al empezar o limpiar. / "
-                                       "The bot's first message when starting or clearing.")
-            with gr.Accordion("Parámetros / Parameters", open=False):
+                                label=T("chat.system_prompt"),
+                                info=T("chat.instructions_the_bot_follows"))
+            greeting = gr.Textbox(first.greeting, lines=2, label=T("chat.greeting"),
+                                  info=T("chat.the_bot_s_first"))
+            with gr.Accordion(T("chat.parameters"), open=False):
                 effort = capability_controls.effort_dropdown(start)
                 temperature = gr.Slider(0, 2, value=0.7, step=0.1, label="temperature",
                                         **initial["temperature"])
                 max_tokens = gr.Slider(16, 2048, value=256, step=16, label="max_tokens",
                                        **initial["max_tokens"])
-            with gr.Accordion("Preset de persona (JSON) / Persona preset (JSON)", open=False):
+            with gr.Accordion(T("chat.persona_preset_json"), open=False):
                 preset_row("persona", {"name": name, "system_prompt": system,
                                        "greeting": greeting, "temperature": temperature,
-                                       "max_tokens": max_tokens}, "chat")
+                                       "max_tokens": max_tokens}, "chat", session)
         with gr.Column(scale=2):
             chat = gr.Chatbot(greeting_history(first.greeting),  # type: ignore[arg-type]
                               label=first.name, height=460,
                               buttons=["copy"])
-            message = gr.Textbox(label="Mensaje / Message", lines=1, max_lines=8, autofocus=True,
-                                 placeholder="Escribe y pulsa Enter… / Type and press Enter…",
-                                 info="Enter envía; Shift+Enter, nueva línea. / Enter sends; "
-                                      "Shift+Enter, new line.")
+            message = gr.Textbox(label=T("chat.message"), lines=1, max_lines=8, autofocus=True,
+                                 placeholder=T("chat.type_and_press_enter"),
+                                 info=T("chat.enter_sends_shift_enter"))
             with gr.Row():
-                send = gr.Button("Enviar / Send", variant="primary")
-                retry = gr.Button("🔄 Reintentar / Retry")
-                undo = gr.Button("↩️ Deshacer / Undo")
-                clear = gr.Button("🗑️ Limpiar / Clear")
+                send = gr.Button(T("chat.send"), variant="primary")
+                retry = gr.Button(T("chat.retry"))
+                undo = gr.Button(T("chat.undo"))
+                clear = gr.Button(T("chat.clear"))
             estimate = gr.Markdown()
             notice = gr.Markdown()
 
@@ -129,8 +129,8 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     def follow_model(current: str, state: Session) -> list[Any]:
         """The session's model decides which controls apply (Settings changes it)."""
         caps = ctx.capabilities_for(state)
-        return [capability_controls.effort_update(caps, current),
-                *capability_controls.control_updates(caps, current, INFO)]
+        return [capability_controls.effort_update(caps, current, state.lang),
+                *capability_controls.control_updates(caps, current, INFO, state.lang)]
 
     gr.on([session.change, effort.change], follow_model, [effort, session],
           [effort, temperature, max_tokens], api_name=False, show_progress="hidden",
@@ -152,7 +152,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         while history and history[-1]["role"] == "assistant":
             history.pop()
         if not history:
-            raise gr.Error("No hay mensaje que reintentar. / Nothing to retry.")
+            raise gr.Error(say(state.lang, "chat.nothing_to_retry"))
         last = content_text(history.pop()["content"])
         yield from respond(ctx, state, last, history,
                            persona.identity_prompt(bot_name, system_prompt), temperature,

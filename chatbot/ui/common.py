@@ -11,9 +11,12 @@ import gradio as gr
 
 from chatbot.context import Session
 from chatbot.errors import ChatbotError
-from chatbot.i18n import DEFAULT, one_language
+from chatbot.i18n import DEFAULT
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Work a tab wants done once the page has loaded (and the reader's language is known):
+# (handler, inputs, outputs).
+Loader = tuple[Callable[..., Any], list[Any], list[Any]]
 
 
 def reader_lang(*values: Any) -> str:
@@ -22,12 +25,12 @@ def reader_lang(*values: Any) -> str:
 
 
 def error_for(exc: ChatbotError, lang: str) -> gr.Error:
-    return gr.Error(one_language(str(exc), lang), title=one_language(exc.title, lang))
+    return gr.Error(exc.said(lang), title=exc.title_in(lang))
 
 
 def warn(exc: ChatbotError, lang: str) -> None:
     """A toast instead of a popup, for errors after part of a result is shown."""
-    gr.Warning(one_language(str(exc), lang), title=one_language(exc.title, lang))
+    gr.Warning(exc.said(lang), title=exc.title_in(lang))
 
 
 def friendly(fn: F) -> F:

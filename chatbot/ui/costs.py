@@ -7,6 +7,7 @@ from typing import Any
 
 from chatbot import billing
 from chatbot.context import AppContext, Session
+from chatbot.i18n import one_language, say
 
 
 def estimate_markdown(ctx: AppContext, session: Session, model: str,
@@ -15,13 +16,13 @@ def estimate_markdown(ctx: AppContext, session: Session, model: str,
     """Worst case before sending: input tokens plus n × max_tokens, times `calls` requests."""
     retired = ctx.catalog.retired_message(model)
     if retired:
-        return f"⚠️ {retired}"
+        return f"⚠️ {one_language(retired, session.lang)}"
     est = billing.estimate(ctx.catalog, model, prompt, max_tokens, n)
-    many = f" × {calls} " if calls > 1 else " "
-    tokens = f"≈ {est.input_tokens}{many}tokens de entrada / input tokens"
+    many = f" × {calls}" if calls > 1 else ""
+    tokens = say(session.lang, "costs.input_tokens", n=est.input_tokens, many=many)
     if ctx.backend_kind(session) == "local":
-        return f"{tokens} · modelo local: gratis / local model: free"
+        return tokens + say(session.lang, "costs.local_free")
     if est.high_usd is None or est.low_usd is None:
-        return f"{tokens} · precio desconocido / unknown price"
-    return (f"{tokens} · coste estimado / estimated cost: ${est.low_usd * calls:.6f} – "
-            f"${est.high_usd * calls:.6f}")
+        return tokens + say(session.lang, "costs.unknown_price")
+    return tokens + say(session.lang, "costs.estimated", low=f"{est.low_usd * calls:.6f}",
+                        high=f"{est.high_usd * calls:.6f}")

@@ -8,7 +8,7 @@ import gradio as gr
 from chatbot.context import AppContext, Session
 from chatbot.ui.chat import build_chat_tab
 from chatbot.ui.finetune import build_finetune_tab
-from chatbot.ui.i18n import READ_JS, T, language_switch, with_language
+from chatbot.ui.i18n import READ_JS, SWITCH_JS, T, language_switch, with_language
 from chatbot.ui.lab import build_lab_tab
 from chatbot.ui.playground import build_playground_tab
 from chatbot.ui.sentiment import build_sentiment_tab
@@ -27,18 +27,19 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         session = gr.State(lambda: ctx.new_session())
         status = build_settings_panel(ctx, session)
         billed = []
-        with gr.Tab(T("tab.sentiment"), elem_id="tab-sentiment"):
-            billed += build_sentiment_tab(ctx, session)
-        with gr.Tab(T("tab.chat"), elem_id="tab-chat"):
-            billed += build_chat_tab(ctx, session)
-        with gr.Tab(T("tab.playground"), elem_id="tab-playground"):
-            billed += build_playground_tab(ctx, session)
-        with gr.Tab(T("tab.tokens"), elem_id="tab-tokens"):
-            build_tokens_tab(ctx, session)
-        with gr.Tab(T("tab.finetune"), elem_id="tab-finetune"):
-            billed += build_finetune_tab(ctx, session)
-        with gr.Tab(T("tab.lab"), elem_id="tab-lab"):
-            billed += build_lab_tab(ctx, session)
+        with gr.Tabs(overflow_behavior="wrap"):  # every tab in sight on a phone, none behind "•••"
+            with gr.Tab(T("tab.sentiment"), elem_id="tab-sentiment"):
+                billed += build_sentiment_tab(ctx, session)
+            with gr.Tab(T("tab.chat"), elem_id="tab-chat"):
+                billed += build_chat_tab(ctx, session)
+            with gr.Tab(T("tab.playground"), elem_id="tab-playground"):
+                billed += build_playground_tab(ctx, session)
+            with gr.Tab(T("tab.tokens"), elem_id="tab-tokens"):
+                count_example = build_tokens_tab(ctx, session)
+            with gr.Tab(T("tab.finetune"), elem_id="tab-finetune"):
+                billed += build_finetune_tab(ctx, session)
+            with gr.Tab(T("tab.lab"), elem_id="tab-lab"):
+                billed += build_lab_tab(ctx, session)
 
         def refresh(state: Session) -> str:
             return ctx.status_markdown(state)
@@ -55,5 +56,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
 
         code = gr.Textbox(visible=False)
         demo.load(arrive, [code, session], [session, status, switch], js=READ_JS,
-                  api_name=False, show_progress="hidden")
+                  api_name=False, show_progress="hidden").then(
+            *count_example, api_name=False, show_progress="hidden")
+        switch.input(arrive, [switch, session], [session, status, switch], js=SWITCH_JS,
+                     api_name=False, show_progress="hidden")
     return demo

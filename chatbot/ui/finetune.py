@@ -13,7 +13,7 @@ import gradio as gr
 from gradio.events import Dependency
 
 from chatbot.context import AppContext, Session
-from chatbot.finetune import jobs, prepare, stats
+from chatbot.finetune import prepare, stats
 from chatbot.finetune.formats import CHAT, LEGACY
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly, friendly_stream
@@ -33,16 +33,17 @@ from chatbot.ui.finetune_views import (
     use_model_view,
     validate_view,
 )
+from chatbot.ui.i18n import T, follow_language, titled
 
-PROBLEM_HEADERS = ["línea / line", "tipo / severity", "código / code", "problema / problem",
-                   "cómo arreglarlo / how to fix"]
-JOB_HEADERS = ["id", "estado / status", "modelo / model", "modelo entrenado / trained model",
-               "creado / created"]
-EVENT_HEADERS = ["cuándo / when", "nivel / level", "mensaje / message"]
-LABEL_HEADERS = ["modelo / model", "etiqueta / label", "precisión / precision",
-                 "exhaustividad / recall", "F1", "ejemplos / support"]
-BACKENDS = [("Backend de esta sesión / This session's backend", "session"),
-            ("Modelo embebido / Embedded model", "local")]
+PROBLEM_HEADERS = ("finetune.line", "finetune.severity", "finetune.code", "finetune.problem",
+                   "finetune.how_to_fix")
+JOB_HEADERS = ("finetune.id", "finetune.status", "finetune.model", "finetune.trained_model",
+               "finetune.created")
+EVENT_HEADERS = ("finetune.when", "finetune.level", "finetune.message")
+LABEL_HEADERS = ("finetune.model", "finetune.label", "finetune.precision", "finetune.recall",
+                 "finetune.f1", "finetune.support")
+BACKENDS = [(T("finetune.this_session_s_backend"), "session"),
+            (T("finetune.embedded_model"), "local")]
 
 
 
@@ -54,40 +55,38 @@ def _model_choices(ctx: AppContext) -> list[str]:
     return tunable + [n for n in ctx.catalog.names() if n not in tunable]
 
 
-def _csv_columns(question: str, answer: str) -> tuple[gr.Textbox, gr.Textbox]:
-    hint = "Solo CSV; vacío: se reconoce por el nombre. / CSV only; blank: recognised by name."
+def _csv_columns(question: Any, answer: Any) -> tuple[gr.Textbox, gr.Textbox]:
+    hint = T("finetune.csv_only_blank_recognised")
     return gr.Textbox(label=question, info=hint), gr.Textbox(label=answer, info=hint)
 
 
 def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     """Returns the events that spend or change the session, so the app refreshes its status."""
-    gr.Markdown(jobs.wind_down_notice(ctx.catalog))
+    gr.Markdown(T("finetune.wind_down") + " " + ", ".join(
+        f"`{m}`" for m in stats.fine_tunable_models(ctx.catalog)) + f" ({ctx.catalog.as_of}).")
     tunable = stats.fine_tunable_models(ctx.catalog) or [DEFAULT_MODEL]
     changed: list[Dependency] = []
 
-    with gr.Tab("1 · Validar y coste / Validate & cost"):
+    with gr.Tab(T("finetune.validate_cost")):
         with gr.Row():
-            v_file = gr.File(label="Fichero JSONL / JSONL file", file_types=[".jsonl", ".json"],
+            v_file = gr.File(label=T("finetune.jsonl_file"), file_types=[".jsonl", ".json"],
                              type="filepath")
             with gr.Column():
                 v_model = gr.Dropdown(_model_choices(ctx), value=tunable[0],
-                                      allow_custom_value=True, label="Modelo / Model",
-                                      info="Su tokenizador, su límite por ejemplo y su precio de "
-                                           "entrenamiento. / Its tokenizer, per-example limit and "
-                                           "training price.")
+                                      allow_custom_value=True, label=T("finetune.model_2"),
+                                      info=T("finetune.its_tokenizer_per_example"))
                 v_epochs = gr.Number(0, precision=0, minimum=0, maximum=50,
-                                     label="Épocas / Epochs",
-                                     info="0: las que OpenAI elige por defecto para este tamaño. "
-                                          "/ 0: OpenAI's default for this size.")
-                v_btn = gr.Button("Validar / Validate", variant="primary")
+                                     label=T("finetune.epochs"),
+                                     info=T("finetune.0_openai_s_default"))
+                v_btn = gr.Button(T("finetune.validate"), variant="primary")
         v_summary = gr.Markdown()
-        v_problems = gr.Dataframe(headers=PROBLEM_HEADERS, interactive=False, wrap=True,
+        v_problems = gr.Dataframe(headers=titled(PROBLEM_HEADERS), interactive=False, wrap=True,
                                   column_widths=["7%", "8%", "13%", "36%", "36%"],
-                                  label="Problemas por línea / Problems by line")
+                                  label=T("finetune.problems_by_line"))
         v_cost = gr.Markdown()
-        v_hist = gr.BarPlot(x="tokens por ejemplo / tokens per example",
-                            y="ejemplos / examples", label="Tokens por ejemplo / Tokens per "
-                                                           "example", sort=None, y_lim=[0, None])
+        # Axis fields are the same in both languages; the label says what they count.
+        v_hist = gr.BarPlot(x="tokens", y="n", label=T("finetune.tokens_per_example_2"),
+                            sort=None, y_lim=[0, None])
 
         @friendly
         def validate_fn(file: Any, model: str, epochs: Any,
@@ -97,44 +96,36 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         v_btn.click(validate_fn, [v_file, v_model, v_epochs],
                     [v_summary, v_problems, v_cost, v_hist], api_name="ft_validate")
 
-    with gr.Tab("2 · Preparar / Prepare"):
+    with gr.Tab(T("finetune.tab_prepare")):
         with gr.Row():
-            p_file = gr.File(label="CSV o JSONL / CSV or JSONL",
+            p_file = gr.File(label=T("finetune.csv_or_jsonl"),
                              file_types=[".csv", ".tsv", ".jsonl", ".json"], type="filepath")
             with gr.Column():
-                p_system = gr.Textbox(label="Prompt de sistema / System prompt", lines=2,
-                                      info="Se añade a cada ejemplo que no tenga uno. / Added "
-                                           "to every example that has none.")
-                p_output = gr.Radio([("Chat (modelos actuales / current models)", CHAT),
-                                     ("prompt/completion (legado / legacy)", LEGACY)],
-                                    value=CHAT, label="Formato de salida / Output format",
-                                    info="Chat para gpt-4o-mini y similares. / Chat for "
-                                         "gpt-4o-mini and similar.")
+                p_system = gr.Textbox(label=T("finetune.system_prompt"), lines=2,
+                                      info=T("finetune.added_to_every_example"))
+                p_output = gr.Radio([(T("finetune.current_models"), CHAT),
+                                     (T("finetune.legacy"), LEGACY)],
+                                    value=CHAT, label=T("finetune.output_format"),
+                                    info=T("finetune.chat_for_gpt_4o"))
         with gr.Row():
-            p_question, p_answer = _csv_columns("Columna de preguntas / Question column",
-                                                "Columna de respuestas / Answer column")
+            p_question, p_answer = _csv_columns(T("finetune.question_column"),
+                                                T("finetune.answer_column"))
             p_fraction = gr.Slider(0, 0.5, value=0.0, step=0.05,
-                                   label="Fracción de validación / Validation fraction",
-                                   info="Parte de los ejemplos que se aparta para evaluar. / "
-                                        "Share of examples kept apart to evaluate.")
-            p_seed = gr.Number(42, precision=0, label="Semilla / Seed",
-                               info="La misma semilla da el mismo reparto. / The same seed "
-                                    "gives the same split.")
+                                   label=T("finetune.validation_fraction"),
+                                   info=T("finetune.share_of_examples_kept"))
+            p_seed = gr.Number(42, precision=0, label=T("finetune.seed"),
+                               info=T("finetune.the_same_seed_gives"))
             p_model = gr.Dropdown(_model_choices(ctx), value=tunable[0], allow_custom_value=True,
-                                  label="Modelo (límite de tokens) / Model (token limit)",
-                                  info="Para detectar ejemplos demasiado largos. / To spot "
-                                       "examples that are too long.")
-        p_fixes = gr.CheckboxGroup([(f"{name}: {text}", name)
-                                    for name, text in prepare.FIXES.items()],
-                                   label="Arreglos a aplicar / Fixes to apply",
-                                   info="Nada cambia si no lo marcas; «Analizar» marca lo que "
-                                        "propone para que lo revises. / Nothing changes unless "
-                                        "ticked; 'Analyse' ticks what it proposes for review.")
+                                  label=T("finetune.model_token_limit"),
+                                  info=T("finetune.to_spot_examples_that"))
+        p_fixes = gr.CheckboxGroup([(T(f"finetune.fix_{name}"), name) for name in prepare.FIXES],
+                                   label=T("finetune.fixes_to_apply"),
+                                   info=T("finetune.nothing_changes_unless_ticked"))
         with gr.Row():
-            p_analyze = gr.Button("Analizar / Analyse")
-            p_btn = gr.Button("Preparar / Prepare", variant="primary")
+            p_analyze = gr.Button(T("finetune.analyse"))
+            p_btn = gr.Button(T("finetune.prepare"), variant="primary")
         p_log = gr.Markdown()
-        p_outputs = gr.File(label="Ficheros preparados / Prepared files", file_count="multiple",
+        p_outputs = gr.File(label=T("finetune.prepared_files"), file_count="multiple",
                             interactive=False)
         p_form = Controls(file=p_file, system=p_system, output=p_output, fixes=p_fixes,
                           fraction=p_fraction, seed=p_seed, question=p_question,
@@ -153,61 +144,61 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         p_btn.click(p_form.bind(prepare_fn), p_form.inputs, [p_log, p_outputs],
                     api_name="ft_prepare")
 
-    with gr.Tab("3 · Entrenar / Train"):
+    with gr.Tab(T("finetune.train")):
+        # Without a key, training on this machine is what works: it comes first, open.
+        keyless = ctx.backend_kind(ctx.new_session()) == "local"
         with gr.Row():
-            t_train = gr.File(label="Entrenamiento / Training (JSONL)", file_types=[".jsonl"],
+            t_train = gr.File(label=T("finetune.training_jsonl"), file_types=[".jsonl"],
                               type="filepath")
-            t_valid = gr.File(label="Validación (opcional) / Validation (optional)",
+            t_valid = gr.File(label=T("finetune.validation_optional"),
                               file_types=[".jsonl"], type="filepath")
-        with gr.Row():
-            t_model = gr.Dropdown(tunable, value=tunable[0], allow_custom_value=True,
-                                  label="Modelo base / Base model",
-                                  info="Los que aún aceptan trabajos, según el catálogo. / "
-                                       "Those still accepting jobs, per the catalog.")
-            t_suffix = gr.Textbox(label="Sufijo / Suffix", max_length=64,
-                                  info="Aparece en el nombre del modelo entrenado. / Appears in "
-                                       "the trained model's name.")
-            t_seed = gr.Textbox(label="Semilla / Seed", placeholder="42",
-                                info="Para repetir el mismo entrenamiento; vacía: al azar. / To "
-                                     "repeat the same training; blank: random.")
-        with gr.Row():
-            t_epochs = gr.Number(0, precision=0, minimum=0, maximum=50,
-                                 label="Épocas / Epochs",
-                                 info="0: automático (según el tamaño). / 0: auto (by size).")
-            t_batch = gr.Number(0, precision=0, minimum=0, maximum=256,
-                                label="Tamaño de lote / Batch size",
-                                info="0: automático. / 0: auto.")
-            t_lr = gr.Number(0, minimum=0, maximum=10,
-                             label="Multiplicador de LR / LR multiplier",
-                             info="0: automático; más bajo si sobreajusta. / 0: auto; lower if "
-                                  "it overfits.")
-            t_check = gr.Checkbox(True, label="Validar antes de subir / Validate before upload",
-                                  info="Evita pagar por un fichero que OpenAI rechazará. / "
-                                       "Avoids paying for a file OpenAI will reject.")
-        t_create = gr.Button("Subir y lanzar / Upload and launch", variant="primary")
+        t_suffix = gr.Textbox(label=T("finetune.suffix"), max_length=64,
+                              info=T("finetune.appears_in_the_trained"), render=False)
+        t_job = gr.Textbox(label=T("finetune.job_id"), placeholder="ftjob-…",
+                           info=T("finetune.the_job_the_buttons"), render=False)
         t_status = gr.Markdown(render=False)
+        if keyless:
+            build_local_training(ctx, session, t_train, t_suffix, t_job, t_status, is_open=True)
+        with gr.Accordion(T("finetune.openai_upload"), open=not keyless):
+            with gr.Row():
+                t_model = gr.Dropdown(tunable, value=tunable[0], allow_custom_value=True,
+                                      label=T("finetune.base_model"),
+                                      info=T("finetune.those_still_accepting_jobs"))
+                t_suffix.render()
+                t_seed = gr.Textbox(label=T("finetune.seed"), placeholder="42",
+                                    info=T("finetune.to_repeat_the_same"))
+            with gr.Row():
+                t_epochs = gr.Number(0, precision=0, minimum=0, maximum=50,
+                                     label=T("finetune.epochs"),
+                                     info=T("finetune.0_auto_by_size"))
+                t_batch = gr.Number(0, precision=0, minimum=0, maximum=256,
+                                    label=T("finetune.batch_size"),
+                                    info=T("finetune.0_auto"))
+                t_lr = gr.Number(0, minimum=0, maximum=10,
+                                 label=T("finetune.lr_multiplier"),
+                                 info=T("finetune.0_auto_lower_if"))
+                t_check = gr.Checkbox(True, label=T("finetune.validate_before_upload"),
+                                      info=T("finetune.avoids_paying_for_a"))
+            t_create = gr.Button(T("finetune.upload_and_launch"), variant="primary")
+        if not keyless:
+            build_local_training(ctx, session, t_train, t_suffix, t_job, t_status, is_open=False)
         with gr.Row():
-            t_job = gr.Textbox(label="Trabajo / Job id", placeholder="ftjob-…",
-                               info="El trabajo que miran los botones de abajo. / The job the "
-                                    "buttons below act on.")
-            t_interval = gr.Slider(1, 60, value=10, step=1, label="Consultar cada (s) / Poll "
-                                                                  "every (s)",
-                                   info="Cada cuánto se pregunta por el estado al seguir. / "
-                                        "How often the status is asked while following.")
+            t_job.render()
+            t_interval = gr.Slider(1, 60, value=10, step=1, label=T("finetune.poll_every_s"),
+                                   info=T("finetune.how_often_the_status"))
         with gr.Row():
-            t_refresh = gr.Button("Actualizar / Refresh")
-            t_follow = gr.Button("Seguir hasta el final / Follow to the end")
-            t_cancel = gr.Button("Cancelar / Cancel", variant="stop")
-            t_list = gr.Button("Mis trabajos / My jobs")
-            t_use = gr.Button("Usar el modelo entrenado / Use the trained model")
-        build_local_training(ctx, session, t_train, t_suffix, t_job, t_status)
+            t_refresh = gr.Button(T("finetune.refresh"))
+            t_follow = gr.Button(T("finetune.follow_to_the_end"))
+            t_cancel = gr.Button(T("finetune.cancel"), variant="stop")
+            t_list = gr.Button(T("finetune.my_jobs"))
+            t_use = gr.Button(T("finetune.use_the_trained_model"))
         t_status.render()
         t_plot = gr.LinePlot(x="step", y="value", color="metric",
-                             label="Pérdida y exactitud / Loss and accuracy")
-        t_events = gr.Dataframe(headers=EVENT_HEADERS, interactive=False, wrap=True,
-                                label="Eventos / Events")
-        t_jobs = gr.Dataframe(headers=JOB_HEADERS, interactive=False, wrap=True,
-                              label="Trabajos / Jobs")
+                             label=T("finetune.loss_and_accuracy"))
+        t_events = gr.Dataframe(headers=titled(EVENT_HEADERS), interactive=False, wrap=True,
+                                label=T("finetune.events"))
+        t_jobs = gr.Dataframe(headers=titled(JOB_HEADERS), interactive=False, wrap=True,
+                              label=T("finetune.jobs"))
         t_known = gr.State(("", []))
         job_outputs = [t_status, t_plot, t_events, t_known]
 
@@ -255,56 +246,46 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         changed.append(t_use.click(use_fn, [session, t_job], [session, t_status],
                                    api_name="ft_use_model"))
 
-    with gr.Tab("4 · Evaluar / Evaluate"):
+    with gr.Tab(T("finetune.tab_evaluate")):
         with gr.Row():
-            e_file = gr.File(label="JSONL de validación o CSV etiquetado / Validation JSONL or "
-                                   "labelled CSV", file_types=[".jsonl", ".csv", ".tsv"],
-                             type="filepath")
+            e_file = gr.File(label=T("finetune.validation_jsonl_or_labelled"),
+                             file_types=[".jsonl", ".csv", ".tsv"], type="filepath")
             with gr.Column():
-                e_system = gr.Textbox(label="Prompt de sistema / System prompt", lines=2,
-                                      info="Para los ejemplos que no traen uno (p. ej. un CSV). "
-                                           "/ For examples without one (e.g. a CSV).")
+                e_system = gr.Textbox(label=T("finetune.system_prompt"), lines=2,
+                                      info=T("finetune.for_examples_without_one"))
                 with gr.Row():
-                    e_question, e_answer = _csv_columns("Columna de texto / Text column",
-                                                        "Columna esperada / Expected column")
+                    e_question, e_answer = _csv_columns(T("finetune.text_column"),
+                                                        T("finetune.expected_column"))
                 with gr.Row():
                     e_limit = gr.Slider(1, 200, value=20, step=1,
-                                        label="Ejemplos como mucho / At most examples",
-                                        info="El modelo embebido tarda unos segundos por "
-                                             "respuesta. / The embedded model takes seconds per "
-                                             "answer.")
+                                        label=T("finetune.at_most_examples"),
+                                        info=T("finetune.the_embedded_model_takes"))
                     e_max = gr.Slider(1, 256, value=16, step=1, label="max_tokens",
-                                      info="Respuestas cortas bastan para etiquetas. / Short "
-                                           "answers are enough for labels.")
+                                      info=T("finetune.short_answers_are_enough"))
         sides: dict[str, Any] = {}
         with gr.Row():
             for name in ("A", "B"):
                 with gr.Column():
-                    gr.Markdown(f"**Modelo {name} / Model {name}**" + (
-                        " (vacío: no se compara / blank: no comparison)" if name == "B" else ""))
+                    gr.Markdown(T(f"finetune.model_{name.lower()}_title"))
                     backend = gr.Radio(BACKENDS, value="session", label="Backend",
-                                       info="El de esta sesión o el embebido, sin clave. / This "
-                                            "session's, or the embedded one, keyless.")
-                    model = gr.Textbox(label=f"Modelo / Model {name}",
+                                       info=T("finetune.this_session_s_or"))
+                    model = gr.Textbox(label=T("finetune.model_2") + f" {name}",
                                        placeholder="ft:gpt-4o-mini:…" if name == "B" else "",
-                                       info="Vacío: el modelo de la sesión. / Blank: the "
-                                            "session's model.")
-                    prompt = gr.Textbox(label="Prompt de sistema propio / Own system prompt",
-                                        lines=2, info="Opcional: sustituye al del fichero. / "
-                                                      "Optional: replaces the file's.")
+                                       info=T("finetune.blank_the_session_s"))
+                    prompt = gr.Textbox(label=T("finetune.own_system_prompt"),
+                                        lines=2, info=T("finetune.optional_replaces_the_file"))
                     side = name.lower()
                     sides |= {f"backend_{side}": backend, f"model_{side}": model,
                               f"prompt_{side}": prompt}
-        e_btn = gr.Button("Evaluar / Evaluate", variant="primary")
+        e_btn = gr.Button(T("finetune.evaluate"), variant="primary")
         e_summary = gr.Markdown()
-        e_labels = gr.Dataframe(headers=LABEL_HEADERS, interactive=False,
-                                label="Por etiqueta / Per label")
+        e_labels = gr.Dataframe(headers=titled(LABEL_HEADERS), interactive=False,
+                                label=T("finetune.per_label"))
         with gr.Row():
-            e_conf_a = gr.Dataframe(interactive=False, label="Confusión A / Confusion A")
-            e_conf_b = gr.Dataframe(interactive=False, label="Confusión B / Confusion B")
+            e_conf_a = gr.Dataframe(interactive=False, label=T("finetune.confusion_a"))
+            e_conf_b = gr.Dataframe(interactive=False, label=T("finetune.confusion_b"))
         e_rows = gr.Dataframe(interactive=False, wrap=True,
-                              label="Lado a lado, primero donde difieren / Side by side, "
-                                    "disagreements first")
+                              label=T("finetune.side_by_side_disagreements"))
 
         e_form = Controls(session=session, file=e_file, system=e_system, question=e_question,
                           answer=e_answer, limit=e_limit, max_tokens=e_max, **sides)
@@ -317,4 +298,6 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         changed.append(e_btn.click(
             e_form.bind(evaluate_fn), e_form.inputs,
             [e_summary, e_labels, e_conf_a, e_conf_b, e_rows], api_name="ft_evaluate"))
+    follow_language(session, {v_problems: PROBLEM_HEADERS, t_events: EVENT_HEADERS,
+                              t_jobs: JOB_HEADERS, e_labels: LABEL_HEADERS})
     return changed

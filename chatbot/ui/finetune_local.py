@@ -14,37 +14,32 @@ from chatbot.finetune.local import views
 from chatbot.finetune.local.job import Settings
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly
+from chatbot.ui.i18n import T
 
 
 def build_local_training(ctx: AppContext, session: gr.State, training: gr.File,
-                         suffix: gr.Textbox, job: gr.Textbox, status: gr.Markdown) -> gr.Button:
-    """The panel; returns its launch button, whose click the tab wires to its job state."""
-    with gr.Accordion("🖥️ Entrenar en esta máquina (llama.cpp, sin clave) / Train on this "
-                      "machine (llama.cpp, no key)", open=ctx.settings.backend == "local"):
-        gr.Markdown(
-            "Afina el modelo embebido aquí, en la CPU: con ~20 ejemplos aprende un **estilo**, "
-            "no conocimientos. Usa el fichero y el sufijo de arriba. / Fine-tunes the embedded "
-            "model here, on the CPU: from ~20 examples it learns a **style**, not knowledge. "
-            "Uses the file and suffix above.")
+                         suffix: gr.Textbox, job: gr.Textbox, status: gr.Markdown, *,
+                         is_open: bool) -> gr.Button:
+    """The panel (open when it is the tab's way to train); returns its launch button, whose click
+    the tab wires to its job state."""
+    with gr.Accordion(T("finetune_local.train_on_this_machine"), open=is_open):
+        gr.Markdown(T("finetune_local.fine_tunes_the_embedded"))
         with gr.Row():
             epochs = gr.Number(Settings.epochs, precision=0, minimum=1, maximum=20,
-                               label="Épocas / Epochs",
-                               info="Pasadas por los ejemplos. / Passes over the examples.")
+                               label=T("finetune_local.epochs"),
+                               info=T("finetune_local.passes_over_the_examples"))
             lr = gr.Number(Settings.learning_rate, minimum=0, maximum=1e-3,
-                           label="Tasa de aprendizaje / Learning rate",
-                           info="1e-5 es seguro; 5e-5 ya estropea el modelo. / 1e-5 is safe; "
-                                "5e-5 already wrecks the model.")
+                           label=T("finetune_local.learning_rate"),
+                           info=T("finetune_local.1e_5_is_safe"))
             window = gr.Dropdown([256, 512, 1024], value=Settings.ctx,
-                                 label="Contexto / Context",
-                                 info="Tokens por ventana de entrenamiento; más, más memoria. / "
-                                      "Tokens per training window; more needs more memory.")
+                                 label=T("finetune_local.context"),
+                                 info=T("finetune_local.tokens_per_training_window"))
             optimizer = gr.Radio(["adamw", "sgd"], value=Settings.optimizer,
-                                 label="Optimizador / Optimizer",
-                                 info="AdamW aprende mejor (~11 GB); SGD usa menos memoria. / "
-                                      "AdamW learns better (~11 GB); SGD uses less memory.")
+                                 label=T("finetune_local.optimizer"),
+                                 info=T("finetune_local.adamw_learns_better_11"))
         with gr.Row():
-            plan = gr.Button("Estimar / Estimate")
-            launch = gr.Button("Entrenar aquí / Train here", variant="primary")
+            plan = gr.Button(T("finetune_local.estimate"))
+            launch = gr.Button(T("finetune_local.train_here"), variant="primary")
         estimate = gr.Markdown()
     form = Controls(file=training, epochs=epochs, learning_rate=lr, ctx_tokens=window,
                     optimizer=optimizer, suffix=suffix)

@@ -55,7 +55,7 @@ def validate_view(ctx: AppContext, file: Any, model: str, epochs: Any,
     cost = stats.training_cost(ctx.catalog, model, report.tokens, limit=report.limit,
                                n_epochs=_auto_int(epochs))
     bars = pd.DataFrame(stats.histogram(report.tokens),
-                        columns=["tokens por ejemplo / tokens per example", "ejemplos / examples"])
+                        columns=["tokens", "n"])
     return (validate.summary_markdown(report), validate.problem_rows(report),
             stats.cost_markdown(cost, stats.Distribution.of(report.tokens)), bars)
 

@@ -11,32 +11,28 @@ from chatbot import playground
 from chatbot.client import ChatParams
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
+from chatbot.i18n import DEFAULT
 from chatbot.playground.request import form_values, preset_values
 from chatbot.ui import capability_controls
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly
 from chatbot.ui.costs import estimate_markdown
+from chatbot.ui.i18n import T
 from chatbot.ui.presets import preset_row
 
-# Each sampling control's one-sentence explanation, also restored when a model takes it again.
+# Each sampling control's one-sentence explanation (a key of chatbot/i18n/), also restored when a
+# model takes it again.
 INFO = {
-    "temperature": "Aleatoriedad: 0 casi determinista, 2 muy creativo. / Randomness: 0 nearly "
-                   "fixed, 2 very creative.",
-    "top_p": "Solo considera los tokens que suman esta probabilidad. / Only sample from tokens "
-             "adding up to this probability.",
-    "n": "Cuántas respuestas distintas pedir (1–8). / How many different answers to ask for "
-         "(1–8).",
-    "max_tokens": "Longitud máxima de cada respuesta. / Longest answer, in tokens.",
-    "frequency_penalty": "Penaliza repetir los mismos tokens. / Penalises repeating the same "
-                         "tokens.",
-    "presence_penalty": "Empuja a hablar de temas nuevos. / Nudges towards new topics.",
-    "stop": "Hasta 4 secuencias, una por línea; el texto se corta ahí. / Up to 4 sequences, one "
-            "per line; output stops there.",
-    "seed": "Un entero para repetir resultados (si el backend lo admite). / A whole number to "
-            "repeat results (if supported).",
-    "logprobs": "Colorea cada token por su probabilidad. / Colour each token by its probability.",
-    "top_logprobs": "Alternativas mostradas por token (pasa el ratón). / Alternatives shown per "
-                    "token (hover).",
+    "temperature": "playground.randomness_0_nearly_fixed",
+    "top_p": "playground.only_sample_from_tokens",
+    "n": "playground.how_many_different_answers",
+    "max_tokens": "playground.longest_answer_in_tokens",
+    "frequency_penalty": "playground.penalises_repeating_the_same",
+    "presence_penalty": "playground.nudges_towards_new_topics",
+    "stop": "playground.up_to_4_sequences",
+    "seed": "playground.a_whole_number_to",
+    "logprobs": "playground.colour_each_token_by",
+    "top_logprobs": "playground.alternatives_shown_per_token",
 }
 
 
@@ -73,8 +69,9 @@ def run(ctx: AppContext, session: Session, user: str, system: str, endpoint: str
         messages or [], params)
     code = playground.python_code(client.backend, params, messages, prompt,
                                   caps=client.capabilities_for(params.model))
-    usage = f"{playground.usage_markdown(result)}\n\n{session.ledger.summary()}"
-    return playground.result_html(result), usage, code, playground.raw_result(result)
+    usage = (f"{playground.usage_markdown(result, session.lang)}\n\n"
+             f"{session.ledger.summary(session.lang)}")
+    return playground.result_html(result, session.lang), usage, code, playground.raw_result(result)
 
 
 def view_code(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,
@@ -102,34 +99,34 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
     """Returns the events that spend, so the app can refresh the status line after them."""
     start = ctx.capabilities_for(ctx.new_session(), probe=False)
     initial = capability_controls.control_states(start, None, INFO)
-    gr.Markdown("Prueba los parámetros del Playground de OpenAI y mira su efecto. / Try the "
-                "parameters of OpenAI's Playground and see what they do.")
+    gr.Markdown(T("playground.try_the_parameters_of"))
     with gr.Row():
         with gr.Column(scale=3):
             system = gr.Textbox("Eres un asistente útil y conciso.", lines=3,
-                                label="Prompt de sistema / System prompt",
-                                info="Instrucciones generales para el modelo. / General "
-                                     "instructions for the model.")
+                                label=T("playground.system_prompt"),
+                                info=T("playground.general_instructions_for_the"))
             user = gr.Textbox("Escribe un eslogan para una escuela de programación online.",
-                              lines=4, label="Mensaje de usuario / User message",
-                              info="Lo que le pides al modelo. / What you ask the model.")
+                              lines=4, label=T("playground.user_message"),
+                              info=T("playground.what_you_ask_the"))
             endpoint = gr.Radio(
                 [("Chat (chat.completions)", "chat"),
                  ("Completions (legacy, text-davinci-003)", "completions")],
                 value="chat", label="Endpoint",
-                info="Chat usa mensajes con rol; legacy, un solo texto. / Chat takes role "
-                     "messages; legacy, one text.")
+                info=T("playground.chat_takes_role_messages"))
             estimate = gr.Markdown()
             with gr.Row():
-                run_btn = gr.Button("Ejecutar / Run", variant="primary")
-                code_btn = gr.Button("Ver código / View code")
+                run_btn = gr.Button(T("playground.run"), variant="primary")
+                code_btn = gr.Button(T("playground.view_code"))
+            # The answers right under Run (on a phone too), not under the parameter column.
+            outputs_html = gr.HTML(label=T("playground.outputs"), elem_id="pg-outputs",
+                                   min_height=60)
+            usage = gr.Markdown()
         with gr.Column(scale=2):
             model = gr.Dropdown(
                 choices=["", *ctx.catalog.names()], value="", allow_custom_value=True,
-                label="Modelo / Model", elem_id="pg-model",
-                info="Vacío: el modelo activo en Ajustes; o escribe cualquier nombre. / Blank: "
-                     "the model active in Settings; or type any name.")
-            caps_line = gr.Markdown(capability_controls.summary(start))
+                label=T("playground.model"), elem_id="pg-model",
+                info=T("playground.blank_the_model_active"))
+            caps_line = gr.Markdown(capability_controls.summary(start, DEFAULT))
             effort = capability_controls.effort_dropdown(start)
             temperature = gr.Slider(0, 2, value=1, step=0.05, label="temperature",
                                     elem_id="pg-temperature", **initial["temperature"])
@@ -144,20 +141,18 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
             seed = gr.Textbox("", label="seed", **initial["seed"])
             logprobs = gr.Checkbox(True, label="logprobs", **initial["logprobs"])
             top_logprobs = gr.Slider(0, 20, value=5, step=1, label="top_logprobs", **initial["top_logprobs"])
-    outputs_html = gr.HTML(label="Respuestas / Outputs")
-    usage = gr.Markdown()
-    with gr.Accordion("Código Python / Python code", open=False) as code_box:
+    with gr.Accordion(T("playground.python_code"), open=False) as code_box:
         code = gr.Code(language="python", label="openai", interactive=False)
-    with gr.Accordion("Respuesta en bruto / Raw result", open=False):
+    with gr.Accordion(T("playground.raw_result"), open=False):
         raw = gr.JSON()
-    with gr.Accordion("Presets de parámetros / Parameter presets", open=False):
-        gr.Markdown("Guarda estos parámetros en un JSON y cárgalos otro día. / Save these "
-                    "parameters as JSON and load them another day.")
+    with gr.Accordion(T("playground.parameter_presets"), open=False):
+        gr.Markdown(T("playground.save_these_parameters_as"))
         named = {"system": system, "endpoint": endpoint, "model": model,
                  "temperature": temperature, "top_p": top_p, "n": n, "max_tokens": max_tokens,
                  "frequency_penalty": frequency_penalty, "presence_penalty": presence_penalty,
                  "stop": stop, "seed": seed, "logprobs": logprobs, "top_logprobs": top_logprobs}
-        preset_row("parameters", named, "playground", read=preset_values, write=form_values)
+        preset_row("parameters", named, "playground", session, read=preset_values,
+                   write=form_values)
 
     form = Controls(user=user, system=system, endpoint=endpoint, model=model,
                     temperature=temperature, top_p=top_p, n=n, max_tokens=max_tokens,
@@ -170,8 +165,9 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
     def follow_model(model_name: str, current: str, state: Session) -> list[Any]:
         """Grey out what the picked model does not take, with the reason; effort if it reasons."""
         caps = ctx.capabilities_for(state, (model_name or "").strip() or None)
-        return [capability_controls.summary(caps), capability_controls.effort_update(caps, current),
-                *capability_controls.control_updates(caps, current, INFO)]
+        return [capability_controls.summary(caps, state.lang),
+                capability_controls.effort_update(caps, current, state.lang),
+                *capability_controls.control_updates(caps, current, INFO, state.lang)]
 
     gr.on([model.change, effort.change, session.change], follow_model, [model, effort, session],
           [caps_line, effort, *sampling], api_name="playground_capabilities",

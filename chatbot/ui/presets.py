@@ -13,9 +13,12 @@ from typing import Any
 
 import gradio as gr
 
+from chatbot.context import Session
 from chatbot.errors import InvalidInput
+from chatbot.i18n import say
 from chatbot.lab import presets
-from chatbot.ui.common import friendly
+from chatbot.ui.common import friendly, warn
+from chatbot.ui.i18n import T
 
 Convert = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -24,14 +27,14 @@ def _same(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, *,
+def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, session: gr.State, *,
                read: Convert = _same, write: Convert = _same) -> None:
     """`controls` maps preset field names to components; `read` turns the form's values into
     preset values and `write` the other way (the Playground's stop box is text, the file a list)."""
     names = list(controls)
     with gr.Row():
-        save = gr.Button("💾 Descargar preset / Download preset", size="sm")
-        upload = gr.UploadButton("📂 Cargar preset / Load preset", file_types=[".json"],
+        save = gr.Button(T("presets.download_preset"), size="sm")
+        upload = gr.UploadButton(str(T("presets.load_preset")), file_types=[".json"],
                                  size="sm")
     said = gr.Markdown()
     saved = gr.File(label=f"Preset ({kind}.json)", height=70)
@@ -44,20 +47,20 @@ def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, *,
                         encoding="utf-8")
         return str(path)
 
-    def load_fn(file: str | None) -> list[Any]:
+    def load_fn(file: str | None, state: Session) -> list[Any]:
         keep = [gr.update() for _ in names]
         if not file:
-            return [*keep, "⚠️ No llegó ningún archivo. / No file arrived."]
+            return [*keep, say(state.lang, "presets.no_file_arrived")]
         with open(file, "rb") as fh:
             raw = fh.read(presets.MAX_BYTES + 1)
         try:
             values = write(presets.load(kind, raw))
         except InvalidInput as exc:
-            gr.Warning(str(exc), title=exc.title)
-            return [*keep, f"⚠️ {exc}"]
+            warn(exc, state.lang)
+            return [*keep, f"⚠️ {exc.said(state.lang)}"]
         shown = [values.get(n, gr.update()) for n in names]
-        return [*shown, f"✅ Preset cargado / loaded: {', '.join(sorted(values)) or '—'}"]
+        return [*shown, say(state.lang, "presets.loaded", names=", ".join(sorted(values)) or "—")]
 
     save.click(save_fn, list(controls.values()), saved, api_name=f"{api_prefix}_preset_save")
-    upload.upload(load_fn, upload, [*controls.values(), said],
+    upload.upload(load_fn, [upload, session], [*controls.values(), said],
                   api_name=f"{api_prefix}_preset_load")

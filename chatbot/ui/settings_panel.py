@@ -9,15 +9,17 @@ import gradio as gr
 
 from chatbot.context import AppContext, Session
 from chatbot.errors import ConfigError, InvalidInput
+from chatbot.i18n import say
 from chatbot.ui.common import friendly
+from chatbot.ui.i18n import T
 from chatbot.urlguard import check_typed_url
 
 LOAD_EVERY_S = 5.0  # the status line's engine load: fresh enough, cheap for a whole class
 
 BACKEND_CHOICES = [
-    ("Embebido, sin clave ni internet / Embedded, no key or internet", "local"),
-    ("OpenAI (clave / key)", "openai"),
-    ("Servidor compatible (Ollama, vLLM, LM Studio…) / Compatible server", "compatible"),
+    (T("settings_panel.embedded_no_key_or"), "local"),
+    (T("settings_panel.key"), "openai"),
+    (T("settings_panel.compatible_server"), "compatible"),
 ]
 
 
@@ -27,18 +29,16 @@ def apply_settings(ctx: AppContext, session: Session, backend: str, api_key: str
     api_key = (api_key or "").strip()
     base_url = (base_url or "").strip().rstrip("/")
     if backend not in {value for _, value in BACKEND_CHOICES}:
-        raise InvalidInput(f"Backend desconocido / Unknown backend: {backend!r}")
+        raise InvalidInput(say(session.lang, "settings_panel.unknown_backend", name=repr(backend)))
     if backend == "compatible":
         if not base_url and not ctx.settings.openai_base_url:
-            raise ConfigError("Escribe la URL base del servidor, p. ej. http://localhost:11434/v1 "
-                              "/ Type the server's base URL, e.g. http://localhost:11434/v1")
+            raise ConfigError(say(session.lang, "settings_panel.type_the_server_s"))
         if base_url:
             check_typed_url(ctx.settings, base_url)
     if backend == "openai" and not (api_key or session.api_key or ctx.settings.key_for_openai):
-        raise ConfigError("Pega tu clave de OpenAI (sk-…) o usa el modelo embebido. / Paste your "
-                          "OpenAI key (sk-…) or use the embedded model.")
+        raise ConfigError(say(session.lang, "settings_panel.paste_your_openai_key"))
     if budget is not None and budget < 0:
-        raise InvalidInput("El presupuesto no puede ser negativo. / The budget cannot be negative.")
+        raise InvalidInput(say(session.lang, "settings_panel.the_budget_cannot_be"))
     # In hosted mode the host's ceiling wins over a cleared or higher budget.
     ledger = replace(session.ledger, budget_usd=ctx.settings.session_budget(budget or None))
     new = replace(
@@ -57,35 +57,29 @@ def apply_settings(ctx: AppContext, session: Session, backend: str, api_key: str
 def build_settings_panel(ctx: AppContext, session: gr.State) -> gr.Markdown:
     """Returns the status line so other tabs' events can refresh it."""
     default = ctx.new_session()
-    status = gr.Markdown(ctx.status_markdown(default), elem_id="backend-status")
-    with gr.Accordion("⚙️ Ajustes de esta sesión / This session's settings", open=False):
-        gr.Markdown("Lo que cambies aquí vale solo para ti; la clave no se guarda ni se muestra. "
-                    "/ Changes here apply to you only; the key is neither stored nor shown.")
+    # Filled when the page loads (demo.py) and on every change: built with the page, it would say
+    # what the model was doing when the app started, in no reader's language.
+    status = gr.Markdown(elem_id="backend-status")
+    with gr.Accordion(T("settings_panel.this_session_s_settings"), open=False):
+        gr.Markdown(T("settings_panel.changes_here_apply_to"))
         with gr.Row():
             backend = gr.Radio(BACKEND_CHOICES, value=ctx.backend_kind(default),
                                label="Backend",
-                               info="Quién responde a tus peticiones. / Who answers your "
-                                    "requests.")
+                               info=T("settings_panel.who_answers_your_requests"))
             model = gr.Dropdown(
                 choices=ctx.local_models(),
-                value=None, allow_custom_value=True, label="Modelo / Model",
-                info="Vacío: el predeterminado del backend; puedes escribir cualquier nombre. / "
-                     "Blank: the backend's default; you can type any name.")
+                value=None, allow_custom_value=True, label=T("settings_panel.model"),
+                info=T("settings_panel.blank_the_backend_s"))
         with gr.Row():
-            api_key = gr.Textbox(type="password", label="Clave de API / API key",
+            api_key = gr.Textbox(type="password", label=T("settings_panel.api_key"),
                                  placeholder="sk-…",
-                                 info="Solo para tu sesión; se borra del cuadro al aplicar. / "
-                                      "For your session only; cleared from the box on apply.")
-            base_url = gr.Textbox(label="URL base / Base URL",
+                                 info=T("settings_panel.for_your_session_only"))
+            base_url = gr.Textbox(label=T("settings_panel.base_url"),
                                   placeholder="http://localhost:11434/v1",
-                                  info="Para servidores compatibles con OpenAI. / For "
-                                       "OpenAI-compatible servers.")
-            budget = gr.Number(value=ctx.settings.budget_usd, label="Presupuesto / Budget (USD)",
-                               info="Rechaza peticiones cuyo peor caso lo supere; en un servidor "
-                                    "público solo puedes bajarlo. / Refuses requests whose worst "
-                                    "case would exceed it; on a public server you can only "
-                                    "lower it.")
-        apply = gr.Button("Aplicar / Apply", variant="primary")
+                                  info=T("settings_panel.for_openai_compatible_servers"))
+            budget = gr.Number(value=ctx.settings.budget_usd, label=T("settings_panel.budget_usd"),
+                               info=T("settings_panel.refuses_requests_whose_worst"))
+        apply = gr.Button(T("settings_panel.apply"), variant="primary")
 
     def names(kind: str) -> list[str]:
         if kind == "local":

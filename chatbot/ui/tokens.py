@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import gradio as gr
+import pandas as pd
 
-from chatbot.context import AppContext
+from chatbot.context import AppContext, Session
 from chatbot.token_counter import view as token_view
-from chatbot.ui.common import friendly
+from chatbot.ui.common import Loader, friendly
+from chatbot.ui.i18n import T
 
 EXAMPLE_TEXT = ("¡Hola! Los modelos no leen letras sino tokens: «tokenización» ≠ tokenization. "
                 "Emoji 🎉, 中文 y código: def f(x): return x ** 2")
@@ -19,52 +20,49 @@ EXAMPLE_CHAT = json.dumps([
 ], ensure_ascii=False, indent=1)
 
 
-def run(ctx: AppContext, text: str, view: str) -> tuple[str, list[list[Any]], str,
-                                                       list[list[Any]]]:
-    report = token_view.analyse(ctx.catalog, text, view)
-    return report.html, report.counts, report.overhead, report.costs
+Report = tuple[str, pd.DataFrame, str, pd.DataFrame]
 
 
-def build_tokens_tab(ctx: AppContext, session: gr.State) -> None:
-    gr.Markdown(
-        "Mira cómo se parte un texto en tokens y cuánto costaría en cada modelo. Pega texto "
-        "normal o un chat como lista JSON de mensajes. / See how a text splits into tokens and "
-        "what it would cost on each model. Paste plain text or a chat as a JSON list of "
-        f"messages. Precios / Prices: {ctx.catalog.as_of}, {ctx.catalog.source[0]}")
+def run(ctx: AppContext, text: str, view: str, lang: str) -> Report:
+    report = token_view.analyse(ctx.catalog, text, view, lang)
+    return (report.html,
+            pd.DataFrame(report.counts, columns=token_view.headers(token_view.COUNT_HEADERS, lang)),
+            report.overhead,
+            pd.DataFrame(report.costs, columns=token_view.headers(token_view.COST_HEADERS, lang)))
+
+
+def build_tokens_tab(ctx: AppContext, session: gr.State) -> Loader:
+    """Returns what to run once the page has loaded: the prefilled example, counted."""
+    gr.Markdown(T("tokens.intro"))
+    view = gr.Radio(
+        [("o200k_base (gpt-4o, gpt-4.1, gpt-5…)", "o200k_base"),
+         ("cl100k_base (gpt-3.5-turbo, gpt-4…)", "cl100k_base"),
+         (T("tokens.embedded_model"), "local")],
+        value="o200k_base", label=T("tokens.show_tokens_of"),
+        info=T("tokens.which_tokenizer_colours_the"))
+    text = gr.Textbox(EXAMPLE_TEXT, lines=5, max_lines=30, label=T("tokens.text_or_chat"),
+                      info=T("tokens.free_text_or_a"))
     with gr.Row():
-        with gr.Column(scale=3):
-            text = gr.Textbox(EXAMPLE_TEXT, lines=8, max_lines=30, label="Texto o chat / Text or chat",
-                              info="Texto libre, o [{\"role\": ..., \"content\": ...}] para contar "
-                                   "el formato de chat. / Free text, or a JSON message list to "
-                                   "count the chat format.")
-            with gr.Row():
-                count_btn = gr.Button("Contar / Count", variant="primary")
-                chat_btn = gr.Button("Ejemplo de chat / Chat example")
-        with gr.Column(scale=1):
-            view = gr.Radio(
-                [("o200k_base (gpt-4o, gpt-4.1, gpt-5…)", "o200k_base"),
-                 ("cl100k_base (gpt-3.5-turbo, gpt-4…)", "cl100k_base"),
-                 ("Modelo integrado / Embedded model", "local")],
-                value="o200k_base", label="Ver tokens de / Show tokens of",
-                info="Qué tokenizador colorea el texto; los recuentos salen todos. / Which "
-                     "tokenizer colours the text; all counts are shown.")
-    tokens_html = gr.HTML(label="Tokens")
-    gr.Markdown("Pasa el ratón por un token para ver su id; · es un espacio, → un tabulador, ↵ "
-                "un salto de línea. / Hover a token to see its id; · is a space, → a tab, ↵ a "
-                "newline.")
-    counts = gr.Dataframe(headers=token_view.COUNT_HEADERS, interactive=False, wrap=True,
-                          label="Recuento / Counts")
+        count_btn = gr.Button(T("tokens.count"), variant="primary")
+        chat_btn = gr.Button(T("tokens.chat_example"))
+    # The result right under the buttons: the coloured tokens, then the counts and costs.
+    tokens_html = gr.HTML(label="Tokens", elem_id="tokens-view", min_height=60)
+    gr.Markdown(T("tokens.hover_a_token_to"))
+    counts = gr.Dataframe(interactive=False, wrap=True, label=T("tokens.counts"),
+                          elem_classes=["scroll-table"])
     overhead = gr.Markdown()
-    costs = gr.Dataframe(headers=token_view.COST_HEADERS, interactive=False, wrap=True,
-                         label="Coste de este texto como entrada o como salida / Cost of this "
-                               "text as input or as output")
+    costs = gr.Dataframe(interactive=False, wrap=True, label=T("tokens.cost_of_this_text"),
+                         elem_classes=["scroll-table"])
+    gr.Markdown(T("tokens.prices") + f": {ctx.catalog.as_of}, {ctx.catalog.source[0]}")
     outputs = [tokens_html, counts, overhead, costs]
 
     @friendly
-    def count_fn(text: str, view: str) -> tuple[str, list[list[Any]], str, list[list[Any]]]:
-        return run(ctx, text, view)
+    def count_fn(text: str, view: str, state: Session) -> Report:
+        return run(ctx, text, view, state.lang)
 
-    count_btn.click(count_fn, [text, view], outputs, api_name="tokens")
-    view.change(count_fn, [text, view], outputs, api_visibility="private", show_progress="hidden")
+    inputs = [text, view, session]
+    count_btn.click(count_fn, inputs, outputs, api_name="tokens")
+    view.change(count_fn, inputs, outputs, api_visibility="private", show_progress="hidden")
     chat_btn.click(lambda: EXAMPLE_CHAT, None, text, api_visibility="private").then(
-        count_fn, [text, view], outputs, api_visibility="private")
+        count_fn, inputs, outputs, api_visibility="private")
+    return count_fn, inputs, outputs
