@@ -10,13 +10,15 @@ import signal
 import sys
 import threading
 
+from starlette.middleware import Middleware
+
 from chatbot import tokens
 from chatbot.context import AppContext
 from chatbot.errors import ChatbotError
 from chatbot.settings import Settings, load_env_file
 from chatbot.ui import gradio_fixes
 from chatbot.ui.demo import build_demo
-from chatbot.ui.i18n import I18N
+from chatbot.ui.i18n import I18N, StoredLanguage
 from chatbot.ui.styles import CSS
 
 try:
@@ -46,6 +48,7 @@ def main() -> None:
         max_file_size=f"{limits.max_upload_mb}mb",
         css=CSS,
         i18n=I18N,
+        app_kwargs={"middleware": [Middleware(StoredLanguage)]},  # the switch's choice, early
     )
 
 

@@ -58,6 +58,5 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         demo.load(arrive, [code, session], [session, status, switch], js=READ_JS,
                   api_name=False, show_progress="hidden").then(
             *count_example, api_name=False, show_progress="hidden")
-        switch.input(arrive, [switch, session], [session, status, switch], js=SWITCH_JS,
-                     api_name=False, show_progress="hidden")
+        switch.input(None, switch, None, js=SWITCH_JS, api_visibility="private")
     return demo

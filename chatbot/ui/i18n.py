@@ -1,16 +1,17 @@
 """The page in one language: `T(key)` for fixed text, `Session.lang` for text built on the server.
 
 Gradio translates `T(key)` in the browser from the tables in chatbot/i18n/ (`gr.I18n`, passed to
-launch() by app.py), in the browser's language. The switch on top stores the reader's choice in
-the browser (localStorage) and hands it to Gradio's own locale (the `changeLocale` its settings
-panel uses), on the spot and on every later visit; the server's text follows `Session.lang`,
-set from the same choice when the page loads or the switch moves. How to add a string:
-chatbot/i18n/__init__.py.
+launch() by app.py) in the browser's language, read once when the page starts. The switch on
+top stores the reader's choice in the browser (localStorage) and reloads; `StoredLanguage` puts a
+script first in the page's <head> that makes that choice the browser's language before Gradio
+reads it (launch(head=...) is injected too late for that), so labels, tabs and the server's text
+(`Session.lang`, set on load) change together and stay changed on the next visit. How to add a
+string: chatbot/i18n/__init__.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -23,28 +24,66 @@ from chatbot.i18n import DEFAULT, TABLES, normalise, say
 I18N = gr.I18n(**TABLES)
 STORE = "chatbot-lang"  # the localStorage key the switch writes
 
-# Gradio's locale lives in its core module, which does not put it on `window`: the module is found
-# among the page's loaded scripts and imported again (same URL, same instance).
-_SET_LOCALE = """async function setLocale(lang) {
-  const url = performance.getEntriesByType("resource").map(e => e.name)
-    .find(name => /\\/assets\\/core-[^/]*\\.js$/.test(name));
-  if (!url) return;
-  const core = await import(url);
-  if (core.changeLocale) core.changeLocale(lang);
-}"""
-# On load: the stored choice, else the browser's language (what Gradio picked), to the server.
-READ_JS = f"""async (code, state) => {{
-  {_SET_LOCALE}
-  const lang = window.localStorage.getItem("{STORE}");
-  if (lang && !document.documentElement.lang.startsWith(lang)) await setLocale(lang);
-  return [lang || window.navigator.language, state];
-}}"""
-SWITCH_JS = f"""async (lang, state) => {{
-  {_SET_LOCALE}
+OVERRIDE = f"""<script>(function () {{
+  try {{
+    var lang = window.localStorage.getItem("{STORE}");
+    if (lang) {{
+      Object.defineProperty(window.navigator, "language", {{get: function () {{ return lang; }}}});
+      Object.defineProperty(window.navigator, "languages",
+                            {{get: function () {{ return [lang]; }}}});
+    }}
+  }} catch (e) {{}}
+}})();</script>""".encode()
+# On load, the page's language (the stored choice, after OVERRIDE) goes to the server.
+READ_JS = "(code, state) => [window.navigator.language, state]"
+SWITCH_JS = f"""(lang) => {{
   window.localStorage.setItem("{STORE}", lang);
-  await setLocale(lang);
-  return [lang, state];
+  window.location.reload();
+  return lang;
 }}"""
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class StoredLanguage:
+    """ASGI middleware (launch(app_kwargs={"middleware": ...})): the page itself, GET /, gets
+    OVERRIDE first in its <head>. Everything else passes untouched."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != "/":
+            await self.app(scope, receive, send)
+            return
+        start: Message = {}
+        chunks: list[bytes] = []
+
+        async def rewrite(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            headers = dict(start.get("headers", []))
+            if b"text/html" in headers.get(b"content-type", b"") \
+                    and b"content-encoding" not in headers:
+                body = body.replace(b"<head>", b"<head>" + OVERRIDE, 1)
+            kept = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            await send({**start, "headers": [*kept, (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, rewrite)
+
+
 CHOICES = [("Español", "es"), ("English", "en")]  # each language named in itself
 
 
