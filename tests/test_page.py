@@ -69,7 +69,9 @@ def open_page(chromium: Browser, url: str, size: str, lang: str) -> Page:
 
 
 def tab(page: Page, lang: str, key: str) -> None:
+    """Open a top tab and start at its top, as after arriving on it."""
     page.get_by_role("tab", name=say(lang, key), exact=True).click()
+    page.evaluate("window.scrollTo(0, 0)")
 
 
 def page_text(page: Page, lang: str) -> tuple[str, set[str]]:
@@ -134,7 +136,8 @@ def test_each_result_shows_right_where_the_action_was(chromium: Browser, app: st
     tab(page, "es", "tab.playground")
     page.get_by_label("n", exact=True).fill("3")
     page.get_by_role("button", name=say("es", "playground.run"), exact=True).click()
-    expect(page.locator("#pg-outputs")).to_be_in_viewport(timeout=5_000)  # progress shows there
+    # The answers' area comes into view at once (its progress shows there), then the answers.
+    expect(page.locator("#pg-outputs")).to_be_in_viewport(timeout=5_000)
     cards = page.locator("#pg-outputs .pg-card")
     expect(cards).to_have_count(3, timeout=60_000)
     expect(cards.first).to_be_in_viewport()
@@ -145,6 +148,8 @@ def test_each_result_shows_right_where_the_action_was(chromium: Browser, app: st
     shot(page, f"result_playground_{size}")
 
     tab(page, "es", "tab.tokens")  # the prefilled example is counted on load
+    expect(page.locator("#tokens-view span.tok").first).to_be_attached(timeout=30_000)
+    page.get_by_role("button", name=say("es", "tokens.count"), exact=True).click()
     expect(page.locator("#tokens-view span.tok").first).to_be_in_viewport(timeout=30_000)
     page.get_by_role("button", name=say("es", "tokens.chat_example"), exact=True).click()
     expect(page.locator("#tokens-view .tok-role").first).to_be_in_viewport(timeout=30_000)
@@ -159,7 +164,7 @@ def test_each_result_shows_right_where_the_action_was(chromium: Browser, app: st
     shot(page, f"result_lab_{size}")
 
     tab(page, "es", "tab.chat")
-    box = page.get_by_label(say("es", "chat.message"), exact=True)
+    box = page.get_by_placeholder(say("es", "chat.type_and_press_enter"))
     box.fill("Hola")
     box.press("Enter")
     expect(page.locator("[data-testid='bot']").nth(1)).to_be_in_viewport(timeout=60_000)
@@ -175,7 +180,8 @@ def test_the_phone_reaches_every_tab(chromium: Browser, app: str) -> None:
         expect(page.get_by_role("tab", name=say("es", key), exact=True)).to_be_visible()
     tab(page, "es", "tab.chat")  # the conversation before the persona's settings
     chat_top = page.locator("[data-testid='bot']").first.bounding_box()
-    persona_top = page.get_by_label(say("es", "chat.system_prompt"), exact=True).bounding_box()
+    persona_top = page.locator("#tab-chat").get_by_label(say("es", "chat.system_prompt")).first \
+        .bounding_box()
     assert chat_top is not None and persona_top is not None
     assert chat_top["y"] < persona_top["y"]
     page.context.close()

@@ -57,3 +57,12 @@ def friendly_stream(fn: F) -> F:
             raise error_for(exc, reader_lang(*args, *kwargs.values())) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def show_result(trigger: Any, elem_id: str) -> None:
+    """When `trigger` fires, bring the result area `elem_id` into view (its top mid-screen), so
+    the progress and then the answer are where the student looks, even when the button sat at the
+    bottom of the screen. A listener of its own, in the browser only: the handler is untouched."""
+    trigger(None, None, None, api_visibility="private", show_progress="hidden",
+            js=f"() => {{ document.getElementById('{elem_id}')"
+               f"?.scrollIntoView({{block: 'center', behavior: 'smooth'}}); }}")

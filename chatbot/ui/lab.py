@@ -20,7 +20,7 @@ from chatbot.lab.fault_server import FAILURES, FaultServer
 from chatbot.lab.simulate import LABELS, simulate, timeline_markdown
 from chatbot.lab.snippets import snippet
 from chatbot.playground import parse_seed
-from chatbot.ui.common import friendly, friendly_stream
+from chatbot.ui.common import friendly, friendly_stream, show_result
 from chatbot.ui.i18n import T
 
 NEXT_HELP = T("lab.next_token_distribution_the")
@@ -116,6 +116,7 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
 
     shape_out = [plot, table, shaped]
     billed = [ask.click(next_fn, [prompt, mode, top, session], [cands, info], api_name="lab_next")]
+    show_result(ask.click, "lab-next-plot")
     knobs = [cands, temperature, top_k, top_p, session]
     billed[0].then(reshape_fn, knobs, shape_out, api_visibility="private")
     gr.on([temperature.change, top_k.change, top_p.change], reshape_fn, knobs, shape_out,
@@ -133,8 +134,9 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
     with gr.Row():
         go = gr.Button(T("lab.draw_a_token"), variant="primary")
         reset = gr.Button(T("lab.start_over"))
-    drawn = gr.Markdown()
-    plot = _plot(T("lab.next_distribution"), "p", "token", tables.STATUS, 460)
+    drawn = gr.Markdown(elem_id="lab-drawn")
+    plot = _plot(T("lab.next_distribution"), "p", "token", tables.STATUS, 460,
+                 elem_id="lab-step-plot")
     log = gr.Dataframe(headers=["#", "token", "p", "seed"], label=T("lab.steps"))
     steps = gr.State([])
 
@@ -156,6 +158,7 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
 
     billed = [go.click(step_fn, [text, temperature, top_k, top_p, seed, steps, session],
                        [text, drawn, plot, log, steps], api_name="lab_step")]
+    show_result(go.click, "lab-drawn")
     reset.click(lambda: (DEFAULT_TEXT, "", None, [], []), None, [text, drawn, plot, log, steps],
                 api_visibility="private")
     return billed
@@ -180,9 +183,10 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
         max_tokens = gr.Slider(1, 32, value=4, step=1, label="max_tokens",
                                info=T("lab.length_of_each_answer"))
     go = gr.Button(T("lab.ask_n_answers"), variant="primary")
-    summary = gr.Markdown()
+    summary = gr.Markdown(elem_id="lab-samples-said")
     # Predicted and observed in one chart, side by side per token, in two colours.
-    chart = _plot(T("lab.predicted_vs_observed"), tables.SHARE, tables.BAR, tables.SERIES, 520)
+    chart = _plot(T("lab.predicted_vs_observed"), tables.SHARE, tables.BAR, tables.SERIES, 520,
+                  elem_id="lab-samples-plot")
     answers = gr.Dataframe(label=T("lab.answers"), wrap=True, elem_classes=["scroll-table"])
 
     @friendly
@@ -211,6 +215,7 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
         return DEFAULT_CHAT if mode != "sentiment" and prompt == DEFAULT_TWEET else prompt
 
     mode.change(example_fn, [mode, prompt], prompt, api_visibility="private")
+    show_result(go.click, "lab-samples-said")
     return [go.click(samples_fn, [prompt, mode, n, temperature, top_p, seed, max_tokens, session],
                      [summary, chart, answers], api_name="lab_samples")]
 
@@ -226,7 +231,7 @@ def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
         label=T("lab.configurations_2_4"))
     gr.Markdown(T("lab.model_empty_the_backend"))
     go = gr.Button(T("lab.compare"), variant="primary")
-    board = gr.HTML()
+    board = gr.HTML(elem_id="lab-board", min_height=60)
     results = gr.JSON(visible=False)
     with gr.Row():
         choice = gr.Radio([*compare.NAMES, (T("lab.tie"), votes.TIE)],
@@ -257,6 +262,7 @@ def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
         path.write_text(votes.votes_json(new), encoding="utf-8")
         return new, str(path)
 
+    show_result(go.click, "lab-board")
     billed = [go.click(compare_fn, [prompt, configs, session], [board, results],
                        api_name="lab_compare")]
     vote.click(vote_fn, [prompt, results, choice, kept], [kept, tally], api_name="lab_vote")
@@ -272,7 +278,7 @@ def _errors(ctx: AppContext, session: gr.State) -> None:
     go = gr.Button(T("lab.trigger"), variant="primary")
     with gr.Row():
         with gr.Column():
-            final = gr.Markdown()
+            final = gr.Markdown(elem_id="lab-final")
             timeline = gr.Markdown()
             url = gr.Textbox(label=T("lab.simulated_base_url"), interactive=False,
                              visible=not ctx.settings.hosted,  # a public server refuses it there
@@ -288,6 +294,7 @@ def _errors(ctx: AppContext, session: gr.State) -> None:
                 run.base_url, snippet(failure))
 
     go.click(errors_fn, [failure, session], [final, timeline, url, code], api_name="lab_errors")
+    show_result(go.click, "lab-final")
     failure.change(snippet, failure, code, api_visibility="private")
 
 

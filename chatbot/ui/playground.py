@@ -15,7 +15,7 @@ from chatbot.i18n import DEFAULT
 from chatbot.playground.request import form_values, preset_values
 from chatbot.ui import capability_controls
 from chatbot.ui.binding import Controls
-from chatbot.ui.common import friendly
+from chatbot.ui.common import friendly, show_result
 from chatbot.ui.costs import estimate_markdown
 from chatbot.ui.i18n import T
 from chatbot.ui.presets import preset_row
@@ -179,6 +179,7 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
 
     billed = [run_btn.click(form.bind(run_fn), form.inputs, [outputs_html, usage, code, raw],
                             api_name="playground")]
+    show_result(run_btn.click, "pg-outputs")
 
     @friendly
     def code_fn(session: Session, **values: Any) -> tuple[str, Any]:

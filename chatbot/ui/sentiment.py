@@ -25,7 +25,7 @@ from chatbot.sentiment.service import (
     method_for,
 )
 from chatbot.sentiment.views import classify_many, classify_one, load_pool
-from chatbot.ui.common import friendly, friendly_stream
+from chatbot.ui.common import friendly, friendly_stream, show_result
 from chatbot.ui.costs import estimate_markdown
 from chatbot.ui.i18n import T, follow_language, titled
 
@@ -92,7 +92,7 @@ def build_sentiment_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
                              label=T("sentiment.column_text_tweet_texto"))
             gr.Markdown(T("sentiment.upload_a_csv_with"))
     batch_btn = gr.Button(T("sentiment.classify_batch"), variant="primary")
-    notices = gr.Markdown()
+    notices = gr.Markdown(elem_id="sentiment-batch")
     counts = gr.Markdown()
     results = gr.Dataframe(headers=titled(COLUMNS), datatype=["str", "str", "str"],
                            interactive=False, wrap=True, label=T("sentiment.results"))
@@ -157,6 +157,8 @@ def build_sentiment_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     def pool_fn(path: str | None, state: Session) -> tuple[Pool | None, str]:
         return load_pool(ctx, path, state.lang)
 
+    show_result(classify_btn.click, "sentiment-verdict")
+    show_result(batch_btn.click, "sentiment-batch")
     pool_file.change(pool_fn, [pool_file, session], [pool, pool_line],
                      api_name="load_pool")
     reset.click(lambda: DEFAULT_PROMPT, None, prompt, api_visibility="private")

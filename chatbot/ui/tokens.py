@@ -9,7 +9,7 @@ import pandas as pd
 
 from chatbot.context import AppContext, Session
 from chatbot.token_counter import view as token_view
-from chatbot.ui.common import Loader, friendly
+from chatbot.ui.common import Loader, friendly, show_result
 from chatbot.ui.i18n import T
 
 EXAMPLE_TEXT = ("¡Hola! Los modelos no leen letras sino tokens: «tokenización» ≠ tokenization. "
@@ -62,6 +62,7 @@ def build_tokens_tab(ctx: AppContext, session: gr.State) -> Loader:
 
     inputs = [text, view, session]
     count_btn.click(count_fn, inputs, outputs, api_name="tokens")
+    show_result(count_btn.click, "tokens-view")
     view.change(count_fn, inputs, outputs, api_visibility="private", show_progress="hidden")
     chat_btn.click(lambda: EXAMPLE_CHAT, None, text, api_visibility="private").then(
         count_fn, inputs, outputs, api_visibility="private")
