@@ -29,8 +29,11 @@ PAGE = """
 #backend-status {font-size:0.9em}
 .scroll-table {overflow-x:auto}
 @media (max-width: 640px) {
-  #app-title h1 {font-size:1.1em}
-  #backend-status {font-size:0.78em; line-height:1.3}
+  #app-head {flex-wrap:nowrap; gap:4px}
+  #app-title {min-width:0 !important}
+  #app-title h1 {font-size:1em}
+  #lang-switch {min-width:0 !important; font-size:0.8em}
+  #backend-status {font-size:0.72em; line-height:1.3}
   #chat-row {flex-direction:column-reverse}
 }
 """
