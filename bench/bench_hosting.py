@@ -55,7 +55,7 @@ def clients() -> None:
 
 
 def longline() -> None:
-    from chatbot.catalog import Catalog
+    from chatbot.models.catalog import Catalog
     from chatbot.finetune.validate import validate_file
 
     catalog = Catalog.load()

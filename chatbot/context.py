@@ -15,19 +15,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatbot.billing import Ledger, format_usd
-from chatbot.capabilities import Capabilities
-from chatbot.capability_book import CapabilityBook
-from chatbot.catalog import Catalog
+from chatbot.money.billing import Ledger, format_usd
+from chatbot.models.capabilities import Capabilities
+from chatbot.client.capability_book import CapabilityBook
+from chatbot.models.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, ConfigError
-from chatbot.finetune.local.serve import TUNED_SLOTS, TunedServers, is_tuned
-from chatbot.local import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig
+from chatbot.engine.tuned import TUNED_SLOTS, TunedServers, is_tuned
+from chatbot.engine.llama_server import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig
 from chatbot.settings import Settings
-from chatbot.spending import Cap, Meter, utc_today
+from chatbot.money.spending import Cap, Meter, utc_today
 from chatbot.store import Store
-from chatbot.urlguard import check_typed_url
-from chatbot.workdirs import WorkDirs
+from chatbot.policy.urlguard import check_typed_url
+from chatbot.policy.workdirs import WorkDirs
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
 LOCAL_WAIT_S = 120.0  # how long a request waits for the embedded model to finish loading

@@ -3,9 +3,9 @@ from datetime import date
 
 import pytest
 
-from chatbot import capabilities
-from chatbot.capabilities import FEATURES, apply, control_states, learn, merge_probe
-from chatbot.catalog import DATA_FILE, Catalog
+from chatbot.models import capabilities
+from chatbot.models.capabilities import FEATURES, apply, control_states, learn, merge_probe
+from chatbot.models.catalog import DATA_FILE, Catalog
 from chatbot.client import ChatParams
 
 TODAY = date(2026, 12, 1)

@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from chatbot.catalog import DATA_FILE, OFFLINE_ENCODINGS, Catalog
-from chatbot.embedded_model import LOCAL_MODEL_NAME
+from chatbot.models.catalog import DATA_FILE, OFFLINE_ENCODINGS, Catalog
+from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError
 
 TODAY = date(2026, 11, 23)

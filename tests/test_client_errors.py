@@ -12,8 +12,8 @@ import socket
 
 import pytest
 
-from chatbot import billing
-from chatbot.catalog import Catalog
+from chatbot.money import billing
+from chatbot.models.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import (
     AuthError,

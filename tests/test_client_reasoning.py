@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot import billing
-from chatbot.capability_book import CapabilityBook
-from chatbot.catalog import Catalog
+from chatbot.money import billing
+from chatbot.client.capability_book import CapabilityBook
+from chatbot.models.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import InvalidInput
 from tests.fakes.openai_server import FakeOpenAI

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.client import Backend, JobEvent, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.finetune import jobs

@@ -17,7 +17,7 @@ from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
 from chatbot.finetune.local import views
 from chatbot.finetune.local.train import lock_path
-from chatbot.local import assemble_model
+from chatbot.engine.llama_server import assemble_model
 from chatbot.settings import Settings
 from chatbot.ui import finetune as ui
 from chatbot.ui import finetune_views

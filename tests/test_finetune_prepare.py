@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.errors import InvalidInput
 from chatbot.finetune.formats import CHAT, LEGACY
 from chatbot.finetune.prepare import PrepareOptions, analyze, prepare

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.errors import InvalidInput
 from chatbot.finetune import formats
 from chatbot.finetune.validate import MAX_DETAILS, validate_file

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.errors import ChatbotError
 from chatbot.finetune import evaluate, prepare, validate
 from chatbot.playground import build_messages, parse_seed, parse_stop

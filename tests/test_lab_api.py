@@ -11,7 +11,7 @@ import pytest
 from gradio_client import Client, handle_file
 
 from chatbot.lab.fault_server import FAILURES
-from chatbot.local import EmbeddedServer
+from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.sentiment.labels import DISPLAY, LABELS, UNKNOWN
 
 from .conftest import assert_same_top, launch_app

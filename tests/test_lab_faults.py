@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.chat.turn import error_notice
 from chatbot.client import SDKPool
 from chatbot.errors import (

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from chatbot import playground
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.client import Backend, ChatParams, Choice, Result, TokenLogprob, TopToken, Usage
 from chatbot.context import AppContext
 from chatbot.errors import InvalidInput

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from chatbot import tokens
+from chatbot.models import token_count
 from chatbot.chat import persona
 from chatbot.client import ChatParams, Result, StreamEvent
 from chatbot.context import AppContext, Session
@@ -70,7 +70,7 @@ def prepare_turn(ctx: AppContext, session: Session, message: str, history: Histo
     info = ctx.catalog.get(model)
 
     def count(msgs: list[dict[str, str]]) -> int:
-        return tokens.count_prompt(ctx.catalog, info, msgs).tokens
+        return token_count.count_prompt(ctx.catalog, info, msgs).tokens
 
     kept, dropped = persona.trim_to_fit(messages, count, budget)
     if count(kept) > budget:

@@ -26,7 +26,7 @@ from chatbot.client.results import (
     Usage,
 )
 from chatbot.client.sdk import NO_KEY, Backend, SDKPool
-from chatbot.redaction import redact
+from chatbot.policy.redaction import redact
 
 __all__ = [
     "EFFORTS",

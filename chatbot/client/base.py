@@ -9,17 +9,19 @@ from typing import Any, TypeVar
 
 import openai
 
-from chatbot import billing, capabilities
-from chatbot.capabilities import Applied, Capabilities
-from chatbot.capability_book import CapabilityBook
-from chatbot.catalog import Catalog
+from chatbot.models import capabilities
+
+from chatbot.money import billing
+from chatbot.models.capabilities import Applied, Capabilities
+from chatbot.client.capability_book import CapabilityBook
+from chatbot.models.catalog import Catalog
 from chatbot.client import retry
 from chatbot.client.errors import UnsupportedParam, refused_param, translate
 from chatbot.client.params import ChatParams
 from chatbot.client.results import Usage
 from chatbot.client.sdk import Backend, SDKPool
 from chatbot.errors import InvalidInput, ModelNotFound, ServerError
-from chatbot.spending import Hold, Meter
+from chatbot.money.spending import Hold, Meter
 
 T = TypeVar("T")
 

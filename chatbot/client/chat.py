@@ -10,11 +10,11 @@ from typing import Any, cast
 
 from openai.types.chat import ChatCompletionMessageParam
 
-from chatbot import billing
+from chatbot.money import billing
 from chatbot.client.base import ClientBase
 from chatbot.client.params import ChatParams
 from chatbot.client.results import Choice, Result, Usage, read_legacy_logprobs, read_logprobs, read_usage
-from chatbot.spending import Hold
+from chatbot.money.spending import Hold
 
 
 @dataclass(frozen=True)

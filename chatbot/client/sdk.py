@@ -10,7 +10,7 @@ from typing import Any
 
 import openai
 
-from chatbot.urlguard import guarded_http_client
+from chatbot.policy.urlguard import guarded_http_client
 
 NO_KEY = "sk-no-key-required"  # placeholder for servers that need none; not a secret
 # "OpenAI" means OpenAI: the SDK would otherwise take the host's OPENAI_BASE_URL from the

@@ -11,13 +11,13 @@ from typing import Any, cast
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from chatbot import billing
+from chatbot.money import billing
 from chatbot.client.base import ClientBase
 from chatbot.client.errors import translate
 from chatbot.client.params import ChatParams
 from chatbot.client.results import Choice, Result, StreamEvent, Usage, read_usage
 from chatbot.errors import ChatbotError, InvalidInput, StreamCut
-from chatbot.spending import Hold
+from chatbot.money.spending import Hold
 
 KEPT = "Lo recibido se conserva; reintenta. / What arrived is kept; try again."
 

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.client import JobEvent, JobInfo, LLMClient
 from chatbot.context import AppContext, Session
 from chatbot.errors import InvalidInput

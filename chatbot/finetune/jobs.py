@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.client import JobEvent, JobInfo, LLMClient
 from chatbot.errors import BudgetExceeded, InvalidInput, ResourceNotFound
 from chatbot.finetune import files

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatbot import tokens
-from chatbot.catalog import Catalog
+from chatbot.models import token_count
+from chatbot.models.catalog import Catalog
 from chatbot.errors import InvalidInput
 from chatbot.finetune import files
 from chatbot.finetune.formats import CHAT, LEGACY, example_key
@@ -92,9 +92,9 @@ def _pair(record: dict[str, Any]) -> tuple[str, str]:
     user = assistant = ""
     for m in record["messages"]:
         if m.get("role") == "user":
-            user = tokens.value_text(m.get("content"))
+            user = token_count.value_text(m.get("content"))
         elif m.get("role") == "assistant":
-            assistant = tokens.value_text(m.get("content"))
+            assistant = token_count.value_text(m.get("content"))
     return user, assistant
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from chatbot import jsonsafe
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.finetune import files
 from chatbot.finetune.counting import BatchCounter
 from chatbot.finetune.formats import (

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot import capabilities
+from chatbot.models import capabilities
 from chatbot.client import ChatParams, LLMClient, Result
 from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.lab.distribution import (

@@ -11,7 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.chat.turn import error_notice
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import ChatbotError

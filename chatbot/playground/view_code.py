@@ -10,7 +10,7 @@ from __future__ import annotations
 import pprint
 from typing import Any
 
-from chatbot.capabilities import Capabilities, apply
+from chatbot.models.capabilities import Capabilities, apply
 from chatbot.client import Backend, ChatParams
 
 # Chat Completions fields the Responses API has no place for.

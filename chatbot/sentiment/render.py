@@ -6,7 +6,7 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-from chatbot.billing import format_usd
+from chatbot.money.billing import format_usd
 from chatbot.client import Usage
 from chatbot.sentiment.classify import Verdict
 from chatbot.sentiment.labels import DISPLAY, LABELS, UNKNOWN, Probs

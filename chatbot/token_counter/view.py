@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot.billing import format_usd
-from chatbot.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
+from chatbot.money.billing import format_usd
+from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
 from chatbot.errors import ChatbotError, InvalidInput
-from chatbot.tokens import (
+from chatbot.models.token_count import (
     REPLY_PRIMING,
     TOKENS_PER_MESSAGE,
     TOKENS_PER_NAME,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chatbot import billing
+from chatbot.money import billing
 from chatbot.context import AppContext, Session
 
 

@@ -12,7 +12,7 @@ from chatbot.ui.playground import build_playground_tab
 from chatbot.ui.sentiment import build_sentiment_tab
 from chatbot.ui.settings_panel import build_settings_panel
 from chatbot.ui.tokens import build_tokens_tab
-from chatbot.workdirs import MAX_AGE_S
+from chatbot.policy.workdirs import MAX_AGE_S
 
 TITLE = "Laboratorio de chatbots con la API de OpenAI / Chatbot lab on the OpenAI API"
 

@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.client import JobEvent, JobInfo
 from chatbot.finetune import jobs
 from chatbot.finetune.local import job as local_job
-from chatbot.finetune.local import store
+from chatbot.engine import tuned_store
 from chatbot.settings import Settings
 
 Show = Callable[[JobInfo, Iterable[JobEvent]], None]
@@ -54,7 +54,7 @@ def create(args: argparse.Namespace, show: Show) -> int:
     if args.detach:
         show(job, local_job.job_events(settings.cache_dir, job.id))
         return 0
-    print(f"{job.id} → {store.model_name(base_name, wanted.suffix, job.id)}", flush=True)
+    print(f"{job.id} → {tuned_store.model_name(base_name, wanted.suffix, job.id)}", flush=True)
     return follow(settings.cache_dir, job.id, show, interval=2.0)
 
 
@@ -78,7 +78,7 @@ def follow(cache_dir: Path, job_id: str, show: Show, *, interval: float) -> int:
 
 
 def is_local(job_id: str | None) -> bool:
-    return bool(job_id) and str(job_id).startswith(store.JOB_PREFIX)
+    return bool(job_id) and str(job_id).startswith(tuned_store.JOB_PREFIX)
 
 
 def status(job_id: str | None, do_follow: bool, show: Show) -> int:

@@ -18,15 +18,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.client import JobEvent, JobInfo
 from chatbot.errors import InvalidInput
 from chatbot.finetune.jobs import refuse_invalid
-from chatbot.finetune.local import store
+from chatbot.engine import tuned_store
 from chatbot.finetune.local.resources import needs, shortfall
 from chatbot.finetune.local.train import Spec, machine_busy
 from chatbot.finetune.validate import validate_file
-from chatbot.local import LOCAL_MODEL_NAME, assemble_model
+from chatbot.engine.llama_server import LOCAL_MODEL_NAME, assemble_model
 from chatbot.settings import Settings as AppSettings
 
 # Full fine-tuning of the 0.5B model with AdamW at context 256, 2 threads, idle machine:
@@ -103,7 +103,7 @@ def threads_for(settings: Settings) -> int:
 
 
 def speed_key(settings: Settings) -> str:
-    return store.speed_key(settings.optimizer, bool(settings.trainable), threads_for(settings),
+    return tuned_store.speed_key(settings.optimizer, bool(settings.trainable), threads_for(settings),
                            settings.ctx)
 
 
@@ -119,7 +119,7 @@ def plan(cache_dir: Path, base: Path, examples: Path, settings: Settings) -> Pla
         train.llama_cpp.llama_model_free(model)
     n_windows = len(dataset.window_starts([len(t) for t in tokens], settings.ctx))
     trained = n_windows * settings.ctx * settings.epochs
-    speed = store.speed(cache_dir, speed_key(settings))
+    speed = tuned_store.speed(cache_dir, speed_key(settings))
     f32 = int(base.stat().st_size * F32_PER_Q4KM)
     memory, disk = needs(f32, base.stat().st_size, settings.optimizer, bool(settings.trainable))
     return Plan(len(tokens), max(map(len, tokens), default=0), n_windows, trained,
@@ -128,7 +128,7 @@ def plan(cache_dir: Path, base: Path, examples: Path, settings: Settings) -> Pla
 
 
 def _new_job_id() -> str:
-    return f"{store.JOB_PREFIX}{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 1000:03d}"
+    return f"{tuned_store.JOB_PREFIX}{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 1000:03d}"
 
 
 def start(cache_dir: Path, base: Path, base_name: str, training_file: Path,
@@ -153,20 +153,20 @@ def start(cache_dir: Path, base: Path, base_name: str, training_file: Path,
     if refusal:  # when another training runs, its memory comes back: wait in line instead
         raise InvalidInput(refusal)
     job_id = _new_job_id()
-    directory = store.job_dir(cache_dir, job_id)
+    directory = tuned_store.job_dir(cache_dir, job_id)
     directory.mkdir(parents=True)
     examples = directory / "training.jsonl"
     shutil.copyfile(training_file, examples)  # what was trained, hashed in the manifest
-    spec = Spec(job_id=job_id, model=store.model_name(base_name, settings.suffix, job_id),
+    spec = Spec(job_id=job_id, model=tuned_store.model_name(base_name, settings.suffix, job_id),
                 base=str(base), base_name=base_name, examples=str(examples),
                 workdir=str(directory),
-                output=str(store.model_dir(cache_dir, job_id) / "model.gguf"),
+                output=str(tuned_store.model_dir(cache_dir, job_id) / "model.gguf"),
                 ctx=settings.ctx, epochs=settings.epochs, learning_rate=settings.learning_rate,
                 optimizer=settings.optimizer, threads=threads_for(settings), seed=settings.seed,
                 trainable=settings.trainable, memory_needed=the_plan.memory,
                 disk_needed=the_plan.disk, cache_dir=str(cache_dir))
     (directory / "spec.json").write_text(json.dumps(asdict(spec), indent=2), encoding="utf-8")
-    store.append_event(directory, "created", training_file=training_file.name,
+    tuned_store.append_event(directory, "created", training_file=training_file.name,
                        plan=asdict(the_plan))
     with (directory / "train.log").open("ab") as log:
         proc = subprocess.Popen(
@@ -201,7 +201,7 @@ def _status(events: list[dict[str, Any]], alive: bool) -> tuple[str, str | None]
 def get_job(cache_dir: Path, job_id: str) -> JobInfo:
     directory = _existing(cache_dir, job_id)
     spec = json.loads((directory / "spec.json").read_text(encoding="utf-8"))
-    events = store.read_events(directory)
+    events = tuned_store.read_events(directory)
     status, error = _status(events, _alive(directory))
     done = next((e for e in events if e["event"] == "done"), None)
     ended = next((e for e in events if e["event"] in ("done", "error", "cancelled")), None)
@@ -217,7 +217,7 @@ def get_job(cache_dir: Path, job_id: str) -> JobInfo:
 
 def _existing(cache_dir: Path, job_id: str) -> Path:
     try:
-        directory = store.job_dir(cache_dir, job_id)
+        directory = tuned_store.job_dir(cache_dir, job_id)
     except KeyError:
         directory = Path("/nonexistent")
     if not (directory / "spec.json").is_file():
@@ -245,12 +245,12 @@ def _event(index: int, record: dict[str, Any]) -> JobEvent:
 
 
 def job_events(cache_dir: Path, job_id: str) -> list[JobEvent]:
-    return [_event(i, r) for i, r in enumerate(store.read_events(_existing(cache_dir, job_id)))]
+    return [_event(i, r) for i, r in enumerate(tuned_store.read_events(_existing(cache_dir, job_id)))]
 
 
 def list_jobs(cache_dir: Path) -> list[JobInfo]:
     """Newest first."""
-    ids = sorted((p.name for p in (store.root(cache_dir) / "jobs").glob(f"{store.JOB_PREFIX}*")
+    ids = sorted((p.name for p in (tuned_store.root(cache_dir) / "jobs").glob(f"{tuned_store.JOB_PREFIX}*")
                   if (p / "spec.json").is_file()), reverse=True)
     return [get_job(cache_dir, i) for i in ids]
 
@@ -265,7 +265,7 @@ def cancel(cache_dir: Path, job_id: str) -> JobInfo:
         pid = int((directory / "pid").read_text(encoding="utf-8"))
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
-    store.append_event(directory, "cancelled")
+    tuned_store.append_event(directory, "cancelled")
     for scratch in directory.glob("*-f32.gguf"):
         scratch.unlink(missing_ok=True)
     return get_job(cache_dir, job_id)

@@ -8,7 +8,8 @@ from typing import Any
 from chatbot.context import AppContext, Session
 from chatbot.errors import InvalidInput
 from chatbot.finetune import jobs
-from chatbot.finetune.local import job, store
+from chatbot.finetune.local import job
+from chatbot.engine import tuned_store
 
 
 def settings_from(epochs: Any, learning_rate: Any, ctx_tokens: Any, optimizer: Any,
@@ -53,4 +54,4 @@ def create_view(ctx: AppContext, session: Session, file: Any, **settings: Any
 
 def jobs_for(ctx: AppContext, job_id: str) -> job.LocalJobs | None:
     """The local jobs' API when `job_id` is one of them."""
-    return job.LocalJobs(ctx.settings.cache_dir) if job_id.startswith(store.JOB_PREFIX) else None
+    return job.LocalJobs(ctx.settings.cache_dir) if job_id.startswith(tuned_store.JOB_PREFIX) else None

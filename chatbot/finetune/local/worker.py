@@ -15,10 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from chatbot.finetune.local import store
+from chatbot.engine import tuned_store
 from chatbot.finetune.local.resources import shortfall
 from chatbot.finetune.local.train import Spec, lock_path, train
-from chatbot.local import sha256_of
+from chatbot.engine.llama_server import sha256_of
 
 
 def wait_for_lock(job: Path) -> Any:
@@ -27,7 +27,7 @@ def wait_for_lock(job: Path) -> Any:
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        store.append_event(job, "queued", message="Otra formación usa esta máquina; espero mi "
+        tuned_store.append_event(job, "queued", message="Otra formación usa esta máquina; espero mi "
                            "turno. / Another training is using this machine; waiting in line.")
         fcntl.flock(fh, fcntl.LOCK_EX)
     return fh
@@ -55,19 +55,19 @@ def run(job: Path) -> int:
     try:
         refusal = shortfall(spec.memory_needed, spec.disk_needed, job)
         if refusal:
-            store.append_event(job, "error", message=refusal)
+            tuned_store.append_event(job, "error", message=refusal)
             return 1
-        store.append_event(job, "started")
+        tuned_store.append_event(job, "started")
         Path(spec.output).parent.mkdir(parents=True, exist_ok=True)
-        numbers = train(spec, lambda event, **data: store.append_event(job, event, **data))
+        numbers = train(spec, lambda event, **data: tuned_store.append_event(job, event, **data))
         write_manifest(spec, numbers)
-        store.record_speed(Path(spec.cache_dir), store.speed_key(
+        tuned_store.record_speed(Path(spec.cache_dir), tuned_store.speed_key(
             spec.optimizer, bool(spec.trainable), spec.threads, spec.ctx),
             numbers["tokens_per_second"])
-        store.append_event(job, "done", fine_tuned_model=spec.model, **numbers)
+        tuned_store.append_event(job, "done", fine_tuned_model=spec.model, **numbers)
         return 0
     except Exception as exc:  # reported in the job's events, then a non-zero exit
-        store.append_event(job, "error", message=f"{type(exc).__name__}: {exc}")
+        tuned_store.append_event(job, "error", message=f"{type(exc).__name__}: {exc}")
         return 1
     finally:
         for scratch in job.glob("*-f32.gguf"):

@@ -28,7 +28,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot.embedded_model import LOCAL_MODEL_NAME
+from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import BackendStarting, ConfigError
 
 GGUF_FILENAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"

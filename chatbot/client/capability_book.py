@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import openai
 
-from chatbot import capabilities
-from chatbot.capabilities import FEATURES, Capabilities
-from chatbot.catalog import Catalog
+from chatbot.models import capabilities
+from chatbot.models.capabilities import FEATURES, Capabilities
+from chatbot.models.catalog import Catalog
 
 Key = tuple[str, str, str]  # (backend kind, base URL, model)
 PROBE_MESSAGES = [{"role": "user", "content": "Di hola. / Say hi."}]

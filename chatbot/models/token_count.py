@@ -28,7 +28,7 @@ import tiktoken
 from tiktoken_ext import openai_public
 
 from chatbot import jsonsafe
-from chatbot.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
+from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
 from chatbot.errors import ChatbotError, ConfigError, InvalidInput
 from chatbot.messages import content_text
 

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from chatbot.billing import CostEstimate, format_usd
+from chatbot.money.billing import CostEstimate, format_usd
 from chatbot.errors import BudgetExceeded
 from chatbot.store import Store
 

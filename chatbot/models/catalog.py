@@ -17,8 +17,8 @@ from typing import Any
 
 import tiktoken
 
-from chatbot.capabilities import Capabilities, CapabilityTable
-from chatbot.embedded_model import LOCAL_MODEL_NAME
+from chatbot.models.capabilities import Capabilities, CapabilityTable
+from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError
 
 DATA_FILE = Path(__file__).parent / "data" / "models.json"

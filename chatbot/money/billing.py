@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot.catalog import Catalog, ModelInfo
-from chatbot.tokens import count_output, count_prompt
+from chatbot.models.catalog import Catalog, ModelInfo
+from chatbot.models.token_count import count_output, count_prompt
 
 
 @dataclass(frozen=True)

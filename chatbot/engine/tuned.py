@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from chatbot.errors import ModelNotFound
-from chatbot.finetune.local import store
-from chatbot.local import EmbeddedServer
+from chatbot.engine import tuned_store
+from chatbot.engine.llama_server import EmbeddedServer
 
 # Slots of a tuned model's server: it is tried by a few at a time, and a second server with the
 # base model's 16 × context would hold memory the class needs.
@@ -22,11 +22,11 @@ TUNED_SLOTS = 2
 
 
 def is_tuned(model: str | None) -> bool:
-    return bool(model) and str(model).startswith(store.MODEL_PREFIX)
+    return bool(model) and str(model).startswith(tuned_store.MODEL_PREFIX)
 
 
 class TunedServers:
-    def __init__(self, cache_dir: Path, make: Callable[[store.LocalModel], EmbeddedServer]
+    def __init__(self, cache_dir: Path, make: Callable[[tuned_store.LocalModel], EmbeddedServer]
                  ) -> None:
         self.cache_dir = cache_dir
         self._make = make
@@ -34,7 +34,7 @@ class TunedServers:
         self._lock = threading.Lock()
 
     def names(self) -> list[str]:
-        return [m.name for m in store.list_models(self.cache_dir)]
+        return [m.name for m in tuned_store.list_models(self.cache_dir)]
 
     def server_for(self, name: str) -> EmbeddedServer:
         """The running (or starting) server for `name`; starts it, stopping any other."""
@@ -42,7 +42,7 @@ class TunedServers:
             current = self._current
             if current is not None and current.model_name == name and current.status != "failed":
                 return current
-            model = store.find_model(self.cache_dir, name)
+            model = tuned_store.find_model(self.cache_dir, name)
             if model is None:
                 raise ModelNotFound(
                     f"No hay un modelo afinado local '{name}'. / No local tuned model '{name}'.")
