@@ -10,9 +10,9 @@ import signal
 import sys
 import threading
 
-from chatbot.models import token_count
 from chatbot.context import AppContext
 from chatbot.errors import ChatbotError
+from chatbot.models import token_count
 from chatbot.settings import Settings, load_env_file
 from chatbot.ui import gradio_fixes
 from chatbot.ui.demo import build_demo

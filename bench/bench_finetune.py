@@ -26,8 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chatbot.models.catalog import Catalog  # noqa: E402
 from chatbot.finetune.validate import validate_file  # noqa: E402
+from chatbot.models.catalog import Catalog  # noqa: E402
 from chatbot.models.token_count import get_encoding  # noqa: E402
 
 MODEL = "gpt-4o-mini"

@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from chatbot.models.catalog import Catalog
 from chatbot.context import AppContext
+from chatbot.engine import tuned_store
 from chatbot.finetune import evaluate as ev
 from chatbot.finetune.local import job
-from chatbot.engine import tuned_store
+from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data"

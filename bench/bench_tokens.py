@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chatbot.models.catalog import Catalog
 from chatbot.finetune.counting import count_dataset
+from chatbot.models.catalog import Catalog
 from chatbot.models.token_count import example_strings, get_encoding
 
 SENTENCES = [

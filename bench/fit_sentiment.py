@@ -33,10 +33,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chatbot.money.billing import Ledger  # noqa: E402
-from chatbot.models.catalog import Catalog  # noqa: E402
 from chatbot.client import Backend, LLMClient, SDKPool  # noqa: E402
 from chatbot.engine.llama_server import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig  # noqa: E402
+from chatbot.models.catalog import Catalog  # noqa: E402
+from chatbot.money.billing import Ledger  # noqa: E402
 from chatbot.sentiment.calibration import DATA_FILE, fit, prompt_digest  # noqa: E402
 from chatbot.sentiment.classify import ask, measure  # noqa: E402
 from chatbot.sentiment.labels import Probs, best  # noqa: E402

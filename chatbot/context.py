@@ -15,19 +15,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatbot.money.billing import Ledger, format_usd
-from chatbot.models.capabilities import Capabilities
-from chatbot.client.capability_book import CapabilityBook
-from chatbot.models.catalog import Catalog
-from chatbot.client import Backend, LLMClient, SDKPool
-from chatbot.errors import ChatbotError, ConfigError
-from chatbot.engine.tuned import TUNED_SLOTS, TunedServers, is_tuned
+from chatbot.client import Backend, CapabilityBook, LLMClient, SDKPool
 from chatbot.engine.llama_server import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig
-from chatbot.settings import Settings
+from chatbot.engine.tuned import TUNED_SLOTS, TunedServers, is_tuned
+from chatbot.errors import ChatbotError, ConfigError
+from chatbot.models.capabilities import Capabilities
+from chatbot.models.catalog import Catalog
+from chatbot.money.billing import Ledger, format_usd
 from chatbot.money.spending import Cap, Meter, utc_today
-from chatbot.store import Store
 from chatbot.policy.urlguard import check_typed_url
 from chatbot.policy.workdirs import WorkDirs
+from chatbot.settings import Settings
+from chatbot.store import Store
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
 LOCAL_WAIT_S = 120.0  # how long a request waits for the embedded model to finish loading

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.models import token_count
-from chatbot.models.catalog import Catalog
 from chatbot.finetune import stats
 from chatbot.finetune.validate import validate_file
+from chatbot.models import token_count
+from chatbot.models.catalog import Catalog
 
 DATA = Path(__file__).parent / "data" / "finetune"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
-from chatbot.money import billing
 from chatbot.models.catalog import Catalog
+from chatbot.money import billing
 from tests.conftest import launch_app
 from tests.fakes.openai_server import FakeOpenAI
 

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 import openai
 import pytest
 
-from chatbot.money.billing import Ledger
-from chatbot.models.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
+from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.errors import InvalidInput
 from chatbot.lab import probe
 from chatbot.lab.distribution import OTHER, Candidate, rest_mass
-from chatbot.engine.llama_server import EmbeddedServer
+from chatbot.models.catalog import Catalog
+from chatbot.money.billing import Ledger
 from chatbot.sentiment.labels import label_of
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt
 from tests.conftest import assert_same_top

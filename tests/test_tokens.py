@@ -13,14 +13,13 @@ import openai
 import pytest
 import tiktoken
 
-from chatbot.models import token_count
-
-from chatbot.money import billing
-from chatbot.models.catalog import Catalog
 from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError, InvalidInput
 from chatbot.finetune import counting
 from chatbot.finetune.counting import DatasetCount, count_dataset
+from chatbot.models import token_count
+from chatbot.models.catalog import Catalog
+from chatbot.money import billing
 from chatbot.token_counter import cli as cli_tokens
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from chatbot.models import token_count
 from chatbot.chat import persona
 from chatbot.client import ChatParams, Result, StreamEvent
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ContextTooLong, InvalidInput, StreamCut
+from chatbot.models import token_count
 
 MAX_MESSAGE_CHARS = 200_000
 STREAM_EVERY_S = 0.05  # at most 20 screen updates a second per answer

@@ -8,12 +8,12 @@ probed once per base URL and model however many students pick it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import openai
 
-from chatbot.models import capabilities
-from chatbot.models.capabilities import FEATURES, Capabilities
+from chatbot.models.capabilities import FEATURES, FIELDS, TOKEN_FIELDS, Capabilities
 from chatbot.models.catalog import Catalog
 
 Key = tuple[str, str, str]  # (backend kind, base URL, model)
@@ -50,6 +50,28 @@ def probe(sdk: openai.OpenAI, model: str) -> frozenset[str] | None:
     return frozenset(works)
 
 
+def learn(caps: Capabilities, param: str | None) -> Capabilities | None:
+    """What a 400 `unsupported_parameter`/`unsupported_value` naming `param` teaches, or None
+    when it names nothing we could leave out (then retrying would fail the same way)."""
+    name = (param or "").split(".")[0]
+    if name in TOKEN_FIELDS:
+        other = TOKEN_FIELDS[1 - TOKEN_FIELDS.index(name)]
+        return replace(caps, token_limit=other) if caps.token_limit == name else None
+    if name == "reasoning_effort":
+        return replace(caps, reasoning=False, efforts=()) if caps.reasoning else None
+    feature = FIELDS.get(name)
+    if feature is None or feature in caps.learned:
+        return None
+    return caps.refuse(feature)
+
+
+def merge_probe(caps: Capabilities, works: Iterable[str]) -> Capabilities:
+    """A probed server's answers replace the guess for the features the probe tried."""
+    works = frozenset(works)
+    tried = frozenset(PROBES)
+    return replace(caps, takes=(caps.takes - tried) | (works & tried), source="probe")
+
+
 class CapabilityBook:
     """Thread-safe; a per-key lock makes concurrent first requests share one probe."""
 
@@ -77,7 +99,7 @@ class CapabilityBook:
             works = probe(sdk(), model)
             if works is None:
                 return caps
-            caps = capabilities.merge_probe(caps, works)
+            caps = merge_probe(caps, works)
             with self._lock:
                 return self._known.setdefault(key, caps)
 
@@ -92,7 +114,7 @@ class CapabilityBook:
         key = (kind, base_url or "", model)
         with self._lock:
             current = self._known.get(key) or self._from_data(kind, model)
-            learned = capabilities.learn(current, param)
+            learned = learn(current, param)
             if learned is not None:
                 self._known[key] = learned
             return learned

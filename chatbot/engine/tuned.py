@@ -12,9 +12,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from chatbot.errors import ModelNotFound
 from chatbot.engine import tuned_store
 from chatbot.engine.llama_server import EmbeddedServer
+from chatbot.errors import ModelNotFound
 
 # Slots of a tuned model's server: it is tried by a few at a time, and a second server with the
 # base model's 16 × context would hold memory the class needs.

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from chatbot import jsonsafe
-
-from chatbot.models import token_count
-from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog
 from chatbot.errors import InvalidInput
 from chatbot.finetune import files
 from chatbot.finetune.stats import ExampleCounter
+from chatbot.models import token_count
+from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog
 
 BATCH_BYTES = 1 << 18  # JSON per counting batch: amortises the call, keeps memory flat
 WORKERS = 2  # counting threads: tokenising runs outside the GIL, on the other core

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatbot.models import token_count
 from chatbot.client import ChatParams, LLMClient
 from chatbot.errors import ContextTooLong, InvalidInput
 from chatbot.finetune.files import MAX_LINE_BYTES
 from chatbot.finetune.formats import CHAT
 from chatbot.finetune.records import ReadOptions, read_rows
+from chatbot.models import token_count
 
 if TYPE_CHECKING:
     from chatbot.context import AppContext, Session

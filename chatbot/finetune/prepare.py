@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatbot.models import token_count
-from chatbot.models.catalog import Catalog
 from chatbot.errors import InvalidInput
 from chatbot.finetune import files
 from chatbot.finetune.formats import CHAT, LEGACY, example_key
 from chatbot.finetune.records import ReadOptions, read_rows
 from chatbot.finetune.stats import ExampleCounter
+from chatbot.models import token_count
+from chatbot.models.catalog import Catalog
 
 # name -> what choosing it does (ES / EN)
 FIXES: dict[str, str] = {

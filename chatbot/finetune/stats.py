@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.models import token_count
-from chatbot.money.billing import format_usd
-from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog
 from chatbot.finetune.formats import CHAT, LEGACY
+from chatbot.models import token_count
+from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog
+from chatbot.money.billing import format_usd
 
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100

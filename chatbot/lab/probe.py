@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot.models import capabilities
-from chatbot.client import ChatParams, LLMClient, Result
+from chatbot.client import ChatParams, LLMClient, Result, build_request
 from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.lab.distribution import (
     OTHER,
@@ -18,7 +17,7 @@ from chatbot.lab.distribution import (
     reshape,
     sort_candidates,
 )
-from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt
+from chatbot.sentiment import DEFAULT_PROMPT, build_messages, parse_prompt
 
 MAX_TOP = 20  # OpenAI's ceiling for top_logprobs
 LEGACY_MAX_TOP = 5  # OpenAI's ceiling for the legacy completions' logprobs
@@ -61,8 +60,8 @@ def _ask(client: LLMClient, prompt: str, mode: str, params: ChatParams
          ) -> tuple[Result, dict[str, Any]]:
     """One call in the chat or the plain-completion form; returns it with what was sent."""
     _check(prompt, mode)
-    sent = capabilities.apply(params, client.capabilities_for(params.model),
-                              legacy=mode == "completion").body
+    sent = build_request(params, client.capabilities_for(params.model),
+                         legacy=mode == "completion").body
     if mode != "completion":
         messages = messages_for(prompt, mode)
         return client.chat(messages, params), {"messages": messages, **sent}

@@ -17,9 +17,9 @@ from typing import Any
 
 import tiktoken
 
-from chatbot.models.capabilities import Capabilities, CapabilityTable
 from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError
+from chatbot.models.capabilities import Capabilities, CapabilityTable
 
 DATA_FILE = Path(__file__).parent / "data" / "models.json"
 OFFLINE_ENCODINGS = ("o200k_base", "cl100k_base")

@@ -28,9 +28,9 @@ import tiktoken
 from tiktoken_ext import openai_public
 
 from chatbot import jsonsafe
-from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
 from chatbot.errors import ChatbotError, ConfigError, InvalidInput
 from chatbot.messages import content_text
+from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
 
 # OpenAI cookbook, "How to count tokens with tiktoken" (gpt-3.5-turbo-0613 onwards, gpt-4o, ...).
 TOKENS_PER_MESSAGE = 3

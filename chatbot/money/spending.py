@@ -13,8 +13,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
-from chatbot.money.billing import CostEstimate, format_usd
 from chatbot.errors import BudgetExceeded
+from chatbot.money.billing import CostEstimate, format_usd
 from chatbot.store import Store
 
 

@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot.models.capabilities import Capabilities
 from chatbot.client import ChatParams
+from chatbot.models.capabilities import Capabilities
 from chatbot.sentiment.labels import LABELS, label_of
 
 TOP_LOGPROBS = 20

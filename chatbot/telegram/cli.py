@@ -14,7 +14,7 @@ from typing import Any
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from chatbot.chat.persona import PRESETS
+from chatbot.chat import PRESETS
 from chatbot.context import AppContext
 from chatbot.errors import BackendUnreachable, ConfigError
 from chatbot.policy.redaction import redact

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chatbot.money import billing
 from chatbot.context import AppContext, Session
+from chatbot.money import billing
 
 
 def estimate_markdown(ctx: AppContext, session: Session, model: str,

@@ -9,8 +9,8 @@ import gradio as gr
 
 from chatbot.context import AppContext, Session
 from chatbot.errors import ConfigError, InvalidInput
-from chatbot.ui.common import friendly
 from chatbot.policy.urlguard import check_typed_url
+from chatbot.ui.common import friendly
 
 LOAD_EVERY_S = 5.0  # the status line's engine load: fresh enough, cheap for a whole class
 

@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from chatbot.models.catalog import Catalog
 from chatbot.client import JobEvent, JobInfo
+from chatbot.engine import tuned_store
 from chatbot.finetune import jobs
 from chatbot.finetune.local import job as local_job
-from chatbot.engine import tuned_store
+from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings
 
 Show = Callable[[JobInfo, Iterable[JobEvent]], None]

@@ -18,15 +18,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from chatbot.models.catalog import Catalog
 from chatbot.client import JobEvent, JobInfo
+from chatbot.engine import tuned_store
+from chatbot.engine.llama_server import LOCAL_MODEL_NAME, assemble_model
 from chatbot.errors import InvalidInput
 from chatbot.finetune.jobs import refuse_invalid
-from chatbot.engine import tuned_store
 from chatbot.finetune.local.resources import needs, shortfall
 from chatbot.finetune.local.train import Spec, machine_busy
 from chatbot.finetune.validate import validate_file
-from chatbot.engine.llama_server import LOCAL_MODEL_NAME, assemble_model
+from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings as AppSettings
 
 # Full fine-tuning of the 0.5B model with AdamW at context 256, 2 threads, idle machine:

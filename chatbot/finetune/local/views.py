@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from chatbot.context import AppContext, Session
+from chatbot.engine import tuned_store
 from chatbot.errors import InvalidInput
 from chatbot.finetune import jobs
 from chatbot.finetune.local import job
-from chatbot.engine import tuned_store
 
 
 def settings_from(epochs: Any, learning_rate: Any, ctx_tokens: Any, optimizer: Any,

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from chatbot.engine import tuned_store
+from chatbot.engine.llama_server import sha256_of
 from chatbot.finetune.local.resources import shortfall
 from chatbot.finetune.local.train import Spec, lock_path, train
-from chatbot.engine.llama_server import sha256_of
 
 
 def wait_for_lock(job: Path) -> Any:
