@@ -41,7 +41,7 @@ INFO = {
 
 
 def read_params(ctx: AppContext, session: Session, *, model: str, temperature: float,
-                top_p: float, n: float, max_tokens: float | None, frequency_penalty: float,
+                top_p: float, n: float, max_tokens: float | str | None, frequency_penalty: float,
                 presence_penalty: float, stop: str, seed: Any, logprobs: bool,
                 top_logprobs: float, reasoning_effort: str | None = None) -> ChatParams:
     """Controls → request parameters; a blank model means the session's model."""
