@@ -25,7 +25,7 @@ from chatbot.money.billing import Ledger, format_usd
 from chatbot.money.spending import Cap, Meter, utc_today
 from chatbot.policy.urlguard import check_typed_url
 from chatbot.policy.workdirs import WorkDirs
-from chatbot.settings import Settings
+from chatbot.settings import BackendKind, Settings
 from chatbot.store import Store
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
@@ -39,7 +39,7 @@ OUTPUTS = Path(tempfile.gettempdir()) / "chatbot-lab-outputs"
 class Session:
     """One browser session's choices. `backend` None means "what the server was configured with"."""
 
-    backend: str | None = None  # "local" | "openai" | "compatible"
+    backend: BackendKind | None = None
     api_key: str | None = field(default=None, repr=False)
     base_url: str | None = None
     model: str | None = None
@@ -98,7 +98,7 @@ class AppContext:
     def new_session(self) -> Session:
         return Session(ledger=Ledger(budget_usd=self.settings.budget_usd))
 
-    def backend_kind(self, session: Session) -> str:
+    def backend_kind(self, session: Session) -> BackendKind:
         if session.backend:
             return session.backend
         if self.settings.backend == "local":

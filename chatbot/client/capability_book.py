@@ -15,6 +15,7 @@ import openai
 
 from chatbot.models.capabilities import FEATURES, FIELDS, TOKEN_FIELDS, Capabilities
 from chatbot.models.catalog import Catalog
+from chatbot.settings import BackendKind
 
 Key = tuple[str, str, str]  # (backend kind, base URL, model)
 PROBE_MESSAGES = [{"role": "user", "content": "Di hola. / Say hi."}]
@@ -81,7 +82,7 @@ class CapabilityBook:
         self._lock = threading.Lock()
         self._probing: dict[Key, threading.Lock] = {}
 
-    def get(self, kind: str, base_url: str | None, model: str,
+    def get(self, kind: BackendKind, base_url: str | None, model: str,
             sdk: Callable[[], openai.OpenAI] | None = None) -> Capabilities:
         """`sdk` lets a model the data does not know, on a compatible server, be probed."""
         key = (kind, base_url or "", model)
@@ -103,12 +104,12 @@ class CapabilityBook:
             with self._lock:
                 return self._known.setdefault(key, caps)
 
-    def _from_data(self, kind: str, model: str) -> Capabilities:
+    def _from_data(self, kind: BackendKind, model: str) -> Capabilities:
         if kind == "local":  # the embedded llama.cpp server takes every parameter, whatever name
             return Capabilities(model, frozenset(FEATURES), source="embedded")
         return self.catalog.capabilities(model)
 
-    def learn(self, kind: str, base_url: str | None, model: str, param: str | None
+    def learn(self, kind: BackendKind, base_url: str | None, model: str, param: str | None
               ) -> Capabilities | None:
         """Remember a 400 naming `param`; None when it teaches nothing new (do not retry)."""
         key = (kind, base_url or "", model)
