@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from chatbot.context import AppContext
 from chatbot.engine import tuned_store
 from chatbot.finetune import evaluate as ev
-from chatbot.finetune.local import job
+from chatbot.finetune.on_machine import job
 from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings
 

@@ -39,9 +39,7 @@ from chatbot.models.catalog import Catalog  # noqa: E402
 from chatbot.money.billing import Ledger  # noqa: E402
 from chatbot.sentiment.calibration import DATA_FILE, fit, prompt_digest  # noqa: E402
 from chatbot.sentiment.classify import ask, measure  # noqa: E402
-from chatbot.sentiment.labels import Probs, best  # noqa: E402
-from chatbot.sentiment.pool import Pool  # noqa: E402
-from chatbot.sentiment.probe import (  # noqa: E402
+from chatbot.sentiment.embeddings_classifier import (  # noqa: E402
     choose_c,
     embed_pool,
     fit_probe,
@@ -49,6 +47,8 @@ from chatbot.sentiment.probe import (  # noqa: E402
     template_digest,
     words_digest,
 )
+from chatbot.sentiment.labels import Probs, best  # noqa: E402
+from chatbot.sentiment.pool import Pool  # noqa: E402
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt  # noqa: E402
 from chatbot.sentiment.words import DATA_FILE as WORDS_FILE  # noqa: E402
 from chatbot.sentiment.words import fit_stack, fit_words  # noqa: E402

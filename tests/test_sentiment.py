@@ -16,8 +16,8 @@ from chatbot.models.token_count import LocalTokenizer
 from chatbot.sentiment.asking import SCHEMA, asking_for, label_from_json
 from chatbot.sentiment.calibration import Calibration, cache_key, shipped
 from chatbot.sentiment.classify import read_answer, score
+from chatbot.sentiment.embeddings_classifier import shipped_probe
 from chatbot.sentiment.labels import LABELS, label_of, mean_probs
-from chatbot.sentiment.probe import shipped_probe
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, Prompt, build_messages, parse_prompt
 from chatbot.sentiment.service import AUTO, EMBEDDINGS, PROMPT, SIMILAR, build_plan, resolve
 

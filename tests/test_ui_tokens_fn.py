@@ -14,7 +14,7 @@ from chatbot.models.token_count import chat_overhead, count_chat, count_text
 from chatbot.money.billing import format_usd
 from chatbot.settings import Settings
 from chatbot.token_counter import view as token_view
-from chatbot.ui.tokens import build_tokens_tab
+from chatbot.ui.token_counter import build_tokens_tab
 
 CHAT = [{"role": "system", "content": "Eres útil."},
         {"role": "user", "name": "ana", "content": "¿Qué tal? 🎉"}]

@@ -17,7 +17,7 @@ from chatbot.context import AppContext, Session
 from chatbot.errors import InvalidInput
 from chatbot.finetune import evaluate as ev
 from chatbot.finetune import jobs, prepare, stats, validate
-from chatbot.finetune.local import cli as local_cli
+from chatbot.finetune.on_machine import cli as local_cli
 from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings
 

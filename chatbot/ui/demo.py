@@ -12,7 +12,7 @@ from chatbot.ui.lab import build_lab_tab
 from chatbot.ui.playground import build_playground_tab
 from chatbot.ui.sentiment import build_sentiment_tab
 from chatbot.ui.settings_panel import build_settings_panel
-from chatbot.ui.tokens import build_tokens_tab
+from chatbot.ui.token_counter import build_tokens_tab
 
 TITLE = "Laboratorio de chatbots con la API de OpenAI / Chatbot lab on the OpenAI API"
 

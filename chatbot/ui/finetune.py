@@ -17,7 +17,7 @@ from chatbot.finetune import jobs, prepare, stats
 from chatbot.finetune.formats import CHAT, LEGACY
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly, friendly_stream
-from chatbot.ui.finetune_local import build_local_training
+from chatbot.ui.finetune_on_machine import build_local_training
 from chatbot.ui.finetune_views import (
     DEFAULT_MODEL,
     JobView,

@@ -18,8 +18,8 @@ from chatbot.errors import InvalidInput
 from chatbot.finetune import evaluate as ev
 from chatbot.finetune import jobs, prepare, stats, validate
 from chatbot.finetune.formats import CHAT
-from chatbot.finetune.local import job as local_job
-from chatbot.finetune.local import views as local_views
+from chatbot.finetune.on_machine import job as local_job
+from chatbot.finetune.on_machine import views as local_views
 from chatbot.playground import parse_seed
 
 DEFAULT_MODEL = "gpt-4o-mini"

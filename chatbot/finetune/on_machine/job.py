@@ -23,8 +23,8 @@ from chatbot.engine import tuned_store
 from chatbot.engine.llama_server import LOCAL_MODEL_NAME, assemble_model
 from chatbot.errors import InvalidInput
 from chatbot.finetune.jobs import refuse_invalid
-from chatbot.finetune.local.resources import needs, shortfall
-from chatbot.finetune.local.train import Spec, machine_busy
+from chatbot.finetune.on_machine.resources import needs, shortfall
+from chatbot.finetune.on_machine.train import Spec, machine_busy
 from chatbot.finetune.validate import validate_file
 from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings as AppSettings
@@ -109,7 +109,7 @@ def speed_key(settings: Settings) -> str:
 
 def plan(cache_dir: Path, base: Path, examples: Path, settings: Settings) -> Plan:
     """Tokens from the model's own tokenizer (vocabulary only, no weights), time from speed."""
-    from chatbot.finetune.local import dataset, train  # loads llama.cpp: only when planning
+    from chatbot.finetune.on_machine import dataset, train  # loads llama.cpp: only when planning
 
     train.quiet()
     model = train.load_model(base, vocab_only=True)
@@ -170,7 +170,7 @@ def start(cache_dir: Path, base: Path, base_name: str, training_file: Path,
                        plan=asdict(the_plan))
     with (directory / "train.log").open("ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "chatbot.finetune.local.worker", str(directory)],
+            [sys.executable, "-m", "chatbot.finetune.on_machine.worker", str(directory)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     (directory / "pid").write_text(str(proc.pid), encoding="utf-8")
     return get_job(cache_dir, job_id)

@@ -14,7 +14,7 @@ from pathlib import Path
 from chatbot.client import JobEvent, JobInfo
 from chatbot.engine import tuned_store
 from chatbot.finetune import jobs
-from chatbot.finetune.local import job as local_job
+from chatbot.finetune.on_machine import job as local_job
 from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings
 

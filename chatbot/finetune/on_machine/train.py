@@ -17,9 +17,9 @@ from typing import Any
 
 import llama_cpp
 
-from chatbot.finetune.local import native
-from chatbot.finetune.local.dataset import windows
-from chatbot.finetune.local.template import training_texts
+from chatbot.finetune.on_machine import native
+from chatbot.finetune.on_machine.dataset import windows
+from chatbot.finetune.on_machine.template import training_texts
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Any
 import gradio as gr
 
 from chatbot.context import AppContext, Session
-from chatbot.finetune.local import views
-from chatbot.finetune.local.job import Settings
+from chatbot.finetune.on_machine import views
+from chatbot.finetune.on_machine.job import Settings
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly
 

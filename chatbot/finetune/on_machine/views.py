@@ -9,7 +9,7 @@ from chatbot.context import AppContext, Session
 from chatbot.engine import tuned_store
 from chatbot.errors import InvalidInput
 from chatbot.finetune import jobs
-from chatbot.finetune.local import job
+from chatbot.finetune.on_machine import job
 
 
 def settings_from(epochs: Any, learning_rate: Any, ctx_tokens: Any, optimizer: Any,

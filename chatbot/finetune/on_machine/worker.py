@@ -1,4 +1,4 @@
-"""The training process (`python -m chatbot.finetune.local.worker JOB_DIR`).
+"""The training process (`python -m chatbot.finetune.on_machine.worker JOB_DIR`).
 
 A child of the app or the CLI, so a crash, an out-of-memory kill or a cancel cannot take them
 down. It waits for the machine's training lock (saying so), checks memory and disk, trains, and
@@ -17,8 +17,8 @@ from typing import Any
 
 from chatbot.engine import tuned_store
 from chatbot.engine.llama_server import sha256_of
-from chatbot.finetune.local.resources import shortfall
-from chatbot.finetune.local.train import Spec, lock_path, train
+from chatbot.finetune.on_machine.resources import shortfall
+from chatbot.finetune.on_machine.train import Spec, lock_path, train
 
 
 def wait_for_lock(job: Path) -> Any:
