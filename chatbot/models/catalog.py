@@ -21,7 +21,7 @@ from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError
 from chatbot.models.capabilities import Capabilities, CapabilityTable
 
-DATA_FILE = Path(__file__).parent / "data" / "models.json"
+DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "models.json"
 OFFLINE_ENCODINGS = ("o200k_base", "cl100k_base")
 FALLBACK_ENCODING = "o200k_base"
 PRICE_KEYS = ("input_per_1m", "cached_input_per_1m", "output_per_1m", "training_per_1m")
