@@ -66,9 +66,11 @@ def quantize(src: Path, dst: Path, ftype: int, threads: int) -> None:
         raise RuntimeError(f"llama_model_quantize failed: {src} -> {dst}")
 
 
-@llama_cpp.llama_log_callback
-def _quiet(_level: int, _text: bytes, _user: Any) -> None:
+def _drop_log(_level: int, _text: bytes, _user: Any) -> None:
     """llama.cpp's loader logs go nowhere in the app; the worker's go to its train.log."""
+
+
+_quiet = llama_cpp.llama_log_callback(_drop_log)  # kept here: ctypes must not free the callback
 
 
 def quiet() -> None:
