@@ -9,7 +9,7 @@ import pandas as pd
 
 from chatbot.i18n import DEFAULT, LANGS, say
 from chatbot.lab.distribution import OTHER, Reshaped
-from chatbot.sentiment.labels import LABELS, display, label_of
+from chatbot.sentiment import LABELS, display, label_of
 
 # Language-neutral values and columns; `localize` turns a frame into the reader's words.
 KEPT, REMOVED, REST = "kept", "removed", "rest"

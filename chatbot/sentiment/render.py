@@ -6,9 +6,9 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-from chatbot.billing import format_usd
 from chatbot.client import Usage
 from chatbot.i18n import one_language, say
+from chatbot.money.billing import format_usd
 from chatbot.sentiment.classify import Verdict
 from chatbot.sentiment.labels import LABELS, Probs, display
 

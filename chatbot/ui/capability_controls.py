@@ -12,9 +12,9 @@ from typing import Any
 
 import gradio as gr
 
-from chatbot import capabilities
-from chatbot.capabilities import Capabilities
 from chatbot.i18n import DEFAULT, one_language, say
+from chatbot.models import capabilities
+from chatbot.models.capabilities import Capabilities
 from chatbot.ui.i18n import T
 
 WHERE = {"catalog": "capability_controls.catalog_data",

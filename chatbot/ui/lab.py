@@ -14,7 +14,7 @@ from gradio.events import Dependency
 
 from chatbot.context import AppContext, Session
 from chatbot.i18n import say
-from chatbot.lab import compare, probe, tables, votes
+from chatbot.lab import compare, sampling, tables, votes
 from chatbot.lab.distribution import Candidate, Reshaped, reshape
 from chatbot.lab.fault_server import FAILURES, FaultServer
 from chatbot.lab.simulate import LABELS, simulate, timeline_markdown
@@ -99,7 +99,7 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
     @friendly
     def next_fn(prompt: str, mode: str, top: float, state: Session
                 ) -> tuple[list[dict[str, Any]], str]:
-        dist = probe.next_token(ctx.client_for(state), ctx.model_for(state), prompt, mode,
+        dist = sampling.next_token(ctx.client_for(state), ctx.model_for(state), prompt, mode,
                                 int(top))
         rows = [{"token": c.token, "logprob": c.logprob, "p": c.prob} for c in dist.candidates]
         fp = f" · system_fingerprint `{dist.fingerprint}`" if dist.fingerprint else ""
@@ -147,9 +147,9 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
         client, model = ctx.client_for(state), ctx.model_for(state)
         knobs = (float(temperature), int(top_k), float(top_p))
         used = int(seed or 0) + len(done)
-        one = probe.step(client, model, text, *knobs, used)
+        one = sampling.step(client, model, text, *knobs, used)
         token = one.shape.tokens[one.index]
-        nxt = reshape(probe.next_token(client, model, one.text, "completion").candidates, *knobs)
+        nxt = reshape(sampling.next_token(client, model, one.text, "completion").candidates, *knobs)
         row = [len(done) + 1, tables.show_token(token), round(one.shape.after[one.index], 4), used]
         said = say(state.lang, "lab.drawn", token=tables.show_token(token),
                    p=f"{one.shape.after[one.index]:.3f}", seed=used)
@@ -172,7 +172,7 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
         mode = gr.Radio([*MODE_CHOICES, SENTIMENT_CHOICE], value="chat", label=T("lab.form"),
                         scale=1, info=T("lab.chat_plain_text_or"))
     with gr.Row():
-        n = gr.Slider(1, probe.MAX_SAMPLES, value=20, step=1, label="N",
+        n = gr.Slider(1, sampling.MAX_SAMPLES, value=20, step=1, label="N",
                       info=T("lab.how_many_answers_to"))
         temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature",
                                 info=T("lab.the_request_s_temperature"))
@@ -194,8 +194,8 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
                    seed: str | None, max_tokens: float, state: Session
                    ) -> tuple[str, pd.DataFrame, pd.DataFrame]:
         client, model = ctx.client_for(state), ctx.model_for(state)
-        dist = probe.next_token(client, model, prompt, mode)
-        run = probe.samples(client, model, prompt, mode, int(n), float(temperature),
+        dist = sampling.next_token(client, model, prompt, mode)
+        run = sampling.samples(client, model, prompt, mode, int(n), float(temperature),
                             float(top_p), parse_seed(seed), int(max_tokens))
         shape = reshape(dist.candidates, float(temperature), 0, float(top_p))
         freq = (tables.label_frame(run.answers, shape, state.lang) if mode == "sentiment"

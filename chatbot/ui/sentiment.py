@@ -9,6 +9,7 @@ import gradio as gr
 from gradio.events import Dependency
 
 from chatbot.context import AppContext, Session
+from chatbot.context.costs import estimate_markdown
 from chatbot.errors import ChatbotError
 from chatbot.i18n import say
 from chatbot.sentiment.asking import asking_for, logprob_effort
@@ -26,7 +27,6 @@ from chatbot.sentiment.service import (
 )
 from chatbot.sentiment.views import classify_many, classify_one, load_pool
 from chatbot.ui.common import friendly, friendly_stream, show_result
-from chatbot.ui.costs import estimate_markdown
 from chatbot.ui.i18n import T, follow_language, titled
 
 # Tweets a student can click to start, one per label in each language.
