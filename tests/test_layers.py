@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent / "chatbot"
 LAYERS: dict[str, tuple[str, ...]] = {
     "core": ("chatbot.errors", "chatbot.settings", "chatbot.store", "chatbot.messages",
              "chatbot.jsonsafe", "chatbot.engine", "chatbot.money", "chatbot.models",
-             "chatbot.policy"),
+             "chatbot.policy", "chatbot.i18n"),
     "client": ("chatbot.client",),
     "composition": ("chatbot.context",),
     "features": ("chatbot.chat", "chatbot.playground", "chatbot.lab", "chatbot.sentiment",

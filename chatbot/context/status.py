@@ -9,7 +9,6 @@ from chatbot.i18n import DEFAULT, one_language, say
 from chatbot.money.billing import format_usd
 from chatbot.money.spending import utc_today
 
-
 EMBEDDED_STATES = ("ready", "starting", "stopped", "failed")
 
 

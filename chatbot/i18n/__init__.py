@@ -1,12 +1,11 @@
 """One language at a time: everything a person reads, in Spanish or in English, never both.
 
-The words live in two tables with the same keys, `es.py` and `en.py` (`STRINGS`). Code names a
-key; the language is chosen per reader: the browser's (or the page's switch) for the web app,
+The words live in two tables with the same keys, `es.json` and `en.json` (shipped as package
+data, like chatbot/data/). Code names a key; the language is chosen per reader: the browser's (or the page's switch) for the web app,
 `CHATBOT_LANG` or the system locale for the CLI and the Telegram bot.
 
 How to add a string:
-1. Pick a key `area.what` (e.g. ``"chat.send"``) and add it to `STRINGS` in *both* es.py and
-   en.py. Values may hold ``{name}`` fields; both languages must use the same fields
+1. Pick a key `area.what` (e.g. ``"chat.send"``) and add it to *both* es.json and en.json. Values may hold ``{name}`` fields; both languages must use the same fields
    (tests/test_i18n.py checks keys and fields).
 2. A fixed label, info, placeholder, button, tab title or Markdown in `chatbot/ui/`:
    ``T("chat.send")`` from `chatbot.ui.i18n` — a `gr.I18n` key the browser translates.
@@ -21,15 +20,17 @@ Older messages from feature packages still written "español / English" are cut 
 
 from __future__ import annotations
 
+import json
 import locale
 import os
 import re
-
-from chatbot.i18n import en, es
+from pathlib import Path
 
 LANGS = ("es", "en")
 DEFAULT = "es"  # the course's language
-TABLES: dict[str, dict[str, str]] = {"es": es.STRINGS, "en": en.STRINGS}
+TABLES: dict[str, dict[str, str]] = {
+    lang: json.loads((Path(__file__).with_name(f"{lang}.json")).read_text(encoding="utf-8"))
+    for lang in LANGS}
 
 
 def normalise(code: str | None) -> str:

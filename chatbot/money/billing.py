@@ -12,10 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot.models.catalog import Catalog, ModelInfo
-from chatbot.models.token_count import count_output, count_prompt
 from chatbot.i18n import DEFAULT as DEFAULT_LANG
 from chatbot.i18n import say
+from chatbot.models.catalog import Catalog, ModelInfo
+from chatbot.models.token_count import count_output, count_prompt
 
 
 @dataclass(frozen=True)
