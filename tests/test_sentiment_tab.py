@@ -47,7 +47,7 @@ def client() -> Iterator[Client]:
 def test_both_events_are_in_the_api_with_the_text_first(client: Client) -> None:
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert api["/classify"]["parameters"][0]["label"] == "Tweet"
-    assert api["/classify_batch"]["parameters"][0]["label"].startswith("Tweets")
+    assert "sentiment.one_per_line" in str(api["/classify_batch"]["parameters"][0]["label"])
     defaults = {p["label"]: p.get("parameter_default") for p in api["/classify"]["parameters"]}
     assert defaults["Prompt (editable)"] == DEFAULT_PROMPT
     assert defaults["Calibrar / Calibrate"] is True
@@ -56,15 +56,15 @@ def test_both_events_are_in_the_api_with_the_text_first(client: Client) -> None:
 
 def test_classify_returns_label_probabilities_and_usage(client: Client) -> None:
     probs, words, usage = client.predict("Odio los lunes 😡", api_name="/classify")
-    assert probs["label"] == "negativo / negative"
+    assert probs["label"] == "negativo"
     assert {c["label"] for c in probs["confidences"]} == {
-        "positivo / positive", "neutro / neutral", "negativo / negative"}
-    assert "negativo / negative" in words and "confidence" in words
+        "positivo", "neutro", "negativo"}
+    assert "negativo" in words and "confianza" in words
     assert "**Uso:**" in usage
 
 
 def test_classify_an_empty_tweet_is_a_clear_error(client: Client) -> None:
-    with pytest.raises(Exception, match="Type a tweet"):
+    with pytest.raises(Exception, match="Escribe un tweet"):
         client.predict("   ", api_name="/classify")
 
 
@@ -74,9 +74,9 @@ def test_classify_batch_from_paste_and_csv(client: Client, tmp_path: Path) -> No
     notices, counts, table, usage, download = client.predict(
         "El tren sale a las 9", handle_file(path), api_name="/classify_batch")
     assert [row[:2] for row in table["data"]] == [
-        ["El tren sale a las 9", "neutro / neutral"],
-        ["I love this", "positivo / positive"],
-        ["Odio esperar", "negativo / negative"],
+        ["El tren sale a las 9", "neutro"],
+        ["I love this", "positivo"],
+        ["Odio esperar", "negativo"],
     ]
     assert "3/3 tweets" in counts
     assert notices == ""

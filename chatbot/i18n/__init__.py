@@ -1,14 +1,17 @@
 """One language at a time: everything a person reads, in Spanish or in English, never both.
 
-The words live in two tables with the same keys, `es.json` and `en.json` (shipped as package
-data, like chatbot/data/). Code names a key; the language is chosen per reader: the browser's (or the page's switch) for the web app,
-`CHATBOT_LANG` or the system locale for the CLI and the Telegram bot.
+The words live in two tables with the same keys, `es.json` and `en.json` (package data, like
+chatbot/data/). Code names a key; the language is chosen per reader: the browser's (or the
+page's switch) for the web app, `CHATBOT_LANG` or the system locale for the CLI and the bot.
 
 How to add a string:
-1. Pick a key `area.what` (e.g. ``"chat.send"``) and add it to *both* es.json and en.json. Values may hold ``{name}`` fields; both languages must use the same fields
+1. Pick a key `area.what` (e.g. ``"chat.send"``) and add it to *both* es.json and en.json.
+   Values may hold ``{name}`` fields; both languages must use the same fields
    (tests/test_i18n.py checks keys and fields).
 2. A fixed label, info, placeholder, button, tab title or Markdown in `chatbot/ui/`:
-   ``T("chat.send")`` from `chatbot.ui.i18n` — a `gr.I18n` key the browser translates.
+   ``T("chat.send")`` from `chatbot.ui.i18n` — a `gr.I18n` key the browser translates. Such a
+   text has no ``{fields}`` (the browser fills none), and a string holds one ``T(...)`` at most
+   (Gradio translates the first key it finds).
 3. Text built on the server (a result in Markdown, a gr.Error/gr.Warning, the status line,
    table headers, choices): ``say(session.lang, "chat.cost", usd=...)``. `Session.lang` is set
    when the page loads, from the same language the browser shows.

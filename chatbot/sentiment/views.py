@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from chatbot.context import AppContext, Session
-from chatbot.i18n import one_language, say
+from chatbot.i18n import DEFAULT, one_language, say
 from chatbot.sentiment.classify import Step, clean_tweet
 from chatbot.sentiment.inputs import read_upload
 from chatbot.sentiment.labels import LABELS
@@ -28,7 +28,8 @@ from chatbot.sentiment.render import (
 from chatbot.sentiment.service import DEFAULT_METHOD, Cache, Plan, classify_batch, plan
 
 
-def load_pool(ctx: AppContext, path: str | None, lang: str) -> tuple[Pool | None, str]:
+def load_pool(ctx: AppContext, path: str | None, lang: str = DEFAULT
+              ) -> tuple[Pool | None, str]:
     """The uploaded pool, parsed once per content for the whole process, and a line about it."""
     if not path:
         return None, ""
