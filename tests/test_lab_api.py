@@ -73,18 +73,23 @@ def test_a_step_appends_a_candidate_and_replays_with_its_seed(app_url: str) -> N
     first = one.predict(text, 1.2, 0, 1.0, 42, api_name="/lab_step")
     again = two.predict(text, 1.2, 0, 1.0, 42, api_name="/lab_step")
     assert first[0] == again[0] and first[0].startswith(text) and first[0] != text
-    assert "seed 42" in first[1]
+    assert "semilla 42" in first[1]
     follow = one.predict(first[0], 1.2, 0, 1.0, 42, api_name="/lab_step")  # step 2: seed 43
-    assert "seed 43" in follow[1] and follow[0].startswith(first[0])
+    assert "semilla 43" in follow[1] and follow[0].startswith(first[0])
+
+
+def series(chart: dict, name: str) -> dict[str, float]:
+    """One series of the grouped chart (rows "token · series"), by token."""
+    return {row[0].rsplit(" · ", 1)[0]: row[2] for row in chart["data"] if row[1] == name}
 
 
 @pytest.mark.model
 def test_samples_at_temperature_zero_give_one_answer(client: Client) -> None:
-    summary, freq, _, answers = client.predict(PROMPT, "chat", 6, 0.0, 1.0, None, 3,
-                                               api_name="/lab_samples")
+    summary, chart, answers = client.predict(PROMPT, "chat", 6, 0.0, 1.0, None, 3,
+                                             api_name="/lab_samples")
     assert "**6**" in summary and "**1** distintas" in summary
     assert len(answers["data"]) == 1 and answers["data"][0][1] == 6
-    observed = {row[0]: row[2] for row in freq["data"]}
+    observed = series(chart, "observada")
     assert list(observed.values()).count(1.0) == 1  # every first token is the likeliest one
     assert observed[next(k for k in observed if k.startswith("01. "))] == 1.0
 
@@ -93,14 +98,14 @@ def test_samples_at_temperature_zero_give_one_answer(client: Client) -> None:
 def test_samples_count_sentiment_labels_beside_their_predicted_probabilities(
         client: Client) -> None:
     tweet = "El servicio fue horrible, nunca vuelvo a ese restaurante 😡"
-    summary, freq, _, _ = client.predict(tweet, "sentiment", 4, 0.0, 1.0, None, 2,
-                                         api_name="/lab_samples")
-    rows = {row[0]: row for row in freq["data"]}
+    summary, chart, _ = client.predict(tweet, "sentiment", 4, 0.0, 1.0, None, 2,
+                                       api_name="/lab_samples")
+    predicted, observed = series(chart, "predicha"), series(chart, "observada")
     assert "**4**" in summary
-    assert list(rows) == [*(DISPLAY[label] for label in LABELS), UNKNOWN]
-    assert rows[DISPLAY["negative"]][2] == 1.0 and rows[DISPLAY["negative"]][3] == 4
-    assert max(rows.values(), key=lambda r: r[1])[0] == DISPLAY["negative"]
-    assert sum(r[1] for r in rows.values()) == pytest.approx(1.0)
+    assert sorted(predicted) == sorted([*(DISPLAY[label] for label in LABELS), UNKNOWN])
+    assert observed[DISPLAY["negative"]] == 1.0  # all four answers
+    assert max(predicted, key=predicted.__getitem__) == DISPLAY["negative"]
+    assert sum(predicted.values()) == pytest.approx(1.0)
 
 
 @pytest.mark.model

@@ -237,7 +237,7 @@ def test_without_logprobs_the_label_is_parsed_and_confidence_not_available(
     plain.word = "Sure! Here"  # type: ignore[attr-defined]
     label, words, _, _ = classify_one(ctx, session, cache, "qué bien", DEFAULT_PROMPT, True)
     assert label == UNKNOWN
-    assert "did not answer with a label" in words
+    assert "no respondió con una etiqueta" in words
 
 
 def test_a_model_that_never_gives_logprobs_answers_json_with_room_to_think(

@@ -99,7 +99,7 @@ def test_similar_examples_are_balanced_and_the_closest_goes_last(
     assert sorted(shots) == ["negative", "negative", "neutral", "neutral", "positive",
                              "positive"]
     assert body["messages"][-3]["content"] == "Tweet: hate this traffic"  # the most similar
-    assert "Examples the model saw" in words and "hate this traffic" in words
+    assert "Ejemplos que vio el modelo" in words and "hate this traffic" in words
 
 
 def test_similar_examples_without_a_pool_say_what_is_missing(fake: FakeOpenAI,
@@ -115,7 +115,7 @@ def test_embeddings_fit_a_classifier_on_the_pool_once_and_show_neighbours(
     label, words, usage, _ = classify_one(ctx, ctx.new_session(), {}, "I love my new phone",
                                           DEFAULT_PROMPT, True, "embeddings", pool)
     assert max(label, key=label.get) == DISPLAY["positive"]
-    assert "Nearest training tweets" in words and "I love this phone" in words
+    assert "Tweets de entrenamiento más cercanos" in words and "I love this phone" in words
     assert "Clasificador lineal" in words and "ajustado ahora en train.csv" in words
     assert "Words (TF-IDF): " in words  # fitted on the same pool
     assert "Preparación hecha ahora" in usage
