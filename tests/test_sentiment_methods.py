@@ -117,7 +117,7 @@ def test_embeddings_fit_a_classifier_on_the_pool_once_and_show_neighbours(
     assert max(label, key=label.get) == DISPLAY["positive"]
     assert "Tweets de entrenamiento más cercanos" in words and "I love this phone" in words
     assert "Clasificador lineal" in words and "ajustado ahora en train.csv" in words
-    assert "Words (TF-IDF): " in words  # fitted on the same pool
+    assert "Palabras (TF-IDF): " in words  # fitted on the same pool
     assert "Preparación hecha ahora" in usage
     assert len(sent(fake, "/embeddings")) == 2  # the pool (one batch), then the tweet
     assert sent(fake, "/chat/completions") == []

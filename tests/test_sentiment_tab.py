@@ -48,7 +48,8 @@ def test_both_events_are_in_the_api_with_the_text_first(client: Client) -> None:
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert api["/classify"]["parameters"][0]["label"] == "Tweet"
     assert "sentiment.one_per_line" in str(api["/classify_batch"]["parameters"][0]["label"])
-    defaults = {p["label"]: p.get("parameter_default") for p in api["/classify"]["parameters"]}
+    defaults = {str(p["label"]): p.get("parameter_default")
+                for p in api["/classify"]["parameters"]}
     assert defaults["Prompt (editable)"] == DEFAULT_PROMPT
     assert True in defaults.values() and "auto" in defaults.values()  # calibrate, method
 

@@ -75,7 +75,7 @@ class Probe:
             return embedded, ()
         words = self.words.predict(text)
         return self.stack.combine(embedded, words), (
-            ("Sobre embeddings / On embeddings", embedded), ("Palabras / Words (TF-IDF)", words))
+            ("Sobre embeddings / On embeddings", embedded), ("Palabras (TF-IDF) / Words (TF-IDF)", words))
 
 
 def fit_probe(vectors: Vectors, labels: Sequence[str], source: str,

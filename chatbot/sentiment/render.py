@@ -53,7 +53,8 @@ def how_markdown(verdict: Verdict, source: str | None, lang: str) -> list[str]:
                      + "  \n" + say(lang, "sentiment.calibrated", probs=_probs(verdict.probs))
                      + (f"  \n({one_language(source, lang)})" if source else ""))
     elif verdict.probs is not None and verdict.raw_probs is None:
-        parts = "".join(f"{name}: {_probs(probs)}  \n" for name, probs in verdict.parts)
+        parts = "".join(f"{one_language(name, lang)}: {_probs(probs)}  \n"
+                        for name, probs in verdict.parts)
         mixed = say(lang, "sentiment.mix") if verdict.parts else ""
         lines.append(parts + say(lang, "sentiment.linear", mixed=mixed, probs=_probs(verdict.probs))
                      + (f" ({one_language(source, lang)})" if source else ""))

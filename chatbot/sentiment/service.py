@@ -122,7 +122,7 @@ def _probe(known: Cache, client: LLMClient, model: str, pool: Pool | None,
         assert vectors is not None
         probe = known.get(key + "\x1fprobe")
         if probe is None:  # fitted once per pool, like its vectors
-            source = f"ajustado ahora en / fitted now on {pool.name}"
+            source = f"ajustado ahora en {pool.name} / fitted now on {pool.name}"
             probe = replace(fit_probe(vectors.matrix, pool.labels, source),
                             words=fit_words(pool.texts, pool.labels, source))
             known[key + "\x1fprobe"] = probe
