@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.billing import Ledger
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
-from chatbot.local import EmbeddedServer
+from chatbot.engine.llama_server import EmbeddedServer
+from chatbot.models.catalog import Catalog
+from chatbot.money.billing import Ledger
 
 pytestmark = pytest.mark.model
 
