@@ -70,7 +70,7 @@ def test_the_shipped_classifier_labels_clear_tweets_through_the_embeddings_insta
                                           "embeddings")
     assert isinstance(probs, dict) and max(probs, key=probs.__getitem__) == DISPLAY[label]
     assert "Clasificador lineal" in words and "umsab_train" in words
-    assert "On embeddings: " in words and "Words (TF-IDF): " in words  # each opinion
+    assert "Sobre embeddings: " in words and "Palabras (TF-IDF): " in words  # each opinion
     assert "Clasificador lineal (mezcla): " in words  # and the mix of the two
     assert "Preparación hecha ahora" not in usage  # the weights were shipped: nothing to fit
 
