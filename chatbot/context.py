@@ -20,6 +20,7 @@ from chatbot.capabilities import Capabilities
 from chatbot.capability_book import CapabilityBook
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
+from chatbot.engine_find import EngineLocator
 from chatbot.errors import ChatbotError, ConfigError
 from chatbot.finetune.local.serve import TUNED_SLOTS, TunedServers, is_tuned
 from chatbot.local import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig
@@ -76,23 +77,27 @@ class AppContext:
     def create(cls, settings: Settings, *, embedded: bool = True) -> AppContext:
         """Nothing starts here: the embedded server starts on launch or on first use."""
         server = None
+        # One for every llama-server this app starts, so the engine is found (or built) once.
+        engine = EngineLocator(settings.cache_dir, settings.llama_server,
+                               build=settings.engine_build)
         if embedded:
             server = EmbeddedServer(ServerConfig(
                 model_path=settings.local_model_path, cache_dir=settings.cache_dir,
                 threads=settings.local_threads, ctx=settings.local_ctx,
                 port=settings.local_port, slots=settings.local_slots,
-            ))
+            ), engine)
         pool = SDKPool(settings.timeout, settings.max_retries, capacity=settings.client_cache,
                        host_headers=settings.host_headers)
         tuned, local = None, {}
         if server is not None:
             tuned = TunedServers(settings.cache_dir, lambda m: EmbeddedServer(ServerConfig(
                 model_path=m.path, cache_dir=settings.cache_dir, threads=settings.local_threads,
-                ctx=settings.local_ctx, slots=TUNED_SLOTS, name=m.name)))
+                ctx=settings.local_ctx, slots=TUNED_SLOTS, name=m.name), engine))
             local = {server.model_name: functools.partial(tuned.tokenizer_root, server)}
         embedder = None if server is None else EmbeddedServer(ServerConfig(
             model_path=settings.local_model_path, cache_dir=settings.cache_dir,
-            threads=settings.local_threads, ctx=EMBED_CTX, slots=EMBED_SLOTS, embeddings=True))
+            threads=settings.local_threads, ctx=EMBED_CTX, slots=EMBED_SLOTS, embeddings=True),
+            engine)
         return cls(settings, Catalog.load(settings.prices, local_models=local), pool, server,
                    Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned, embedder=embedder)
 
@@ -128,6 +133,8 @@ class AppContext:
         if kind == "local":
             server = self._local_server(model or self.model_for(session))
             url = server.wait_ready(LOCAL_WAIT_S) if wait else server.base_url
+            if server.external is not None:  # Ollama / LM Studio: what any such server gets
+                return Backend("compatible", url, None)
             return Backend("local", url, None, self.settings.local_ctx)
         if kind == "compatible":
             if session.base_url:
@@ -243,7 +250,11 @@ class AppContext:
         if kind == "local":
             state = self.embedded.status if self.embedded else "off"
             where = {
-                "ready": "🟢 Embebido listo / Embedded ready" + self.engine_load(),
+                "ready": self._ready_note(),
+                "building": "🟠 Compilando el motor (llama.cpp) en segundo plano / Building the "
+                            "engine (llama.cpp) in the background: " + self._build_progress()
+                            + " · mientras, elige OpenAI o un servidor compatible en Ajustes / "
+                            "meanwhile, pick OpenAI or a compatible server in Settings",
                 "starting": "🟡 Cargando el modelo embebido… / Loading the embedded model…",
                 "stopped": "⚪ Embebido parado (arranca al primer uso) / Embedded stopped "
                            "(starts on first use)",
@@ -262,6 +273,15 @@ class AppContext:
         hosted = "🌐 **Modo alojado / Hosted mode** · " if self.settings.hosted else ""
         return (f"{hosted}**Backend:** {where} · **Modelo / Model:** `{model}` · "
                 f"{session.ledger.summary()}{self._spending_note(session)}{warn}")
+
+    def _ready_note(self) -> str:
+        external = self.embedded.external if self.embedded else None
+        if external is not None:
+            return f"🟢 Embebido listo en / Embedded ready on {external.name}"
+        return "🟢 Embebido listo / Embedded ready" + self.engine_load()
+
+    def _build_progress(self) -> str:
+        return (self.embedded.locator.progress if self.embedded else None) or ""
 
     def _spending_note(self, session: Session) -> str:
         """What outlives this page: the user's recorded total, the host's day so far."""

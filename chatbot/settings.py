@@ -94,6 +94,8 @@ class Settings:
     local_port: int = 0
     local_slots: int = 16  # students the embedded model answers at once; more wait in line
     local_training: bool = True  # fine-tuning on this machine (CPU- and memory-heavy)
+    llama_server: Path | None = None  # a prebuilt llama-server to run; None: look for one
+    engine_build: bool = True  # no engine anywhere but a compiler: build it in the background
     cache_dir: Path = field(default_factory=lambda: Path("~/.cache/chatbot-lab").expanduser())
     prices: str | None = None
     budget_usd: float | None = None
@@ -165,6 +167,9 @@ class Settings:
             local_slots=_env_int(env, "CHATBOT_LOCAL_SLOTS", 16, 1, 64, problems),
             # Off on a public host unless the host turns it on: it takes ~11 GB and the CPU.
             local_training=_switch(env, "CHATBOT_LOCAL_TRAINING", not hosted, problems),
+            llama_server=_path(env, "CHATBOT_LLAMA_SERVER"),
+            # On a Space too: its image has a compiler, requirements.txt no engine (docs/install.md).
+            engine_build=_switch(env, "CHATBOT_ENGINE_BUILD", True, problems),
             cache_dir=Path(env.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser(),
             prices=env.get("CHATBOT_PRICES", "").strip() or None,
             budget_usd=_env_float(env, "CHATBOT_BUDGET_USD", None, 0.0, 1e6, problems),
@@ -205,6 +210,11 @@ def _backend(env: Mapping[str, str], has_openai: bool, problems: list[str]) -> s
             "without OPENAI_API_KEY or OPENAI_BASE_URL"
         )
     return backend
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name, "").strip()
+    return Path(value).expanduser() if value else None
 
 
 def _local_model(env: Mapping[str, str], problems: list[str]) -> Path | None:

@@ -23,7 +23,7 @@ from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
 from chatbot.finetune.local import job, store, train
 from chatbot.finetune.local.resources import shortfall
-from chatbot.finetune.local.train import lock_path
+from chatbot.finetune.local.spec import lock_path
 from chatbot.local import LOCAL_MODEL_NAME, assemble_model
 from chatbot.settings import Settings
 from tests.conftest import CACHE_DIR

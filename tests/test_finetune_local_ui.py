@@ -16,7 +16,7 @@ from gradio_client import Client, handle_file
 from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
 from chatbot.finetune.local import views
-from chatbot.finetune.local.train import lock_path
+from chatbot.finetune.local.spec import lock_path
 from chatbot.local import assemble_model
 from chatbot.settings import Settings
 from chatbot.ui import finetune as ui

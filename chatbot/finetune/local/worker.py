@@ -17,7 +17,8 @@ from typing import Any
 
 from chatbot.finetune.local import store
 from chatbot.finetune.local.resources import shortfall
-from chatbot.finetune.local.train import Spec, lock_path, train
+from chatbot.finetune.local.spec import Spec, lock_path
+from chatbot.finetune.local.train import train
 from chatbot.local import sha256_of
 
 
