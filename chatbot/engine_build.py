@@ -17,8 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-# CMake's "[ 45%] Building CXX object …" lines, which pip shows with -v.
-_PERCENT = re.compile(rb"\[\s*(\d+)%\]")
+# The build's steps, which pip shows with -v: Ninja's "[120/268] …", Make's "[ 45%] …".
+_STEP = re.compile(rb"\[(\d+)/(\d+)\]|\[\s*(\d+)%\]")
 
 
 def _which(env: str, names: tuple[str, ...]) -> bool:
@@ -66,13 +66,16 @@ class EngineBuild:
 
     @property
     def progress(self) -> str:
-        """Minutes so far and CMake's last percentage, read from the log's tail."""
+        """Minutes so far and the build's last step as a percentage, from the log's tail."""
         minutes = int((time.monotonic() - self._started) // 60)
         try:
             with self.log_path.open("rb") as log:
-                log.seek(max(0, self.log_path.stat().st_size - 8192))
-                found = _PERCENT.findall(log.read())
+                log.seek(max(0, self.log_path.stat().st_size - 16384))
+                found = _STEP.findall(log.read())
         except OSError:
             found = []
-        done = f", {int(found[-1])} %" if found else ""
-        return f"{minutes} min{done}"
+        if not found:
+            return f"{minutes} min"
+        step, total, percent = found[-1]
+        done = int(step) * 100 // int(total) if total else int(percent)
+        return f"{minutes} min, {done} %"

@@ -153,6 +153,11 @@ class EngineLocator:
                     return binary
             failed = [f"La compilación falló / The build failed: {self.build.error}"] if (
                 self.build is not None and self.build.error) else []
+            if site_root() is not None:  # an older llama-cpp-python, built without the server
+                failed.append("llama-cpp-python está instalada sin llama-server; recompílala / "
+                              "is installed without llama-server; rebuild it: `pip install "
+                              "--no-cache-dir --force-reinstall --no-deps -r "
+                              "requirements-engine.txt`.")
             raise ConfigError(" ".join([
                 "No encuentro llama-server, el motor del modelo embebido. / llama-server, the "
                 "embedded model's engine, is not installed.", *failed, *notes]),

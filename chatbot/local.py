@@ -69,7 +69,8 @@ def assemble_model(cache_dir: Path) -> Path:
     target = cache_dir / GGUF_FILENAME
     if not (target.is_file() and target.stat().st_size == GGUF_SIZE):
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".part-{os.getpid()}")
+        # Per thread too: the chat and embeddings instances start together on a fresh cache.
+        tmp = target.with_suffix(f".part-{os.getpid()}-{threading.get_ident()}")
         with tmp.open("wb") as out:
             for part in bundled_parts():
                 with part.open("rb") as fh:

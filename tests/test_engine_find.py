@@ -144,7 +144,10 @@ def test_a_failed_build_is_said_once_and_changes_nothing(not_built_here: Path,
 def test_build_progress_reads_cmake(tmp_path: Path) -> None:
     build = EngineBuild(tmp_path / "r.txt", tmp_path / "build.log")
     build.log_path.write_bytes(b"[ 12%] Building C object a.o\n  [ 45%] Building CXX object b.o\n")
-    assert build.progress == "0 min, 45 %"
+    assert build.progress == "0 min, 45 %"  # Make
+    with build.log_path.open("ab") as log:
+        log.write(b"  [1/268] /usr/bin/g++ -c a.cpp\n  [134/268] /usr/bin/g++ -c b.cpp\n")
+    assert build.progress == "0 min, 50 %"  # Ninja, as pip's build runs it
 
 
 def test_no_compiler_means_no_build(not_built_here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
