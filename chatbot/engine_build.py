@@ -9,9 +9,11 @@ instant. A failed pip run leaves the environment as it was.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -36,6 +38,15 @@ def compiler_found() -> bool:
     return _which("CC", ("cc", "gcc", "clang")) and _which("CXX", ("c++", "g++", "clang++"))
 
 
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """pip and the compilers under it (a session of their own on POSIX)."""
+    if proc.poll() is None:
+        if hasattr(os, "killpg"):
+            os.killpg(proc.pid, signal.SIGTERM)
+        else:
+            proc.terminate()
+
+
 class EngineBuild:
     """One `pip install -r requirements-engine.txt`, its log and its progress."""
 
@@ -56,8 +67,12 @@ class EngineBuild:
         self.running, self._started = True, time.monotonic()
         try:
             with self.log_path.open("wb") as log:
-                code = subprocess.call(self.command(), stdout=log, stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL)
+                proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, start_new_session=True)
+                # Ends with the app: pip stopped mid-build installs nothing, so nothing is half.
+                atexit.register(_end, proc)
+                code = proc.wait()
+                atexit.unregister(_end)
             if code:
                 tail = self.log_path.read_bytes()[-400:].decode(errors="replace").strip()
                 self.error = f"pip ({code}), log: {self.log_path}: …{tail}"
