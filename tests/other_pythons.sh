@@ -6,7 +6,7 @@
 # like a prebuilt one (winget, Homebrew, conda-forge). Extra tests: PYTESTS="tests/test_x.py …".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-server=$(python -c "from chatbot.engine_find import EngineLocator; from pathlib import Path; \
+server=$(python -c "from chatbot.engine.finding import EngineLocator; from pathlib import Path; \
 print(EngineLocator(Path('.')).find_binary() or '')")
 [ -n "$server" ] || { echo "no llama-server: run tests/setup.sh first" >&2; exit 1; }
 tests=${PYTESTS:-"tests/test_app_api.py tests/test_client_embedded.py tests/test_client_errors.py \

@@ -13,8 +13,8 @@ import pytest
 
 from chatbot.client import ChatParams
 from chatbot.context import AppContext, Session
-from chatbot.engine_build import EngineBuild, compiler_found
-from chatbot.engine_find import (
+from chatbot.engine.building import EngineBuild, compiler_found
+from chatbot.engine.finding import (
     LMSTUDIO_GET,
     OLLAMA_PULL,
     EngineLocator,
@@ -22,8 +22,8 @@ from chatbot.engine_find import (
     KnownServer,
     engine_help,
 )
+from chatbot.engine.llama_server import EmbeddedServer, ServerConfig
 from chatbot.errors import ConfigError
-from chatbot.local import EmbeddedServer, ServerConfig
 from chatbot.settings import Settings
 from tests.conftest import CACHE_DIR, ROOT
 from tests.fakes.openai_server import FakeOpenAI
@@ -165,7 +165,7 @@ def test_nothing_imports_the_engine_library_at_start_up(tmp_path: Path) -> None:
         "import app\n"
         "from pathlib import Path\n"
         "from chatbot.errors import ConfigError\n"
-        "from chatbot.finetune.local import job\n"
+        "from chatbot.finetune.on_machine import job\n"
         "try:\n"
         "    job.plan(Path('.'), Path('m.gguf'), Path('t.jsonl'), job.Settings())\n"
         "except ConfigError as exc:\n"
