@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -16,7 +17,7 @@ from chatbot.catalog import Catalog
 from chatbot.client import retry
 from chatbot.client.errors import UnsupportedParam, refused_param, translate
 from chatbot.client.params import ChatParams
-from chatbot.client.results import Usage
+from chatbot.client.results import Usage, read_usage
 from chatbot.client.sdk import Backend, SDKPool
 from chatbot.errors import InvalidInput, ModelNotFound, ServerError
 from chatbot.spending import Hold, Meter
@@ -117,6 +118,17 @@ class ClientBase:
                 f"{params.model} refused {names}: retried without it, and will remember.")))
         return value, applied
 
+    def send_probe(self, body: dict[str, Any]) -> Any:
+        """One capability probe (a one-token chat request), metered like every other request;
+        the SDK's own errors pass through, so the probe can tell "not taken" from "unreachable"."""
+        model = str(body["model"])
+        est = self._estimate(body["messages"], ChatParams(model=model, max_tokens=1,
+                                                          n=int(body.get("n", 1))))
+        with self.metered(est) as hold:
+            reply = self.sdk.chat.completions.create(**body)
+            self._bill(model, self._read(lambda: read_usage(reply.usage)), hold)
+        return reply
+
     def _result_notes(self, applied: Applied, model: str, texts: list[str],
                       finish: list[str | None]) -> tuple[str, ...]:
         """`applied`'s notes, plus one when hidden reasoning used up the whole answer budget."""
@@ -148,12 +160,24 @@ class ClientBase:
                   ) -> billing.CostEstimate:
         est = billing.estimate(self.catalog, params.model, prompt, params.max_tokens, params.n)
         if self.backend.kind == "local":
-            est = replace(est, low_usd=0.0, high_usd=0.0)
+            est = replace(est, low_usd=0.0, high_usd=0.0, worst_usd=0.0)
         return est
 
     def _hold(self, est: billing.CostEstimate) -> Hold | None:
         """The worst case, set aside under every cap before the request is sent (or refused)."""
         return self.meter.hold(est) if self.meter is not None else None
+
+    @contextmanager
+    def metered(self, est: billing.CostEstimate) -> Iterator[Hold | None]:
+        """The one metering point: every request that can cost money (chat, completions,
+        embeddings, capability probes) is sent inside this block. Its worst case is held under
+        every cap before it leaves (or it is refused), `_bill` settles the hold with what the
+        server reported, and a request that failed before any answer releases it."""
+        hold = self._hold(est)
+        try:
+            yield hold
+        finally:
+            self._release(hold)
 
     def _bill(self, model: str, usage: Usage, hold: Hold | None = None) -> float | None:
         """Record what the call cost in the session's ledger, and settle the hold with it."""

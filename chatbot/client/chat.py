@@ -70,11 +70,8 @@ class ChatCalls(ClientBase):
     def _fan_out(self, params: ChatParams, request: Request, est: billing.CostEstimate, *,
                  legacy: bool = False) -> Result:
         """The worst case held under every cap for the whole call, settled on what it cost."""
-        hold = self._hold(est)
-        try:
+        with self.metered(est) as hold:
             return self._ask(params, request, est, hold, legacy)
-        finally:
-            self._release(hold)
 
     def _ask(self, params: ChatParams, request: Request, est: billing.CostEstimate,
              hold: Hold | None, legacy: bool) -> Result:

@@ -54,13 +54,13 @@ class StreamCalls(ClientBase):
                                "a single answer (n=1).")
         self._validate(params)
         est = self._estimate(messages, params)
-        hold = self._hold(est)
         got = _Received(params.model)
-        try:
-            yield from self._receive(messages, params, est, hold, got)
-        finally:  # cut, failed or abandoned (the reader closed us): billed for what arrived
-            if hold is not None and not hold.settled:
-                self._bill(params.model, self._arrived(got, est), hold)
+        with self.metered(est) as hold:
+            try:
+                yield from self._receive(messages, params, est, hold, got)
+            finally:  # cut, failed or abandoned (the reader closed us): billed for what arrived
+                if hold is not None and not hold.settled:
+                    self._bill(params.model, self._arrived(got, est), hold)
 
     def _arrived(self, got: _Received, est: billing.CostEstimate) -> Usage:
         if got.usage is not None:

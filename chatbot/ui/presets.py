@@ -6,9 +6,7 @@ buttons and the form keeps what it had.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -16,6 +14,7 @@ import gradio as gr
 from chatbot.errors import InvalidInput
 from chatbot.lab import presets
 from chatbot.ui.common import friendly
+from chatbot.workdirs import WorkDirs
 
 Convert = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -38,8 +37,7 @@ def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, *,
 
     @friendly
     def save_fn(*values: Any) -> str:
-        folder = Path(tempfile.mkdtemp(prefix="preset-"))
-        path = folder / f"{kind}.json"
+        path = folders.fresh() / f"{kind}.json"
         path.write_text(presets.dump(kind, read(dict(zip(names, values, strict=True)))),
                         encoding="utf-8")
         return str(path)
