@@ -14,11 +14,11 @@ from contextlib import contextmanager
 
 from chatbot.errors import ChatbotError
 
-# Jobs one session may run at once, by kind. "calls": anything that asks a model (a chat turn,
-# a Playground run, a Lab experiment, a sentiment batch); "simulations": the Lab's error
-# simulator, whose slowest failure (a timeout) waits a few seconds on purpose.
-LIMITS: Mapping[str, int] = {"calls": 2, "simulations": 1}
-_NAMES = {"calls": ("peticiones al modelo", "model requests"),
+# Jobs one session may run at once, by kind. "experiments": the Lab's experiments, which fan out to
+# many model requests each; "simulations": the Lab's error simulator, whose slowest failure (a
+# timeout) waits a few seconds on purpose. Chat and Playground calls are bounded by the caps.
+LIMITS: Mapping[str, int] = {"experiments": 2, "simulations": 1}
+_NAMES = {"experiments": ("experimentos del Laboratorio", "Lab experiments"),
           "simulations": ("simulaciones de errores", "error simulations")}
 
 

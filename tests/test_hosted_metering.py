@@ -206,7 +206,7 @@ def test_fifty_fresh_sessions_on_a_costly_server_stay_within_the_days_cap(tmp_pa
 
 
 def test_a_session_runs_at_most_its_share_and_others_are_not_held() -> None:
-    fair = FairShare({"simulations": 1, "calls": 2})
+    fair = FairShare({"simulations": 1, "experiments": 2})
     with fair.admit("alice", "simulations"):
         with pytest.raises(Busy, match="at most 1 per session"):
             with fair.admit("alice", "simulations"):

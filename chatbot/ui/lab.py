@@ -12,7 +12,7 @@ from gradio.events import Dependency
 
 from chatbot.context import AppContext, Session
 from chatbot.lab import compare, probe, tables, votes
-from chatbot.lab.distribution import Candidate, Reshaped, reshape
+from chatbot.lab.distribution import Reshaped, candidates_from_rows, knobs, reshape
 from chatbot.lab.fault_server import FAILURES, FaultServer
 from chatbot.lab.simulate import (
     HANG_S,
@@ -99,12 +99,6 @@ def _plot(label: str, y: str, color: str | None = None) -> gr.BarPlot:
                       sort="x")
 
 
-def _candidates(rows: Any) -> list[Candidate]:
-    if not rows:
-        raise gr.Error("Primero pide la distribución. / Fetch the distribution first.")
-    return [Candidate(str(r["token"]), float(r["logprob"])) for r in rows]
-
-
 def _shape_json(shape: Reshaped) -> dict[str, Any]:
     return asdict(shape)
 
@@ -147,7 +141,7 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
     @friendly
     def next_fn(prompt: str, mode: str, top: float, state: Session
                 ) -> tuple[list[dict[str, Any]], str]:
-        with ctx.fair.admit(state.id, "calls"):
+        with ctx.fair.admit(state.id, "experiments"):
             dist = probe.next_token(ctx.client_for(state), ctx.model_for(state), prompt, mode,
                                     int(top))
         rows = [{"token": c.token, "logprob": c.logprob, "p": c.prob} for c in dist.candidates]
@@ -155,9 +149,10 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
         return rows, (f"**{len(rows)}** candidatos de / candidates from `{dist.model}`{fp}. "
                       f"Petición / Request: `{dist.request}`")
 
+    @friendly
     def reshape_fn(rows: Any, temperature: float, top_k: float, top_p: float
                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-        shape = reshape(_candidates(rows), float(temperature), int(top_k), float(top_p))
+        shape = reshape(candidates_from_rows(rows), *knobs(temperature, top_k, top_p))
         frame = tables.distribution_frame(shape)
         return tables.chart_frame(frame), frame.drop(columns="p").round(4), _shape_json(shape)
 
@@ -192,12 +187,12 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
                 done: list[list[Any]], state: Session
                 ) -> tuple[str, str, pd.DataFrame, list[list[Any]], list[list[Any]]]:
         client, model = ctx.client_for(state), ctx.model_for(state)
-        knobs = (float(temperature), int(top_k), float(top_p))
+        shaping = knobs(temperature, top_k, top_p)
         used = int(seed or 0) + len(done)
-        with ctx.fair.admit(state.id, "calls"):
-            one = probe.step(client, model, text, *knobs, used)
+        with ctx.fair.admit(state.id, "experiments"):
+            one = probe.step(client, model, text, *shaping, used)
             nxt = reshape(probe.next_token(client, model, one.text, "completion").candidates,
-                          *knobs)
+                          *shaping)
         token = one.shape.tokens[one.index]
         row = [len(done) + 1, tables.show_token(token), round(one.shape.after[one.index], 4), used]
         said = (f"Sacado / Drawn: **`{tables.show_token(token)}`** con p = "
@@ -244,7 +239,7 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
                    seed: str | None, max_tokens: float, state: Session
                    ) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         client, model = ctx.client_for(state), ctx.model_for(state)
-        with ctx.fair.admit(state.id, "calls"):
+        with ctx.fair.admit(state.id, "experiments"):
             dist = probe.next_token(client, model, prompt, mode)
             run = probe.samples(client, model, prompt, mode, int(n), float(temperature),
                                 float(top_p), parse_seed(seed), int(max_tokens))
@@ -302,7 +297,7 @@ def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
         cfgs = compare.parse_configs(rows.values.tolist() if hasattr(rows, "values") else rows)
         labels = [c.label(i) for i, c in enumerate(cfgs)]
         messages = [{"role": "user", "content": prompt}]
-        with ctx.fair.admit(state.id, "calls"):
+        with ctx.fair.admit(state.id, "experiments"):
             starts = [compare.start_for(ctx, state, c, messages) for c in cfgs]
             for snapshot in compare.stream_all(starts):
                 yield (compare.side_by_side_html(labels, snapshot),

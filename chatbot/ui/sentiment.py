@@ -32,6 +32,7 @@ from chatbot.sentiment.service import (
 from chatbot.sentiment.views import classify_many, classify_one, load_pool
 from chatbot.ui.common import friendly, friendly_stream
 from chatbot.ui.costs import estimate_markdown
+from chatbot.workdirs import MAX_AGE_S
 
 EXPLAIN = {
     AUTO: "en el modelo embebido, los embeddings (el que mejor midió en tweets reales); en los "
@@ -66,10 +67,11 @@ def build_sentiment_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         "maneras que puedes comparar. / Classify Spanish or English tweets as positive, neutral "
         "or negative, three ways you can compare.\n\n" + method_info())
     cache = gr.State({})
-    pool = gr.State(None)
-    # The session's pool vectors and fitted classifiers: bounded by bytes, and deleted with the
-    # session (Gradio drops a session's state when its page is closed).
-    fitted = gr.State(new_fitted)
+    # The session's pool, its vectors and fitted classifiers (bounded by bytes): Gradio deletes
+    # them an hour after the page is closed, and `time_to_live` an hour after their last change
+    # for REST clients, which never close a page.
+    pool = gr.State(None, time_to_live=MAX_AGE_S)
+    fitted = gr.State(new_fitted, time_to_live=MAX_AGE_S)
     n_ref = len(CALIBRATION_TWEETS)
     with gr.Row():
         with gr.Column(scale=3):
