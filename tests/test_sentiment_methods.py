@@ -18,6 +18,7 @@ from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
 from chatbot.sentiment.labels import DISPLAY
 from chatbot.sentiment.prompt import DEFAULT_PROMPT
+from chatbot.sentiment.service import new_fitted
 from chatbot.sentiment.views import classify_one, load_pool
 from chatbot.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
@@ -112,8 +113,9 @@ def test_similar_examples_without_a_pool_say_what_is_missing(fake: FakeOpenAI,
 def test_embeddings_fit_a_classifier_on_the_pool_once_and_show_neighbours(
         fake: FakeOpenAI, ctx: AppContext, pool_file: str) -> None:
     pool, _ = load_pool(pool_file)
-    label, words, usage, _ = classify_one(ctx, ctx.new_session(), {}, "I love my new phone",
-                                          DEFAULT_PROMPT, True, "embeddings", pool)
+    session, mine = ctx.new_session(), new_fitted()
+    label, words, usage, _ = classify_one(ctx, session, {}, "I love my new phone",
+                                          DEFAULT_PROMPT, True, "embeddings", pool, fitted=mine)
     assert max(label, key=label.get) == DISPLAY["positive"]
     assert "Nearest training tweets" in words and "I love this phone" in words
     assert "Linear classifier" in words and "fitted now on train.csv" in words
@@ -122,10 +124,11 @@ def test_embeddings_fit_a_classifier_on_the_pool_once_and_show_neighbours(
     assert len(sent(fake, "/embeddings")) == 2  # the pool (one batch), then the tweet
     assert sent(fake, "/chat/completions") == []
 
-    _, _, usage, _ = classify_one(ctx, ctx.new_session(), {}, "Odio la lluvia de hoy",
-                                  DEFAULT_PROMPT, True, "embeddings", pool)
-    assert len(sent(fake, "/embeddings")) == 3  # the pool's vectors were kept
+    _, _, usage, _ = classify_one(ctx, session, {}, "Odio la lluvia de hoy",
+                                  DEFAULT_PROMPT, True, "embeddings", pool, fitted=mine)
+    assert len(sent(fake, "/embeddings")) == 3  # the pool's vectors were kept in the session
     assert "Set-up done now" not in usage
+    assert not any("vectors" in key for key in ctx.priors)  # and only there
 
 
 def test_embeddings_without_a_pool_or_shipped_weights_say_what_is_missing(
