@@ -23,8 +23,8 @@ from chatbot.client import Backend, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, ConfigError
 from chatbot.fairshare import FairShare
 from chatbot.finetune.local.serve import TUNED_SLOTS, TunedServers, is_tuned
-from chatbot.lru import ByteLRU
 from chatbot.local import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig
+from chatbot.lru import ByteLRU
 from chatbot.redaction import without_userinfo
 from chatbot.settings import Settings
 from chatbot.spending import Cap, Meter, utc_today

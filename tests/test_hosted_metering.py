@@ -208,9 +208,8 @@ def test_fifty_fresh_sessions_on_a_costly_server_stay_within_the_days_cap(tmp_pa
 def test_a_session_runs_at_most_its_share_and_others_are_not_held() -> None:
     fair = FairShare({"simulations": 1, "experiments": 2})
     with fair.admit("alice", "simulations"):
-        with pytest.raises(Busy, match="at most 1 per session"):
-            with fair.admit("alice", "simulations"):
-                pass
+        with pytest.raises(Busy, match="at most 1 per session"), fair.admit("alice", "simulations"):
+            pass
         with fair.admit("bob", "simulations"):  # another visitor is served meanwhile
             assert fair.running("bob", "simulations") == 1
     with fair.admit("alice", "simulations"):  # released, even after a refusal
@@ -258,7 +257,7 @@ def test_a_pool_too_large_for_memory_is_refused_after_one_batch(fake: FakeOpenAI
     monkeypatch.setattr("chatbot.sentiment.probe.MAX_VECTOR_BYTES", rows * 32 * 4 // 2)
     client = LLMClient(Backend("compatible", fake.base_url, "sk-t"), SDKPool(10, 0),
                        Catalog.load(), billing.Ledger(), max_retries=0)
-    with pytest.raises(InvalidInput, match="big.csv"):
+    with pytest.raises(InvalidInput, match=r"big\.csv"):
         embed_pool(client, "text-embedding-3-small", pool)
     assert len(embeddings_sent(fake)) == 1
     assert MAX_VECTOR_BYTES // (1536 * 4) < 283_000  # the audit's pool would be refused

@@ -31,20 +31,27 @@ class EmbedCalls(ClientBase):
         self.check_model(model)
         start = time.monotonic()
         vectors: list[tuple[float, ...]] = []
-        usage, cost, served = Usage(), 0.0, model
+        usage, served = Usage(), model
+        cost: float | None = 0.0
         for first in range(0, len(texts), MAX_INPUTS):
             batch = texts[first:first + MAX_INPUTS]
-            est = self._embed_estimate(batch, model)
-            with self.metered(est) as hold:
-                resp, _ = self._call(model, lambda b=batch: self.sdk.embeddings.create(
-                    model=model, input=b))
-                got = self._read(lambda r=resp: Usage(r.usage.prompt_tokens if r.usage else 0))
-                billed = self._bill(model, got, hold)
-            vectors += self._read(lambda r=resp: [tuple(d.embedding) for d in sorted(
-                r.data, key=lambda d: d.index)])
-            usage, served = usage + got, resp.model or served
+            got, billed, more, served = self._embed_batch(batch, model, served)
+            vectors += more
+            usage = usage + got
             cost = None if cost is None or billed is None else cost + billed
         return Embeddings(served, tuple(vectors), usage, time.monotonic() - start, cost)
+
+    def _embed_batch(self, batch: list[str], model: str, served: str
+                     ) -> tuple[Usage, float | None, list[tuple[float, ...]], str]:
+        """One metered request: its usage, cost, vectors in input order, and the model named."""
+        with self.metered(self._embed_estimate(batch, model)) as hold:
+            resp, _ = self._call(model, lambda: self.sdk.embeddings.create(model=model,
+                                                                           input=batch))
+            got = self._read(lambda: Usage(resp.usage.prompt_tokens if resp.usage else 0))
+            billed = self._bill(model, got, hold)
+        vectors = self._read(lambda: [tuple(d.embedding)
+                                      for d in sorted(resp.data, key=lambda d: d.index)])
+        return got, billed, vectors, resp.model or served
 
     def _embed_estimate(self, texts: list[str], model: str) -> billing.CostEstimate:
         if self.backend.kind == "local":  # free, and not worth a call to its tokenizer

@@ -33,8 +33,9 @@ def add_vote(votes: list[dict[str, Any]], prompt: str, answers: list[dict[str, A
     names = [a["config"].split(" · ")[0] for a in answers]
     if choice not in (*names, TIE):
         raise InvalidInput(f"Vota una de / Vote one of: {', '.join([*names, TIE])}.")
-    vote = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "prompt": prompt[:MAX_PROMPT_CHARS], "winner": choice, "answers": answers}
+    vote: dict[str, Any] = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                            "prompt": prompt[:MAX_PROMPT_CHARS], "winner": choice,
+                            "answers": answers}
     if len(prompt) > MAX_PROMPT_CHARS:
         vote["prompt_chars"] = len(prompt)
         vote["prompt_sha256"] = hashlib.sha256(prompt.encode("utf-8", "replace")).hexdigest()

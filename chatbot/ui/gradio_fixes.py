@@ -70,7 +70,7 @@ def _say_which_input_is_wrong(blocks: types.ModuleType) -> bool:
                                title="Entrada no válida / Invalid input") from None
 
     preprocess_data._says_which_input = True  # type: ignore[attr-defined]
-    blocks.Blocks.preprocess_data = preprocess_data  # type: ignore[attr-defined]
+    blocks.Blocks.preprocess_data = preprocess_data
     return True
 
 

@@ -23,10 +23,11 @@ def _same(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, *,
+def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, folders: WorkDirs, *,
                read: Convert = _same, write: Convert = _same) -> None:
     """`controls` maps preset field names to components; `read` turns the form's values into
-    preset values and `write` the other way (the Playground's stop box is text, the file a list)."""
+    preset values and `write` the other way (the Playground's stop box is text, the file a list).
+    Saved files go to a fresh folder from `folders`, swept with the others."""
     names = list(controls)
     with gr.Row():
         save = gr.Button("💾 Descargar preset / Download preset", size="sm")
