@@ -265,7 +265,7 @@ def test_openai_without_a_key_of_ones_own_does_not_borrow_the_hosts(hosted_url: 
 
 def test_view_code_reads_the_hosts_url_from_the_environment(hosted_url: str,
                                                             fake: FakeOpenAI) -> None:
-    code, _ = Client(hosted_url, verbose=False).predict(
+    code = Client(hosted_url, verbose=False).predict(
         "hola", "", "chat", "", 1, 1, 1, 8, 0, 0, "", "", False, 0, api_name="/playground_code")
     assert 'base_url=os.environ["OPENAI_BASE_URL"]' in code
     assert fake.base_url not in code and fake.base_url.split("//")[1] not in code
