@@ -12,17 +12,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any, TypeVar
 
-import numpy as np
-
 K = TypeVar("K")
 V = TypeVar("V")
 
 
 def size_of(value: Any, _depth: int = 0) -> int:
-    """Roughly what `value` holds in memory: arrays by their buffers, containers and
+    """Roughly what `value` holds in memory: buffers by their `nbytes`, containers and
     dataclasses by their parts (deep enough for the caches here, not a general profiler)."""
-    if isinstance(value, np.ndarray):
-        return int(value.nbytes)
+    nbytes = getattr(value, "nbytes", None)  # numpy arrays, packed pools
+    if isinstance(nbytes, int):
+        return nbytes
     if _depth > 4:
         return sys.getsizeof(value)
     if isinstance(value, dict):

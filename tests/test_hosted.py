@@ -276,13 +276,17 @@ def test_one_visitor_flooding_the_error_simulator_leaves_the_others_served(
     """The audit: 72 "timeout" simulations held every worker for 60 s and filled the queue, so
     every other visitor got "Queue is full", Tokens included."""
     url, _ = launch(CHATBOT_DAILY_BUDGET_USD="1")
-    flooder = Client(url, verbose=False)
+    flooder, student = Client(url, verbose=False), Client(url, verbose=False)
+    start = time.monotonic()
+    student.predict("hola, clase", "o200k_base", api_name="/tokens")
+    calm = time.monotonic() - start
     jobs = [flooder.submit("timeout", api_name="/lab_errors") for _ in range(72)]
     time.sleep(1.0)  # the flood is queued or running
     start = time.monotonic()
-    counted = Client(url, verbose=False).predict("hola, clase", "o200k_base", api_name="/tokens")
+    counted = student.predict("hola, clase", "o200k_base", api_name="/tokens")
     waited = time.monotonic() - start
-    print(f"\nTokens answered another visitor in {waited:.2f} s during a 72-call flood")
+    print(f"\nTokens answered another visitor in {waited:.2f} s during a 72-call flood "
+          f"({calm:.2f} s before it)")
     assert "o200k_base" in str(counted)
     said = []
     for job in jobs:

@@ -28,7 +28,7 @@ from chatbot.fairshare import Busy, FairShare
 from chatbot.lab import presets, votes
 from chatbot.lru import ByteLRU
 from chatbot.playground.view_code import python_code
-from chatbot.sentiment.pool import Pool
+from chatbot.sentiment.pool import PackedTexts, Pool, parse_pool
 from chatbot.sentiment.probe import MAX_VECTOR_BYTES, embed_pool
 from chatbot.settings import Settings
 from chatbot.spending import Cap, Meter
@@ -247,6 +247,18 @@ def test_the_lru_drops_the_least_recently_used_by_bytes() -> None:
     assert set(cache) == {"a", "c", "d"} and cache.bytes <= 3 * 1024 * 1024
     cache["huge"] = np.zeros(4 * 1024 * 1024 // 8)  # larger than the budget: not kept
     assert "huge" not in cache
+
+
+def test_a_parsed_pool_is_packed_and_reads_back_the_same() -> None:
+    rows = ["text,label"] + [f"tweet {i} 🎉 ñandú,{('positive', 'neutral', 'negative')[i % 3]}"
+                             for i in range(3000)]
+    pool = parse_pool("\n".join(rows).encode(), "p.csv")
+    assert pool.texts[0] == "tweet 0 🎉 ñandú" and pool.texts[-1] == "tweet 2999 🎉 ñandú"
+    assert list(pool.texts[1:3]) == ["tweet 1 🎉 ñandú", "tweet 2 🎉 ñandú"]
+    assert pool.labels.count("neutral") == 1000 and pool.labels[2] == "negative"
+    assert hash(pool) == hash(parse_pool("\n".join(rows).encode(), "p.csv"))
+    text_bytes = sum(len(t.encode()) for t in pool.texts)
+    assert isinstance(pool.texts, PackedTexts) and pool.texts.nbytes < text_bytes + 8 * 3001
 
 
 def test_a_pool_too_large_for_memory_is_refused_after_one_batch(fake: FakeOpenAI,

@@ -23,7 +23,37 @@ LABEL_COLUMNS = ("label", "sentiment", "sentimiento", "etiqueta")
 SHOTS_PER_LABEL = 2
 
 
-class PackedTexts(Sequence[str]):
+class _Packed(Sequence[str]):
+    """Rows kept in arrays and read back one `str` at a time; hashable, so a pool can key the
+    session's cache of its vectors."""
+
+    _hash: int
+
+    def _one(self, i: int) -> str:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        if isinstance(index, slice):
+            return tuple(self._one(i) for i in range(*index.indices(len(self))))
+        if not -len(self) <= index < len(self):
+            raise IndexError(index)
+        return self._one(int(index) % len(self))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Sequence) and len(self) == len(other)
+                and tuple(self) == tuple(other))
+
+
+class PackedTexts(_Packed):
     """Many short texts as one UTF-8 buffer and an offsets array. A Python string per tweet
     costs ~50 bytes of header on ~90 of text, and one emoji makes a joined `str` four bytes a
     character: packed, a 5 MB pool takes ~5 MB of memory in each session that uploads it."""
@@ -37,37 +67,16 @@ class PackedTexts(Sequence[str]):
     def __len__(self) -> int:
         return len(self._ends)
 
-    def _one(self, i: int) -> str:
-        start = int(self._ends[i - 1]) if i else 0
-        return self._blob[start:int(self._ends[i])].decode("utf-8", "surrogatepass")
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
-        if isinstance(index, slice):
-            return tuple(self._one(i) for i in range(*index.indices(len(self))))
-        if not -len(self) <= index < len(self):
-            raise IndexError(index)
-        return self._one(index % len(self))
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, PackedTexts):
-            return self._blob == other._blob and bool(np.array_equal(self._ends, other._ends))
-        return isinstance(other, Sequence) and tuple(self) == tuple(other)
-
     @property
     def nbytes(self) -> int:
         return len(self._blob) + int(self._ends.nbytes)
 
+    def _one(self, i: int) -> str:
+        start = int(self._ends[i - 1]) if i else 0
+        return self._blob[start:int(self._ends[i])].decode("utf-8", "surrogatepass")
 
-class PackedLabels(Sequence[str]):
+
+class PackedLabels(_Packed):
     """One byte per row: the index of its label in LABELS."""
 
     def __init__(self, labels: Iterable[str]) -> None:
@@ -77,27 +86,15 @@ class PackedLabels(Sequence[str]):
     def __len__(self) -> int:
         return len(self._codes)
 
-    @overload
-    def __getitem__(self, index: int) -> str: ...
+    @property
+    def nbytes(self) -> int:
+        return int(self._codes.nbytes)
 
-    @overload
-    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
-
-    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
-        if isinstance(index, slice):
-            return tuple(LABELS[int(c)] for c in self._codes[index])
-        return LABELS[int(self._codes[index])]
+    def _one(self, i: int) -> str:
+        return LABELS[int(self._codes[i])]
 
     def count(self, value: Any) -> int:
         return int(np.count_nonzero(self._codes == LABELS.index(value))) if value in LABELS else 0
-
-    def __hash__(self) -> int:
-        return self._hash
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, PackedLabels):
-            return bool(np.array_equal(self._codes, other._codes))
-        return isinstance(other, Sequence) and tuple(self) == tuple(other)
 
 
 @dataclass(frozen=True)
