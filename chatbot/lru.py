@@ -10,6 +10,7 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, MutableMapping
+from copy import deepcopy
 from typing import Any, TypeVar
 
 K = TypeVar("K")
@@ -82,6 +83,14 @@ class ByteLRU(MutableMapping[K, V]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ByteLRU[K, V]:
+        """Gradio deep-copies a state's first value for each session: a copy with its own lock."""
+        copy: ByteLRU[K, V] = ByteLRU(self.max_bytes, self._measure)
+        with self._lock:
+            for key, (value, _) in self._items.items():
+                copy[deepcopy(key, memo)] = deepcopy(value, memo)
+        return copy
 
     def clear(self) -> None:
         with self._lock:
