@@ -18,9 +18,10 @@ MAX_VOTES = 200  # per session: the list lives in the session and is downloaded 
 def add_vote(votes: list[dict[str, Any]], prompt: str, answers: list[dict[str, Any]],
              choice: str) -> list[dict[str, Any]]:
     """A new list with the vote appended; the choice must name one of the answers, or a tie."""
-    if not isinstance(answers, list) or not answers:
+    if not answers:
         raise InvalidInput("Primero compara algo. / Compare something first.")
-    if not all(isinstance(a, dict) and isinstance(a.get("config"), str) for a in answers):
+    if not isinstance(answers, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("config"), str) for a in answers):
         raise InvalidInput("Los resultados no son los de «Comparar»: una lista de objetos con "
                            "'config'. / The results are not Compare's: a list of objects with "
                            "'config'.")

@@ -62,16 +62,44 @@ def _say_which_input_is_wrong(blocks: types.ModuleType) -> bool:
     async def preprocess_data(self: Any, block_fn: Any, inputs: list[Any], *args: Any,
                               **kwargs: Any) -> Any:
         try:
-            return await original(self, block_fn, inputs, *args, **kwargs)
+            processed = await original(self, block_fn, inputs, *args, **kwargs)
         except gradio.Error:
             raise
         except (ValueError, TypeError, KeyError, AttributeError) as exc:  # pydantic's included
             raise gradio.Error(_wrong_input(block_fn, exc),
                                title="Entrada no válida / Invalid input") from None
+        _values_have_their_type(block_fn, processed)
+        return processed
 
     preprocess_data._says_which_input = True  # type: ignore[attr-defined]
     blocks.Blocks.preprocess_data = preprocess_data
     return True
+
+
+def _expected(block: Any, value: Any) -> tuple[str, str] | None:
+    """What `value` should have been for `block`, when it is not (Gradio passes a text box,
+    a free dropdown or a number box whatever JSON it was sent)."""
+    if isinstance(block, gradio.Textbox | gradio.Dropdown | gradio.Radio) and not getattr(
+            block, "multiselect", False):
+        return None if isinstance(value, str | None) else ("texto", "text")
+    if isinstance(block, gradio.Slider | gradio.Number):
+        if isinstance(value, bool) or not isinstance(value, int | float | None):
+            return "un número", "a number"
+        if value is None and isinstance(block, gradio.Slider):
+            return "un número", "a number"
+    return None
+
+
+def _values_have_their_type(block_fn: Any, processed: Any) -> None:
+    if not isinstance(processed, list):
+        return
+    for block, value in zip(getattr(block_fn, "inputs", ()), processed, strict=False):
+        wanted = _expected(block, value)
+        if wanted is not None:
+            label = block.label or block.get_block_name()
+            raise gradio.Error(f"«{label}» debe ser {wanted[0]}, no {type(value).__name__}. / "
+                               f"'{label}' must be {wanted[1]}, not {type(value).__name__}.",
+                               title="Entrada no válida / Invalid input")
 
 
 def _wrong_input(block_fn: Any, exc: Exception) -> str:
