@@ -92,7 +92,7 @@ def admitted(limit: float, calls: int, each: float) -> int:
 
 def test_clearing_or_raising_the_budget_does_not_lift_the_ceiling(launch: Launch,
                                                                    fake: FakeOpenAI) -> None:
-    ceiling = 2.5 * one_worst_case()
+    ceiling = 1.5 * one_worst_case()
     url, _ = launch(CHATBOT_BUDGET_USD=str(ceiling), CHATBOT_DAILY_BUDGET_USD="10")
     visitor = Client(url, verbose=False)
     status, _ = visitor.predict("compatible", "", "", "", None, api_name="/settings")
@@ -109,7 +109,7 @@ def test_clearing_or_raising_the_budget_does_not_lift_the_ceiling(launch: Launch
 
 
 def test_twenty_rest_calls_stay_within_the_daily_cap(launch: Launch, fake: FakeOpenAI) -> None:
-    daily = 4.5 * one_worst_case()
+    daily = 2.5 * one_worst_case()
     url, _ = launch(CHATBOT_DAILY_BUDGET_USD=str(daily))
     before = len(fake.billed)
     answers = [ask(Client(url, verbose=False)) for _ in range(20)]  # a new session each time
