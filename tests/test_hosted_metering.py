@@ -17,23 +17,23 @@ from typing import Any
 
 import pytest
 
-from chatbot import billing
-from chatbot.capability_book import MAX_ENTRIES, CapabilityBook
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
+from chatbot.client.capability_book import MAX_ENTRIES, CapabilityBook
 from chatbot.client.embeddings import MAX_INPUTS
 from chatbot.context import AppContext, Session
 from chatbot.errors import BudgetExceeded, ChatbotError, ConfigError, InvalidInput
-from chatbot.fairshare import Busy, FairShare
 from chatbot.lab import presets, votes
-from chatbot.lru import ByteLRU
+from chatbot.models.catalog import Catalog
+from chatbot.money import billing
+from chatbot.money.spending import Cap, Meter
 from chatbot.playground.view_code import python_code
+from chatbot.policy.fairshare import Busy, FairShare
+from chatbot.policy.lru import ByteLRU
+from chatbot.policy.urlguard import check_typed_url
+from chatbot.sentiment.embeddings_classifier import MAX_VECTOR_BYTES, embed_pool
 from chatbot.sentiment.pool import PackedTexts, Pool, parse_pool
-from chatbot.sentiment.probe import MAX_VECTOR_BYTES, embed_pool
 from chatbot.settings import Settings
-from chatbot.spending import Cap, Meter
 from chatbot.store import Store
-from chatbot.urlguard import check_typed_url
 from tests.fakes.openai_server import FakeOpenAI
 
 MODEL = "gpt-4o-mini"
@@ -105,7 +105,7 @@ def test_made_up_model_names_never_reach_the_hosts_server(fake: FakeOpenAI,
         with pytest.raises(ConfigError, match="host's models"):
             ctx.client_for(Session(model=f"made-up-{i}"))
     assert fake.requests == []
-    assert MODEL in ctx.host_models() and ctx.client_for(session, MODEL)
+    assert MODEL in ctx.policy.host_models() and ctx.client_for(session, MODEL)
 
 
 def test_a_probe_of_a_visitors_server_is_metered_and_recorded(fake: FakeOpenAI,
@@ -266,7 +266,7 @@ def test_a_pool_too_large_for_memory_is_refused_after_one_batch(fake: FakeOpenAI
                                                                 ) -> None:
     rows = 5_000
     pool = Pool(tuple(f"tweet {i}" for i in range(rows)), ("positive",) * rows, "big.csv")
-    monkeypatch.setattr("chatbot.sentiment.probe.MAX_VECTOR_BYTES", rows * 32 * 4 // 2)
+    monkeypatch.setattr("chatbot.sentiment.embeddings_classifier.MAX_VECTOR_BYTES", rows * 32 * 4 // 2)
     client = LLMClient(Backend("compatible", fake.base_url, "sk-t"), SDKPool(10, 0),
                        Catalog.load(), billing.Ledger(), max_retries=0)
     with pytest.raises(InvalidInput, match=r"big\.csv"):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from chatbot import billing
-from chatbot.client.base import ClientBase
+from chatbot.client.metering import Metering
+from chatbot.client.request import Requests
 from chatbot.client.results import Usage
+from chatbot.client.transport import Transport
 
 
 @dataclass(frozen=True)
@@ -24,11 +25,18 @@ class Embeddings:
 MAX_INPUTS = 2048  # OpenAI's limit of texts per embeddings request
 
 
-class EmbedCalls(ClientBase):
+@dataclass
+class EmbedCalls:
+    """Vectors for texts."""
+
+    transport: Transport
+    metering: Metering
+    requests: Requests
+
     def embed(self, texts: list[str], model: str) -> Embeddings:
         """Vectors from the embeddings endpoint (OpenAI's, or a compatible server's), asked in
         batches of at most MAX_INPUTS texts, each held under the caps before it is sent."""
-        self.check_model(model)
+        self.requests.check_model(model)
         start = time.monotonic()
         vectors: list[tuple[float, ...]] = []
         usage, served = Usage(), model
@@ -44,16 +52,12 @@ class EmbedCalls(ClientBase):
     def _embed_batch(self, batch: list[str], model: str, served: str
                      ) -> tuple[Usage, float | None, list[tuple[float, ...]], str]:
         """One metered request: its usage, cost, vectors in input order, and the model named."""
-        with self.metered(self._embed_estimate(batch, model)) as hold:
-            resp, _ = self._call(model, lambda: self.sdk.embeddings.create(model=model,
-                                                                           input=batch))
-            got = self._read(lambda: Usage(resp.usage.prompt_tokens if resp.usage else 0))
-            billed = self._bill(model, got, hold)
-        vectors = self._read(lambda: [tuple(d.embedding)
-                                      for d in sorted(resp.data, key=lambda d: d.index)])
+        wire = self.transport
+        with self.metering.metered(self.metering.estimate_embeddings(batch, model)) as hold:
+            resp, _ = wire.call(model, lambda: wire.sdk.embeddings.create(model=model,
+                                                                          input=batch))
+            got = wire.read(lambda: Usage(resp.usage.prompt_tokens if resp.usage else 0))
+            billed = self.metering.bill(model, got, hold)
+        vectors = wire.read(lambda: [tuple(d.embedding)
+                                     for d in sorted(resp.data, key=lambda d: d.index)])
         return got, billed, vectors, resp.model or served
-
-    def _embed_estimate(self, texts: list[str], model: str) -> billing.CostEstimate:
-        if self.backend.kind == "local":  # free, and not worth a call to its tokenizer
-            return billing.CostEstimate(model, 0, 0, 1, 0.0, 0.0, "", 0.0)
-        return billing.estimate_embeddings(self.catalog, model, texts)

@@ -10,8 +10,9 @@ from typing import Any
 
 import openai
 
-from chatbot.redaction import without_userinfo
-from chatbot.urlguard import guarded_http_client
+from chatbot.policy.redaction import without_userinfo
+from chatbot.policy.urlguard import guarded_http_client
+from chatbot.settings import BackendKind
 
 NO_KEY = "sk-no-key-required"  # placeholder for servers that need none; not a secret
 # "OpenAI" means OpenAI: the SDK would otherwise take the host's OPENAI_BASE_URL from the
@@ -29,7 +30,7 @@ class Backend:
     host's base URL in hosted mode, never in a label, message or code shown to a visitor.
     """
 
-    kind: str
+    kind: BackendKind
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     context_window: int | None = None  # the embedded server's n_ctx, when known

@@ -13,8 +13,8 @@ import gradio as gr
 
 from chatbot.errors import InvalidInput
 from chatbot.lab import presets
+from chatbot.policy.workdirs import WorkDirs
 from chatbot.ui.common import friendly
-from chatbot.workdirs import WorkDirs
 
 Convert = Callable[[dict[str, Any]], dict[str, Any]]
 
