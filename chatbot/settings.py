@@ -150,6 +150,19 @@ class Settings:
         """Anyone on the network can reach the app, so a typed URL could aim at the host's LAN."""
         return self.server_name not in LOOPBACK_NAMES
 
+    def start_warnings(self) -> list[str]:
+        """What the person starting the app must know before anyone else reaches it."""
+        if not self.public_listener or self.hosted or not self.openai_api_key:
+            return []
+        return [f"⚠️  Escuchando en {self.server_name} fuera del modo alojado: cualquiera en tu "
+                "red usa la app con tu clave de OpenAI, también sus endpoints de fine-tuning "
+                "(crear, listar y cancelar trabajos de tu cuenta). Pon CHATBOT_HOSTED=1 para "
+                "negárselos, o escucha en 127.0.0.1. / Listening on "
+                f"{self.server_name} outside hosted mode: anyone on your network uses the app "
+                "with your OpenAI key, its fine-tuning endpoints included (create, list and "
+                "cancel jobs on your account). Set CHATBOT_HOSTED=1 to refuse them those, or "
+                "listen on 127.0.0.1."]
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Every problem is named at once, so a student fixes their `.env` in one go."""

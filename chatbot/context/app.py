@@ -23,6 +23,8 @@ from chatbot.engine.tuned import TUNED_SLOTS, TunedServers
 from chatbot.models.capabilities import Capabilities
 from chatbot.models.catalog import Catalog
 from chatbot.money.billing import Ledger
+from chatbot.policy.fairshare import FairShare
+from chatbot.policy.lru import ByteLRU
 from chatbot.policy.workdirs import WorkDirs
 from chatbot.settings import BackendKind, Settings
 from chatbot.store import Store
@@ -30,6 +32,7 @@ from chatbot.store import Store
 # In the system's temp folder, where Gradio takes returned files from, but outside its cache,
 # which it serves: visitors get Gradio's copy of their own files, never this folder.
 OUTPUTS = Path(tempfile.gettempdir()) / "chatbot-lab-outputs"
+PRIORS_BYTES = 8 * 1024 * 1024  # sentiment calibrations kept for every session
 
 
 @dataclass
@@ -41,14 +44,17 @@ class AppContext:
     store: Store
     workdirs: WorkDirs
     # Sentiment calibration priors by (backend, model, prompt) digest: facts about a model,
-    # measured once for every session (18 model calls each).
-    priors: dict[str, Any] = field(default_factory=dict)
+    # measured once for every session (18 model calls each); a few KB each, bounded by bytes.
+    # Pools, their vectors and fitted classifiers are not here: they belong to the session.
+    priors: ByteLRU[str, Any] = field(default_factory=lambda: ByteLRU(PRIORS_BYTES))
     tuned: TunedServers | None = None  # models trained on this machine, served on demand
     # The embedded model's vectors: a second llama.cpp instance (pooled embeddings need a server
     # of their own), started on first use and stopped with the app like the first.
     embedder: EmbeddedServer | None = None
     # What each (backend, model) takes: the data, probes of compatible servers, learned refusals.
     capabilities: CapabilityBook = field(init=False)
+    # Each session's running jobs, so one visitor cannot hold every worker (policy/fairshare).
+    fair: FairShare = field(default_factory=FairShare)
     # The per-session rules, over the parts above.
     policy: SessionPolicy = field(init=False, repr=False)
 

@@ -7,6 +7,7 @@ from chatbot.context.session import Session, SessionPolicy
 from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.money.billing import format_usd
 from chatbot.money.spending import utc_today
+from chatbot.policy.redaction import without_userinfo
 
 
 def engine_load(embedded: EmbeddedServer | None) -> str:
@@ -46,7 +47,7 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     elif kind == "openai":
         where = "🔵 OpenAI"
     elif session.base_url or not public:
-        url = session.base_url or policy.settings.openai_base_url
+        url = without_userinfo(session.base_url or policy.settings.openai_base_url or "")
         where = f"🟣 Servidor compatible / Compatible server: `{url}`"
     else:  # the host's own server: its address is not for the public
         where = "🟣 Servidor compatible / Compatible server"
