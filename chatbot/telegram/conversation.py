@@ -18,6 +18,8 @@ from telegram import Bot
 from chatbot.chat.persona import Persona, preset
 from chatbot.chat.turn import ChatTurn
 from chatbot.context import AppContext, Session
+from chatbot.conversations import exchange
+from chatbot.conversations.tree import Conversation
 from chatbot.errors import ChatbotError
 from chatbot.store import Store
 from chatbot.telegram.live import LiveReply, send_text, typing_indicator
@@ -50,6 +52,14 @@ def restore(store: Store, chat_id: int, default: Persona) -> ChatState:
     history = [m for m in saved.get("history", [])
                if isinstance(m, dict) and isinstance(m.get("content"), str)]
     return ChatState(persona, history)
+
+
+def export_json(state: ChatState) -> bytes:
+    """The chat as the web Chat tab exports it (its Import reads it back)."""
+    p = state.persona
+    saved = exchange.Saved(Conversation.from_history(state.history),
+                           exchange.Persona(p.name, p.system_prompt, p.greeting))
+    return exchange.to_json(saved).encode("utf-8")
 
 
 def remember(store: Store, chat_id: int, state: ChatState) -> None:

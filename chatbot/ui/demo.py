@@ -6,6 +6,7 @@ import gradio as gr
 
 from chatbot.context import AppContext, Session
 from chatbot.ui.chat import build_chat_tab
+from chatbot.ui.conversations import DatasetHandoff
 from chatbot.ui.finetune import build_finetune_tab
 from chatbot.ui.lab import build_lab_tab
 from chatbot.ui.playground import build_playground_tab
@@ -25,18 +26,21 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         session = gr.State(lambda: ctx.new_session())
         status = build_settings_panel(ctx, session)
         billed = []
+        handoff = DatasetHandoff()  # the Chat tab's liked answers → the Fine-tuning tab
         with gr.Tab("Sentimiento / Sentiment"):
             billed += build_sentiment_tab(ctx, session)
         with gr.Tab("Chat"):
-            billed += build_chat_tab(ctx, session)
+            billed += build_chat_tab(ctx, session, handoff)
         with gr.Tab("Playground"):
             billed += build_playground_tab(ctx, session)
         with gr.Tab("Tokens"):
             build_tokens_tab(ctx, session)
-        with gr.Tab("Fine-tuning"):
-            billed += build_finetune_tab(ctx, session)
+        with gr.Tab("Fine-tuning", id="finetune") as finetune_tab:
+            billed += build_finetune_tab(ctx, session, handoff)
         with gr.Tab("Laboratorio / Lab"):
             billed += build_lab_tab(ctx, session)
+        handoff.tabs.append((finetune_tab.parent, "finetune"))
+        handoff.wire()
 
         def refresh(state: Session) -> str:
             return ctx.status_markdown(state)
