@@ -129,7 +129,7 @@ def test_a_bad_file_to_import_gets_a_specific_message(app_url: str, tmp_path: Pa
 
 def test_feedback_and_dataset_refuse_what_cannot_be_done(app_url: str) -> None:
     client = Client(app_url, verbose=False)
-    greeting = [{"role": "assistant", "content": EDU.greeting}]
+    greeting, _ = client.predict(EDU.greeting, api_name="/chat_clear")  # Gradio's own shape
     with pytest.raises(Exception, match="No answer has a 👍 yet"):
         client.predict(greeting, EDU.name, EDU.system_prompt, None, api_name="/chat_to_dataset")
     with pytest.raises(Exception, match="no message 7"):

@@ -15,7 +15,7 @@ from chatbot.errors import ChatbotError
 from chatbot.messages import content_text
 from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
-from chatbot.ui.conversations import ChatParts, DatasetHandoff, build_conversation_panel
+from chatbot.ui.conversations import ChatParts, ChatLinks, build_conversation_panel
 from chatbot.ui.costs import estimate_markdown
 from chatbot.ui.presets import preset_row
 
@@ -64,7 +64,7 @@ def turn_summary(result: Any) -> str:
 
 
 def build_chat_tab(ctx: AppContext, session: gr.State,
-                   handoff: DatasetHandoff | None = None) -> list[Dependency]:
+                   handoff: ChatLinks | None = None) -> list[Dependency]:
     """Returns the events that spend, so the app can refresh the status line after them."""
     first = persona.PRESETS[0]
     start = ctx.capabilities_for(ctx.new_session(), probe=False)

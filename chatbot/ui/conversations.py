@@ -92,19 +92,29 @@ class ChatParts:
 
 
 @dataclass
-class DatasetHandoff:
-    """The chat's training file and the Fine-tuning tab's places that take it: each tab sets its
-    part as it is built, and `wire` connects them once both exist."""
+class ChatLinks:
+    """What the Chat tab shares with the page around it: the browser storage (read on page load
+    only when rendered outside the tabs), and its training file with the Fine-tuning tab's
+    places that take it. Each tab sets its part as it is built; the app calls `place` at the
+    top level of its Blocks and `wire` once that is closed."""
+    kept: gr.BrowserState | None = None
     button: gr.Button | None = None
     file: gr.File | None = None
     status: gr.Markdown | None = None
     targets: list[gr.File] = field(default_factory=list)
-    tabs: list[tuple[gr.Tabs, str]] = field(default_factory=list)  # (tabs, id of the tab to open)
+    tabs: list[gr.Tab] = field(default_factory=list)  # to open, outer first; each has an id
+
+    def place(self) -> None:
+        if self.kept is not None:
+            self.kept.render()
 
     def wire(self) -> None:
+        """Call once the app's Blocks is closed (inside `with demo:`): Gradio wraps tabs in
+        their `gr.Tabs` only then."""
         if self.button is None or self.file is None or self.status is None or not self.targets:
             return
-        targets, opened = self.targets, self.tabs
+        targets = self.targets
+        opened = [(tab.parent, tab.id) for tab in self.tabs if isinstance(tab.parent, gr.Tabs)]
 
         def open_fn(path: str | None) -> list[Any]:
             if not path:
@@ -117,12 +127,19 @@ class DatasetHandoff:
                           api_visibility="private")
 
 
-def shown(tree: Conversation) -> Any:
-    """The chat on screen with its thumbs (Gradio's names, one per answer)."""
+def shown(tree: Conversation, *, history: bool = True) -> Any:
+    """The chat on screen with its thumbs (Gradio's names, one per answer). API endpoints
+    return the plain history and set the thumbs in a browser-only step (`history=False`)."""
     names = {"up": "Like", "down": "Dislike"}
     thumbs = [names.get(tree.nodes[i].feedback or "") for i in tree.path
               if tree.nodes[i].role == "assistant"]
+    if not history:
+        return gr.Chatbot(feedback_value=thumbs)
     return gr.Chatbot(value=tree.history(), feedback_value=thumbs)  # type: ignore[arg-type]
+
+
+def show_thumbs(data: Any) -> Any:
+    return shown(views.stored(data), history=False)
 
 
 def _message_index(index: int | tuple[int, int]) -> int:
@@ -130,11 +147,11 @@ def _message_index(index: int | tuple[int, int]) -> int:
 
 
 def build_conversation_panel(ctx: AppContext, parts: ChatParts,
-                             handoff: DatasetHandoff | None = None) -> list[Dependency]:
+                             handoff: ChatLinks | None = None) -> list[Dependency]:
     """Returns the events that spend (an edited question is answered)."""
     chat, session = parts.chat, parts.session
     tree = gr.State({})
-    kept = gr.BrowserState(None, storage_key="chatbot-lab-chat")
+    kept = gr.BrowserState(None, storage_key="chatbot-lab-chat", render=handoff is None)
     with gr.Accordion(t("panel"), open=False):
         gr.Markdown(t("kept"))
         with gr.Row():
@@ -159,7 +176,8 @@ def build_conversation_panel(ctx: AppContext, parts: ChatParts,
     step_box = gr.Number(0, precision=0, visible=False)
     run_edit, run_rate, run_switch = (gr.Button(visible=False) for _ in range(3))
     if handoff is not None:
-        handoff.button, handoff.file, handoff.status = open_dataset, data_file, data_summary
+        handoff.kept, handoff.button, handoff.file = kept, open_dataset, data_file
+        handoff.status = data_summary
 
     def prompt_for(bot_name: str, system_prompt: str) -> str:
         return persona.identity_prompt(bot_name or "", system_prompt or "")
@@ -185,11 +203,14 @@ def build_conversation_panel(ctx: AppContext, parts: ChatParts,
           api_visibility="private", show_progress="hidden", trigger_mode="always_last")
 
     def restore_fn(saved: Any) -> list[Any]:
-        if not isinstance(saved, dict) or not saved.get("tree"):
+        if not isinstance(saved, dict):
             return [gr.skip()] * 5
-        restored = views.stored(saved["tree"])
-        return [restored.to_dict(), shown(restored), saved.get("name", gr.skip()),
-                saved.get("system", gr.skip()), saved.get("greeting", gr.skip())]
+        restored = views.stored(saved.get("tree"))
+        persona_fields = [saved[k] if isinstance(saved.get(k), str) else gr.skip()
+                          for k in ("name", "system", "greeting")]
+        if not restored.path:
+            return [gr.skip(), gr.skip(), *persona_fields]
+        return [restored.to_dict(), shown(restored), *persona_fields]
 
     demo = gr.context.Context.root_block
     if demo is not None:
@@ -216,12 +237,13 @@ def build_conversation_panel(ctx: AppContext, parts: ChatParts,
         if before[-1]["role"] == "assistant":  # the answer the student wanted: nothing to ask
             yield before, "", edited.to_dict()
             return
-        final = before[:-1]
+        final, notice = before[:-1], ""
         for final, _box, notice in parts.answer(ctx, state, text, before[:-1],
                                                 prompt_for(bot_name, system_prompt), temperature,
                                                 max_tokens, reasoning_effort):
             yield final, notice, gr.skip()
-        yield gr.skip(), gr.skip(), views.current(edited.to_dict(), final).to_dict()
+        # the last update repeats the chat: an API caller's result is the last one
+        yield final, notice, views.current(edited.to_dict(), final).to_dict()
 
     def pick_edit(history: History, evt: gr.EditData) -> tuple[History, int, str]:
         """The browser already shows the new text; the tree must see the old one first."""
@@ -242,16 +264,17 @@ def build_conversation_panel(ctx: AppContext, parts: ChatParts,
 
     @friendly
     def switch_fn(history: History, index: float, step: float, data: Any
-                  ) -> tuple[Any, dict[str, Any]]:
+                  ) -> tuple[History, dict[str, Any]]:
         moved = views.current(data, history).switch(int(index or 0), int(step or 0))
-        return shown(moved), moved.to_dict()
+        return moved.history(), moved.to_dict()
 
     switch_io = ([chat, index_box, step_box, tree], [chat, tree])
     run_switch.click(switch_fn, *switch_io, api_name="chat_branch")
     for button, step in ((previous, -1), (following, 1)):
         button.click(lambda at, s=step: (at, s), picker, [index_box, step_box],
-                     api_visibility="private").then(switch_fn, *switch_io,
-                                                     api_visibility="private")
+                     api_visibility="private").then(
+            switch_fn, *switch_io, api_visibility="private").then(
+            show_thumbs, tree, chat, api_visibility="private", show_progress="hidden")
 
     # -- feedback ------------------------------------------------------------------------------
 
@@ -290,12 +313,13 @@ def build_conversation_panel(ctx: AppContext, parts: ChatParts,
     def import_fn(file: str | None) -> list[Any]:
         saved = views.import_file(file)
         about = saved.persona
-        return [shown(saved.conversation), saved.conversation.to_dict(),
+        return [saved.conversation.history(), saved.conversation.to_dict(),
                 about.name or gr.skip(), about.system_prompt, about.greeting or gr.skip(),
                 t("imported", count=len(saved.conversation.path))]
 
     upload.upload(import_fn, upload, [chat, tree, parts.name, parts.system, parts.greeting,
-                                      status], api_name="chat_import")
+                                      status], api_name="chat_import").then(
+        show_thumbs, tree, chat, api_visibility="private", show_progress="hidden")
 
     @friendly
     def dataset_fn(history: History, bot_name: str, system_prompt: str, previous: str | None,

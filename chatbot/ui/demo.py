@@ -6,7 +6,7 @@ import gradio as gr
 
 from chatbot.context import AppContext, Session
 from chatbot.ui.chat import build_chat_tab
-from chatbot.ui.conversations import DatasetHandoff
+from chatbot.ui.conversations import ChatLinks
 from chatbot.ui.finetune import build_finetune_tab
 from chatbot.ui.lab import build_lab_tab
 from chatbot.ui.playground import build_playground_tab
@@ -26,7 +26,7 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         session = gr.State(lambda: ctx.new_session())
         status = build_settings_panel(ctx, session)
         billed = []
-        handoff = DatasetHandoff()  # the Chat tab's liked answers → the Fine-tuning tab
+        handoff = ChatLinks()  # the Chat tab's browser storage, its training file → Fine-tuning
         with gr.Tab("Sentimiento / Sentiment"):
             billed += build_sentiment_tab(ctx, session)
         with gr.Tab("Chat"):
@@ -39,8 +39,8 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
             billed += build_finetune_tab(ctx, session, handoff)
         with gr.Tab("Laboratorio / Lab"):
             billed += build_lab_tab(ctx, session)
-        handoff.tabs.append((finetune_tab.parent, "finetune"))
-        handoff.wire()
+        handoff.tabs.insert(0, finetune_tab)
+        handoff.place()
 
         def refresh(state: Session) -> str:
             return ctx.status_markdown(state)
@@ -48,4 +48,6 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         # The ledger changes in place, which gr.State cannot see: refresh after every paid call.
         for event in billed:
             event.then(refresh, session, status, api_name=False, show_progress="hidden")
+    with demo:
+        handoff.wire()
     return demo

@@ -17,7 +17,7 @@ from chatbot.finetune import jobs, prepare, stats
 from chatbot.finetune.formats import CHAT, LEGACY
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly, friendly_stream
-from chatbot.ui.conversations import DatasetHandoff
+from chatbot.ui.conversations import ChatLinks
 from chatbot.ui.finetune_local import build_local_training
 from chatbot.ui.finetune_views import (
     DEFAULT_MODEL,
@@ -61,7 +61,7 @@ def _csv_columns(question: str, answer: str) -> tuple[gr.Textbox, gr.Textbox]:
 
 
 def build_finetune_tab(ctx: AppContext, session: gr.State,
-                       handoff: DatasetHandoff | None = None) -> list[Dependency]:
+                       handoff: ChatLinks | None = None) -> list[Dependency]:
     """Returns the events that spend or change the session, so the app refreshes its status.
     `handoff` learns where the Chat tab's training file goes (Validate and Train)."""
     gr.Markdown(jobs.wind_down_notice(ctx.catalog))
@@ -260,7 +260,7 @@ def build_finetune_tab(ctx: AppContext, session: gr.State,
 
     if handoff is not None:
         handoff.targets += [v_file, t_train]
-        handoff.tabs.append((train_tab.parent, "ft_train"))
+        handoff.tabs.append(train_tab)
 
     with gr.Tab("4 · Evaluar / Evaluate"):
         with gr.Row():
