@@ -4,6 +4,7 @@ to the Fine-tuning tab."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +15,7 @@ from tests.browser import browser, shot
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 QUESTION = "Di solo la palabra: hola"
+KEY = "chatbot-lab-chat"
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +38,12 @@ def open_chat(page: Page) -> None:
     page.get_by_role("tab", name="Chat").click()
 
 
+def stored(page: Page) -> str | None:
+    """What this browser keeps (encrypted: only whether it changed is visible)."""
+    value: str | None = page.evaluate(f"localStorage.getItem('{KEY}')")
+    return value
+
+
 def ask(page: Page, text: str, answers: int) -> None:
     box = page.get_by_label("Mensaje / Message")
     box.fill(text)
@@ -48,10 +56,13 @@ def test_a_rated_conversation_survives_a_reload_and_becomes_training_data(page: 
                                                                          app_url: str) -> None:
     open_chat(page)
     ask(page, QUESTION, 2)
-    answer = page.locator("[data-testid='bot']").nth(1)
-    answer.hover()
-    page.get_by_role("button", name="Like").last.click()
-    expect(page.get_by_text("👍 guardado en el mensaje 2")).to_be_visible(timeout=20_000)
+    page.get_by_text("💾 Conversación").click()  # the panel that says what was saved
+    page.locator("[data-testid='bot']").nth(1).hover()
+    before = stored(page)
+    page.get_by_role("button", name="Me gusta", exact=True).last.click()
+    expect(page.get_by_text("👍 guardado en el mensaje 2")).to_be_visible(timeout=30_000)
+    page.wait_for_function(f"localStorage.getItem('{KEY}') !== {json.dumps(before)}",
+                           timeout=30_000)  # the browser has the rated conversation
 
     page.reload()
     expect(page.get_by_text("Laboratorio de chatbots")).to_be_visible(timeout=30_000)
@@ -59,17 +70,18 @@ def test_a_rated_conversation_survives_a_reload_and_becomes_training_data(page: 
     expect(page.locator("[data-testid='user']").filter(has_text=QUESTION)).to_be_visible(
         timeout=20_000)
     expect(page.locator("[data-testid='bot']")).to_have_count(2)
+    expect(page.get_by_role("button", name="Liked")).to_be_visible()  # the thumb came back too
     shot(page, "chat-after-reload")
 
     page.get_by_text("💾 Conversación").click()
     page.get_by_role("button", name="🎓 Añadir las respuestas", exact=False).click()
-    expect(page.get_by_text("1** ejemplos nuevos", exact=False).or_(
-        page.get_by_text("ejemplos nuevos", exact=False))).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("Tokens", exact=False).first).to_be_visible()
+    expect(page.get_by_text("ejemplos nuevos", exact=False)).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Sin errores", exact=False).or_(
+        page.get_by_text("at least 10 examples", exact=False)).first).to_be_visible()
     page.get_by_role("button", name="➡️ Abrir en Fine-tuning", exact=False).click()
     expect(page.get_by_role("button", name="Entrenar aquí / Train here")).to_be_visible(
         timeout=20_000)
-    expect(page.get_by_text("liked-answers.jsonl").first).to_be_visible()
+    expect(page.locator("td", has_text="liked-answers").filter(visible=True).first).to_be_visible()
     shot(page, "chat-dataset-in-finetuning")
 
 
@@ -79,10 +91,9 @@ def test_editing_a_question_keeps_the_old_version_to_go_back_to(page: Page) -> N
     ask(page, QUESTION, 2)
     question = page.locator("[data-testid='user']").filter(has_text=QUESTION)
     question.hover()
-    page.get_by_role("button", name="Edit").first.click()
-    editor = page.locator("textarea").filter(has_text=QUESTION).first
-    editor.fill("Di solo la palabra: adiós")
-    page.get_by_role("button", name="Submit").first.click()
+    page.get_by_role("button", name="Editar", exact=True).nth(1).click()  # greeting, question, …
+    page.locator(".message textarea").first.fill("Di solo la palabra: adiós")
+    page.get_by_role("button", name="Enviar", exact=True).click()
     expect(page.locator("[data-testid='user']").filter(has_text="adiós")).to_be_visible(
         timeout=20_000)
     expect(page.get_by_text("coste / cost")).to_be_visible(timeout=120_000)

@@ -15,7 +15,7 @@ from chatbot.errors import ChatbotError
 from chatbot.messages import content_text
 from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
-from chatbot.ui.conversations import ChatParts, ChatLinks, build_conversation_panel
+from chatbot.ui.conversations import ChatLinks, ChatParts, build_conversation_panel
 from chatbot.ui.costs import estimate_markdown
 from chatbot.ui.presets import preset_row
 
