@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
-from chatbot.catalog import Catalog
 from chatbot.chat import persona
 from chatbot.finetune.validate import validate_file
+from chatbot.models.catalog import Catalog
 
 pytestmark = pytest.mark.model
 

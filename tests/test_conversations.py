@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from chatbot.catalog import Catalog
 from chatbot.conversations import dataset, exchange
 from chatbot.conversations.exchange import Persona, Saved
 from chatbot.conversations.tree import Conversation
 from chatbot.errors import InvalidInput
 from chatbot.finetune.validate import validate_file
+from chatbot.models.catalog import Catalog
 
 GREETING = {"role": "assistant", "content": "¡Hola!"}
 

@@ -1,6 +1,5 @@
 """What the Chat tab's conversation controls show and write, without Gradio: the tree kept in the
-session (as plain JSON, so the browser can store it too), the exported files, the dataset and
-its token count and cost."""
+session (as plain JSON, so the browser can store it too), the exported files and the dataset."""
 
 from __future__ import annotations
 
@@ -9,14 +8,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from chatbot.catalog import Catalog
 from chatbot.conversations import dataset, exchange
 from chatbot.conversations.exchange import Persona, Saved
 from chatbot.conversations.tree import Conversation
 from chatbot.errors import ChatbotError, InvalidInput
-from chatbot.finetune import files, stats, validate
 
-DATASET_MODEL = "gpt-4o-mini"  # whose rules, tokenizer and price the dataset is checked with
 PREVIEW_CHARS = 40
 
 
@@ -72,9 +68,12 @@ def import_file(path: Path | str | None) -> Saved:
     if not path:
         raise InvalidInput("Elige el fichero .json que exportaste. / Pick the .json file you "
                            "exported.")
-    path = files.check_readable(path)
-    with path.open("rb") as handle:  # read one byte past the limit: the size check needs no more
-        data = handle.read(exchange.MAX_IMPORT_BYTES + 1)
+    try:
+        with Path(path).open("rb") as handle:  # one byte past the limit is enough to refuse
+            data = handle.read(exchange.MAX_IMPORT_BYTES + 1)
+    except OSError as exc:
+        raise InvalidInput(f"No puedo leer el fichero: {exc.strerror}. / Cannot read the file: "
+                           f"{exc.strerror}.") from None
     return exchange.from_json(data)
 
 
@@ -83,27 +82,9 @@ def build_dataset(folder: Path, tree: Conversation, system_prompt: str, previous
     """The liked answers appended to the collection so far (if any) in a new JSONL file."""
     examples = dataset.liked_examples(tree, system_prompt)
     before: list[str] = []
-    if previous is not None:
-        before = [line.text or "" for line in files.iter_lines(files.check_readable(previous))]
+    if previous is not None:  # the Fine-tuning validator reports whatever is wrong in it
+        before = previous.read_text(encoding="utf-8", errors="replace").splitlines()
     collected = dataset.collect(before, examples)
     path = folder / "liked-answers.jsonl"
     path.write_text("\n".join(collected.lines) + "\n", encoding="utf-8")
     return path, collected
-
-
-def dataset_summary(path: Path, collected: dataset.Collected, catalog: Catalog) -> str:
-    """What the Fine-tuning tab's validator says, then tokens and cost, in a few lines."""
-    report = validate.validate_file(path, catalog, DATASET_MODEL)
-    cost = stats.training_cost(catalog, DATASET_MODEL, report.tokens, limit=report.limit)
-    local_errors = report.error_count - report.counts["too_few"]  # OpenAI's minimum only
-    lines = [f"**{collected.added}** ejemplos nuevos, **{len(collected.lines)}** en el fichero"
-             f"{f' ({collected.already} ya estaban)' if collected.already else ''}. / "
-             f"**{collected.added}** new examples, **{len(collected.lines)}** in the file"
-             f"{f' ({collected.already} were there already)' if collected.already else ''}.",
-             validate.summary_markdown(report)]
-    if local_errors == 0 and not report.ok:
-        lines.append("Vale ya para entrenar en esta máquina; OpenAI pide al menos 10 ejemplos: "
-                     "junta más conversaciones. / Ready to train on this machine; OpenAI needs "
-                     "at least 10 examples: collect more conversations.")
-    lines.append(stats.cost_markdown(cost, stats.Distribution.of(report.tokens)))
-    return "\n\n".join(lines)

@@ -15,11 +15,10 @@ from typing import Any, TypeVar
 
 from telegram import Bot
 
-from chatbot.chat.persona import Persona, preset
-from chatbot.chat.turn import ChatTurn
+from chatbot.chat import ChatTurn, Persona, preset
 from chatbot.context import AppContext, Session
-from chatbot.conversations import exchange
-from chatbot.conversations.tree import Conversation
+from chatbot.conversations import Conversation, Saved, to_json
+from chatbot.conversations import Persona as Card
 from chatbot.errors import ChatbotError
 from chatbot.store import Store
 from chatbot.telegram.live import LiveReply, send_text, typing_indicator
@@ -57,9 +56,9 @@ def restore(store: Store, chat_id: int, default: Persona) -> ChatState:
 def export_json(state: ChatState) -> bytes:
     """The chat as the web Chat tab exports it (its Import reads it back)."""
     p = state.persona
-    saved = exchange.Saved(Conversation.from_history(state.history),
-                           exchange.Persona(p.name, p.system_prompt, p.greeting))
-    return exchange.to_json(saved).encode("utf-8")
+    saved = Saved(Conversation.from_history(state.history),
+                  Card(p.name, p.system_prompt, p.greeting))
+    return to_json(saved).encode("utf-8")
 
 
 def remember(store: Store, chat_id: int, state: ChatState) -> None:

@@ -21,10 +21,13 @@ from chatbot.conversations import views
 from chatbot.conversations.exchange import Persona
 from chatbot.conversations.tree import Conversation
 from chatbot.errors import ChatbotError
+from chatbot.finetune.views import validate_view
 from chatbot.messages import content_text
 from chatbot.ui.common import friendly
 
 History = list[dict[str, Any]]
+DATASET_MODEL = "gpt-4o-mini"  # whose rules, tokenizer and price the training file is shown with
+OPENAI_MINIMUM = 10  # examples OpenAI requires; a run on this machine takes fewer
 Answer = Callable[..., Iterator[tuple[History, str, str]]]
 
 # Every user-facing string of this module, (Spanish, English): one table to translate.
@@ -55,6 +58,11 @@ TEXT: dict[str, tuple[str, str]] = {
                      "juntando", "Training file (JSONL); upload an earlier one to keep "
                      "collecting"),
     "open": ("➡️ Abrir en Fine-tuning", "➡️ Open in Fine-tuning"),
+    "collected": ("**{added}** ejemplos nuevos, **{total}** en el fichero.",
+                  "**{added}** new examples, **{total}** in the file."),
+    "few": ("Vale para entrenar en esta máquina; OpenAI pide al menos 10 ejemplos: junta más "
+            "conversaciones.", "Enough to train on this machine; OpenAI needs at least 10 "
+            "examples: collect more conversations."),
     "rated": ("{mark} guardado en el mensaje {index}.", "{mark} saved on message {index}."),
     "unrated": ("Valoración quitada del mensaje {index}.", "Rating removed from message {index}."),
     "imported": ("Importada: {count} mensajes.", "Imported: {count} messages."),
@@ -327,7 +335,11 @@ def build_conversation_panel(ctx: AppContext, parts: ChatParts,
         path, collected = views.build_dataset(ctx.workdirs.fresh(), views.current(data, history),
                                               prompt_for(bot_name, system_prompt),
                                               Path(previous) if previous else None)
-        return str(path), views.dataset_summary(path, collected, ctx.catalog)
+        verdict, _, cost, _ = validate_view(ctx, str(path), DATASET_MODEL, 0)
+        lines = [t("collected", added=collected.added, total=len(collected.lines)), verdict]
+        if len(collected.lines) < OPENAI_MINIMUM:
+            lines.append(t("few"))
+        return str(path), "\n\n".join([*lines, cost])
 
     make_dataset.click(dataset_fn, [chat, parts.name, parts.system, data_file, tree],
                        [data_file, data_summary], api_name="chat_to_dataset")
