@@ -12,21 +12,12 @@ from gradio_client import Client, handle_file
 from chatbot.chat import persona
 from chatbot.finetune.validate import validate_file
 from chatbot.models.catalog import Catalog
+from tests.test_app_api import texts
 
 pytestmark = pytest.mark.model
 
 EDU = persona.PRESETS[0]
 SYSTEM = persona.identity_prompt(EDU.name, EDU.system_prompt)
-
-
-def texts(history: list[dict]) -> list[str]:
-    out = []
-    for message in history:
-        content = message["content"]
-        if isinstance(content, list):
-            content = "".join(part.get("text", "") for part in content)
-        out.append(content)
-    return out
 
 
 def plain(history: list[dict]) -> list[dict[str, str]]:
