@@ -8,8 +8,9 @@ from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.i18n import DEFAULT, one_language, say
 from chatbot.money.billing import format_usd
 from chatbot.money.spending import utc_today
+from chatbot.policy.redaction import without_userinfo
 
-EMBEDDED_STATES = ("ready", "starting", "stopped", "failed")
+EMBEDDED_STATES = ("ready", "building", "starting", "stopped", "failed")
 
 
 def engine_load(embedded: EmbeddedServer | None, lang: str = DEFAULT) -> str:
@@ -35,15 +36,11 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     lang = session.lang
     if kind == "local":
         state = policy.embedded.status if policy.embedded else "off"
-        where = say(lang, f"status.embedded_{state}") if state in EMBEDDED_STATES else state
-        if state == "ready":
-            where += engine_load(policy.embedded, lang)
-        elif state == "failed":
-            where += str(policy.embedded.error if policy.embedded else "")
+        where = _embedded(policy.embedded, state, lang)
     elif kind == "openai":
         where = "🔵 OpenAI"
     elif session.base_url or not public:
-        url = session.base_url or policy.settings.openai_base_url
+        url = without_userinfo(session.base_url or policy.settings.openai_base_url or "")
         where = say(lang, "status.compatible") + f": `{url}`"
     else:  # the host's own server: its address is not for the public
         where = say(lang, "status.compatible")
@@ -52,6 +49,23 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     hosted = say(lang, "status.hosted") if policy.settings.hosted else ""
     return (f"{hosted}**Backend:** {where} · **{say(lang, 'status.model')}:** `{model}` · "
             f"{session.ledger.summary(lang)}{_spending_note(policy, session)}{warn}")
+
+
+def _embedded(embedded: EmbeddedServer | None, state: str, lang: str) -> str:
+    """The embedded engine's state in words: ready (here or on a server found running),
+    building, loading, stopped or failed with its reason."""
+    if state == "ready":
+        external = embedded.external if embedded else None
+        if external is not None:
+            return say(lang, "status.embedded_ready_on", name=external.name)
+        return say(lang, "status.embedded_ready") + engine_load(embedded, lang)
+    if state == "building":
+        progress = (embedded.locator.progress if embedded else None) or ""
+        return say(lang, "status.embedded_building", progress=progress)
+    if state == "failed":
+        return say(lang, "status.embedded_failed") + one_language(
+            str(embedded.error if embedded else ""), lang)
+    return say(lang, f"status.embedded_{state}") if state in EMBEDDED_STATES else state
 
 
 def _spending_note(policy: SessionPolicy, session: Session) -> str:

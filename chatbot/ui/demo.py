@@ -8,6 +8,7 @@ import gradio as gr
 from chatbot.context import AppContext, Session
 from chatbot.policy.workdirs import MAX_AGE_S
 from chatbot.ui.chat import build_chat_tab
+from chatbot.ui.conversations import ChatLinks
 from chatbot.ui.finetune import build_finetune_tab
 from chatbot.ui.i18n import READ_JS, SWITCH_JS, T, language_switch, with_language
 from chatbot.ui.lab import build_lab_tab
@@ -27,19 +28,22 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
         session = gr.State(lambda: ctx.new_session())
         status = build_settings_panel(ctx, session)
         billed = []
+        handoff = ChatLinks()  # the Chat tab's browser storage, its training file → Fine-tuning
         with gr.Tabs(overflow_behavior="wrap"):  # every tab in sight on a phone, none behind "•••"
             with gr.Tab(T("tab.sentiment"), elem_id="tab-sentiment"):
                 billed += build_sentiment_tab(ctx, session)
             with gr.Tab(T("tab.chat"), elem_id="tab-chat"):
-                billed += build_chat_tab(ctx, session)
+                billed += build_chat_tab(ctx, session, handoff)
             with gr.Tab(T("tab.playground"), elem_id="tab-playground"):
                 billed += build_playground_tab(ctx, session)
             with gr.Tab(T("tab.tokens"), elem_id="tab-tokens"):
                 count_example = build_tokens_tab(ctx, session)
-            with gr.Tab(T("tab.finetune"), elem_id="tab-finetune"):
-                billed += build_finetune_tab(ctx, session)
+            with gr.Tab(T("tab.finetune"), id="finetune", elem_id="tab-finetune") as finetune_tab:
+                billed += build_finetune_tab(ctx, session, handoff)
             with gr.Tab(T("tab.lab"), elem_id="tab-lab"):
                 billed += build_lab_tab(ctx, session)
+        handoff.tabs.insert(0, finetune_tab)
+        handoff.place()
 
         def refresh(state: Session) -> str:
             return ctx.status_markdown(state)
@@ -59,4 +63,6 @@ def build_demo(ctx: AppContext) -> gr.Blocks:
                   api_name=False, show_progress="hidden").then(
             *count_example, api_name=False, show_progress="hidden")
         switch.input(None, switch, None, js=SWITCH_JS, api_visibility="private")
+    with demo:
+        handoff.wire()
     return demo

@@ -32,6 +32,7 @@ from chatbot.finetune.views import (
 )
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly, friendly_stream
+from chatbot.ui.conversations import ChatLinks
 from chatbot.ui.finetune_on_machine import build_local_training
 from chatbot.ui.i18n import T, follow_language, titled
 
@@ -60,8 +61,10 @@ def _csv_columns(question: Any, answer: Any) -> tuple[gr.Textbox, gr.Textbox]:
     return gr.Textbox(label=question, info=hint), gr.Textbox(label=answer, info=hint)
 
 
-def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
-    """Returns the events that spend or change the session, so the app refreshes its status."""
+def build_finetune_tab(ctx: AppContext, session: gr.State,
+                       handoff: ChatLinks | None = None) -> list[Dependency]:
+    """Returns the events that spend or change the session, so the app refreshes its status.
+    `handoff` learns where the Chat tab's training file goes (Validate and Train)."""
     gr.Markdown(T("finetune.wind_down") + " " + ", ".join(
         f"`{m}`" for m in stats.fine_tunable_models(ctx.catalog)) + f" ({ctx.catalog.as_of}).")
     tunable = stats.fine_tunable_models(ctx.catalog) or [DEFAULT_MODEL]
@@ -144,7 +147,7 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         p_btn.click(p_form.bind(prepare_fn), p_form.inputs, [p_log, p_outputs],
                     api_name="ft_prepare")
 
-    with gr.Tab(T("finetune.train")):
+    with gr.Tab(T("finetune.train"), id="ft_train") as train_tab:
         # Without a key, training on this machine is what works: it comes first, open.
         keyless = ctx.backend_kind(ctx.new_session()) == "local"
         with gr.Row():
@@ -245,6 +248,10 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         t_jobs.select(pick_job, None, t_job, api_visibility="private")
         changed.append(t_use.click(use_fn, [session, t_job], [session, t_status],
                                    api_name="ft_use_model"))
+
+    if handoff is not None:
+        handoff.targets += [v_file, t_train]
+        handoff.tabs.append(train_tab)
 
     with gr.Tab(T("finetune.tab_evaluate")):
         with gr.Row():

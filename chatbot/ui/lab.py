@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -15,9 +13,16 @@ from gradio.events import Dependency
 from chatbot.context import AppContext, Session
 from chatbot.i18n import say
 from chatbot.lab import compare, sampling, tables, votes
-from chatbot.lab.distribution import Candidate, Reshaped, reshape
+from chatbot.lab.distribution import Reshaped, candidates_from_rows, knobs, reshape
 from chatbot.lab.fault_server import FAILURES, FaultServer
-from chatbot.lab.simulate import LABELS, simulate, timeline_markdown
+from chatbot.lab.simulate import (
+    HANG_S,
+    LABELS,
+    TIMEOUT_S,
+    simulate,
+    simulator_pool,
+    timeline_markdown,
+)
 from chatbot.lab.snippets import snippet
 from chatbot.playground import parse_seed
 from chatbot.ui.common import friendly, friendly_stream, show_result
@@ -50,10 +55,6 @@ def _plot(label: Any, x: str, y: str, color: str, height: int, elem_id: str | No
                       height=height, label=label, x_title="p", y_title=" ", elem_id=elem_id)
 
 
-def _candidates(rows: Any, lang: str) -> list[Candidate]:
-    if not rows:
-        raise gr.Error(say(lang, "lab.fetch_the_distribution_first"))
-    return [Candidate(str(r["token"]), float(r["logprob"])) for r in rows]
 
 
 def _shape_json(shape: Reshaped) -> dict[str, Any]:
@@ -99,17 +100,18 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
     @friendly
     def next_fn(prompt: str, mode: str, top: float, state: Session
                 ) -> tuple[list[dict[str, Any]], str]:
-        dist = sampling.next_token(ctx.client_for(state), ctx.model_for(state), prompt, mode,
-                                int(top))
+        with ctx.fair.admit(state.id, "experiments"):
+            dist = sampling.next_token(ctx.client_for(state), ctx.model_for(state), prompt, mode,
+                                    int(top))
         rows = [{"token": c.token, "logprob": c.logprob, "p": c.prob} for c in dist.candidates]
         fp = f" · system_fingerprint `{dist.fingerprint}`" if dist.fingerprint else ""
         return rows, say(state.lang, "lab.candidates_from", n=len(rows), model=dist.model,
                          fingerprint=fp, request=dist.request)
 
+    @friendly
     def reshape_fn(rows: Any, temperature: float, top_k: float, top_p: float, state: Session
                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-        shape = reshape(_candidates(rows, state.lang), float(temperature), int(top_k),
-                        float(top_p))
+        shape = reshape(candidates_from_rows(rows), *knobs(temperature, top_k, top_p))
         frame = tables.distribution_frame(shape)
         return (tables.localize(tables.chart_frame(frame), state.lang),
                 tables.titled(frame.drop(columns="p").round(4), state.lang), _shape_json(shape))
@@ -145,11 +147,13 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
                 done: list[list[Any]], state: Session
                 ) -> tuple[str, str, pd.DataFrame, list[list[Any]], list[list[Any]]]:
         client, model = ctx.client_for(state), ctx.model_for(state)
-        knobs = (float(temperature), int(top_k), float(top_p))
+        shaping = knobs(temperature, top_k, top_p)
         used = int(seed or 0) + len(done)
-        one = sampling.step(client, model, text, *knobs, used)
+        with ctx.fair.admit(state.id, "experiments"):
+            one = sampling.step(client, model, text, *shaping, used)
+            nxt = reshape(sampling.next_token(client, model, one.text, "completion").candidates,
+                          *shaping)
         token = one.shape.tokens[one.index]
-        nxt = reshape(sampling.next_token(client, model, one.text, "completion").candidates, *knobs)
         row = [len(done) + 1, tables.show_token(token), round(one.shape.after[one.index], 4), used]
         said = say(state.lang, "lab.drawn", token=tables.show_token(token),
                    p=f"{one.shape.after[one.index]:.3f}", seed=used)
@@ -194,9 +198,10 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
                    seed: str | None, max_tokens: float, state: Session
                    ) -> tuple[str, pd.DataFrame, pd.DataFrame]:
         client, model = ctx.client_for(state), ctx.model_for(state)
-        dist = sampling.next_token(client, model, prompt, mode)
-        run = sampling.samples(client, model, prompt, mode, int(n), float(temperature),
-                            float(top_p), parse_seed(seed), int(max_tokens))
+        with ctx.fair.admit(state.id, "experiments"):
+            dist = sampling.next_token(client, model, prompt, mode)
+            run = sampling.samples(client, model, prompt, mode, int(n), float(temperature),
+                                float(top_p), parse_seed(seed), int(max_tokens))
         shape = reshape(dist.candidates, float(temperature), 0, float(top_p))
         freq = (tables.label_frame(run.answers, shape, state.lang) if mode == "sentiment"
                 else tables.frequency_frame(run.firsts_among(shape.tokens), shape))
@@ -238,7 +243,10 @@ def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
                           label=T("lab.which_is_better"),
                           info=T("lab.your_vote_stays_in"))
         vote = gr.Button(T("lab.vote"))
-    tally = gr.File(label=T("lab.votes_json"), height=90)
+    said = gr.Markdown()
+    with gr.Row():
+        download = gr.Button(T("lab.download_votes"), size="sm")
+        tally = gr.File(label=T("lab.votes_json"), height=90)
     kept = gr.State([])
 
     @friendly_stream
@@ -249,33 +257,46 @@ def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
         cfgs = compare.parse_configs(rows.values.tolist() if hasattr(rows, "values") else rows)
         labels = [c.label(i) for i, c in enumerate(cfgs)]
         messages = [{"role": "user", "content": prompt}]
-        starts = [compare.start_for(ctx, state, c, messages) for c in cfgs]
-        for snapshot in compare.stream_all(starts, state.lang):
-            yield (compare.side_by_side_html(labels, snapshot, state.lang),
-                   compare.answers_json(labels, snapshot))
+        with ctx.fair.admit(state.id, "experiments"):
+            starts = [compare.start_for(ctx, state, c, messages) for c in cfgs]
+            for snapshot in compare.stream_all(starts, state.lang):
+                yield (compare.side_by_side_html(labels, snapshot, state.lang),
+                       compare.answers_json(labels, snapshot))
 
     @friendly
-    def vote_fn(prompt: str, results: Any, choice: str, done: list[dict[str, Any]]
-                ) -> tuple[list[dict[str, Any]], str]:
-        new = votes.add_vote(done, prompt, list(results or []), choice)
-        path = Path(tempfile.mkdtemp(prefix="lab-votes-")) / "votos_votes.json"
-        path.write_text(votes.votes_json(new), encoding="utf-8")
-        return new, str(path)
+    def vote_fn(prompt: str, results: Any, choice: str, done: list[dict[str, Any]],
+                state: Session) -> tuple[list[dict[str, Any]], str]:
+        new = votes.add_vote(done, prompt, results or [], choice)
+        return new, votes.tally(new, state.lang)
+
+    @friendly
+    def download_fn(done: list[dict[str, Any]], state: Session) -> str:
+        if not done:
+            raise gr.Error(say(state.lang, "lab.no_votes_yet"))
+        path = ctx.workdirs.fresh() / "votos_votes.json"
+        path.write_text(votes.votes_json(done), encoding="utf-8")
+        return str(path)
 
     show_result(go.click, "lab-board")
     billed = [go.click(compare_fn, [prompt, configs, session], [board, results],
                        api_name="lab_compare")]
-    vote.click(vote_fn, [prompt, results, choice, kept], [kept, tally], api_name="lab_vote")
+    vote.click(vote_fn, [prompt, results, choice, kept, session], [kept, said],
+               api_name="lab_vote")
+    download.click(download_fn, [kept, session], tally, api_name="lab_votes")
     return billed
 
 
 def _errors(ctx: AppContext, session: gr.State) -> None:
     gr.Markdown(ERRORS_HELP)
-    server = FaultServer(hang_s=ctx.pool.timeout + 2)
+    server = FaultServer(hang_s=HANG_S)
+    pool = simulator_pool(ctx.pool.max_retries)
     failure = gr.Radio([(T(LABELS[f]), f) for f in FAILURES], value="rate_limit",
                        label=T("lab.failure"),
-                       info=T("lab.timeout_waits") + f" {ctx.pool.timeout:g} s (CHATBOT_TIMEOUT).")
-    go = gr.Button(T("lab.trigger"), variant="primary")
+                       info=T("lab.timeout_waits") + f" {TIMEOUT_S:g} s (CHATBOT_TIMEOUT = "
+                                                     f"{ctx.pool.timeout:g} s).")
+    with gr.Row():
+        go = gr.Button(T("lab.trigger"), variant="primary")
+        stop = gr.Button(T("lab.stop"))
     with gr.Row():
         with gr.Column():
             final = gr.Markdown(elem_id="lab-final")
@@ -286,15 +307,18 @@ def _errors(ctx: AppContext, session: gr.State) -> None:
         code = gr.Code(snippet("rate_limit"), language="python",
                        label=T("lab.how_it_is_handled"))
 
+    @friendly
     def errors_fn(failure: str, state: Session) -> tuple[str, str, str, str]:
         if failure not in FAILURES:
             raise gr.Error(say(state.lang, "lab.pick_failure", names=", ".join(FAILURES)))
-        run = simulate(server, failure, ctx.pool, ctx.catalog, ctx.pool.max_retries, state.lang)
-        return (run.final, timeline_markdown(run, state.lang),
-                run.base_url, snippet(failure))
+        with ctx.fair.admit(state.id, "simulations"):
+            run = simulate(server, failure, pool, ctx.catalog, pool.max_retries, state.lang)
+        return run.final, timeline_markdown(run, state.lang), run.base_url, snippet(failure)
 
-    go.click(errors_fn, [failure, session], [final, timeline, url, code], api_name="lab_errors")
+    running = go.click(errors_fn, [failure, session], [final, timeline, url, code],
+                       api_name="lab_errors")
     show_result(go.click, "lab-final")
+    stop.click(None, None, None, cancels=[running], api_visibility="private")
     failure.change(snippet, failure, code, api_visibility="private")
 
 

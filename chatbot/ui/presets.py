@@ -6,9 +6,7 @@ buttons and the form keeps what it had.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -17,6 +15,7 @@ from chatbot.context import Session
 from chatbot.errors import InvalidInput
 from chatbot.i18n import say
 from chatbot.lab import presets
+from chatbot.policy.workdirs import WorkDirs
 from chatbot.ui.common import friendly, warn
 from chatbot.ui.i18n import T
 
@@ -27,10 +26,12 @@ def _same(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, session: gr.State, *,
+def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, session: gr.State,
+               folders: WorkDirs, *,
                read: Convert = _same, write: Convert = _same) -> None:
     """`controls` maps preset field names to components; `read` turns the form's values into
-    preset values and `write` the other way (the Playground's stop box is text, the file a list)."""
+    preset values and `write` the other way (the Playground's stop box is text, the file a list).
+    Saved files go to a fresh folder from `folders`, swept with the others."""
     names = list(controls)
     with gr.Row():
         save = gr.Button(T("presets.download_preset"), size="sm")
@@ -41,8 +42,7 @@ def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, session: gr
 
     @friendly
     def save_fn(*values: Any) -> str:
-        folder = Path(tempfile.mkdtemp(prefix="preset-"))
-        path = folder / f"{kind}.json"
+        path = folders.fresh() / f"{kind}.json"
         path.write_text(presets.dump(kind, read(dict(zip(names, values, strict=True)))),
                         encoding="utf-8")
         return str(path)
