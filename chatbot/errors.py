@@ -6,7 +6,9 @@ turn them into `gr.Error`, an exit code or a chat reply.
 
 from __future__ import annotations
 
-from chatbot.i18n import one_language
+from typing import Self
+
+from chatbot.i18n import LANGS, one_language, say
 
 
 class ChatbotError(Exception):
@@ -18,12 +20,27 @@ class ChatbotError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.keys: tuple[str, str, dict[str, object]] | None = None
+
+    @classmethod
+    def keyed(cls, key: str, hint_key: str = "", **fields: object) -> Self:
+        """An error written as keys of the language tables (chatbot/i18n/): `said` gives one
+        language exactly; `str()` (logs, REST callers, who have no page language) both."""
+        def both(k: str) -> str:
+            return " / ".join(say(lang, k, **fields) for lang in LANGS) if k else ""
+        err = cls(both(key), hint=both(hint_key))
+        err.keys = (key, hint_key, fields)
+        return err
 
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()
 
     def said(self, lang: str) -> str:
         """The message and hint in one language (each may still be written "español / English")."""
+        if self.keys is not None:
+            key, hint_key, fields = self.keys
+            hint = say(lang, hint_key, **fields) if hint_key else ""
+            return f"{say(lang, key, **fields)} {hint}".strip()
         return f"{one_language(self.message, lang)} {one_language(self.hint, lang)}".strip()
 
     def title_in(self, lang: str) -> str:

@@ -102,13 +102,13 @@ def test_going_back_to_an_earlier_version_and_collecting_two_conversations(
     answers = [json.loads(line)["messages"][-1]["content"]
                for line in Path(both).read_text(encoding="utf-8").splitlines()]
     assert answers == ["Mi respuesta: uno", texts(history)[2]]
-    assert "**2** in the file" in summary
+    assert "**2** en el fichero" in summary
 
 
 @pytest.mark.parametrize("content, fragment", [
-    (b"not json at all", "Not valid JSON"),
-    (b'{"hello": "world"}', "no 'messages'"),
-    (b'{"messages": [{"role": "robot", "content": "x"}]}', "role 'robot' not supported"),
+    (b"not json at all", "No es JSON válido"),
+    (b'{"hello": "world"}', "no tiene 'messages'"),
+    (b'{"messages": [{"role": "robot", "content": "x"}]}', "rol 'robot' no admitido"),
 ])
 def test_a_bad_file_to_import_gets_a_specific_message(app_url: str, tmp_path: Path,
                                                      content: bytes, fragment: str) -> None:
@@ -121,7 +121,7 @@ def test_a_bad_file_to_import_gets_a_specific_message(app_url: str, tmp_path: Pa
 def test_feedback_and_dataset_refuse_what_cannot_be_done(app_url: str) -> None:
     client = Client(app_url, verbose=False)
     greeting, _ = client.predict(EDU.greeting, api_name="/chat_clear")  # Gradio's own shape
-    with pytest.raises(Exception, match="No answer has a 👍 yet"):
+    with pytest.raises(Exception, match="Aún no hay respuestas con 👍"):
         client.predict(greeting, EDU.name, EDU.system_prompt, None, api_name="/chat_to_dataset")
     with pytest.raises(Exception, match="no message 7"):
         client.predict(greeting, 7, "up", "", api_name="/chat_feedback")

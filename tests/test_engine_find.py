@@ -24,6 +24,7 @@ from chatbot.engine.finding import (
 )
 from chatbot.engine.llama_server import EmbeddedServer, ServerConfig
 from chatbot.errors import ConfigError
+from chatbot.i18n import one_language
 from chatbot.settings import Settings
 from tests.conftest import CACHE_DIR, ROOT
 from tests.fakes.openai_server import FakeOpenAI
@@ -61,7 +62,7 @@ def test_no_engine_anywhere_is_a_status_line_saying_how(not_built_here: Path,
     with pytest.raises(ConfigError, match="llama-server"):
         ctx.embedded.wait_ready(30)
     line = ctx.status_markdown(Session(backend="local"))
-    assert "🔴" in line and engine_help() in line
+    assert "🔴" in line and one_language(engine_help(), "es") in line  # the session's language
 
 
 def test_a_setting_names_the_binary(not_built_here: Path, tmp_path: Path) -> None:
@@ -132,7 +133,7 @@ def test_a_failed_build_is_said_once_and_changes_nothing(not_built_here: Path,
         mp.setenv("PATH", monkey_path)
         assert compiler_found()
         locator = EngineLocator(tmp_path, build=True, servers=(), requirements=requirements)
-        with pytest.raises(ConfigError, match="La compilación falló / The build failed"):
+        with pytest.raises(ConfigError, match=r"(?s)La compilación falló: .* / .*The build failed: "):
             locator.resolve(external=True)
         assert locator.build is not None and "no-such-engine-i21" in (locator.build.error or "")
         log = locator.build.log_path.stat().st_mtime

@@ -96,7 +96,7 @@ def test_clearing_or_raising_the_budget_does_not_lift_the_ceiling(launch: Launch
     url, _ = launch(CHATBOT_BUDGET_USD=str(ceiling), CHATBOT_DAILY_BUDGET_USD="10")
     visitor = Client(url, verbose=False)
     status, _ = visitor.predict("compatible", "", "", "", None, api_name="/settings")
-    assert "Hosted mode" in status and billing.format_usd(ceiling) in status  # cleared: ceiling
+    assert "Modo alojado" in status and billing.format_usd(ceiling) in status  # cleared: ceiling
     assert fake.base_url not in status  # the host's server is not shown to visitors
     status, _ = visitor.predict("compatible", "", "", "", 1000.0, api_name="/settings")
     assert billing.format_usd(ceiling) in status  # raised: still the ceiling
@@ -105,7 +105,7 @@ def test_clearing_or_raising_the_budget_does_not_lift_the_ceiling(launch: Launch
     each = spent_at(fake, before) / max(1, len(fake.billed) - before)
     assert spent_at(fake, before) <= ceiling
     assert len(fake.billed) - before == admitted(ceiling, 5, each) < 5
-    assert sum("this session's cap" in a for a in answers) == 5 - admitted(ceiling, 5, each)
+    assert sum("el límite de esta sesión" in a for a in answers) == 5 - admitted(ceiling, 5, each)
 
 
 def test_twenty_rest_calls_stay_within_the_daily_cap(launch: Launch, fake: FakeOpenAI) -> None:
@@ -115,7 +115,7 @@ def test_twenty_rest_calls_stay_within_the_daily_cap(launch: Launch, fake: FakeO
     answers = [ask(Client(url, verbose=False)) for _ in range(20)]  # a new session each time
     each = spent_at(fake, before) / max(1, len(fake.billed) - before)
     assert spent_at(fake, before) <= daily
-    refused = [a for a in answers if "the host's daily cap" in a]
+    refused = [a for a in answers if "el límite diario del anfitrión" in a]
     assert len(fake.billed) - before == admitted(daily, 20, each) == 20 - len(refused) < 20
 
 
@@ -133,7 +133,7 @@ def test_eight_concurrent_calls_in_one_session_stay_within_the_daily_cap(
         fake.latency = 0.0
     assert spent_at(fake, before) <= daily
     assert len(fake.billed) - before == 3
-    assert sum("the host's daily cap" in a for a in answers) == 5
+    assert sum("el límite diario del anfitrión" in a for a in answers) == 5
 
 
 @pytest.fixture(scope="module")
@@ -161,12 +161,12 @@ def test_a_visitor_url_gets_no_host_headers_and_openai_means_openai(hosted_url: 
     visitor.predict("compatible", "sk-visitor-0003", fake.base_url, "", None,
                     api_name="/settings")
     before = len(fake.requests)
-    assert "entrada / in" in ask(visitor)
+    assert " entrada · " in ask(visitor)
     sent = fake.requests[before:]
     assert sent and all("openai-organization" not in r.headers for r in sent)
     assert all(r.key_last4 == "0003" for r in sent)
     host = Client(hosted_url, verbose=False)
-    assert "entrada / in" in ask(host)
+    assert " entrada · " in ask(host)
     assert fake.requests[-1].headers.get("openai-organization") == "org-host-only"
     assert fake.requests[-1].key_last4 == HOST_KEY[-4:]
     # "OpenAI" with a pasted key goes to OpenAI, never to the host's OPENAI_BASE_URL.
@@ -183,7 +183,7 @@ def test_a_visitor_url_gets_no_host_headers_and_openai_means_openai(hosted_url: 
 def test_fine_tuning_on_the_host_key_is_refused(hosted_url: str, fake: FakeOpenAI, api: str,
                                                 args: tuple[str, ...]) -> None:
     before = len(fake.requests)
-    with pytest.raises(Exception, match="own OpenAI key"):
+    with pytest.raises(Exception, match="tu propia clave de OpenAI"):
         Client(hosted_url, verbose=False).predict(*args, api_name=api)
     assert len(fake.requests) == before
 
@@ -197,7 +197,7 @@ def test_a_session_sees_and_acts_on_only_its_own_jobs(hosted_url: str, fake: Fak
                               None, None, True, api_name="/ft_create")
     assert [row[0] for row in alice.predict(api_name="/ft_list")["data"]] == [job_id]
     assert bob.predict(api_name="/ft_list")["data"] == []
-    with pytest.raises(Exception, match="not a job of this session"):
+    with pytest.raises(Exception, match="no es un trabajo de esta sesión"):
         bob.predict(job_id, api_name="/ft_cancel")
     assert not fake.requests_to(f"/v1/fine_tuning/jobs/{job_id}/cancel")
 
@@ -259,13 +259,13 @@ def test_queue_size_and_concurrency_are_the_settings(launch: Launch, fake: FakeO
         fake.latency = 0.0
     assert fake.peak_in_flight == 1  # one Playground run at a time
     assert any("queue" in a.lower() and "full" in a.lower() for a in answers), answers
-    assert any("entrada / in" in a for a in answers)
+    assert any(" entrada · " in a for a in answers)
 
 
 def test_openai_without_a_key_of_ones_own_does_not_borrow_the_hosts(hosted_url: str,
                                                                     fake: FakeOpenAI) -> None:
     """The host's key belongs to its base URL (the fake here); "OpenAI" never gets it."""
-    with pytest.raises(Exception, match="Paste your OpenAI key"):
+    with pytest.raises(Exception, match="Pega tu clave de OpenAI"):
         Client(hosted_url, verbose=False).predict("openai", "", "", "", None,
                                                   api_name="/settings")
 
@@ -304,9 +304,9 @@ def test_one_visitor_flooding_the_error_simulator_leaves_the_others_served(
             said.append(str(job.result(timeout=120)[0]))
         except Exception as exc:  # the app's message, as gradio_client raises it
             said.append(str(exc))
-    refused = [s for s in said if "at most 1 per session" in s]
+    refused = [s for s in said if "el máximo por sesión es 1" in s]
     assert len(refused) >= 60, said[:3]
-    assert any("did not answer within 3 s" in s for s in said)
+    assert any("no respondió en 3 s" in s for s in said)
 
 
 def test_fifteen_votes_on_megabyte_prompts_leave_little_on_disk(launch: Launch) -> None:

@@ -290,7 +290,7 @@ def test_the_hosts_url_is_in_no_message_or_code(tmp_path: Path) -> None:
     code = python_code(backend, ChatParams(MODEL), [{"role": "user", "content": "hola"}],
                        caps=ctx.capabilities_for(session, probe=False))
     assert 'base_url=os.environ["OPENAI_BASE_URL"]' in code and "127.0.0.1:9" not in code
-    assert "127.0.0.1:9" not in backend.label + ctx.status_markdown(session)
+    assert "127.0.0.1:9" not in " ".join(backend.labels) + ctx.status_markdown(session)
 
 
 @pytest.mark.parametrize("typed", ["http://ana:s3cretpw@example.com:abc/v1",
@@ -300,7 +300,8 @@ def test_a_password_in_a_typed_url_is_never_repeated(typed: str) -> None:
     with pytest.raises(InvalidInput) as err:
         check_typed_url(settings, typed)
     assert "s3cretpw" not in str(err.value)
-    label = Backend("compatible", "http://ana:s3cretpw@example.com/v1", visitor=True).label
+    label = " ".join(Backend("compatible", "http://ana:s3cretpw@example.com/v1",
+                             visitor=True).labels)
     assert "s3cretpw" not in label and "example.com" in label
 
 

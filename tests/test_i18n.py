@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import string
+from pathlib import Path
 
 import pytest
 
@@ -53,4 +55,26 @@ def test_a_legacy_pair_is_cut_to_one_side_and_other_slashes_stay() -> None:
     assert one_language(pair, "es") == "No hay mensaje que reintentar."
     assert one_language(pair, "en") == "Nothing to retry."
     assert one_language("a / b / c", "en") == "a / b / c"
+    inner = "Sin conexión con Servidor / Server: x. / Cannot connect to Servidor / Server: x."
+    assert one_language(inner, "en") == "Cannot connect to Servidor / Server: x."
     assert one_language("3/4 tokens", "en") == "3/4 tokens"
+
+
+# T("key"), say(lang, "key"), Error.keyed("key"): the literal key, fields kept as {...}.
+KEY_IN_CODE = re.compile(r"""(?:\bT\(|\bsay\([^,()]+,\s*|\.keyed\()"""
+                         r"""f?["']([a-z_]+\.(?:[a-z0-9_.]|\{[^}]*\})+)["'\s]""")
+
+
+def test_every_key_the_code_names_is_in_both_tables() -> None:
+    """A key typed wrong raises KeyError only when its text is shown: find them all now.
+    Keys built with a field (``f"status.embedded_{state}"``) must match at least one key."""
+    root = Path(__file__).resolve().parents[1] / "chatbot"
+    named = {key for path in root.rglob("*.py")
+             for key in KEY_IN_CODE.findall(path.read_text(encoding="utf-8"))}
+    assert len(named) > 100  # the pattern still finds the code's keys
+    missing = []
+    for key in sorted(named):
+        pattern = re.compile(re.sub(r"\\\{[^}]*\\\}", ".+", re.escape(key)) + "$")
+        if not all(any(pattern.match(k) for k in table) for table in TABLES.values()):
+            missing.append(key)
+    assert missing == []

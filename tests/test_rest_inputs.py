@@ -108,8 +108,8 @@ def test_every_endpoint_answers_malformed_input_with_a_message(
     ("/chat", ["hola", "la historia como texto", "Bot", "", 0.7, 64, "none"], "shape"),
     ("/chat", ["hola", [{"role": "tool", "content": "x"}], "Bot", "", 0.7, 64, "none"], "shape"),
     ("/lab_compare", ["hola", {"headers": ["a"], "data": [[{"x": 1}], "fila"]}], "shape"),
-    ("/lab_reshape", [[{"token": 3}], 1, 0, 1], "Candidate 1 is not valid"),
-    ("/lab_vote", ["hola", "no es una lista", "A"], "not Compare's"),
+    ("/lab_reshape", [[{"token": 3}], 1, 0, 1], "Candidato 1 no válido"),
+    ("/lab_vote", ["hola", "no es una lista", "A"], "no son los de «Comparar»"),
     ("/settings", ["compatible", "", "", "", "mucho"], "must be a number"),
 ])
 def test_the_audits_malformed_inputs_get_a_specific_message(

@@ -58,7 +58,9 @@ def translate(exc: Exception, backend: Backend, model: str, catalog: Catalog,
     if isinstance(exc, openai.APIConnectionError):  # timeouts included
         return _transport_error(exc, backend, timeout)
     if not isinstance(exc, openai.APIStatusError):
-        return ServerError(redact(f"{backend.label}: {_hide(str(exc), backend)}", backend.api_key))
+        said = _hide(str(exc), backend)
+        es, en = backend.labels
+        return ServerError(redact(f"{es}: {said}. / {en}: {said}.", backend.api_key))
     return (_access_error(exc, backend, model, catalog, subject)
             or _size_or_rate_error(exc, backend, model, retry_after)
             or _server_or_input_error(exc, backend))
@@ -66,16 +68,17 @@ def translate(exc: Exception, backend: Backend, model: str, catalog: Catalog,
 
 def _transport_error(exc: openai.APIConnectionError, backend: Backend, timeout: float
                      ) -> ChatbotError:
-    where = backend.label
+    es, en = backend.labels
     if isinstance(exc, openai.APITimeoutError):
         return BackendTimeout(
-            f"{where} no respondió en {timeout:g} s. / {where} did not answer within {timeout:g} s.",
+            f"{es} no respondió en {timeout:g} s. / {en} did not answer within {timeout:g} s.",
             hint="Prueba otra vez, baja max_tokens o sube CHATBOT_TIMEOUT. / "
                  "Try again, lower max_tokens or raise CHATBOT_TIMEOUT.",
         )
-    where = "api.openai.com" if backend.kind == "openai" else backend.shown_url or where
+    url = "api.openai.com" if backend.kind == "openai" else backend.shown_url
+    es, en = (url, url) if url else (es, en)
     return BackendUnreachable(
-        f"No puedo conectar con {where}. / Cannot connect to {where}.",
+        f"No puedo conectar con {es}. / Cannot connect to {en}.",
         hint="¿Está el servidor en marcha y la URL base es correcta? Sin internet, usa el modelo "
              "embebido. / Is the server running and the base URL right? Offline, use the "
              "embedded model.",
@@ -104,8 +107,8 @@ def _access_error(exc: openai.APIStatusError, backend: Backend, model: str, cata
     if isinstance(exc, openai.NotFoundError) or error_code(exc) == "model_not_found":
         retired = catalog.retired_message(model)
         return ModelNotFound(
-            retired or f"El modelo '{model}' no existe en {backend.label}. / Model '{model}' not "
-                       f"found on {backend.label}.",
+            retired or f"El modelo '{model}' no existe en {backend.labels[0]}. / Model '{model}' "
+                       f"not found on {backend.labels[1]}.",
             hint="" if retired else "Elige otro modelo en la lista. / Pick another model.",
         )
     return None
@@ -143,15 +146,16 @@ def _size_or_rate_error(exc: openai.APIStatusError, backend: Backend, model: str
 
 
 def _server_or_input_error(exc: openai.APIStatusError, backend: Backend) -> ChatbotError:
-    where = backend.label
+    es, en = backend.labels
     if exc.status_code >= 500:
         return ServerError(
-            f"{where} falló ({exc.status_code}). / {where} failed ({exc.status_code}).",
+            f"{es} falló ({exc.status_code}). / {en} failed ({exc.status_code}).",
             hint="Es un fallo del servidor, no tuyo: reintenta en un momento. / A server-side "
                  "fault, not yours: try again shortly.",
         )
     detail = redact(error_message(exc), backend.api_key)
-    return InvalidInput(f"{where} rechazó la petición / rejected the request: {detail}")
+    return InvalidInput(f"{es} rechazó la petición: {detail} / {en} rejected the request: "
+                        f"{detail}")
 
 
 def error_message(exc: openai.APIStatusError) -> str:

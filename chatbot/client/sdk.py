@@ -10,6 +10,7 @@ from typing import Any
 
 import openai
 
+from chatbot.i18n import LANGS, say
 from chatbot.policy.redaction import without_userinfo
 from chatbot.policy.urlguard import guarded_http_client
 from chatbot.settings import BackendKind
@@ -44,14 +45,14 @@ class Backend:
         return None if self.hidden or not self.base_url else without_userinfo(self.base_url)
 
     @property
-    def label(self) -> str:
-        if self.kind == "local":
-            return "Embebido (llama.cpp, sin clave) / Embedded (llama.cpp, no key)"
+    def labels(self) -> tuple[str, str]:
+        """Its name in Spanish and in English: a message names it once in each half."""
         if self.kind == "openai":
-            return "OpenAI"
-        if self.shown_url is None:
-            return "Servidor compatible del anfitrión / The host's compatible server"
-        return f"Servidor compatible / Compatible server: {self.shown_url}"
+            return "OpenAI", "OpenAI"
+        key = {"local": "backend.local"}.get(self.kind) or (
+            "backend.host" if self.shown_url is None else "backend.compatible")
+        es, en = (say(lang, key, url=self.shown_url) for lang in LANGS)
+        return es, en
 
 
 class SDKPool:

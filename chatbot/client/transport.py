@@ -56,9 +56,9 @@ class Transport:
 
     def not_openai(self) -> ServerError:
         """A compatible server that answered 200 with HTML, or with JSON of another shape."""
-        where = self.backend.label
+        es, en = self.backend.labels
         return ServerError(
-            f"{where} respondió algo que no es una respuesta de la API de OpenAI. / {where} "
+            f"{es} respondió algo que no es una respuesta de la API de OpenAI. / {en} "
             "answered with something that is not an OpenAI API response.",
             hint="¿Es correcta la URL base (suele acabar en /v1)? / Is the base URL right (it "
                  "usually ends in /v1)?")

@@ -63,8 +63,7 @@ def _embedded(embedded: EmbeddedServer | None, state: str, lang: str) -> str:
         progress = (embedded.locator.progress if embedded else None) or ""
         return say(lang, "status.embedded_building", progress=progress)
     if state == "failed":
-        return say(lang, "status.embedded_failed") + one_language(
-            str(embedded.error if embedded else ""), lang)
+        return say(lang, "status.embedded_failed") + (embedded.error_in(lang) if embedded else "")
     return say(lang, f"status.embedded_{state}") if state in EMBEDDED_STATES else state
 
 

@@ -66,12 +66,14 @@ def engine_help(platform: str = sys.platform) -> str:
     """The one command for this operating system, in both languages."""
     key = next((k for k in GET_ENGINE if platform.startswith(k)), "linux")
     cmd = GET_ENGINE[key]
-    also = ("; con Anaconda / with Anaconda: `conda install -c conda-forge llama.cpp`"
-            if key != "linux" else "")
-    return (f"Instala el motor / Get the engine: `{cmd}`{also}. Después abre una terminal nueva y "
-            f"vuelve a lanzar `python app.py`; o usa Ollama (`{OLLAMA_PULL}`), o elige OpenAI o un "
-            f"servidor compatible en Ajustes. / Then open a new terminal and run `python app.py` "
-            f"again; or use Ollama, or pick OpenAI or a compatible server in Settings.")
+    conda = "`conda install -c conda-forge llama.cpp`"
+    also_es, also_en = (f"; con Anaconda: {conda}", f"; with Anaconda: {conda}") \
+        if key != "linux" else ("", "")
+    return (f"Instala el motor: `{cmd}`{also_es}. Después abre una terminal nueva y vuelve a "
+            f"lanzar `python app.py`; o usa Ollama (`{OLLAMA_PULL}`), o elige OpenAI o un "
+            f"servidor compatible en Ajustes. / Get the engine: `{cmd}`{also_en}. Then open a new "
+            f"terminal and run `python app.py` again; or use Ollama, or pick OpenAI or a "
+            f"compatible server in Settings.")
 
 
 def fits(model_id: str) -> bool:
@@ -89,17 +91,19 @@ def served_models(server: KnownServer, timeout: float = 1.0) -> list[str] | None
     return [str(m.get("id", "")) for m in body.get("data", []) if isinstance(m, dict)]
 
 
-def find_external(servers: tuple[KnownServer, ...]) -> tuple[ExternalEngine | None, list[str]]:
+def find_external(servers: tuple[KnownServer, ...]
+                  ) -> tuple[ExternalEngine | None, list[tuple[str, str]]]:
     """The first server serving the embedded model; else notes on running ones that lack it."""
-    notes = []
+    notes: list[tuple[str, str]] = []  # (Spanish, English)
     for server in servers:
         models = served_models(server)
         if models is None:
             continue
         if any(fits(m) for m in models):
             return ExternalEngine(server.name, server.base_url), []
-        notes.append(f"{server.name} está en marcha sin el modelo; descárgalo con / is running "
-                     f"without the model; get it with: `{server.get_model}`")
+        notes.append((f"{server.name} está en marcha sin el modelo; descárgalo con "
+                      f"`{server.get_model}`.", f"{server.name} is running without the model; "
+                      f"get it with `{server.get_model}`."))
     return None, notes
 
 
@@ -127,8 +131,9 @@ class EngineLocator:
         """The setting, else this environment's build, else PATH."""
         if self.binary_setting is not None:
             if not self.binary_setting.is_file():
-                raise ConfigError(f"CHATBOT_LLAMA_SERVER={self.binary_setting}: no existe / "
-                                  "file not found", hint=engine_help())
+                raise ConfigError(f"CHATBOT_LLAMA_SERVER={self.binary_setting}: no existe. / "
+                                  f"CHATBOT_LLAMA_SERVER={self.binary_setting}: file not found.",
+                                  hint=engine_help())
             return self.binary_setting
         root = site_root()
         if root is not None and (root / "bin" / SERVER_BINARY).is_file():
@@ -151,17 +156,20 @@ class EngineLocator:
                 binary = self.find_binary()
                 if binary is not None:
                     return binary
-            failed = [f"La compilación falló / The build failed: {self.build.error}"] if (
-                self.build is not None and self.build.error) else []
+            said = [("No encuentro llama-server, el motor del modelo embebido.",
+                     "llama-server, the embedded model's engine, is not installed.")]
+            if self.build is not None and self.build.error:
+                said.append((f"La compilación falló: {self.build.error}",
+                             f"The build failed: {self.build.error}"))
             if site_root() is not None:  # an older llama-cpp-python, built without the server
-                failed.append("llama-cpp-python está instalada sin llama-server; recompílala / "
-                              "is installed without llama-server; rebuild it: `pip install "
-                              "--no-cache-dir --force-reinstall --no-deps -r "
-                              "requirements-engine.txt`.")
-            raise ConfigError(" ".join([
-                "No encuentro llama-server, el motor del modelo embebido. / llama-server, the "
-                "embedded model's engine, is not installed.", *failed, *notes]),
-                hint=engine_help())
+                rebuild = ("`pip install --no-cache-dir --force-reinstall --no-deps -r "
+                           "requirements-engine.txt`.")
+                said.append((f"llama-cpp-python está instalada sin llama-server; recompílala: "
+                              f"{rebuild}", f"llama-cpp-python is installed without "
+                              f"llama-server; rebuild it: {rebuild}"))
+            said += notes
+            raise ConfigError(" ".join(es for es, _ in said) + " / "
+                              + " ".join(en for _, en in said), hint=engine_help())
 
     @property
     def progress(self) -> str | None:

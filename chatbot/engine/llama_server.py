@@ -28,7 +28,8 @@ from pathlib import Path
 
 from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.engine.finding import EngineLocator, ExternalEngine, site_root
-from chatbot.errors import BackendStarting, ConfigError
+from chatbot.errors import BackendStarting, ChatbotError, ConfigError
+from chatbot.i18n import one_language
 
 GGUF_FILENAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 GGUF_SIZE = 491_400_064
@@ -185,6 +186,7 @@ class EmbeddedServer:
         self._ready = threading.Event()
         self._settled = threading.Event()  # set once start-up has succeeded or failed
         self._error: str | None = None
+        self._failure: ChatbotError | None = None  # the same, when it can be said per language
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._load: tuple[float, EngineLoad | None] = (0.0, None)
@@ -206,6 +208,10 @@ class EmbeddedServer:
     @property
     def error(self) -> str | None:
         return self._error
+
+    def error_in(self, lang: str) -> str:
+        """Why it failed, in one language where the reason is one of the project's errors."""
+        return self._failure.said(lang) if self._failure else one_language(self._error or "", lang)
 
     def start(self) -> EmbeddedServer:
         with self._lock:
@@ -292,6 +298,7 @@ class EmbeddedServer:
             self._watch(self._proc)
         except Exception as exc:  # reported in the UI; the app keeps serving other backends
             self._error = str(exc)
+            self._failure = exc if isinstance(exc, ChatbotError) else None
             self.stop()
         finally:
             self._settled.set()
@@ -319,8 +326,9 @@ class EmbeddedServer:
         code = proc.wait()
         if self._proc is proc:  # not stopped by us
             self._ready.clear()
-            self._error = (f"llama-server se cerró / exited ({code}). {exit_reason(code)}"
-                           f"Log: {self.log_path}")
+            self._failure = None
+            self._error = (f"llama-server se cerró ({code}). / llama-server exited ({code}). "
+                           f"{exit_reason(code)}Log: {self.log_path}")
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None

@@ -16,6 +16,8 @@ How to add a string:
    table headers, choices): ``say(session.lang, "chat.cost", usd=...)``. `Session.lang` is set
    when the page loads, from the same language the browser shows.
 4. CLI/Telegram: ``say(cli_lang(), "key")``.
+5. An error raised below the UI, which knows no reader: ``Busy.keyed("fairshare.busy", "hint.key",
+   n=2)`` (chatbot/errors.py); the edge says it in the reader's language (``exc.said(lang)``).
 
 Older messages from feature packages still written "español / English" are cut to one side by
 `one_language` at the edges (`chatbot.ui.common.friendly`), until they move to keys.
@@ -60,14 +62,18 @@ def cli_lang() -> str:
 
 
 _PAIR = re.compile(r"\s/\s")
+_SENTENCES = re.compile(r"(?<=[.!?…)»`*_])\s/\s")  # a " / " that ends a sentence
 
 
 def one_language(text: str, lang: str) -> str:
     """A legacy "español / English" message cut to one language.
 
-    Only a text with exactly one " / " is cut (one sentence each side); anything else is left
-    whole, since a slash may belong to the text itself."""
+    A text with exactly one " / " is cut there (one sentence each side). With more, it is cut
+    only where exactly one of them ends a sentence ("… server: url. / Cannot …"), the inner
+    pairs left as they are; anything else is left whole, since a slash may belong to the text."""
     parts = _PAIR.split(text)
+    if len(parts) > 2:
+        parts = _SENTENCES.split(text)
     if len(parts) != 2:
         return text
     return parts[0].rstrip() if normalise(lang) == "es" else parts[1].lstrip()

@@ -23,7 +23,8 @@ def read_params(ctx: AppContext, session: Session, *, model: str, temperature: f
                                       ("frequency_penalty", frequency_penalty),
                                       ("presence_penalty", presence_penalty)) if value is None]
     if empty:
-        raise InvalidInput(f"Faltan / Missing: {', '.join(empty)}.")
+        names = ", ".join(empty)
+        raise InvalidInput(f"Faltan: {names}. / Missing: {names}.")
     return ChatParams(
         model=(model or "").strip() or ctx.model_for(session),
         temperature=float(temperature), top_p=float(top_p), n=int(n),

@@ -18,10 +18,6 @@ from chatbot.errors import ChatbotError
 # many model requests each; "simulations": the Lab's error simulator, whose slowest failure (a
 # timeout) waits a few seconds on purpose. Chat and Playground calls are bounded by the caps.
 LIMITS: Mapping[str, int] = {"experiments": 2, "simulations": 1}
-_NAMES = {"experiments": ("experimentos del Laboratorio", "Lab experiments"),
-          "simulations": ("simulaciones de errores", "error simulations")}
-
-
 class Busy(ChatbotError):
     title = "Espera tu turno / Wait your turn"
 
@@ -45,11 +41,7 @@ class FairShare:
         with self._lock:
             now = self._running.get(key, 0)
             if now >= limit:
-                es, en = _NAMES[kind]
-                raise Busy(f"Ya tienes {now} {es} en marcha (el máximo por sesión es {limit}). / "
-                           f"You already have {now} {en} running (at most {limit} per session).",
-                           hint="Espera a que terminen: así la clase entera sigue atendida. / "
-                                "Wait for them to finish: that keeps the whole class served.")
+                raise Busy.keyed(f"fairshare.busy_{kind}", "fairshare.wait", now=now, limit=limit)
             self._running[key] = now + 1
         try:
             yield
