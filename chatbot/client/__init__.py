@@ -22,6 +22,7 @@ from chatbot.client.results import (
     Result,
     StreamEvent,
     TokenLogprob,
+    ToolCall,
     TopToken,
     Usage,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "SDKPool",
     "StreamEvent",
     "TokenLogprob",
+    "ToolCall",
     "TopToken",
     "Usage",
     "redact",

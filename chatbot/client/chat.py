@@ -13,7 +13,15 @@ from openai.types.chat import ChatCompletionMessageParam
 from chatbot import billing
 from chatbot.client.base import ClientBase
 from chatbot.client.params import ChatParams
-from chatbot.client.results import Choice, Result, Usage, read_legacy_logprobs, read_logprobs, read_usage
+from chatbot.client.results import (
+    Choice,
+    Result,
+    Usage,
+    read_legacy_logprobs,
+    read_logprobs,
+    read_tool_calls,
+    read_usage,
+)
 from chatbot.spending import Hold
 
 
@@ -42,7 +50,8 @@ class ChatCalls(ClientBase):
                 messages=cast("list[ChatCompletionMessageParam]", messages), **kwargs))
             return self._read(lambda: SingleResponse(
                 [Choice(c.index, c.message.content or "", c.finish_reason,
-                        read_logprobs(c.logprobs.content if c.logprobs else None))
+                        read_logprobs(c.logprobs.content if c.logprobs else None),
+                        read_tool_calls(c.message))
                  for c in resp.choices], read_usage(resp.usage), resp.model, attempts,
                 getattr(resp, "system_fingerprint", None)))
 
