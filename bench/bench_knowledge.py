@@ -32,12 +32,12 @@ DATA = ROOT / "bench" / "knowledge"
 
 
 def ask(ctx: AppContext, library: lib.Library, question: str, temperature: float,
-        k: int | None) -> str:
+        k: int | None, max_tokens: int) -> str:
     session = ctx.new_session()
     edu = persona.PRESETS[0]
     system = persona.identity_prompt(edu.name, edu.system_prompt)
-    grounding = lib.for_turn(ctx, session, library, question, system, 256, k)
-    turn = ChatTurn(ctx, session, question, [], grounding.system_prompt, max_tokens=256,
+    grounding = lib.for_turn(ctx, session, library, question, system, max_tokens, k)
+    turn = ChatTurn(ctx, session, question, [], grounding.system_prompt, max_tokens=max_tokens,
                     temperature=temperature)
     for _ in turn.stream():
         pass
@@ -51,6 +51,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--temperature", type=float, default=0.7)
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--max-tokens", type=int, default=256)
+    parser.add_argument("--conditions", nargs="*", default=["with", "without"])
     args = parser.parse_args()
     sets = json.loads((DATA / "questions.json").read_text(encoding="utf-8"))
     ctx = AppContext.create(Settings.from_env({}))
@@ -69,11 +71,13 @@ def main() -> None:
             print(f"\n== {name} ({spec['file'] or 'course pack'}), k={args.k or 'default'}, "
                   f"T={args.temperature}, runs={args.runs}")
             for label, library in conditions.items():
+                if label not in args.conditions:
+                    continue
                 right = cites = total = 0
                 for item in spec["questions"]:
                     for _ in range(args.runs):
                         answer = ask(ctx, dataclasses.replace(library), item["q"],
-                                     args.temperature, args.k)
+                                     args.temperature, args.k, args.max_tokens)
                         text = fold(answer)
                         ok = any(fold(e) in text for e in item["expect"])
                         named = stem in text

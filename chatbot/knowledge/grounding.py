@@ -12,20 +12,26 @@ from dataclasses import dataclass
 
 from chatbot.knowledge.search import Hit, Index
 
-TOP_K = 3  # passages offered per question (tuned on docs/knowledge.md's question set)
+TOP_K = 2  # passages offered per question (tuned on docs/knowledge.md's question set)
+HEADER = "Documentos / Documents:"
+# After the passages, where a small model reads it last: numbered passages made the 0.5B model
+# answer "3" (a passage's number) to a question, so passages are headed by their file instead.
 INSTRUCTION = (
-    "Responde usando los documentos de abajo. Si la respuesta no está en ellos, di que no lo "
-    "sabes. Termina con la fuente: (Fuente: nombre del archivo).\n"
-    "Answer using the documents below. If the answer is not in them, say you do not know. End "
-    "with the source: (Source: file name)."
+    "Responde a la pregunta con los datos exactos de estos documentos y di de qué archivo "
+    "salen. Si no están, di que no lo sabes. / Answer with the exact facts of these documents "
+    "and say which file they come from. If they are not there, say you do not know."
 )
 
 
-def passage_block(number: int, hit: Hit) -> str:
+def passage_block(hit: Hit) -> str:
     """One passage as the model reads it."""
     p = hit.passage
-    section = f" — sección / section: {p.section}" if p.section else ""
-    return f"[{number}] archivo / file: {p.file}{section}\n{p.text}"
+    return f"### {p.label}\n{p.text}"
+
+
+def context_text(hits: Sequence[Hit]) -> str:
+    """Exactly what is added to the system prompt for these passages."""
+    return "\n\n".join([HEADER, *(passage_block(h) for h in hits), INSTRUCTION])
 
 
 @dataclass(frozen=True)
@@ -54,8 +60,7 @@ def ground(index: Index, question: str, system_prompt: str, count: Callable[[str
     cut: list[Hit] = []
     context = ""
     for hit in hits:
-        blocks = [passage_block(i, h) for i, h in enumerate([*used, hit], 1)]
-        candidate = INSTRUCTION + "\n\n" + "\n\n".join(blocks)
+        candidate = context_text([*used, hit])
         if count(candidate) <= budget:
             used.append(hit)
             context = candidate
