@@ -71,8 +71,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--temperature", type=float, default=0.7)
+    parser.add_argument("--max-tokens", type=int, default=96)  # a decision, not an essay
     args = parser.parse_args()
-    ctx = AppContext.create(Settings.from_env({}))
+    ctx = AppContext.create(Settings.from_env({"CHATBOT_TIMEOUT": "600"}))  # a loaded machine
     assert ctx.embedded is not None
     ctx.embedded.start()
     library = lib.Library(None, pack=True)
@@ -84,7 +85,7 @@ def main() -> None:
         session = ctx.new_session()
         client = ctx.client_for(session)
         params = ChatParams(model=ctx.model_for(session), temperature=args.temperature,
-                            max_tokens=192)
+                            max_tokens=args.max_tokens)
         for constrained in (False, True):
             mode = "constrained (json_schema)" if constrained else "native (tools)"
             tally: collections.Counter[str] = collections.Counter()
