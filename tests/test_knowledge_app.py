@@ -41,7 +41,7 @@ def test_loaded_documents_ground_the_answer_and_show_their_source(app_url: str,
     status = client.predict([handle_file(str(FAQ / "cowork_faq.md")),
                              handle_file(str(FAQ / "museo_faq.csv"))], api_name="/knowledge_load")
     assert "cowork_faq.md" in status and "museo_faq.csv" in status
-    history, box, notice = client.predict("¿Cuál es la contraseña del wifi?", api_name="/chat")
+    history, _, notice = client.predict("¿Cuál es la contraseña del wifi?", api_name="/chat")
     assert "Panal-2291" in system_sent(fake)  # the passage was in the prompt
     sources = history[-1]
     assert sources["metadata"]["title"].startswith("📚 Fuentes / Sources: cowork_faq.md")

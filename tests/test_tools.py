@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from chatbot.billing import Ledger
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import InvalidInput
+from chatbot.models.catalog import Catalog
+from chatbot.money.billing import Ledger
 from chatbot.tools import BUILTINS, Toolbox, answer_with_tools, custom_tool
 from chatbot.tools.calculator import calculate
 from chatbot.tools.loop import choice_schema, printed_call

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from chatbot import billing, tokens
-from chatbot.chat.turn import context_budget
+from chatbot.chat import context_budget
 from chatbot.context import AppContext, Session
 from chatbot.knowledge.grounding import Grounding, ground, merged
 from chatbot.knowledge.pack import course_pack
 from chatbot.knowledge.passages import read_files
 from chatbot.knowledge.search import Index
+from chatbot.models import token_count as tokens
+from chatbot.money import billing
 
 MAX_PASSAGES = 3000
 MAX_PASSAGES_HOSTED = 300  # a public Space holds every visitor's documents in its memory

@@ -10,12 +10,12 @@ from typing import Any
 
 import gradio as gr
 
-from chatbot.billing import format_usd
 from chatbot.chat.turn import History, error_notice, prepare_turn
 from chatbot.client import ChatParams
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
 from chatbot.knowledge import library as lib
+from chatbot.money.billing import format_usd
 from chatbot.tools import BUILTINS, Toolbox, answer_with_tools, custom_tool
 from chatbot.tools.views import turn_line, turn_messages
 
