@@ -1,5 +1,4 @@
-"""Knowledge and tools in the launched app: gradio_client for every api_name, Chromium for the
-sources a student opens. The answers come from the fake OpenAI server (set per session through
+"""Knowledge and tools in the launched app, through gradio_client for every api_name. The answers come from the fake OpenAI server (set per session through
 /settings), so what the model was sent can be read back."""
 
 import json
@@ -8,9 +7,7 @@ from pathlib import Path
 
 import pytest
 from gradio_client import Client, handle_file
-from playwright.sync_api import Browser, expect
 
-from tests.browser import browser, shot
 from tests.fakes.openai_server import FakeOpenAI
 from tests.test_tools import tool_call_reply
 
@@ -120,32 +117,3 @@ def test_a_tool_call_shows_before_the_answer(app_url: str, fake: FakeOpenAI) -> 
     bad = json.dumps({"name": "calculator"})
     with pytest.raises(Exception, match="incluida"):
         client.predict("hola", **{names[8]: bad}, api_name="/chat")
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with browser() as b:
-        yield b
-
-
-@pytest.mark.browser
-def test_a_student_opens_the_sources_and_sees_the_passage(chromium: Browser,
-                                                          app_url: str) -> None:
-    """On the embedded model: load a FAQ, ask, open the sources under the answer."""
-    page = chromium.new_page()
-    page.goto(app_url)
-    page.get_by_text("📚 Conocimiento / 📚 Knowledge").click()
-    page.locator("input[type=file]").first.set_input_files(str(FAQ / "museo_faq.csv"))
-    expect(page.get_by_text("museo_faq.csv").first).to_be_visible(timeout=30_000)
-    page.get_by_role("button", name="Cargar documentos / Load documents").click()
-    expect(page.get_by_text("fragmentos de / passages from museo_faq.csv")).to_be_visible(
-        timeout=30_000)
-    box = page.get_by_label("Mensaje / Message")
-    box.fill("¿Cómo se llama la audioguía?")
-    box.press("Enter")
-    title = page.get_by_text("📚 Fuentes / Sources: museo_faq.csv › ¿Hay audioguía?")
-    expect(title).to_be_visible(timeout=300_000)
-    title.click()
-    expect(page.get_by_text("FaroVoz").last).to_be_visible(timeout=10_000)
-    shot(page, "knowledge-sources")
-    page.close()
