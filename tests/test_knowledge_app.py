@@ -1,5 +1,6 @@
-"""Knowledge and tools in the launched app, through gradio_client for every api_name. The answers come from the fake OpenAI server (set per session through
-/settings), so what the model was sent can be read back."""
+"""Knowledge and tools in the launched app, through gradio_client for every api_name. The answers
+come from the fake OpenAI server (set per session through /settings), so what the model was
+sent can be read back."""
 
 import json
 from collections.abc import Iterator
