@@ -1,0 +1,120 @@
+"""Chat tab, knowledge panel: load documents, switch the course pack, see what retrieval finds.
+
+Wiring only; the logic is `chatbot.knowledge`. Every string the panel shows is in `TEXT`, one row
+per string (Spanish, English), until the app's translation table takes them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from chatbot.chat.turn import History
+from chatbot.context import AppContext, Session
+from chatbot.knowledge import library as lib
+from chatbot.knowledge.grounding import TOP_K, Grounding, sources_markdown, sources_title
+from chatbot.knowledge.passages import SUFFIXES
+from chatbot.knowledge.views import retrieval_markdown
+from chatbot.ui.common import friendly
+
+TEXT: dict[str, tuple[str, str]] = {
+    "panel": ("📚 Conocimiento", "📚 Knowledge"),
+    "intro": ("Sube documentos (Markdown, texto, PDF o un CSV de preguntas y respuestas): en cada "
+              "mensaje el bot busca los fragmentos que mejor encajan, los pone en su prompt y "
+              "dice de qué archivo salen.",
+              "Upload documents (Markdown, text, PDF or a CSV of questions and answers): for "
+              "each message the bot finds the best passages, puts them in its prompt and says "
+              "which file they came from."),
+    "files": ("Documentos", "Documents"),
+    "load": ("Cargar documentos", "Load documents"),
+    "forget": ("Olvidar documentos", "Forget documents"),
+    "pack": ("Conceptos del curso (token, temperature, top_p…)",
+             "Course concepts (token, temperature, top_p…)"),
+    "pack_info": ("Un paquete de conocimiento incluido; quítalo para ver la diferencia.",
+                  "A bundled knowledge pack; switch it off to see the difference."),
+    "question": ("Ver qué se recupera para…", "See what is retrieved for…"),
+    "search": ("Buscar", "Search"),
+}
+
+
+def t(key: str) -> str:
+    es, en = TEXT[key]
+    return f"{es} / {en}"
+
+
+@dataclass
+class KnowledgePanel:
+    """The components the chat's events read."""
+
+    library: gr.State
+    pack: gr.Checkbox
+
+
+def build_panel(ctx: AppContext, session: gr.State, persona: gr.Dropdown,
+                max_tokens: gr.Slider) -> KnowledgePanel:
+    """The panel, inside the Chat tab's left column; `persona` switches the pack with it."""
+    library = gr.State(lib.Library())
+    with gr.Accordion(t("panel"), open=False):
+        gr.Markdown(t("intro"))
+        files = gr.File(file_count="multiple", file_types=list(SUFFIXES), type="filepath",
+                        label=t("files"), height=110)
+        with gr.Row():
+            load = gr.Button(t("load"), size="sm", variant="primary")
+            forget = gr.Button(t("forget"), size="sm")
+        pack = gr.Checkbox(True, label=t("pack"), info=t("pack_info"))
+        status = gr.Markdown(lib.summary(lib.Library()))
+        question = gr.Textbox(label=t("question"), lines=1)
+        search = gr.Button(t("search"), size="sm")
+        view = gr.Markdown()
+
+    @friendly
+    def load_fn(paths: list[str] | None, current: lib.Library) -> tuple[lib.Library, str]:
+        index, notices = lib.load(paths or [], hosted=ctx.settings.hosted)
+        loaded = dataclasses.replace(current, documents=index)
+        return loaded, "\n\n".join([lib.summary(loaded), *notices])
+
+    def forget_fn(current: lib.Library) -> tuple[lib.Library, str]:
+        kept = dataclasses.replace(current, documents=None)
+        return kept, lib.summary(kept)
+
+    def pack_fn(on: bool, current: lib.Library) -> tuple[lib.Library, str]:
+        switched = dataclasses.replace(current, pack=bool(on))
+        return switched, lib.summary(switched)
+
+    @friendly
+    def search_fn(text: str, current: lib.Library, tokens_out: int, state: Session) -> str:
+        grounding = lib.for_turn(ctx, state, current, text, "", int(tokens_out))
+        ranked = current.index.search(text, TOP_K + 3)
+        return retrieval_markdown(text, grounding, ranked)
+
+    load.click(load_fn, [files, library], [library, status], api_name="knowledge_load")
+    forget.click(forget_fn, library, [library, status], api_name="knowledge_forget")
+    pack.change(pack_fn, [pack, library], [library, status], api_name="knowledge_pack")
+    persona.change(lambda key: key == "course", persona, pack, api_visibility="private")
+    gr.on([search.click, question.submit], search_fn, [question, library, max_tokens, session],
+          view, api_name="knowledge_search")
+    return KnowledgePanel(library, pack)
+
+
+def grounding(ctx: AppContext, session: Session, library: lib.Library, message: str,
+              system_prompt: str, max_tokens: int) -> Grounding:
+    return lib.for_turn(ctx, session, library, message or "", system_prompt, int(max_tokens))
+
+
+def with_sources(ctx: AppContext, session: Session, replies: Iterator[tuple[History, str, str]],
+                 grounding: Grounding) -> Iterator[tuple[History, str, str]]:
+    """The chat's replies; once the answer is in, its sources, which open to show exactly what
+    the model was given, and the tokens and cost they added."""
+    last: tuple[History, str, str] | None = None
+    for last in replies:
+        yield last
+    if last is None or last[1] or not grounding.used:  # an error gave the message back
+        return
+    history, box, notice = last
+    sources: dict[str, Any] = {"role": "assistant", "content": sources_markdown(grounding),
+                               "metadata": {"title": sources_title(grounding), "status": "done"}}
+    yield [*history, sources], box, f"{notice}\n\n{lib.context_line(ctx, session, grounding)}"
