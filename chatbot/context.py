@@ -27,6 +27,7 @@ from chatbot.settings import Settings
 from chatbot.spending import Cap, Meter, utc_today
 from chatbot.store import Store
 from chatbot.urlguard import check_typed_url
+from chatbot.warmup import Messages, PrefixWarmer
 from chatbot.workdirs import WorkDirs
 
 OPENAI_DEFAULT_MODEL = "gpt-4o-mini"
@@ -34,6 +35,21 @@ LOCAL_WAIT_S = 120.0  # how long a request waits for the embedded model to finis
 # In the system's temp folder, where Gradio takes returned files from, but outside its cache,
 # which it serves: visitors get Gradio's copy of their own files, never this folder.
 OUTPUTS = Path(tempfile.gettempdir()) / "chatbot-lab-outputs"
+# Every word of the status line about the embedded engine, in one table per state, so the page's
+# translation (gr.I18n) has one place to take them from.
+ENGINE_STATUS = {
+    "ready": "🟢 Embebido listo / Embedded ready",
+    "starting": "🟡 Cargando el modelo embebido… / Loading the embedded model…",
+    "stopped": "⚪ Embebido parado (arranca al primer uso) / Embedded stopped (starts on first use)",
+    "failed": "🔴 El modelo embebido falló / Embedded model failed: {error}",
+    "warming": "🟠 Preparando la persona en las {slots} plazas, quedan ~{left} s / Warming the "
+               "persona into the {slots} slots, ~{left} s left",
+    "warm_waits": "🟠 Nueva persona: se prepara cuando el motor quede libre (~{left} s) / New "
+                  "persona: it is warmed when the engine is idle (~{left} s)",
+    "load": " · {busy}/{slots} plazas ocupadas / slots busy",
+    "queue": " · {waiting} en cola: las nuevas preguntas esperan turno / waiting: new questions "
+             "wait their turn",
+}
 
 
 @dataclass
@@ -66,6 +82,8 @@ class AppContext:
     # The embedded model's vectors: a second llama.cpp instance (pooled embeddings need a server
     # of their own), started on first use and stopped with the app like the first.
     embedder: EmbeddedServer | None = None
+    # Keeps the class's persona prefilled in every slot of the embedded engine (warmup.py).
+    warmer: PrefixWarmer | None = None
     # What each (backend, model) takes: the data, probes of compatible servers, learned refusals.
     capabilities: CapabilityBook = field(init=False)
 
@@ -93,8 +111,14 @@ class AppContext:
         embedder = None if server is None else EmbeddedServer(ServerConfig(
             model_path=settings.local_model_path, cache_dir=settings.cache_dir,
             threads=settings.local_threads, ctx=EMBED_CTX, slots=EMBED_SLOTS, embeddings=True))
+        warmer = None
+        if server is not None:
+            warmer = PrefixWarmer(server.root_url, server.config.slots, server.load,
+                                  server.slot_file)
+            server.when_ready(warmer.engine_up)
         return cls(settings, Catalog.load(settings.prices, local_models=local), pool, server,
-                   Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned, embedder=embedder)
+                   Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned, embedder=embedder,
+                   warmer=warmer)
 
     def new_session(self) -> Session:
         return Session(ledger=Ledger(budget_usd=self.settings.budget_usd))
@@ -166,22 +190,51 @@ class AppContext:
             return False
         return not (session.api_key if kind == "openai" else session.base_url)
 
-    def chat_slots(self) -> int | None:
-        """Chats answered at once when the embedded engine is the default: its slots."""
+    def model_concurrency(self) -> tuple[int, str]:
+        """How many model calls the app runs at once, and the line they share. On the embedded
+        default, its slots: the rest wait in the app's queue, where each student sees their
+        place. On a remote default, CHATBOT_REMOTE_CONCURRENCY: waiting on OpenAI or a
+        compatible server costs this machine no CPU, so a class is not held to the CPU-sized
+        CHATBOT_CONCURRENCY. (Hosted mode's per-visitor rules apply either way.)"""
         if self.embedded is not None and self.settings.backend == "local":
-            return self.embedded.config.slots
-        return None
+            return self.embedded.config.slots, "engine"
+        return self.settings.remote_concurrency, "remote"
+
+    def warm_persona(self, messages: Messages) -> None:
+        """The class's next conversations start with `messages` (system prompt, greeting):
+        have them prefilled in every slot of the embedded engine, in the background."""
+        if self.warmer is not None:
+            self.warmer.want(messages)
 
     def engine_load(self) -> str:
         """The embedded engine's load for the status line: who is answered, who waits."""
         load = self.embedded.load() if self.embedded else None
         if load is None:
             return ""
-        text = (f" · {load.busy}/{load.slots} plazas ocupadas / slots busy")
+        text = ENGINE_STATUS["load"].format(busy=load.busy, slots=load.slots)
         if load.waiting or load.busy >= load.slots:
-            text += (f" · {load.waiting} en cola: las nuevas preguntas esperan turno / "
-                     f"waiting: new questions wait their turn")
+            text += ENGINE_STATUS["queue"].format(waiting=load.waiting)
         return text
+
+    def engine_preparing(self) -> bool:
+        """Loading the model or warming its slots: the status line refreshes faster."""
+        if self.embedded is None:
+            return False
+        warming = self.warmer.warming() if self.warmer else None
+        return self.embedded.status == "starting" or warming is not None
+
+    def engine_state(self) -> str:
+        """The embedded engine's line: loading, warming (and how long it has left), ready."""
+        if self.embedded is None:
+            return "off"
+        state = self.embedded.status
+        warming = self.warmer.warming() if self.warmer and state == "ready" else None
+        if warming is not None:
+            key = "warm_waits" if warming.waiting else "warming"
+            return (ENGINE_STATUS[key].format(slots=self.embedded.config.slots,
+                                              left=warming.seconds_left) + self.engine_load())
+        text = ENGINE_STATUS.get(state, state).format(error=self.embedded.error or "")
+        return text + self.engine_load() if state == "ready" else text
 
     def meter_for(self, session: Session) -> Meter:
         """The caps this session's calls are held against: its own ceiling (which a visitor of
@@ -241,15 +294,7 @@ class AppContext:
         kind = self.backend_kind(session)
         model = self.model_for(session)
         if kind == "local":
-            state = self.embedded.status if self.embedded else "off"
-            where = {
-                "ready": "🟢 Embebido listo / Embedded ready" + self.engine_load(),
-                "starting": "🟡 Cargando el modelo embebido… / Loading the embedded model…",
-                "stopped": "⚪ Embebido parado (arranca al primer uso) / Embedded stopped "
-                           "(starts on first use)",
-                "failed": "🔴 El modelo embebido falló / Embedded model failed: "
-                          + str(self.embedded.error if self.embedded else ""),
-            }.get(state, state)
+            where = self.engine_state()
         elif kind == "openai":
             where = "🔵 OpenAI"
         elif session.base_url or not public:

@@ -15,6 +15,7 @@ from chatbot.errors import ChatbotError
 from chatbot.messages import content_text
 from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
+from chatbot.ui.common import model_line
 from chatbot.ui.costs import estimate_markdown
 from chatbot.ui.presets import preset_row
 
@@ -112,8 +113,14 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
             estimate = gr.Markdown()
             notice = gr.Markdown()
 
+    # The default persona is prefilled in every slot of the engine once it is up; a persona
+    # picked here, or a class's first message with another one, is warmed when the engine is
+    # idle (chatbot/warmup.py).
+    ctx.warm_persona(persona.opening(first.name, first.system_prompt, first.greeting))
+
     def load_preset(key: str) -> tuple[str, str, str, History, dict[str, Any]]:
         p = persona.preset(key)
+        ctx.warm_persona(persona.opening(p.name, p.system_prompt, p.greeting))
         return p.name, p.system_prompt, p.greeting, greeting_history(p.greeting), gr.update(
             label=p.name)
 
@@ -122,6 +129,9 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     def send_fn(message: str, history: History, bot_name: str, system_prompt: str,
                 temperature: float, max_tokens: int, reasoning_effort: str, state: Session
                 ) -> Iterator[tuple[History, str, str]]:
+        if all(m.get("role") == "assistant" for m in history or []):  # a first message
+            greeting = content_text(history[0]["content"]) if history else ""
+            ctx.warm_persona(persona.opening(bot_name, system_prompt, greeting))
         yield from respond(ctx, state, message, history,
                            persona.identity_prompt(bot_name, system_prompt), temperature,
                            max_tokens, reasoning_effort)
@@ -140,8 +150,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     outputs = [chat, message, notice]
     # On the embedded engine, chats beyond its slots wait in Gradio's queue, which shows each
     # student their place in line, instead of behind an unexplained spinner.
-    slots = ctx.chat_slots()
-    line: dict[str, Any] = {"concurrency_limit": slots, "concurrency_id": "chat"} if slots else {}
+    line = model_line(ctx)
     billed = [send.click(send_fn, inputs, outputs, api_name="chat", **line),
               message.submit(send_fn, inputs, outputs, api_visibility="private", **line)]
 
