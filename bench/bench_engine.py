@@ -23,6 +23,9 @@ import openai
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_app import p95  # noqa: E402
 
 from chatbot.chat import persona  # noqa: E402
 from chatbot.local import EmbeddedServer, ServerConfig  # noqa: E402
@@ -44,11 +47,6 @@ SWEEP: dict[str, dict[str, int]] = {
     "threads=1": {"threads": 1},
     "slots=8": {"slots": 8},
 }
-
-
-def p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def ask(sdk: openai.OpenAI, model: str, opening: list[dict[str, str]], question: str

@@ -45,7 +45,7 @@ QUESTIONS = ["¿Qué es un chatbot?", "Dame una idea de proyecto con la API de O
              "¿Qué diferencia hay entre GPT y un chatbot?", "¿Cómo empiezo con Gradio?",
              "¿Qué es un modelo de lenguaje?", "¿Puedo hacer un bot de Telegram?"]
 _USAGE = re.compile(r"(\d+) → (\d+) tokens")
-WARM_WORDS = ("Preparando", "Cargando")  # the status line while loading or warming
+READY = "🟢"  # the status line's mark once the engine is loaded and its slots are warm
 
 
 def load() -> str:
@@ -112,14 +112,14 @@ def class_round(url: str, size: int, offset: int) -> tuple[list[Answer], float]:
 
 
 def wait_warm(url: str, timeout: float = 300) -> float:
-    """Seconds until the status line no longer says loading or warming (a fresh session's
-    `/settings` answers with it)."""
+    """Seconds until the status line says ready: loaded, slots warm (a fresh session's
+    `/settings` answers with the status line)."""
     client = Client(url, verbose=False)
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
         out = client.predict("local", "", "", "", None, api_name="/settings")
         status = next((str(o) for o in out if "Backend" in str(o)), "")
-        if "🟢" in status and not any(w in status for w in WARM_WORDS):
+        if READY in status:
             return time.perf_counter() - start
         time.sleep(0.25)
     raise TimeoutError("the engine did not become ready")

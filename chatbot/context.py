@@ -44,8 +44,8 @@ ENGINE_STATUS = {
     "failed": "🔴 El modelo embebido falló / Embedded model failed: {error}",
     "warming": "🟠 Preparando la persona en las {slots} plazas, quedan ~{left} s / Warming the "
                "persona into the {slots} slots, ~{left} s left",
-    "warm_waits": "🟠 Nueva persona: se prepara cuando el motor quede libre (~{left} s) / New "
-                  "persona: it is warmed when the engine is idle (~{left} s)",
+    "warm_waits": "🟠 Nueva persona: se prepara cuando el motor quede libre / New persona: it "
+                  "is warmed when the engine is idle",
     "load": " · {busy}/{slots} plazas ocupadas / slots busy",
     "queue": " · {waiting} en cola: las nuevas preguntas esperan turno / waiting: new questions "
              "wait their turn",
