@@ -118,12 +118,14 @@ class PrefixWarmer:
                 self._warm(messages)
             except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
                 self.last_error = str(exc)  # students are still answered, only slower
+                warm = None
             else:
-                self.last_error = None
+                self.last_error, warm = None, key
             with self._cond:
                 self._started, self._waiting = None, False
-                if self._wanted == key:
-                    self._done, self._wanted = key, None
+                self._done = warm
+                if self._wanted == key:  # not retried on failure: it would fail the same way
+                    self._wanted = None
 
     def _wait_for_idle(self, key: tuple[str, ...] | None) -> bool:
         """Warm only when no student is being answered: the shared prompt needs every slot, and
