@@ -1,6 +1,6 @@
 """Tuning the embedded engine's numbers on this machine (issue 26; the results are in
 docs/engine.md): for each setting, a fresh `llama-server` as the app starts it, its slots warmed
-with the default persona (chatbot/warmup.py), then every student's first message at once (8, then
+with the default persona (chatbot/engine/warmup.py), then every student's first message at once (8, then
 16), straight to the engine: first-token p50/p95, aggregate completion tokens/s, and the warm's
 own time. Settings interleave over rounds, so drift in a shared machine's speed hits them alike.
 
@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_app import p95  # noqa: E402
 
 from chatbot.chat import persona  # noqa: E402
-from chatbot.local import EmbeddedServer, ServerConfig  # noqa: E402
-from chatbot.warmup import PrefixWarmer  # noqa: E402
+from chatbot.engine.llama_server import EmbeddedServer, ServerConfig  # noqa: E402
+from chatbot.engine.warmup import PrefixWarmer  # noqa: E402
 
 CACHE = Path(os.environ.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser()
 MAX_TOKENS = 64

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, JobEvent, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.finetune import jobs
+from chatbot.models.catalog import Catalog
 from tests.fakes.openai_server import FakeOpenAI
 
 DATA = Path(__file__).parent / "data" / "finetune"

@@ -17,16 +17,16 @@ import openai
 import pytest
 from gradio_client import Client
 
-from chatbot.billing import Ledger
-from chatbot.catalog import Catalog
 from chatbot.chat import persona
 from chatbot.client import SDKPool
 from chatbot.context import AppContext, Session
-from chatbot.local import EmbeddedServer
+from chatbot.engine.llama_server import EmbeddedServer
+from chatbot.engine.warmup import PrefixWarmer
+from chatbot.models.catalog import Catalog
+from chatbot.money.billing import Ledger
+from chatbot.policy.workdirs import WorkDirs
 from chatbot.settings import Settings
 from chatbot.store import Store
-from chatbot.warmup import PrefixWarmer
-from chatbot.workdirs import WorkDirs
 from tests.fakes.openai_server import FakeOpenAI
 
 from .conftest import FAKE_KEY, free_port, launch_app

@@ -101,7 +101,7 @@ def build_messages(system_prompt: str, history: Sequence[Any], user_message: str
 def opening(name: str, system_prompt: str, greeting: str) -> list[dict[str, str]]:
     """What every conversation with this persona sends before the student's first words (the
     system prompt and the greeting): the same for a whole class, so the embedded engine can
-    compute it once for everyone (chatbot/warmup.py)."""
+    compute it once for everyone (chatbot/engine/warmup.py)."""
     history = [{"role": "assistant", "content": greeting}] if greeting.strip() else []
     return build_messages(identity_prompt(name, system_prompt), history, "")[:-1]
 

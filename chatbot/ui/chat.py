@@ -11,12 +11,12 @@ from gradio.events import Dependency
 from chatbot.chat import persona
 from chatbot.chat.turn import STREAM_EVERY_S, ChatTurn, History, error_notice
 from chatbot.context import AppContext, Session
+from chatbot.context.costs import estimate_markdown
 from chatbot.errors import ChatbotError
 from chatbot.messages import content_text
 from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
 from chatbot.ui.common import model_line
-from chatbot.ui.costs import estimate_markdown
 from chatbot.ui.presets import preset_row
 
 INFO = {
@@ -115,7 +115,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
 
     # The default persona is prefilled in every slot of the engine once it is up; a persona
     # picked here, or a class's first message with another one, is warmed when the engine is
-    # idle (chatbot/warmup.py).
+    # idle (chatbot/engine/warmup.py).
     ctx.warm_persona(persona.opening(first.name, first.system_prompt, first.greeting))
 
     def load_preset(key: str) -> tuple[str, str, str, History, dict[str, Any]]:

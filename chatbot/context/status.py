@@ -1,0 +1,90 @@
+"""The always-visible status line: which backend and model answer, the engine's load, and what
+was spent (this page, this user's record, the host's day)."""
+
+from __future__ import annotations
+
+from chatbot.context.session import Session, SessionPolicy
+from chatbot.engine.llama_server import EmbeddedServer
+from chatbot.engine.warmup import PrefixWarmer
+from chatbot.money.billing import format_usd
+from chatbot.money.spending import utc_today
+
+# Every word of the status line about the embedded engine, in one table, so the page's
+# translation (gr.I18n) has one place to take them from.
+ENGINE_STATUS = {
+    "ready": "🟢 Embebido listo / Embedded ready",
+    "starting": "🟡 Cargando el modelo embebido… / Loading the embedded model…",
+    "stopped": "⚪ Embebido parado (arranca al primer uso) / Embedded stopped (starts on first use)",
+    "failed": "🔴 El modelo embebido falló / Embedded model failed: {error}",
+    "warming": "🟠 Preparando la persona en las {slots} plazas, quedan ~{left} s / Warming the "
+               "persona into the {slots} slots, ~{left} s left",
+    "warm_waits": "🟠 Nueva persona: se prepara cuando el motor quede libre / New persona: it "
+                  "is warmed when the engine is idle",
+    "load": " · {busy}/{slots} plazas ocupadas / slots busy",
+    "queue": " · {waiting} en cola: las nuevas preguntas esperan turno / waiting: new questions "
+             "wait their turn",
+}
+
+
+def engine_load(embedded: EmbeddedServer | None) -> str:
+    """The embedded engine's load for the status line: who is answered, who waits."""
+    load = embedded.load() if embedded else None
+    if load is None:
+        return ""
+    text = ENGINE_STATUS["load"].format(busy=load.busy, slots=load.slots)
+    if load.waiting or load.busy >= load.slots:
+        text += ENGINE_STATUS["queue"].format(waiting=load.waiting)
+    return text
+
+
+def engine_state(embedded: EmbeddedServer | None, warmer: PrefixWarmer | None) -> str:
+    """The embedded engine's part: loading, warming (and how long it has left), ready."""
+    if embedded is None:
+        return "off"
+    state = embedded.status
+    warming = warmer.warming() if warmer and state == "ready" else None
+    if warming is not None:
+        key = "warm_waits" if warming.waiting else "warming"
+        return (ENGINE_STATUS[key].format(slots=embedded.config.slots, left=warming.seconds_left)
+                + engine_load(embedded))
+    text = ENGINE_STATUS.get(state, state).format(error=embedded.error or "")
+    return text + engine_load(embedded) if state == "ready" else text
+
+
+def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = False,
+                    warmer: PrefixWarmer | None = None) -> str:
+    """The always-visible line saying which backend and model answer, and what was spent.
+
+    `public` (Telegram, or any page of a hosted app): said to anyone, so the host's own
+    base URL is not shown."""
+    public = public or policy.settings.hosted
+    kind = policy.backend_kind(session)
+    model = policy.model_for(session)
+    if kind == "local":
+        where = engine_state(policy.embedded, warmer)
+    elif kind == "openai":
+        where = "🔵 OpenAI"
+    elif session.base_url or not public:
+        url = session.base_url or policy.settings.openai_base_url
+        where = f"🟣 Servidor compatible / Compatible server: `{url}`"
+    else:  # the host's own server: its address is not for the public
+        where = "🟣 Servidor compatible / Compatible server"
+    retired = policy.catalog.retired_message(model) if kind == "openai" else None
+    warn = f"\n\n⚠️ {retired}" if retired else ""
+    hosted = "🌐 **Modo alojado / Hosted mode** · " if policy.settings.hosted else ""
+    return (f"{hosted}**Backend:** {where} · **Modelo / Model:** `{model}` · "
+            f"{session.ledger.summary()}{_spending_note(policy, session)}{warn}")
+
+
+def _spending_note(policy: SessionPolicy, session: Session) -> str:
+    """What outlives this page: the user's recorded total, the host's day so far."""
+    notes = []
+    if session.keep_spending:
+        total = policy.store.spent(f"session:{session.id}")
+        notes.append(f"Total guardado / recorded total: {format_usd(total)}")
+    daily = policy.daily_cap(session)
+    if daily is not None:
+        today = policy.store.spent(daily.key(utc_today()))
+        notes.append(f"Hoy, en la cuenta del anfitrión / Today, on the host's account: "
+                     f"{format_usd(today)} de / of {format_usd(daily.limit_usd)}")
+    return "".join(f" · {note}" for note in notes)
