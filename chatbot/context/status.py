@@ -8,11 +8,17 @@ from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.engine.warmup import PrefixWarmer
 from chatbot.money.billing import format_usd
 from chatbot.money.spending import utc_today
+from chatbot.policy.redaction import without_userinfo
 
 # Every word of the status line about the embedded engine, in one table, so the page's
 # translation (gr.I18n) has one place to take them from.
 ENGINE_STATUS = {
     "ready": "🟢 Embebido listo / Embedded ready",
+    "ready_on": "🟢 Embebido listo en / Embedded ready on {name}",
+    "building": "🟠 Compilando el motor (llama.cpp) en segundo plano / Building the engine "
+                "(llama.cpp) in the background: {progress} · mientras, elige OpenAI o un "
+                "servidor compatible en Ajustes / meanwhile, pick OpenAI or a compatible server "
+                "in Settings",
     "starting": "🟡 Cargando el modelo embebido… / Loading the embedded model…",
     "stopped": "⚪ Embebido parado (arranca al primer uso) / Embedded stopped (starts on first use)",
     "failed": "🔴 El modelo embebido falló / Embedded model failed: {error}",
@@ -42,6 +48,10 @@ def engine_state(embedded: EmbeddedServer | None, warmer: PrefixWarmer | None) -
     if embedded is None:
         return "off"
     state = embedded.status
+    if state == "ready" and embedded.external is not None:  # Ollama or LM Studio serves
+        return ENGINE_STATUS["ready_on"].format(name=embedded.external.name)
+    if state == "building":
+        return ENGINE_STATUS["building"].format(progress=_build_progress(embedded))
     warming = warmer.warming() if warmer and state == "ready" else None
     if warming is not None:
         key = "warm_waits" if warming.waiting else "warming"
@@ -65,7 +75,7 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     elif kind == "openai":
         where = "🔵 OpenAI"
     elif session.base_url or not public:
-        url = session.base_url or policy.settings.openai_base_url
+        url = without_userinfo(session.base_url or policy.settings.openai_base_url or "")
         where = f"🟣 Servidor compatible / Compatible server: `{url}`"
     else:  # the host's own server: its address is not for the public
         where = "🟣 Servidor compatible / Compatible server"
@@ -74,6 +84,10 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     hosted = "🌐 **Modo alojado / Hosted mode** · " if policy.settings.hosted else ""
     return (f"{hosted}**Backend:** {where} · **Modelo / Model:** `{model}` · "
             f"{session.ledger.summary()}{_spending_note(policy, session)}{warn}")
+
+
+def _build_progress(embedded: EmbeddedServer | None) -> str:
+    return (embedded.locator.progress if embedded else None) or ""
 
 
 def _spending_note(policy: SessionPolicy, session: Session) -> str:

@@ -96,7 +96,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
             with gr.Accordion("Preset de persona (JSON) / Persona preset (JSON)", open=False):
                 preset_row("persona", {"name": name, "system_prompt": system,
                                        "greeting": greeting, "temperature": temperature,
-                                       "max_tokens": max_tokens}, "chat")
+                                       "max_tokens": max_tokens}, "chat", ctx.workdirs)
         with gr.Column(scale=2):
             chat = gr.Chatbot(greeting_history(first.greeting),  # type: ignore[arg-type]
                               label=first.name, height=460,
