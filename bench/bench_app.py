@@ -127,7 +127,7 @@ def launch_app(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, float
     return proc, url, time.perf_counter() - start
 
 
-CHAT_ARGS = ["Hola, ¿qué tal?", [], "Edu", "Eres Edu.", 0.7, 64]
+CHAT_ARGS = ["Hola, ¿qué tal?", [], "Edu", "Eres Edu.", 0.7, 64, ""]
 PLAYGROUND_ARGS = ["Hola", "", "chat", "", 1, 1, 1, 16, 0, 0, "", "", False, 0]
 
 
