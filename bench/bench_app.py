@@ -128,7 +128,7 @@ def launch_app(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, float
 
 
 CHAT_ARGS = ["Hola, ¿qué tal?", [], "Edu", "Eres Edu.", 0.7, 64, ""]
-PLAYGROUND_ARGS = ["Hola", "", "chat", "", 1, 1, 1, 16, 0, 0, "", "", False, 0]
+PLAYGROUND_ARGS = ["Hola", "", "chat", "", 1, 1, 1, 16, 0, 0, "", "", False, 0, ""]
 
 
 async def timed_call(http: httpx.AsyncClient, url: str, api: str, data: list,
