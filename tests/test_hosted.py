@@ -248,8 +248,9 @@ def test_an_upload_over_the_limit_is_refused_with_the_limit(launch: Launch,
 
 
 def test_queue_size_and_concurrency_are_the_settings(launch: Launch, fake: FakeOpenAI) -> None:
+    # The Playground waits on a remote server here: its line is CHATBOT_REMOTE_CONCURRENCY.
     url, _ = launch(CHATBOT_QUEUE_SIZE="1", CHATBOT_CONCURRENCY="1",
-                    CHATBOT_DAILY_BUDGET_USD="10")
+                    CHATBOT_REMOTE_CONCURRENCY="1", CHATBOT_DAILY_BUDGET_USD="10")
     fake.latency = 1.5
     fake.reset()
     try:

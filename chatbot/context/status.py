@@ -5,9 +5,31 @@ from __future__ import annotations
 
 from chatbot.context.session import Session, SessionPolicy
 from chatbot.engine.llama_server import EmbeddedServer
+from chatbot.engine.warmup import PrefixWarmer
 from chatbot.money.billing import format_usd
 from chatbot.money.spending import utc_today
 from chatbot.policy.redaction import without_userinfo
+
+# Every word of the status line about the embedded engine, in one table, so the page's
+# translation (gr.I18n) has one place to take them from.
+ENGINE_STATUS = {
+    "ready": "🟢 Embebido listo / Embedded ready",
+    "ready_on": "🟢 Embebido listo en / Embedded ready on {name}",
+    "building": "🟠 Compilando el motor (llama.cpp) en segundo plano / Building the engine "
+                "(llama.cpp) in the background: {progress} · mientras, elige OpenAI o un "
+                "servidor compatible en Ajustes / meanwhile, pick OpenAI or a compatible server "
+                "in Settings",
+    "starting": "🟡 Cargando el modelo embebido… / Loading the embedded model…",
+    "stopped": "⚪ Embebido parado (arranca al primer uso) / Embedded stopped (starts on first use)",
+    "failed": "🔴 El modelo embebido falló / Embedded model failed: {error}",
+    "warming": "🟠 Preparando la persona en las {slots} plazas, quedan ~{left} s / Warming the "
+               "persona into the {slots} slots, ~{left} s left",
+    "warm_waits": "🟠 Nueva persona: se prepara cuando el motor quede libre / New persona: it "
+                  "is warmed when the engine is idle",
+    "load": " · {busy}/{slots} plazas ocupadas / slots busy",
+    "queue": " · {waiting} en cola: las nuevas preguntas esperan turno / waiting: new questions "
+             "wait their turn",
+}
 
 
 def engine_load(embedded: EmbeddedServer | None) -> str:
@@ -15,14 +37,32 @@ def engine_load(embedded: EmbeddedServer | None) -> str:
     load = embedded.load() if embedded else None
     if load is None:
         return ""
-    text = (f" · {load.busy}/{load.slots} plazas ocupadas / slots busy")
+    text = ENGINE_STATUS["load"].format(busy=load.busy, slots=load.slots)
     if load.waiting or load.busy >= load.slots:
-        text += (f" · {load.waiting} en cola: las nuevas preguntas esperan turno / "
-                 f"waiting: new questions wait their turn")
+        text += ENGINE_STATUS["queue"].format(waiting=load.waiting)
     return text
 
 
-def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = False) -> str:
+def engine_state(embedded: EmbeddedServer | None, warmer: PrefixWarmer | None) -> str:
+    """The embedded engine's part: loading, warming (and how long it has left), ready."""
+    if embedded is None:
+        return "off"
+    state = embedded.status
+    if state == "ready" and embedded.external is not None:  # Ollama or LM Studio serves
+        return ENGINE_STATUS["ready_on"].format(name=embedded.external.name)
+    if state == "building":
+        return ENGINE_STATUS["building"].format(progress=_build_progress(embedded))
+    warming = warmer.warming() if warmer and state == "ready" else None
+    if warming is not None:
+        key = "warm_waits" if warming.waiting else "warming"
+        return (ENGINE_STATUS[key].format(slots=embedded.config.slots, left=warming.seconds_left)
+                + engine_load(embedded))
+    text = ENGINE_STATUS.get(state, state).format(error=embedded.error or "")
+    return text + engine_load(embedded) if state == "ready" else text
+
+
+def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = False,
+                    warmer: PrefixWarmer | None = None) -> str:
     """The always-visible line saying which backend and model answer, and what was spent.
 
     `public` (Telegram, or any page of a hosted app): said to anyone, so the host's own
@@ -31,19 +71,7 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     kind = policy.backend_kind(session)
     model = policy.model_for(session)
     if kind == "local":
-        state = policy.embedded.status if policy.embedded else "off"
-        where = {
-            "ready": _ready(policy.embedded),
-            "building": "🟠 Compilando el motor (llama.cpp) en segundo plano / Building the "
-                        "engine (llama.cpp) in the background: " + _build_progress(policy.embedded)
-                        + " · mientras, elige OpenAI o un servidor compatible en Ajustes / "
-                        "meanwhile, pick OpenAI or a compatible server in Settings",
-            "starting": "🟡 Cargando el modelo embebido… / Loading the embedded model…",
-            "stopped": "⚪ Embebido parado (arranca al primer uso) / Embedded stopped "
-                       "(starts on first use)",
-            "failed": "🔴 El modelo embebido falló / Embedded model failed: "
-                      + str(policy.embedded.error if policy.embedded else ""),
-        }.get(state, state)
+        where = engine_state(policy.embedded, warmer)
     elif kind == "openai":
         where = "🔵 OpenAI"
     elif session.base_url or not public:
@@ -56,13 +84,6 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     hosted = "🌐 **Modo alojado / Hosted mode** · " if policy.settings.hosted else ""
     return (f"{hosted}**Backend:** {where} · **Modelo / Model:** `{model}` · "
             f"{session.ledger.summary()}{_spending_note(policy, session)}{warn}")
-
-
-def _ready(embedded: EmbeddedServer | None) -> str:
-    external = embedded.external if embedded else None
-    if external is not None:
-        return f"🟢 Embebido listo en / Embedded ready on {external.name}"
-    return "🟢 Embebido listo / Embedded ready" + engine_load(embedded)
 
 
 def _build_progress(embedded: EmbeddedServer | None) -> str:

@@ -18,6 +18,7 @@ from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
 from chatbot.ui import knowledge as knowledge_ui
 from chatbot.ui import tools as tools_ui
+from chatbot.ui.common import model_line
 from chatbot.ui.conversations import ChatLinks, ChatParts, build_conversation_panel
 from chatbot.ui.presets import preset_row
 
@@ -118,8 +119,14 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
             estimate = gr.Markdown()
             notice = gr.Markdown()
 
+    # The default persona is prefilled in every slot of the engine once it is up; a persona
+    # picked here, or a class's first message with another one, is warmed when the engine is
+    # idle (chatbot/engine/warmup.py).
+    ctx.warm_persona(persona.opening(first.name, first.system_prompt, first.greeting))
+
     def load_preset(key: str) -> tuple[str, str, str, History, dict[str, Any]]:
         p = persona.preset(key)
+        ctx.warm_persona(persona.opening(p.name, p.system_prompt, p.greeting))
         return p.name, p.system_prompt, p.greeting, greeting_history(p.greeting), gr.update(
             label=p.name)
 
@@ -130,6 +137,9 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
                 library: knowledge_ui.lib.Library, tool_names: list[str], tool_json: str,
                 tool_table: Any, constrained: bool, state: Session
                 ) -> Iterator[tuple[History, str, str]]:
+        if all(m.get("role") == "assistant" for m in history or []):  # a first message
+            greeting = content_text(history[0]["content"]) if history else ""
+            ctx.warm_persona(persona.opening(bot_name, system_prompt, greeting))
         grounded = knowledge_ui.grounding(ctx, state, library, message,
                                           persona.identity_prompt(bot_name, system_prompt),
                                           max_tokens)
@@ -158,8 +168,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
     outputs = [chat, message, notice]
     # On the embedded engine, chats beyond its slots wait in Gradio's queue, which shows each
     # student their place in line, instead of behind an unexplained spinner.
-    slots = ctx.chat_slots()
-    line: dict[str, Any] = {"concurrency_limit": slots, "concurrency_id": "chat"} if slots else {}
+    line = model_line(ctx)
     billed = [send.click(send_fn, inputs, outputs, api_name="chat", **line),
               message.submit(send_fn, inputs, outputs, api_visibility="private", **line)]
 

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
+from chatbot.context import AppContext
 from chatbot.errors import ChatbotError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,3 +38,10 @@ def friendly_stream(fn: F) -> F:
             raise gr.Error(str(exc), title=exc.title) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def model_line(ctx: AppContext) -> dict[str, Any]:
+    """Queue settings for an event that waits on the model: all such events share one line,
+    as long as the backend answers that many at once (AppContext.model_concurrency)."""
+    limit, line = ctx.model_concurrency()
+    return {"concurrency_limit": limit, "concurrency_id": line}

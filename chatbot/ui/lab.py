@@ -24,7 +24,7 @@ from chatbot.lab.simulate import (
 )
 from chatbot.lab.snippets import snippet
 from chatbot.playground import parse_seed
-from chatbot.ui.common import friendly, friendly_stream
+from chatbot.ui.common import friendly, friendly_stream, model_line
 
 NEXT_HELP = """**Distribución del siguiente token.** El modelo no elige palabras: da una probabilidad
 a cada token de su vocabulario. Aquí ves sus candidatos más probables (`top_logprobs`, hasta 20),
@@ -157,7 +157,8 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
         return tables.chart_frame(frame), frame.drop(columns="p").round(4), _shape_json(shape)
 
     shape_out = [plot, table, shaped]
-    billed = [ask.click(next_fn, [prompt, mode, top, session], [cands, info], api_name="lab_next")]
+    billed = [ask.click(next_fn, [prompt, mode, top, session], [cands, info], api_name="lab_next",
+                        **model_line(ctx))]
     billed[0].then(reshape_fn, [cands, temperature, top_k, top_p], shape_out, api_visibility="private")
     knobs = [cands, temperature, top_k, top_p]
     gr.on([temperature.change, top_k.change, top_p.change], reshape_fn, knobs, shape_out,
@@ -200,7 +201,7 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
         return one.text, said, tables.chart_frame(tables.distribution_frame(nxt)), [*done, row], [*done, row]
 
     billed = [go.click(step_fn, [text, temperature, top_k, top_p, seed, steps, session],
-                       [text, drawn, plot, log, steps], api_name="lab_step")]
+                       [text, drawn, plot, log, steps], api_name="lab_step", **model_line(ctx))]
     reset.click(lambda: (DEFAULT_TEXT, "", None, [], []), None, [text, drawn, plot, log, steps],
                 api_visibility="private")
     return billed
@@ -261,7 +262,7 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
 
     mode.change(example_fn, [mode, prompt], prompt, api_visibility="private")
     return [go.click(samples_fn, [prompt, mode, n, temperature, top_p, seed, max_tokens, session],
-                     [summary, predicted, observed, answers], api_name="lab_samples")]
+                     [summary, predicted, observed, answers], api_name="lab_samples", **model_line(ctx))]
 
 
 def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
@@ -318,7 +319,7 @@ def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
         return str(path)
 
     billed = [go.click(compare_fn, [prompt, configs, session], [board, results],
-                       api_name="lab_compare")]
+                       api_name="lab_compare", **model_line(ctx))]
     vote.click(vote_fn, [prompt, results, choice, kept], [kept, said], api_name="lab_vote")
     download.click(download_fn, kept, tally, api_name="lab_votes")
     return billed

@@ -12,7 +12,7 @@ from chatbot.context import AppContext, Session
 from chatbot.playground.request import form_values, preset_values
 from chatbot.ui import capability_controls
 from chatbot.ui.binding import Controls
-from chatbot.ui.common import friendly
+from chatbot.ui.common import friendly, model_line
 from chatbot.ui.presets import preset_row
 
 # Each sampling control's one-sentence explanation, also restored when a model takes it again.
@@ -122,7 +122,7 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
         return playground.run_view(ctx, session, **values)
 
     billed = [run_btn.click(form.bind(run_fn), form.inputs, [outputs_html, usage, code, raw],
-                            api_name="playground")]
+                            api_name="playground", **model_line(ctx))]
 
     @friendly
     def code_fn(session: Session, **values: Any) -> tuple[str, Any]:
