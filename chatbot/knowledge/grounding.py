@@ -50,12 +50,14 @@ class Grounding:
 
 
 def ground(index: Index, question: str, system_prompt: str, count: Callable[[str], int],
-           budget: int, k: int = TOP_K) -> Grounding:
-    """The `k` best passages for `question` that fit `budget` tokens, in the system prompt.
+           budget: int, k: int = TOP_K, keep: Callable[[Hit], bool] = lambda _hit: True
+           ) -> Grounding:
+    """The `k` best passages for `question` that `keep` accepts and that fit `budget` tokens,
+    in the system prompt.
 
     A passage that does not fit is cut (not truncated: half a fact misleads), and the next
     smaller one may still fit."""
-    hits = index.search(question, k)
+    hits = [hit for hit in index.search(question, len(index)) if keep(hit)][:k]
     used: list[Hit] = []
     cut: list[Hit] = []
     context = ""

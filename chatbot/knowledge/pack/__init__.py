@@ -6,7 +6,7 @@ import functools
 from importlib import resources
 
 from chatbot.knowledge.passages import Passage, split_markdown
-from chatbot.knowledge.search import Index
+from chatbot.knowledge.search import Hit, Index, terms
 
 FILES = ("conceptos.md", "concepts.md")
 
@@ -19,3 +19,13 @@ def course_pack() -> Index:
         text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
         passages.extend(split_markdown(name, text))
     return Index(passages)
+
+
+def on_topic(hit: Hit) -> bool:
+    """A pack passage is offered only when the question names its concept (a word of its own
+    heading): the pack is always on for Edu, and "Di solo la palabra: manzana" shares "palabra"
+    with the token passage, which would ground a chit-chat answer in the wrong concept."""
+    if hit.passage not in course_pack().passages:
+        return True
+    heading = hit.passage.section.rsplit(" › ", 1)[-1]
+    return bool(set(terms(heading)) & set(hit.matched))
