@@ -7,7 +7,6 @@ embedded) and that a classifier fitted on the pool decides.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +40,7 @@ def answer(body: dict[str, Any]) -> str:
     return "negative" if "hate" in tweet else "positive" if "love" in tweet else "neutral"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(reply=answer) as server:
-        yield server
+FAKE_OPTIONS = {"reply": answer}  # for conftest's `fake`
 
 
 @pytest.fixture
