@@ -31,8 +31,11 @@ def victim(make_module_fake: FakeFactory) -> FakeOpenAI:
 @pytest.fixture(scope="module")
 def listening_beyond_loopback(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     runner = ("-m", "tests.fakes.dns", REBIND, PUBLIC, "127.0.0.1", "--")
-    proc, url = launch_app({"GRADIO_SERVER_NAME": "0.0.0.0", "CHATBOT_MAX_RETRIES": "0"},
-                           tmp_path_factory.mktemp("ssrf") / "app.log", runner)
+    env = {"GRADIO_SERVER_NAME": "0.0.0.0", "CHATBOT_MAX_RETRIES": "0",
+           # the host's own backend is OpenAI on the discard port: no embedded model to load
+           "CHATBOT_BACKEND": "openai", "OPENAI_API_KEY": "sk-test-host-0000",
+           "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    proc, url = launch_app(env, tmp_path_factory.mktemp("ssrf") / "app.log", runner)
     yield url
     proc.terminate()
     proc.wait(timeout=30)
