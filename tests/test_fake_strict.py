@@ -18,9 +18,14 @@ import pytest
 from chatbot import billing
 from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
+from chatbot.context import AppContext
 from chatbot.errors import ChatbotError, StreamCut
 from chatbot.lab import probe
 from chatbot.lab.openai_errors import known_error as lab_error
+from chatbot.sentiment.prompt import DEFAULT_PROMPT
+from chatbot.sentiment.service import build_plan
+from chatbot.sentiment.views import load_pool
+from chatbot.settings import Settings
 from chatbot.spending import Meter
 from chatbot.store import Store
 from tests.conftest import FAKE_KEY, FakeFactory
@@ -29,6 +34,7 @@ from tests.fakes.errors import frozen, known_error
 from tests.fakes.openai_server import FakeOpenAI
 
 HI = [{"role": "user", "content": "hola que tal estás hoy"}]
+MODEL = "gpt-4o-mini"
 
 
 def sdk(fake: FakeOpenAI, retries: int = 0) -> openai.OpenAI:
@@ -221,3 +227,21 @@ def test_the_labs_simulated_errors_are_openais_documented_ones(code: str) -> Non
     documented = known_error(code, context)
     assert (simulated.status, simulated.body) == (documented.status, documented.body)
     assert simulated.headers == documented.headers
+
+
+def test_sentiment_embeddings_on_openai_ask_openais_embedding_model(
+        fake: FakeOpenAI, tmp_path: Path) -> None:
+    """On OpenAI the embeddings way embeds with text-embedding-3-small: a chat model would be
+    OpenAI's 403 for every tweet. (The app's "OpenAI" always means api.openai.com, so the
+    client is built here as the app builds it, on the fake's URL.)"""
+    ctx = AppContext.create(Settings.from_env({"OPENAI_API_KEY": FAKE_KEY}), embedded=False)
+    pool_file = tmp_path / "pool.csv"
+    pool_file.write_text("text,label,lang\nI love this phone,positive,en\n"
+                         "Odio la lluvia,negative,es\nThe train leaves at nine,neutral,en\n")
+    pool, _ = load_pool(ctx, str(pool_file))
+    setup, _ = build_plan(on_openai(fake), MODEL, {}, DEFAULT_PROMPT, True, "embeddings", pool)
+    verdict = setup.run("I love my new phone")
+    assert verdict.label in ("positive", "neutral", "negative")
+    models = {r.json["model"] for r in fake.requests_to("/v1/embeddings")}
+    assert models == {"text-embedding-3-small"}
+    assert [m for m, _, _ in fake.billed] == ["text-embedding-3-small"] * 2  # pool, then tweet
