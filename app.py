@@ -10,9 +10,9 @@ import signal
 import sys
 import threading
 
-from chatbot import tokens
 from chatbot.context import AppContext
 from chatbot.errors import ChatbotError
+from chatbot.models import token_count
 from chatbot.settings import Settings, load_env_file
 from chatbot.ui import gradio_fixes
 from chatbot.ui.demo import build_demo
@@ -35,7 +35,7 @@ def main() -> None:
         ctx.embedded.start()
         if ctx.embedder is not None:  # the Sentiment tab's default embeds: no slow first click
             ctx.embedder.start()
-    threading.Thread(target=tokens.preload, name="preload-encodings", daemon=True).start()
+    threading.Thread(target=token_count.preload, name="preload-encodings", daemon=True).start()
     limits = ctx.settings
     # One slot per event would serialise every student behind the slowest answer; too many
     # would let one class exhaust a 2-core Space. Past queue_size, visitors are told to retry.

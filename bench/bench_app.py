@@ -29,10 +29,10 @@ sys.path.insert(0, str(ROOT))
 
 from gradio_client import Client  # noqa: E402
 
-from chatbot.billing import Ledger  # noqa: E402
-from chatbot.catalog import Catalog  # noqa: E402
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool  # noqa: E402
-from chatbot.local import EmbeddedServer, ServerConfig, assemble_model  # noqa: E402
+from chatbot.engine.llama_server import EmbeddedServer, ServerConfig, assemble_model  # noqa: E402
+from chatbot.models.catalog import Catalog  # noqa: E402
+from chatbot.money.billing import Ledger  # noqa: E402
 from tests.conftest import free_port, wait_http  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import httpx
 
-from chatbot.embedded_model import LOCAL_MODEL_NAME
-from chatbot.local import assemble_model
+from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
+from chatbot.engine.llama_server import assemble_model
 from tests.conftest import free_port, wait_http
 
 CLASS_SIZES = (1, 8, 16)

@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chatbot.catalog import Catalog  # noqa: E402
 from chatbot.finetune.validate import validate_file  # noqa: E402
-from chatbot.tokens import get_encoding  # noqa: E402
+from chatbot.models.catalog import Catalog  # noqa: E402
+from chatbot.models.token_count import get_encoding  # noqa: E402
 
 MODEL = "gpt-4o-mini"
 WORDS = ["hola", "mundo", "qué", "tal", "curso", "lección", "tarea", "examen", "foro", "tutor",
@@ -101,7 +101,7 @@ def raw_batched(path: Path, chunk: int = 4096) -> float:
 PEAK_CHILD = """
 import json, resource, sys
 sys.path.insert(0, {root!r})
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
 from chatbot.finetune.validate import validate_file
 catalog = Catalog.load()
 validate_file({small!r}, catalog, {model!r})  # imports, tokenizer and caches warmed up

@@ -19,10 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from chatbot.catalog import Catalog
 from chatbot.context import AppContext
+from chatbot.engine import tuned_store
 from chatbot.finetune import evaluate as ev
-from chatbot.finetune.local import job, store
+from chatbot.finetune.on_machine import job
+from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -53,7 +54,7 @@ def train(settings: Settings, wanted: job.Settings) -> str:
     started = time.monotonic()
     info = job.start(settings.cache_dir, base, base_name, DATA / "style_train.jsonl", wanted,
                      Catalog.load(settings.prices))
-    pid = int((store.job_dir(settings.cache_dir, info.id) / "pid").read_text())
+    pid = int((tuned_store.job_dir(settings.cache_dir, info.id) / "pid").read_text())
     peak = 0
     while (info := job.get_job(settings.cache_dir, info.id)).status not in (
             "succeeded", "failed", "cancelled"):
@@ -62,7 +63,7 @@ def train(settings: Settings, wanted: job.Settings) -> str:
     wall = time.monotonic() - started
     if info.status != "succeeded":
         raise SystemExit(f"training {info.status}: {info.error}")
-    model = store.find_model(settings.cache_dir, info.fine_tuned_model or "")
+    model = tuned_store.find_model(settings.cache_dir, info.fine_tuned_model or "")
     assert model is not None
     m = model.manifest
     print(f"trained {m['trained_tokens']} tokens in {m['train_seconds']} s: "
@@ -72,7 +73,7 @@ def train(settings: Settings, wanted: job.Settings) -> str:
 
 
 def loss_curve(settings: Settings, model_name: str) -> None:
-    model = store.find_model(settings.cache_dir, model_name)
+    model = tuned_store.find_model(settings.cache_dir, model_name)
     if model is None:
         raise SystemExit(f"no local model {model_name}")
     steps = [e.data for e in job.job_events(settings.cache_dir, model.manifest["job"]) if e.data]

@@ -55,8 +55,8 @@ def clients() -> None:
 
 
 def longline() -> None:
-    from chatbot.catalog import Catalog
     from chatbot.finetune.validate import validate_file
+    from chatbot.models.catalog import Catalog
 
     catalog = Catalog.load()
     with tempfile.TemporaryDirectory() as tmp:

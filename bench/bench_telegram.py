@@ -28,10 +28,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chatbot.billing import Ledger  # noqa: E402
-from chatbot.catalog import Catalog  # noqa: E402
 from chatbot.chat.persona import PRESETS  # noqa: E402
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool  # noqa: E402
+from chatbot.models.catalog import Catalog  # noqa: E402
+from chatbot.money.billing import Ledger  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.fakes.telegram_server import FakeTelegram  # noqa: E402
 

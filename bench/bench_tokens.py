@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from chatbot.catalog import Catalog
 from chatbot.finetune.counting import count_dataset
-from chatbot.tokens import example_strings, get_encoding
+from chatbot.models.catalog import Catalog
+from chatbot.models.token_count import example_strings, get_encoding
 
 SENTENCES = [
     "¿Cuál es la capital de Francia? La capital de Francia es París.",

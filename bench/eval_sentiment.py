@@ -28,11 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chatbot.billing import Ledger  # noqa: E402
-from chatbot.catalog import Catalog  # noqa: E402
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool  # noqa: E402
-from chatbot.embedded_model import LOCAL_MODEL_NAME  # noqa: E402
-from chatbot.local import EmbeddedServer, ServerConfig  # noqa: E402
+from chatbot.engine.embedded_model import LOCAL_MODEL_NAME  # noqa: E402
+from chatbot.engine.llama_server import EmbeddedServer, ServerConfig  # noqa: E402
+from chatbot.models.catalog import Catalog  # noqa: E402
+from chatbot.money.billing import Ledger  # noqa: E402
 from chatbot.sentiment.labels import LABELS, best, label_of  # noqa: E402
 from chatbot.sentiment.pool import load_pool  # noqa: E402
 from chatbot.sentiment.prompt import DEFAULT_PROMPT  # noqa: E402

@@ -33,15 +33,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chatbot.billing import Ledger  # noqa: E402
-from chatbot.catalog import Catalog  # noqa: E402
 from chatbot.client import Backend, LLMClient, SDKPool  # noqa: E402
-from chatbot.local import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig  # noqa: E402
+from chatbot.engine.llama_server import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig  # noqa: E402
+from chatbot.models.catalog import Catalog  # noqa: E402
+from chatbot.money.billing import Ledger  # noqa: E402
 from chatbot.sentiment.calibration import DATA_FILE, fit, prompt_digest  # noqa: E402
 from chatbot.sentiment.classify import ask, measure  # noqa: E402
-from chatbot.sentiment.labels import Probs, best  # noqa: E402
-from chatbot.sentiment.pool import Pool  # noqa: E402
-from chatbot.sentiment.probe import (  # noqa: E402
+from chatbot.sentiment.embeddings_classifier import (  # noqa: E402
     choose_c,
     embed_pool,
     fit_probe,
@@ -49,6 +47,8 @@ from chatbot.sentiment.probe import (  # noqa: E402
     template_digest,
     words_digest,
 )
+from chatbot.sentiment.labels import Probs, best  # noqa: E402
+from chatbot.sentiment.pool import Pool  # noqa: E402
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, build_messages, parse_prompt  # noqa: E402
 from chatbot.sentiment.words import DATA_FILE as WORDS_FILE  # noqa: E402
 from chatbot.sentiment.words import fit_stack, fit_words  # noqa: E402

@@ -6,12 +6,21 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from dotenv import load_dotenv
 
 from chatbot.errors import ConfigError
 
-BACKENDS = ("local", "openai")
+# Where requests go: the embedded llama.cpp server, OpenAI itself, or any OpenAI-compatible URL.
+BackendKind = Literal["local", "openai", "compatible"]
+BACKEND_KINDS: tuple[BackendKind, ...] = ("local", "openai", "compatible")
+BACKENDS = ("local", "openai")  # what CHATBOT_BACKEND takes; "compatible" follows from a base URL
+
+
+def as_backend_kind(text: str) -> BackendKind | None:
+    """`text` as a backend kind, or None when it names none (typed input, a table cell)."""
+    return next((kind for kind in BACKEND_KINDS if kind == text), None)
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 TRUE = ("1", "true", "yes", "on")
 HOST_HEADERS = ("OpenAI-Organization", "OpenAI-Project")
@@ -84,7 +93,7 @@ def _switch(env: Mapping[str, str], key: str, default: bool, problems: list[str]
 class Settings:
     openai_api_key: str | None = field(default=None, repr=False)
     openai_base_url: str | None = None
-    backend: str = "local"
+    backend: BackendKind = "local"
     model: str | None = None
     timeout: float = 60.0
     max_retries: int = 2
@@ -191,13 +200,13 @@ class Settings:
         return settings
 
 
-def _backend(env: Mapping[str, str], has_openai: bool, problems: list[str]) -> str:
+def _backend(env: Mapping[str, str], has_openai: bool, problems: list[str]) -> BackendKind:
     """CHATBOT_BACKEND if valid; else OpenAI when a key or base URL is set, the embedded model if not."""
-    backend = env.get("CHATBOT_BACKEND", "").strip().lower()
-    if backend and backend not in BACKENDS:
-        problems.append(f"CHATBOT_BACKEND={backend!r}: usa / use 'local' u / or 'openai'")
-        backend = ""
-    if not backend:
+    text = env.get("CHATBOT_BACKEND", "").strip().lower()
+    backend = as_backend_kind(text) if text in BACKENDS else None
+    if text and backend is None:
+        problems.append(f"CHATBOT_BACKEND={text!r}: usa / use 'local' u / or 'openai'")
+    if backend is None:
         backend = "openai" if has_openai else "local"
     if backend == "openai" and not has_openai:
         problems.append(

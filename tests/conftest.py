@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from chatbot import billing
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
-from chatbot.local import EmbeddedServer, ServerConfig
+from chatbot.engine.llama_server import EmbeddedServer, ServerConfig
+from chatbot.models.catalog import Catalog
+from chatbot.money import billing
 from tests.fakes.openai_server import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent

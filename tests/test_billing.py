@@ -3,9 +3,9 @@ from datetime import date
 
 import pytest
 
-from chatbot import billing
-from chatbot.catalog import Catalog
-from chatbot.tokens import count_chat, count_text
+from chatbot.models.catalog import Catalog
+from chatbot.models.token_count import count_chat, count_text
+from chatbot.money import billing
 
 TODAY = date(2026, 11, 23)
 CHAT = [{"role": "system", "content": "Eres un asistente amable."},

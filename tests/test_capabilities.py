@@ -3,10 +3,11 @@ from datetime import date
 
 import pytest
 
-from chatbot import capabilities
-from chatbot.capabilities import FEATURES, apply, control_states, learn, merge_probe
-from chatbot.catalog import DATA_FILE, Catalog
 from chatbot.client import ChatParams
+from chatbot.client.capability_book import learn, merge_probe
+from chatbot.client.request import build_request
+from chatbot.models.capabilities import FEATURES, control_states
+from chatbot.models.catalog import DATA_FILE, Catalog
 
 TODAY = date(2026, 12, 1)
 
@@ -77,7 +78,7 @@ def test_reasoning_model_gets_max_completion_tokens_and_a_note_per_refused_setti
     params = ChatParams("gpt-5.6-luna", temperature=0.2, top_p=1, max_tokens=128,
                         frequency_penalty=0.5, presence_penalty=0, stop=("END",), seed=7,
                         logprobs=True, top_logprobs=5, n=2)
-    applied = apply(params, catalog.capabilities("gpt-5.6-luna"))
+    applied = build_request(params, catalog.capabilities("gpt-5.6-luna"))
     assert applied.body == {"model": "gpt-5.6-luna", "max_completion_tokens": 128, "n": 2,
                             "seed": 7}
     notes = "\n".join(applied.notes)
@@ -93,7 +94,7 @@ def test_reasoning_model_gets_max_completion_tokens_and_a_note_per_refused_setti
 def test_defaults_are_dropped_silently(catalog):
     params = ChatParams("gpt-5.6-luna", temperature=1, top_p=1, frequency_penalty=0,
                         presence_penalty=0, max_tokens=64)
-    applied = apply(params, catalog.capabilities("gpt-5.6-luna"))
+    applied = build_request(params, catalog.capabilities("gpt-5.6-luna"))
     assert applied.notes == ()
     assert "temperature" not in applied.body and "max_tokens" not in applied.body
 
@@ -101,7 +102,7 @@ def test_defaults_are_dropped_silently(catalog):
 def test_effort_none_brings_sampling_back_but_not_stop(catalog):
     params = ChatParams("gpt-5.6-luna", temperature=0.2, logprobs=True, top_logprobs=3,
                         stop=("x",), reasoning_effort="none", max_tokens=10)
-    applied = apply(params, catalog.capabilities("gpt-5.6-luna"))
+    applied = build_request(params, catalog.capabilities("gpt-5.6-luna"))
     assert applied.body["temperature"] == 0.2 and applied.body["top_logprobs"] == 3
     assert applied.body["reasoning_effort"] == "none"
     assert "stop" not in applied.body
@@ -109,11 +110,11 @@ def test_effort_none_brings_sampling_back_but_not_stop(catalog):
 
 
 def test_effort_the_model_lacks_or_a_sampling_model_is_named_not_sent(catalog):
-    luna = apply(ChatParams("gpt-5.6-luna", reasoning_effort="minimal"),
+    luna = build_request(ChatParams("gpt-5.6-luna", reasoning_effort="minimal"),
                  catalog.capabilities("gpt-5.6-luna"))
     assert "reasoning_effort" not in luna.body
     assert "takes none, low, medium, high, xhigh" in luna.notes[0]
-    mini = apply(ChatParams("gpt-4o-mini", reasoning_effort="high"),
+    mini = build_request(ChatParams("gpt-4o-mini", reasoning_effort="high"),
                  catalog.capabilities("gpt-4o-mini"))
     assert "reasoning_effort" not in mini.body and "not a reasoning model" in mini.notes[0]
 
@@ -122,13 +123,13 @@ def test_sampling_model_gets_everything_it_was_given(catalog):
     params = ChatParams("gpt-4o-mini", temperature=0.2, max_tokens=5, logprobs=True,
                         top_logprobs=2, stop=("a",), seed=1,
                         response_format={"type": "json_object"})
-    applied = apply(params, catalog.capabilities("gpt-4o-mini"))
+    applied = build_request(params, catalog.capabilities("gpt-4o-mini"))
     assert applied.body == {**params.sdk_kwargs()} and applied.notes == ()
 
 
 def test_legacy_completions_keep_max_tokens_and_a_numeric_logprobs(catalog):
     params = ChatParams("davinci-002", max_tokens=5, logprobs=True, top_logprobs=3)
-    body = apply(params, catalog.capabilities("davinci-002"), legacy=True).body
+    body = build_request(params, catalog.capabilities("davinci-002"), legacy=True).body
     assert body["max_tokens"] == 5 and body["logprobs"] == 3 and "top_logprobs" not in body
 
 
@@ -137,7 +138,7 @@ def test_learning_from_a_refusal(catalog):
     learned = learn(caps, "temperature")
     assert learned is not None and "temperature" not in learned.takes_at(None)
     assert learn(learned, "temperature") is None  # already known: retrying would not help
-    note = apply(ChatParams("gpt-4o-mini", temperature=0.3), learned).notes[0]
+    note = build_request(ChatParams("gpt-4o-mini", temperature=0.3), learned).notes[0]
     assert "the server refused it" in note
     assert learn(caps, "max_tokens").token_limit == "max_completion_tokens"
     assert learn(catalog.capabilities("gpt-5"), "max_completion_tokens").token_limit == \
@@ -160,4 +161,4 @@ def test_a_probe_replaces_the_guess_for_what_it_tried(catalog):
     probed = merge_probe(guess, {"stop", "logprobs"})
     assert probed.source == "probe"
     assert probed.takes == {"temperature", "top_p", "penalties", "stop", "logprobs"}
-    assert "probed on this server" in capabilities.control_states(probed, None)["seed"]
+    assert "probed on this server" in control_states(probed, None)["seed"]

@@ -4,7 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import openai
 
-from chatbot.capability_book import CapabilityBook
+from chatbot.client.capability_book import CapabilityBook
 from tests.fakes.openai_server import FakeOpenAI
 
 

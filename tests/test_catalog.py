@@ -3,9 +3,9 @@ from datetime import date
 
 import pytest
 
-from chatbot.catalog import DATA_FILE, OFFLINE_ENCODINGS, Catalog
-from chatbot.embedded_model import LOCAL_MODEL_NAME
+from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError
+from chatbot.models.catalog import DATA_FILE, OFFLINE_ENCODINGS, Catalog
 
 TODAY = date(2026, 11, 23)
 

@@ -2,13 +2,13 @@
 
 import pytest
 
-from chatbot import billing
-from chatbot.billing import Ledger
-from chatbot.catalog import Catalog
 from chatbot.chat.turn import CUT_MARK, ChatTurn, paced, prepare_turn
 from chatbot.client import Backend, ChatParams, Choice, LLMClient, Result, SDKPool, StreamEvent, Usage
 from chatbot.context import AppContext
 from chatbot.errors import ContextTooLong, InvalidInput
+from chatbot.models.catalog import Catalog
+from chatbot.money import billing
+from chatbot.money.billing import Ledger
 from chatbot.settings import Settings
 from tests.conftest import FakeFactory
 from tests.fakes.openai_server import FakeOpenAI

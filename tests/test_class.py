@@ -12,14 +12,14 @@ import pytest
 from gradio_client import Client
 from gradio_client.utils import Status
 
-from chatbot.billing import Ledger
-from chatbot.catalog import Catalog
 from chatbot.client import SDKPool
 from chatbot.context import AppContext, Session
-from chatbot.local import EmbeddedServer
+from chatbot.engine.llama_server import EmbeddedServer
+from chatbot.models.catalog import Catalog
+from chatbot.money.billing import Ledger
+from chatbot.policy.workdirs import WorkDirs
 from chatbot.settings import Settings
 from chatbot.store import Store
-from chatbot.workdirs import WorkDirs
 
 from .conftest import launch_app
 

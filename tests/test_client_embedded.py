@@ -3,11 +3,11 @@
 
 import pytest
 
-from chatbot.billing import Ledger
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
+from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.errors import ContextTooLong, InvalidInput
-from chatbot.local import EmbeddedServer
+from chatbot.models.catalog import Catalog
+from chatbot.money.billing import Ledger
 
 pytestmark = pytest.mark.model
 

@@ -12,8 +12,6 @@ import socket
 
 import pytest
 
-from chatbot import billing
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import (
     AuthError,
@@ -28,6 +26,8 @@ from chatbot.errors import (
     ServerError,
     StreamCut,
 )
+from chatbot.models.catalog import Catalog
+from chatbot.money import billing
 from chatbot.settings import Settings
 from tests.conftest import FAKE_KEY
 from tests.fakes.openai_server import FakeOpenAI

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot import billing
-from chatbot.capability_book import CapabilityBook
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
+from chatbot.client.capability_book import CapabilityBook
 from chatbot.errors import InvalidInput
+from chatbot.models.catalog import Catalog
+from chatbot.money import billing
 from tests.fakes.openai_server import FakeOpenAI
 
 CHAT = "/v1/chat/completions"

@@ -1,8 +1,8 @@
 """The "before you send" line shared by the tabs."""
 
 from chatbot.context import AppContext
+from chatbot.context.costs import estimate_markdown
 from chatbot.settings import Settings
-from chatbot.ui.costs import estimate_markdown
 
 CHAT = [{"role": "user", "content": "Hola, ¿qué tal?"}]
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from gradio_client import Client, handle_file
 
-from chatbot.finetune.local.train import lock_path
+from chatbot.finetune.on_machine.train import lock_path
 from tests.conftest import FakeFactory, launch_app
 from tests.fakes.clock import ManualClock
 from tests.fakes.openai_server import FakeOpenAI

@@ -15,18 +15,18 @@ from pathlib import Path
 import openai
 import pytest
 
-from chatbot import billing
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.context import AppContext
 from chatbot.errors import ChatbotError, StreamCut
-from chatbot.lab import probe
+from chatbot.lab import sampling
 from chatbot.lab.openai_errors import known_error as lab_error
+from chatbot.models.catalog import Catalog
+from chatbot.money import billing
+from chatbot.money.spending import Meter
 from chatbot.sentiment.prompt import DEFAULT_PROMPT
 from chatbot.sentiment.service import build_plan
 from chatbot.sentiment.views import load_pool
 from chatbot.settings import Settings
-from chatbot.spending import Meter
 from chatbot.store import Store
 from tests.conftest import FAKE_KEY, FakeFactory
 from tests.fakes.clock import ManualClock
@@ -81,7 +81,7 @@ def test_a_compatible_server_takes_llama_cpp_knobs(make_fake: FakeFactory) -> No
 def test_lab_samples_on_openai_send_only_what_openai_takes(fake: FakeOpenAI) -> None:
     """The Lab turns llama.cpp's top_k/min_p off on the embedded model only: sent to OpenAI they
     would be a 400 for every sample."""
-    run = probe.samples(on_openai(fake), "gpt-4o-mini", "hola", "chat", 3, 1.0, 1.0, 7, 3)
+    run = sampling.samples(on_openai(fake), "gpt-4o-mini", "hola", "chat", 3, 1.0, 1.0, 7, 3)
     assert len(run.answers) == 3
     bodies = [r.json for r in fake.requests_to("/v1/chat/completions")]
     assert bodies and all("top_k" not in b and "min_p" not in b for b in bodies)

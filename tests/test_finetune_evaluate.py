@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from chatbot import billing
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
+from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.errors import InvalidInput
 from chatbot.finetune import evaluate as ev
-from chatbot.local import EmbeddedServer
+from chatbot.models.catalog import Catalog
+from chatbot.money import billing
 from tests.fakes.openai_server import FakeOpenAI
 
 DATA = Path(__file__).parent / "data" / "finetune"

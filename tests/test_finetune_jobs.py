@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.billing import Ledger
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, JobEvent, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.finetune import jobs
+from chatbot.models.catalog import Catalog
+from chatbot.money.billing import Ledger
 from tests.conftest import FAKE_KEY, FakeFactory
 from tests.fakes.clock import ManualClock
 from tests.fakes.openai_server import FakeOpenAI

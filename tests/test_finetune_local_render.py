@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from chatbot.engine.llama_server import assemble_model
 from chatbot.errors import InvalidInput
-from chatbot.finetune.local import dataset, template, train
-from chatbot.local import assemble_model
+from chatbot.finetune.on_machine import dataset, template, train
 from tests.conftest import CACHE_DIR
 
 CHATML = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n"

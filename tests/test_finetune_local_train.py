@@ -17,14 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.catalog import Catalog
 from chatbot.client import ChatParams
 from chatbot.context import AppContext
+from chatbot.engine import tuned_store
+from chatbot.engine.llama_server import LOCAL_MODEL_NAME, assemble_model
 from chatbot.errors import InvalidInput
-from chatbot.finetune.local import job, store, train
-from chatbot.finetune.local.resources import shortfall
-from chatbot.finetune.local.train import lock_path
-from chatbot.local import LOCAL_MODEL_NAME, assemble_model
+from chatbot.finetune.on_machine import job, train
+from chatbot.finetune.on_machine.resources import shortfall
+from chatbot.finetune.on_machine.train import lock_path
+from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings
 from tests.conftest import CACHE_DIR
 
@@ -69,7 +70,7 @@ def test_tiny_run_loss_goes_down_and_the_model_is_recorded(trained) -> None:
     losses = [s["train_loss"] for s in steps]
     assert losses[0] > losses[1] > losses[2], losses  # the same window, each step lower
     assert all(0 < s["train_mean_token_accuracy"] <= 1 for s in steps)
-    (model,) = store.list_models(cache)
+    (model,) = tuned_store.list_models(cache)
     assert model.name == info.fine_tuned_model
     assert model.name.startswith(f"ft:local:{LOCAL_MODEL_NAME}:ci:")
     assert model.manifest["sha256"] == sha256(model.path)
@@ -93,7 +94,7 @@ def test_the_app_lists_the_tuned_model_and_chats_with_it(trained) -> None:
     """Served on demand by the embedded engine, beside the base model, through the real SDK."""
     cache, job_id, _ = trained
     wait(cache, job_id, ("succeeded", "failed", "cancelled"))
-    (model,) = store.list_models(cache)
+    (model,) = tuned_store.list_models(cache)
     ctx = AppContext.create(Settings(cache_dir=cache, timeout=600,  # 2 cores, shared in CI
                                      local_model_path=assemble_model(CACHE_DIR)))
     assert ctx.local_models()[1:] == [model.name]
@@ -130,8 +131,8 @@ def test_a_second_training_waits_in_line_and_can_be_cancelled(tmp_path: Path) ->
 
 def events(cache: Path, job_id: str) -> str:
     return json.dumps([e.message for e in job.job_events(cache, job_id)] +
-                      [e["event"] for e in store.read_events(
-                          store.job_dir(cache, job_id))])
+                      [e["event"] for e in tuned_store.read_events(
+                          tuned_store.job_dir(cache, job_id))])
 
 
 def test_bad_settings_and_files_are_refused_before_anything_runs(tmp_path: Path) -> None:

@@ -14,13 +14,13 @@ import pytest
 from gradio_client import Client, handle_file
 
 from chatbot.context import AppContext
+from chatbot.engine.llama_server import assemble_model
 from chatbot.errors import InvalidInput
-from chatbot.finetune.local import views
-from chatbot.finetune.local.train import lock_path
-from chatbot.local import assemble_model
+from chatbot.finetune import views as finetune_views
+from chatbot.finetune.on_machine import views
+from chatbot.finetune.on_machine.train import lock_path
 from chatbot.settings import Settings
 from chatbot.ui import finetune as ui
-from chatbot.ui import finetune_views
 from tests.conftest import CACHE_DIR, FakeFactory
 from tests.fakes.clock import ManualClock
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.catalog import Catalog
 from chatbot.errors import InvalidInput
 from chatbot.finetune.formats import CHAT, LEGACY
 from chatbot.finetune.prepare import PrepareOptions, analyze, prepare
 from chatbot.finetune.validate import validate_file
+from chatbot.models.catalog import Catalog
 
 DATA = Path(__file__).parent / "data" / "finetune"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from chatbot import tokens
-from chatbot.catalog import Catalog
 from chatbot.finetune import stats
 from chatbot.finetune.validate import validate_file
+from chatbot.models import token_count
+from chatbot.models.catalog import Catalog
 
 DATA = Path(__file__).parent / "data" / "finetune"
 
@@ -53,7 +53,7 @@ def test_counts_match_the_token_module(catalog: Catalog) -> None:
     report = validate_file(DATA / "chat_valid.jsonl", catalog, "gpt-4o-mini")
     first = (DATA / "chat_valid.jsonl").read_text(encoding="utf-8").splitlines()[0]
     messages = json.loads(first)["messages"]
-    assert report.tokens[0] == tokens.count_chat(messages, "o200k_base").total
+    assert report.tokens[0] == token_count.count_chat(messages, "o200k_base").total
 
 
 def test_distribution_and_histogram() -> None:

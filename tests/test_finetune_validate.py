@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.catalog import Catalog
 from chatbot.errors import InvalidInput
 from chatbot.finetune import formats
 from chatbot.finetune.validate import MAX_DETAILS, validate_file
+from chatbot.models.catalog import Catalog
 
 DATA = Path(__file__).parent / "data" / "finetune"
 

@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from chatbot.catalog import Catalog
 from chatbot.errors import ChatbotError
 from chatbot.finetune import evaluate, prepare, validate
+from chatbot.models.catalog import Catalog
 from chatbot.playground import build_messages, parse_seed, parse_stop
 from chatbot.sentiment import inputs as sentiment_batch
 from chatbot.token_counter.view import analyse

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
-from chatbot import billing
-from chatbot.catalog import Catalog
+from chatbot.models.catalog import Catalog
+from chatbot.money import billing
 from tests.conftest import launch_app
 from tests.fakes.openai_server import FakeOpenAI
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.catalog import Catalog
 from chatbot.errors import InvalidInput
 from chatbot.finetune import files
 from chatbot.finetune.prepare import PrepareOptions, prepare
 from chatbot.finetune.validate import validate_file
+from chatbot.models.catalog import Catalog
+from chatbot.models.token_count import parse_chat
 from chatbot.playground import parse_seed
-from chatbot.tokens import parse_chat
 
 DEEP = "[" * 100_000 + "]" * 100_000
 GOOD = json.dumps({"messages": [{"role": "user", "content": "hola"},

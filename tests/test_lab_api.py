@@ -10,8 +10,8 @@ import openai
 import pytest
 from gradio_client import Client, handle_file
 
+from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.lab.fault_server import FAILURES
-from chatbot.local import EmbeddedServer
 from chatbot.sentiment.labels import DISPLAY, LABELS, UNKNOWN
 
 from .conftest import assert_same_top, launch_app

@@ -5,7 +5,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from chatbot.catalog import Catalog
 from chatbot.chat.turn import error_notice
 from chatbot.client import SDKPool
 from chatbot.errors import (
@@ -20,6 +19,7 @@ from chatbot.errors import (
 from chatbot.lab.fault_server import FAILURES, FaultServer
 from chatbot.lab.simulate import LABELS, SIMULATED_KEY, Run, simulate, timeline_markdown
 from chatbot.lab.snippets import snippet
+from chatbot.models.catalog import Catalog
 
 TITLES = {"bad_key": AuthError.title, "rate_limit": RateLimited.title,
           "quota": QuotaExceeded.title, "server_error": ServerError.title,

@@ -9,32 +9,32 @@ from pathlib import Path
 import openai
 import pytest
 
-from chatbot import local
+from chatbot.engine import llama_server
 from chatbot.errors import ConfigError
 
 from .conftest import CACHE_DIR as CACHE
 
 
 def test_parts_come_from_the_six_packages_in_order() -> None:
-    parts = local.bundled_parts()
+    parts = llama_server.bundled_parts()
     assert len(parts) == 6
-    assert [p.parent.parent.name for p in parts] == local.PART_PACKAGES
-    assert sum(p.stat().st_size for p in parts) == local.GGUF_SIZE
+    assert [p.parent.parent.name for p in parts] == llama_server.PART_PACKAGES
+    assert sum(p.stat().st_size for p in parts) == llama_server.GGUF_SIZE
 
 
 def test_a_corrupt_model_is_refused_and_removed(tmp_path: Path) -> None:
-    target = tmp_path / local.GGUF_FILENAME
+    target = tmp_path / llama_server.GGUF_FILENAME
     with target.open("wb") as fh:  # right size, wrong bytes (sparse: costs no disk)
-        fh.truncate(local.GGUF_SIZE)
+        fh.truncate(llama_server.GGUF_SIZE)
     with pytest.raises(ConfigError, match="SHA-256"):
-        local.assemble_model(tmp_path)
+        llama_server.assemble_model(tmp_path)
     assert not target.exists()
 
 
 def test_the_embedded_server_serves_a_class_on_every_core(tmp_path: Path) -> None:
-    config = local.ServerConfig(model_path=tmp_path / "m.gguf", cache_dir=tmp_path, ctx=3000,
+    config = llama_server.ServerConfig(model_path=tmp_path / "m.gguf", cache_dir=tmp_path, ctx=3000,
                                 slots=12)
-    server = local.EmbeddedServer(config)
+    server = llama_server.EmbeddedServer(config)
     cmd = server._command(Path("/bin/llama-server"), tmp_path / "m.gguf")
     assert cmd[cmd.index("--threads") + 1] == str(os.cpu_count())
     assert cmd[cmd.index("--parallel") + 1] == "12"
@@ -50,21 +50,22 @@ def test_engine_load_comes_from_the_prometheus_gauges() -> None:
             "llamacpp:requests_processing 3\n"
             "llamacpp:requests_deferred 2\n"
             "llamacpp:n_busy_slots_per_decode 2.5\n")
-    assert local.parse_load(text, 16) == local.EngineLoad(busy=3, waiting=2, slots=16)
-    assert local.parse_load("", 4) == local.EngineLoad(0, 0, 4)
+    assert llama_server.parse_load(text, 16) == llama_server.EngineLoad(busy=3, waiting=2, slots=16)
+    assert llama_server.parse_load("", 4) == llama_server.EngineLoad(0, 0, 4)
 
 
 def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:
     bad = tmp_path / "not-a-model.gguf"
     bad.write_bytes(b"this is not a gguf file")
-    server = local.EmbeddedServer(local.ServerConfig(model_path=bad, cache_dir=tmp_path)).start()
+    config = llama_server.ServerConfig(model_path=bad, cache_dir=tmp_path)
+    server = llama_server.EmbeddedServer(config).start()
     with pytest.raises(ConfigError, match=r"llama-server exited"):
         server.wait_ready(60)
     assert server.status == "failed"
 
 
 @pytest.mark.model
-def test_concurrent_students_all_get_complete_answers(embedded: local.EmbeddedServer) -> None:
+def test_concurrent_students_all_get_complete_answers(embedded: llama_server.EmbeddedServer) -> None:
     """The old engine cut running streams when a new request came (1 complete answer of 8)."""
     sdk = openai.OpenAI(base_url=embedded.base_url, api_key="sk-no-key-required", max_retries=0)
 
@@ -92,7 +93,7 @@ def test_no_orphan_server_when_the_app_is_killed(tmp_path: Path) -> None:
     script = (
         "import sys, time\n"
         "from pathlib import Path\n"
-        "from chatbot.local import EmbeddedServer, ServerConfig\n"
+        "from chatbot.engine.llama_server import EmbeddedServer, ServerConfig\n"
         f"s = EmbeddedServer(ServerConfig(None, Path({str(CACHE)!r}))).start()\n"
         "s.wait_ready(300)\n"
         "print(s._proc.pid, flush=True)\n"
@@ -120,7 +121,7 @@ def test_no_orphan_server_when_the_app_is_killed(tmp_path: Path) -> None:
 def test_a_server_that_crashes_on_this_cpu_says_how_to_rebuild() -> None:
     """A llama.cpp built with instructions the CPU traps (AMX on some VMs) dies with SIGILL on the
     first prompt; the status must say how to fix it, not just an exit code."""
-    server = local.EmbeddedServer(local.ServerConfig(None, CACHE)).start()
+    server = llama_server.EmbeddedServer(llama_server.ServerConfig(None, CACHE)).start()
     try:
         server.wait_ready(300)
         os.kill(server._proc.pid, signal.SIGILL)

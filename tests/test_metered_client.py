@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from chatbot import billing
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, ServerError, StreamCut
-from chatbot.spending import Cap, Meter
+from chatbot.models.catalog import Catalog
+from chatbot.money import billing
+from chatbot.money.spending import Cap, Meter
 from chatbot.store import Store
 from tests.fakes.openai_server import FakeOpenAI
 

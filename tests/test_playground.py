@@ -8,12 +8,12 @@ import sys
 import pytest
 
 from chatbot import playground
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, ChatParams, Choice, Result, TokenLogprob, TopToken, Usage
 from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
+from chatbot.models.catalog import Catalog
+from chatbot.playground import estimate_line
 from chatbot.settings import Settings
-from chatbot.ui.playground import estimate_line
 from tests.fakes.openai_server import FakeOpenAI
 
 

@@ -8,18 +8,18 @@ import re
 import numpy as np
 import pytest
 
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, Choice, LLMClient, Result, SDKPool, TokenLogprob, TopToken, Usage
-from chatbot.embedded_model import LOCAL_MODEL_NAME
+from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import InvalidInput
+from chatbot.models.catalog import Catalog
+from chatbot.models.token_count import LocalTokenizer
 from chatbot.sentiment.asking import SCHEMA, asking_for, label_from_json
 from chatbot.sentiment.calibration import Calibration, cache_key, shipped
 from chatbot.sentiment.classify import read_answer, score
+from chatbot.sentiment.embeddings_classifier import shipped_probe
 from chatbot.sentiment.labels import LABELS, label_of, mean_probs
-from chatbot.sentiment.probe import shipped_probe
 from chatbot.sentiment.prompt import DEFAULT_PROMPT, Prompt, build_messages, parse_prompt
 from chatbot.sentiment.service import AUTO, EMBEDDINGS, PROMPT, SIMILAR, build_plan, resolve
-from chatbot.tokens import LocalTokenizer
 
 
 def top(**probs: float) -> tuple[TopToken, ...]:

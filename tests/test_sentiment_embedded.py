@@ -7,10 +7,10 @@ import math
 
 import pytest
 
-from chatbot.billing import Ledger
-from chatbot.catalog import Catalog
 from chatbot.client import Backend, LLMClient, SDKPool
-from chatbot.local import EmbeddedServer
+from chatbot.engine.llama_server import EmbeddedServer
+from chatbot.models.catalog import Catalog
+from chatbot.money.billing import Ledger
 from chatbot.sentiment.asking import asking_for
 from chatbot.sentiment.calibration import CALIBRATION_TWEETS, Calibration, shipped
 from chatbot.sentiment.classify import ask, classify, measure, score

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from chatbot.client import Backend
-from chatbot.embedded_model import LOCAL_MODEL_NAME
+from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.sentiment.calibration import shipped_data
+from chatbot.sentiment.embeddings_classifier import shipped_probe, words_digest
 from chatbot.sentiment.labels import LABELS
-from chatbot.sentiment.probe import shipped_probe, words_digest
 from chatbot.sentiment.words import (
     BITS,
     Stack,

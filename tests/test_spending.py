@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.billing import CostEstimate
 from chatbot.errors import BudgetExceeded
+from chatbot.money.billing import CostEstimate
+from chatbot.money.spending import Cap, Meter, utc_today
 from chatbot.settings import Settings
-from chatbot.spending import Cap, Meter, utc_today
 from chatbot.store import Store
 
 

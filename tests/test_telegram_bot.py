@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
-from chatbot import billing
 from chatbot.chat.persona import preset
 from chatbot.context import AppContext, Session
+from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.errors import ConfigError
-from chatbot.local import EmbeddedServer
+from chatbot.money import billing
 from chatbot.settings import Settings
 from chatbot.telegram import text as tt
 from chatbot.telegram.conversation import ChatState

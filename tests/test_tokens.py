@@ -13,12 +13,13 @@ import openai
 import pytest
 import tiktoken
 
-from chatbot import billing, tokens
-from chatbot.catalog import Catalog
-from chatbot.embedded_model import LOCAL_MODEL_NAME
+from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError, InvalidInput
 from chatbot.finetune import counting
 from chatbot.finetune.counting import DatasetCount, count_dataset
+from chatbot.models import token_count
+from chatbot.models.catalog import Catalog
+from chatbot.money import billing
 from chatbot.token_counter import cli as cli_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +45,7 @@ def reference(tmp_path_factory) -> dict[str, tiktoken.Encoding]:
     cache = tmp_path_factory.mktemp("tiktoken-cache")
     for name in ENCODINGS:
         url = f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
-        data = gzip.decompress(tokens._bundled_file(name).read_bytes())
+        data = gzip.decompress(token_count._bundled_file(name).read_bytes())
         (cache / hashlib.sha1(url.encode()).hexdigest()).write_bytes(data)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("TIKTOKEN_CACHE_DIR", str(cache))
@@ -69,7 +70,7 @@ def test_works_offline_where_tiktoken_alone_would_fail(tmp_path):
             print("tiktoken: loaded")
         except Exception as exc:
             print("tiktoken: failed", type(exc).__name__)
-        from chatbot.tokens import get_encoding
+        from chatbot.models.token_count import get_encoding
         for name in ("cl100k_base", "o200k_base"):
             print(name, get_encoding(name).encode_ordinary("hola mundo"))
     """)
@@ -86,14 +87,14 @@ def test_works_offline_where_tiktoken_alone_would_fail(tmp_path):
 @pytest.mark.parametrize("key", sorted(TEXTS))
 def test_same_tokens_as_tiktoken(reference, encoding, key):
     text = TEXTS[key]
-    ours = tokens.get_encoding(encoding).encode_ordinary(text)
+    ours = token_count.get_encoding(encoding).encode_ordinary(text)
     assert ours == reference[encoding].encode(text, disallowed_special=())
-    assert tokens.count_text(text, encoding) == len(ours)
+    assert token_count.count_text(text, encoding) == len(ours)
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
 def test_same_special_tokens_and_pattern_as_tiktoken(reference, encoding):
-    ours = tokens.get_encoding(encoding)
+    ours = token_count.get_encoding(encoding)
     assert ours.special_tokens_set == reference[encoding].special_tokens_set
     assert ours._pat_str == reference[encoding]._pat_str
     assert ours.n_vocab == reference[encoding].n_vocab
@@ -109,7 +110,7 @@ def test_same_special_tokens_and_pattern_as_tiktoken(reference, encoding):
     ("o200k_base", "お誕生日おめでとう", [8930, 9697, 243, 128225, 8930, 17693, 4344, 48669]),
 ])
 def test_openai_published_examples(encoding, text, ids):
-    assert tokens.get_encoding(encoding).encode_ordinary(text) == ids
+    assert token_count.get_encoding(encoding).encode_ordinary(text) == ids
 
 
 COOKBOOK_CHAT = [
@@ -132,7 +133,7 @@ COOKBOOK_CHAT = [
 @pytest.mark.parametrize(("encoding", "prompt_tokens"), [("cl100k_base", 129),
                                                          ("o200k_base", 124)])
 def test_cookbook_chat_matches_the_prompt_tokens_openai_reported(encoding, prompt_tokens):
-    count = tokens.count_chat(COOKBOOK_CHAT, encoding)
+    count = token_count.count_chat(COOKBOOK_CHAT, encoding)
     assert count.total == prompt_tokens
     assert count.overhead_tokens == 3 * 6 + 4 + 3  # per message, per name, reply priming
     assert count.messages == 6
@@ -140,31 +141,31 @@ def test_cookbook_chat_matches_the_prompt_tokens_openai_reported(encoding, promp
 
 def test_special_token_strings_are_plain_text():
     for encoding in ENCODINGS:
-        ids = tokens.get_encoding(encoding).encode_ordinary("<|endoftext|>")
+        ids = token_count.get_encoding(encoding).encode_ordinary("<|endoftext|>")
         assert len(ids) > 1
-        assert tokens.get_encoding(encoding).eot_token not in ids
-        assert tokens.count_text("<|endoftext|>", encoding) == len(ids)
+        assert token_count.get_encoding(encoding).eot_token not in ids
+        assert token_count.count_text("<|endoftext|>", encoding) == len(ids)
 
 
 def test_empty_text_is_zero_tokens():
-    assert tokens.count_text("", "o200k_base") == 0
+    assert token_count.count_text("", "o200k_base") == 0
 
 
 def test_encodings_are_built_once_per_process():
-    assert tokens.get_encoding("o200k_base") is tokens.get_encoding("o200k_base")
+    assert token_count.get_encoding("o200k_base") is token_count.get_encoding("o200k_base")
 
 
 def test_a_file_that_does_not_match_tiktokens_pinned_hash_is_refused():
     url = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
     with pytest.raises(ConfigError, match="SHA-256"):
-        tokens._offline_ranks(url, "0" * 64)
+        token_count._offline_ranks(url, "0" * 64)
     with pytest.raises(ConfigError, match="SHA-256"):
-        tokens._offline_ranks(url, None)
+        token_count._offline_ranks(url, None)
 
 
 def test_unknown_encoding_is_a_clear_error():
     with pytest.raises(InvalidInput, match="p50k_base"):
-        tokens.get_encoding("p50k_base")
+        token_count.get_encoding("p50k_base")
 
 
 def test_content_blocks_count_their_text():
@@ -172,30 +173,30 @@ def test_content_blocks_count_their_text():
                                            {"type": "image_url", "image_url": {"url": "x"}},
                                            {"type": "text", "text": "mundo"}]}]
     plain = [{"role": "user", "content": "hola mundo"}]
-    assert tokens.count_chat(blocks, "o200k_base") == tokens.count_chat(plain, "o200k_base")
+    assert token_count.count_chat(blocks, "o200k_base") == token_count.count_chat(plain, "o200k_base")
 
 
 def test_parse_chat_tells_chats_from_text():
-    assert tokens.parse_chat("hola, ¿qué tal?") is None
-    assert tokens.parse_chat("[esto no es json") is None
-    chat = tokens.parse_chat('[{"role": "user", "content": "hola"}]')
+    assert token_count.parse_chat("hola, ¿qué tal?") is None
+    assert token_count.parse_chat("[esto no es json") is None
+    chat = token_count.parse_chat('[{"role": "user", "content": "hola"}]')
     assert chat == [{"role": "user", "content": "hola"}]
-    assert tokens.parse_chat('{"messages": [{"role": "user", "content": "x"}]}')[0]["content"]
+    assert token_count.parse_chat('{"messages": [{"role": "user", "content": "x"}]}')[0]["content"]
     with pytest.raises(InvalidInput, match="role"):
-        tokens.parse_chat('[{"content": "sin rol"}]')
+        token_count.parse_chat('[{"content": "sin rol"}]')
     with pytest.raises(InvalidInput, match=r"lista|list"):
-        tokens.parse_chat("[]")
+        token_count.parse_chat("[]")
 
 
 def test_unknown_model_counts_with_the_fallback_encoding():
     cat = Catalog.load()
-    got = tokens.count_prompt(cat, cat.get("gpt-9-galaxy"), COOKBOOK_CHAT)
+    got = token_count.count_prompt(cat, cat.get("gpt-9-galaxy"), COOKBOOK_CHAT)
     assert (got.tokens, got.encoding) == (124, "o200k_base")
 
 
 def test_local_model_without_its_server_falls_back_and_says_so():
     cat = Catalog.load(local_models={LOCAL_MODEL_NAME: None})  # no embedded model in this process
-    got = tokens.count_prompt(cat, cat.get(LOCAL_MODEL_NAME), COOKBOOK_CHAT)
+    got = token_count.count_prompt(cat, cat.get(LOCAL_MODEL_NAME), COOKBOOK_CHAT)
     assert got.encoding == "o200k_base" and got.tokens == 124
     assert "aproximo" in got.note and "approximated" in got.note
 
@@ -224,7 +225,7 @@ def test_local_chat_estimate_equals_server_prompt_tokens(embedded, local_catalog
     sdk = openai.OpenAI(base_url=embedded.base_url, api_key="sk-no-key-required")
     resp = sdk.chat.completions.create(model=embedded.model_name, messages=chat, max_tokens=1)
     info = local_catalog.get(embedded.model_name)
-    got = tokens.count_prompt(local_catalog, info, chat)
+    got = token_count.count_prompt(local_catalog, info, chat)
     assert got.encoding == "local"
     assert got.tokens == resp.usage.prompt_tokens
 
@@ -235,7 +236,7 @@ def test_local_completion_prompt_equals_server_prompt_tokens(embedded, local_cat
     prompt = "Traduce al inglés: «el gato duerme» 🐈\n"
     resp = sdk.completions.create(model=embedded.model_name, prompt=prompt, max_tokens=1)
     info = local_catalog.get(embedded.model_name)
-    assert tokens.count_prompt(local_catalog, info, prompt).tokens == resp.usage.prompt_tokens
+    assert token_count.count_prompt(local_catalog, info, prompt).tokens == resp.usage.prompt_tokens
 
 
 
@@ -245,7 +246,7 @@ def test_local_content_blocks_count_as_the_server_bills_them(embedded, local_cat
     blocks = [{"role": "user", "content": [{"type": "text", "text": "hola"}]}]
     sdk = openai.OpenAI(base_url=embedded.base_url, api_key="sk-no-key-required")
     resp = sdk.chat.completions.create(model=embedded.model_name, messages=blocks, max_tokens=1)
-    got = tokens.count_prompt(local_catalog, local_catalog.get(embedded.model_name), blocks)
+    got = token_count.count_prompt(local_catalog, local_catalog.get(embedded.model_name), blocks)
     assert got.encoding == "local" and got.tokens == resp.usage.prompt_tokens
 
 # -- datasets (JSONL), streamed -----------------------------------------------------------------
@@ -273,7 +274,7 @@ def _count(tmp_path: Path, lines: list[bytes], model: str = "gpt-4o-mini") -> Da
 def test_dataset_count_equals_the_sum_of_its_chats(tmp_path, monkeypatch, batch_bytes):
     monkeypatch.setattr(counting, "BATCH_BYTES", batch_bytes)
     got = _count(tmp_path, _jsonl(DATASET * 7), model="gpt-4")  # cl100k_base
-    expected = [tokens.count_chat(r["messages"], "cl100k_base") for r in DATASET * 7]
+    expected = [token_count.count_chat(r["messages"], "cl100k_base") for r in DATASET * 7]
     assert got.examples == 14 and got.messages == 35
     assert got.text_tokens == sum(c.text_tokens for c in expected)
     assert got.format_tokens == sum(c.overhead_tokens for c in expected)
@@ -284,8 +285,8 @@ def test_dataset_count_equals_the_sum_of_its_chats(tmp_path, monkeypatch, batch_
 def test_legacy_prompt_completion_lines_have_no_chat_format(tmp_path):
     got = _count(tmp_path, _jsonl([{"prompt": "Hola ->", "completion": " hello\n"}]),
                  model="gpt-4")
-    assert got.text_tokens == (tokens.count_text("Hola ->", "cl100k_base")
-                               + tokens.count_text(" hello\n", "cl100k_base"))
+    assert got.text_tokens == (token_count.count_text("Hola ->", "cl100k_base")
+                               + token_count.count_text(" hello\n", "cl100k_base"))
     assert got.format_tokens == 0 and got.examples == 1
 
 
@@ -320,7 +321,7 @@ def cli(*argv: str) -> tuple[int, str]:
 
 def test_cli_counts_text_and_prices_it():
     code, out = cli("--model", "gpt-4o-mini", "--max-tokens", "100", "Hola, ¿qué tal?")
-    n = tokens.count_text("Hola, ¿qué tal?", "o200k_base")
+    n = token_count.count_text("Hola, ¿qué tal?", "o200k_base")
     assert code == 0
     assert f"Tokens: {n} " in out
     assert billing.format_usd(n * 0.15 / 1e6) in out
@@ -345,7 +346,7 @@ def test_cli_dataset_is_streamed_and_bad_lines_fail(tmp_path):
     path = tmp_path / "train.jsonl"
     path.write_bytes(b"".join(_jsonl(DATASET)) + b"{roto\n")
     code, out = cli("--model", "gpt-4o-mini", str(path))
-    total = sum(tokens.count_chat(r["messages"], "o200k_base").total for r in DATASET)
+    total = sum(token_count.count_chat(r["messages"], "o200k_base").total for r in DATASET)
     assert code == 1
     assert f"= {total} tokens" in out
     assert "Training per epoch" in out

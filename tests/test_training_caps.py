@@ -11,8 +11,8 @@ import pytest
 from chatbot.context import AppContext
 from chatbot.errors import BudgetExceeded
 from chatbot.finetune import jobs, stats, validate
+from chatbot.money.spending import utc_today
 from chatbot.settings import Settings
-from chatbot.spending import utc_today
 from tests.fakes.openai_server import FakeOpenAI
 
 DATA = Path(__file__).parent / "data" / "finetune" / "chat_valid.jsonl"

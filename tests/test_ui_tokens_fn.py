@@ -6,15 +6,15 @@ import gradio as gr
 import pytest
 from gradio_client import Client
 
-from chatbot.billing import format_usd
-from chatbot.catalog import Catalog
 from chatbot.context import AppContext
-from chatbot.embedded_model import LOCAL_MODEL_NAME
+from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ChatbotError, InvalidInput
+from chatbot.models.catalog import Catalog
+from chatbot.models.token_count import chat_overhead, count_chat, count_text
+from chatbot.money.billing import format_usd
 from chatbot.settings import Settings
 from chatbot.token_counter import view as token_view
-from chatbot.tokens import chat_overhead, count_chat, count_text
-from chatbot.ui.tokens import build_tokens_tab
+from chatbot.ui.token_counter import build_tokens_tab
 
 CHAT = [{"role": "system", "content": "Eres útil."},
         {"role": "user", "name": "ana", "content": "¿Qué tal? 🎉"}]

@@ -11,8 +11,8 @@ import httpx2
 import pytest
 
 from chatbot.errors import InvalidInput
+from chatbot.policy.urlguard import GuardedNetwork, blocked, check_typed_url, guarded_http_client
 from chatbot.settings import Settings
-from chatbot.urlguard import GuardedNetwork, blocked, check_typed_url, guarded_http_client
 from tests.fakes.openai_server import FakeOpenAI
 
 

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from chatbot.workdirs import WorkDirs
+from chatbot.policy.workdirs import WorkDirs
 
 
 def test_each_request_gets_its_own_folder_and_old_ones_go(tmp_path: Path) -> None:

@@ -1,1 +1,8 @@
-"""The chatbot itself, shared by the web Chat tab and the Telegram bot: personas and one chat turn."""
+"""The chatbot itself, shared by the web Chat tab and the Telegram bot: personas and one chat turn.
+
+Other features (the bot, the Lab) use what is exported here, never the modules behind it."""
+
+from chatbot.chat.persona import PRESETS, Persona, preset
+from chatbot.chat.turn import ChatTurn, error_notice
+
+__all__ = ["PRESETS", "ChatTurn", "Persona", "error_notice", "preset"]

@@ -11,11 +11,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from chatbot import tokens
 from chatbot.chat import persona
 from chatbot.client import ChatParams, Result, StreamEvent
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ContextTooLong, InvalidInput, StreamCut
+from chatbot.models import token_count
 
 MAX_MESSAGE_CHARS = 200_000
 STREAM_EVERY_S = 0.05  # at most 20 screen updates a second per answer
@@ -70,7 +70,7 @@ def prepare_turn(ctx: AppContext, session: Session, message: str, history: Histo
     info = ctx.catalog.get(model)
 
     def count(msgs: list[dict[str, str]]) -> int:
-        return tokens.count_prompt(ctx.catalog, info, msgs).tokens
+        return token_count.count_prompt(ctx.catalog, info, msgs).tokens
 
     kept, dropped = persona.trim_to_fit(messages, count, budget)
     if count(kept) > budget:

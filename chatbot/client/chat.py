@@ -10,11 +10,13 @@ from typing import Any, cast
 
 from openai.types.chat import ChatCompletionMessageParam
 
-from chatbot import billing
-from chatbot.client.base import ClientBase
+from chatbot.client.metering import Metering
 from chatbot.client.params import ChatParams
+from chatbot.client.request import Requests
 from chatbot.client.results import Choice, Result, Usage, read_legacy_logprobs, read_logprobs, read_usage
-from chatbot.spending import Hold
+from chatbot.client.transport import Transport
+from chatbot.money import billing
+from chatbot.money.spending import Hold
 
 
 @dataclass(frozen=True)
@@ -31,16 +33,24 @@ class SingleResponse:
 Request = Callable[[dict[str, Any]], SingleResponse]
 
 
-class ChatCalls(ClientBase):
+@dataclass
+class ChatCalls:
+    """Chat completions and the legacy endpoint, one answer or `n`."""
+
+    transport: Transport
+    metering: Metering
+    requests: Requests
+
     def chat(self, messages: list[dict[str, Any]], params: ChatParams) -> Result:
         """A non-streamed chat completion with `n` choices, fanned out if the backend gives fewer."""
-        self._validate(params)
-        est = self._estimate(messages, params)
+        self.requests.validate(params)
+        est = self.metering.estimate(messages, params)
 
         def request(kwargs: dict[str, Any]) -> SingleResponse:
-            resp, attempts = self._call(params.model, lambda: self.sdk.chat.completions.create(
+            wire = self.transport
+            resp, attempts = wire.call(params.model, lambda: wire.sdk.chat.completions.create(
                 messages=cast("list[ChatCompletionMessageParam]", messages), **kwargs))
-            return self._read(lambda: SingleResponse(
+            return self.transport.read(lambda: SingleResponse(
                 [Choice(c.index, c.message.content or "", c.finish_reason,
                         read_logprobs(c.logprobs.content if c.logprobs else None))
                  for c in resp.choices], read_usage(resp.usage), resp.model, attempts,
@@ -50,13 +60,13 @@ class ChatCalls(ClientBase):
 
     def complete(self, prompt: str, params: ChatParams) -> Result:
         """The legacy /v1/completions endpoint the course began with (text-davinci-003 days)."""
-        self._validate(params)
-        est = self._estimate(prompt, params)
+        self.requests.validate(params)
+        est = self.metering.estimate(prompt, params)
 
         def request(kwargs: dict[str, Any]) -> SingleResponse:
-            resp, attempts = self._call(params.model, lambda: self.sdk.completions.create(
+            resp, attempts = self.transport.call(params.model, lambda: self.transport.sdk.completions.create(
                 prompt=prompt, **kwargs))
-            return self._read(lambda: SingleResponse(
+            return self.transport.read(lambda: SingleResponse(
                 [Choice(c.index, c.text, c.finish_reason, read_legacy_logprobs(c.logprobs))
                  for c in resp.choices], read_usage(resp.usage), resp.model, attempts,
                 getattr(resp, "system_fingerprint", None)))
@@ -64,23 +74,23 @@ class ChatCalls(ClientBase):
         return self._fan_out(params, request, est, legacy=True)
 
     def list_models(self) -> list[str]:
-        page, _ = self._call("", lambda: self.sdk.models.list())
-        return self._read(lambda: sorted(m.id for m in page.data))
+        page, _ = self.transport.call("", lambda: self.transport.sdk.models.list())
+        return self.transport.read(lambda: sorted(m.id for m in page.data))
 
     def _fan_out(self, params: ChatParams, request: Request, est: billing.CostEstimate, *,
                  legacy: bool = False) -> Result:
         """The worst case held under every cap for the whole call, settled on what it cost."""
-        hold = self._hold(est)
+        hold = self.metering.hold(est)
         try:
             return self._ask(params, request, est, hold, legacy)
         finally:
-            self._release(hold)
+            self.metering.release(hold)
 
     def _ask(self, params: ChatParams, request: Request, est: billing.CostEstimate,
              hold: Hold | None, legacy: bool) -> Result:
         """Ask once; if the backend ignored `n` (some servers do), ask again one choice at a time."""
         start = time.monotonic()
-        first, applied = self._adapting(params, request, legacy=legacy)
+        first, applied = self.requests.adapting(params, request, legacy=legacy)
         kwargs = applied.body
         choices, usage, requests = list(first.choices), first.usage, first.attempts
         missing = params.n - len(choices)
@@ -97,8 +107,8 @@ class ChatCalls(ClientBase):
                     usage = usage + more.usage
                     requests += more.attempts
         choices = [replace(c, index=i) for i, c in enumerate(choices)]
-        cost = self._bill(params.model, usage, hold)
-        notes = self._result_notes(applied, params.model, [c.text for c in choices],
+        cost = self.metering.bill(params.model, usage, hold)
+        notes = self.requests.result_notes(applied, params.model, [c.text for c in choices],
                                    [c.finish_reason for c in choices])
         return Result(first.model or params.model, tuple(choices), usage, time.monotonic() - start,
                       est, cost, requests, notes, first.fingerprint)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from chatbot.client.base import ClientBase
+from chatbot.client.metering import Metering
+from chatbot.client.request import Requests
 from chatbot.client.results import Usage
+from chatbot.client.transport import Transport
 
 
 @dataclass(frozen=True)
@@ -20,13 +22,21 @@ class Embeddings:
     cost_usd: float | None = None
 
 
-class EmbedCalls(ClientBase):
+@dataclass
+class EmbedCalls:
+    """Vectors for texts."""
+
+    transport: Transport
+    metering: Metering
+    requests: Requests
+
     def embed(self, texts: list[str], model: str) -> Embeddings:
         """One request to the embeddings endpoint (OpenAI's, or a compatible server's)."""
-        self.check_model(model)
+        self.requests.check_model(model)
         start = time.monotonic()
-        resp, _ = self._call(model, lambda: self.sdk.embeddings.create(model=model, input=texts))
+        wire = self.transport
+        resp, _ = wire.call(model, lambda: wire.sdk.embeddings.create(model=model, input=texts))
         usage = Usage(resp.usage.prompt_tokens if resp.usage else 0)
         vectors = tuple(tuple(d.embedding) for d in sorted(resp.data, key=lambda d: d.index))
         return Embeddings(resp.model or model, vectors, usage, time.monotonic() - start,
-                          self._bill(model, usage))
+                          self.metering.bill(model, usage))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import openai
 
-from chatbot.catalog import Catalog
 from chatbot.client.sdk import Backend
 from chatbot.errors import (
     AuthError,
@@ -19,7 +18,8 @@ from chatbot.errors import (
     ResourceNotFound,
     ServerError,
 )
-from chatbot.redaction import redact
+from chatbot.models.catalog import Catalog
+from chatbot.policy.redaction import redact
 
 MAX_DETAIL = 300  # characters of a server's error message shown to the user
 

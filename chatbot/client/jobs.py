@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from openai.types import FilePurpose
 
-from chatbot.client.base import ClientBase
+from chatbot.client.request import Requests
 from chatbot.client.results import FileInfo, JobEvent, JobInfo, read_job, read_job_event
+from chatbot.client.transport import Transport
 
 
-class JobCalls(ClientBase):
+@dataclass
+class JobCalls:
+    """Files and fine-tuning jobs on OpenAI."""
+
+    transport: Transport
+    requests: Requests
+
     def upload_file(self, path: Path, purpose: FilePurpose = "fine-tune") -> FileInfo:
         def send() -> Any:
             with path.open("rb") as fh:
-                return self.sdk.files.create(file=(path.name, fh), purpose=purpose)
+                return self.transport.sdk.files.create(file=(path.name, fh), purpose=purpose)
 
-        f, _ = self._call("", send)
+        f, _ = self.transport.call("", send)
         return FileInfo(f.id, f.filename, f.bytes, getattr(f, "status", None))
 
     def create_job(self, training_file: str, model: str, *, validation_file: str | None = None,
                    suffix: str | None = None, seed: int | None = None,
                    n_epochs: int | None = None, batch_size: int | None = None,
                    learning_rate_multiplier: float | None = None) -> JobInfo:
-        self.check_model(model)
+        self.requests.check_model(model)
         hyper = {k: v for k, v in (("n_epochs", n_epochs), ("batch_size", batch_size),
                                    ("learning_rate_multiplier", learning_rate_multiplier))
                  if v is not None}
@@ -38,25 +46,25 @@ class JobCalls(ClientBase):
         if hyper:
             kwargs["method"] = {"type": "supervised",
                                 "supervised": {"hyperparameters": hyper}}
-        job, _ = self._call(model, lambda: self.sdk.fine_tuning.jobs.create(**kwargs))
+        job, _ = self.transport.call(model, lambda: self.transport.sdk.fine_tuning.jobs.create(**kwargs))
         return read_job(job)
 
     def list_jobs(self, limit: int = 20) -> list[JobInfo]:
-        page, _ = self._call("", lambda: self.sdk.fine_tuning.jobs.list(limit=limit))
+        page, _ = self.transport.call("", lambda: self.transport.sdk.fine_tuning.jobs.list(limit=limit))
         return [read_job(j) for j in page.data]
 
     def get_job(self, job_id: str) -> JobInfo:
-        job, _ = self._call("", lambda: self.sdk.fine_tuning.jobs.retrieve(job_id),
+        job, _ = self.transport.call("", lambda: self.transport.sdk.fine_tuning.jobs.retrieve(job_id),
                             f"el trabajo / job {job_id}")
         return read_job(job)
 
     def cancel_job(self, job_id: str) -> JobInfo:
-        job, _ = self._call("", lambda: self.sdk.fine_tuning.jobs.cancel(job_id),
+        job, _ = self.transport.call("", lambda: self.transport.sdk.fine_tuning.jobs.cancel(job_id),
                             f"el trabajo / job {job_id}")
         return read_job(job)
 
     def job_events(self, job_id: str, limit: int = 100) -> list[JobEvent]:
-        page, _ = self._call("", lambda: self.sdk.fine_tuning.jobs.list_events(
+        page, _ = self.transport.call("", lambda: self.transport.sdk.fine_tuning.jobs.list_events(
             job_id, limit=limit), f"el trabajo / job {job_id}")
         events = [read_job_event(e) for e in page.data]
         return events[::-1]  # the API lists newest first; seconds alone can't order them

@@ -8,6 +8,9 @@ from typing import Any
 MAX_N = 8
 MAX_STOP = 4
 EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
+# The API's own default for a sampling field: sent at its default (or left out), it changes nothing.
+API_DEFAULTS: dict[str, Any] = {"temperature": 1, "top_p": 1, "frequency_penalty": 0,
+                                "presence_penalty": 0}
 
 
 @dataclass(frozen=True)
@@ -25,7 +28,7 @@ class ChatParams:
     seed: int | None = None
     logprobs: bool = False
     top_logprobs: int | None = None
-    reasoning_effort: str | None = None  # reasoning models only; sent by capabilities.apply
+    reasoning_effort: str | None = None  # reasoning models only; see build_request
     response_format: dict[str, Any] | None = None  # structured output, e.g. a JSON schema
     # Fields the OpenAI API does not define, for a server that takes them (llama.cpp's top_k and
     # min_p); sent as the SDK's `extra_body`.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot import billing
+from chatbot.money import billing
 
 
 @dataclass(frozen=True)

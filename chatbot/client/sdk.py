@@ -10,7 +10,8 @@ from typing import Any
 
 import openai
 
-from chatbot.urlguard import guarded_http_client
+from chatbot.policy.urlguard import guarded_http_client
+from chatbot.settings import BackendKind
 
 NO_KEY = "sk-no-key-required"  # placeholder for servers that need none; not a secret
 # "OpenAI" means OpenAI: the SDK would otherwise take the host's OPENAI_BASE_URL from the
@@ -27,7 +28,7 @@ class Backend:
     is checked (no loopback, private or metadata address, redirects included).
     """
 
-    kind: str
+    kind: BackendKind
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     context_window: int | None = None  # the embedded server's n_ctx, when known

@@ -11,13 +11,15 @@ from typing import Any, cast
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
-from chatbot import billing
-from chatbot.client.base import ClientBase
 from chatbot.client.errors import translate
+from chatbot.client.metering import Metering
 from chatbot.client.params import ChatParams
+from chatbot.client.request import Requests
 from chatbot.client.results import Choice, Result, StreamEvent, Usage, read_usage
+from chatbot.client.transport import Transport
 from chatbot.errors import ChatbotError, InvalidInput, StreamCut
-from chatbot.spending import Hold
+from chatbot.money import billing
+from chatbot.money.spending import Hold
 
 KEPT = "Lo recibido se conserva; reintenta. / What arrived is kept; try again."
 
@@ -45,29 +47,36 @@ class _Received:
         return delta
 
 
-class StreamCalls(ClientBase):
+@dataclass
+class StreamCalls:
+    """A streamed chat answer."""
+
+    transport: Transport
+    metering: Metering
+    requests: Requests
+
     def stream_chat(self, messages: list[dict[str, Any]], params: ChatParams
                     ) -> Generator[StreamEvent, None, None]:
         """Stream one answer; bill from the final `usage` chunk (tiktoken only when it is absent)."""
         if params.n != 1:
             raise InvalidInput("El streaming da una sola respuesta (n=1). / Streaming returns "
                                "a single answer (n=1).")
-        self._validate(params)
-        est = self._estimate(messages, params)
-        hold = self._hold(est)
+        self.requests.validate(params)
+        est = self.metering.estimate(messages, params)
+        hold = self.metering.hold(est)
         got = _Received(params.model)
         try:
             yield from self._receive(messages, params, est, hold, got)
         finally:  # cut, failed or abandoned (the reader closed us): billed for what arrived
             if hold is not None and not hold.settled:
-                self._bill(params.model, self._arrived(got, est), hold)
+                self.metering.bill(params.model, self._arrived(got, est), hold)
 
     def _arrived(self, got: _Received, est: billing.CostEstimate) -> Usage:
         if got.usage is not None:
             return got.usage
         if got.finish is None and not got.text:  # nothing came back: maybe not even read
             return Usage()
-        return Usage(est.input_tokens, billing.count_completion(self.catalog, got.model,
+        return Usage(est.input_tokens, billing.count_completion(self.transport.catalog, got.model,
                                                                 got.text))
 
     def _receive(self, messages: list[dict[str, Any]], params: ChatParams,
@@ -75,14 +84,14 @@ class StreamCalls(ClientBase):
                  ) -> Generator[StreamEvent, None, None]:
         start = time.monotonic()
         sdk_messages = cast("list[ChatCompletionMessageParam]", messages)
-        stream, applied = self._adapting(params, lambda body: self._call(
-            params.model, lambda: self.sdk.chat.completions.create(
+        stream, applied = self.requests.adapting(params, lambda body: self.transport.call(
+            params.model, lambda: self.transport.sdk.chat.completions.create(
                 messages=sdk_messages, stream=True, stream_options={"include_usage": True},
                 **body))[0])
         first: float | None = None
         try:
             for chunk in stream:
-                delta = self._read(functools.partial(got.add, chunk))
+                delta = self.transport.read(functools.partial(got.add, chunk))
                 if delta:
                     if first is None:
                         first = time.monotonic() - start
@@ -94,13 +103,14 @@ class StreamCalls(ClientBase):
         finally:
             stream.close()
         result = self._finish(got, params, est, start, hold)
-        notes = self._result_notes(applied, params.model, [got.text], [got.finish])
+        notes = self.requests.result_notes(applied, params.model, [got.text], [got.finish])
         yield StreamEvent("", got.text, first, replace(result, notes=notes))
 
     def _cut(self, exc: Exception, text: str, model: str) -> ChatbotError:
         """A stream that broke: a hang when nothing arrived, else a cut that keeps the text."""
         if isinstance(exc, openai.APITimeoutError):
-            error = translate(exc, self.backend, model, self.catalog, self.pool.timeout)
+            wire = self.transport
+            error = translate(exc, wire.backend, model, wire.catalog, wire.pool.timeout)
             if not text:
                 return error
             return StreamCut("La respuesta se detuvo a medias (tiempo agotado). / The answer "
@@ -114,6 +124,6 @@ class StreamCalls(ClientBase):
             raise StreamCut("La respuesta llegó incompleta (sin final). / The answer arrived "
                             "incomplete (no end).", hint=KEPT, partial=got.text)
         usage = self._arrived(got, est)
-        cost = self._bill(params.model, usage, hold)
+        cost = self.metering.bill(params.model, usage, hold)
         return Result(got.model, (Choice(0, got.text, got.finish),), usage,
                       time.monotonic() - start, est, cost)

@@ -12,13 +12,13 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from chatbot.catalog import Catalog
 from chatbot.client import JobEvent, JobInfo, LLMClient
 from chatbot.context import AppContext, Session
 from chatbot.errors import InvalidInput
 from chatbot.finetune import evaluate as ev
 from chatbot.finetune import jobs, prepare, stats, validate
-from chatbot.finetune.local import cli as local_cli
+from chatbot.finetune.on_machine import cli as local_cli
+from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings
 
 DEFAULT_MODEL = "gpt-4o-mini"

@@ -17,11 +17,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from chatbot import jsonsafe, tokens
-from chatbot.catalog import OFFLINE_ENCODINGS, Catalog
+from chatbot import jsonsafe
 from chatbot.errors import InvalidInput
 from chatbot.finetune import files
 from chatbot.finetune.stats import ExampleCounter
+from chatbot.models import token_count
+from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog
 
 BATCH_BYTES = 1 << 18  # JSON per counting batch: amortises the call, keeps memory flat
 WORKERS = 2  # counting threads: tokenising runs outside the GIL, on the other core
@@ -117,7 +118,7 @@ def _example(result: DatasetCount, line: files.Line) -> Example | None:
         return None
     try:
         record = jsonsafe.loads(line.text)
-        messages, strings = tokens.example_strings(record)
+        messages, strings = token_count.example_strings(record)
     except json.JSONDecodeError as exc:
         result.problem(line.number, f"JSON no válido / invalid JSON ({exc.msg})")
         return None
@@ -128,16 +129,16 @@ def _example(result: DatasetCount, line: files.Line) -> Example | None:
     if messages is not None:
         result.messages += len(messages)
         return {"messages": messages}, messages, strings
-    return ({"prompt": tokens.value_text(record.get("prompt")),
-             "completion": tokens.value_text(record.get("completion"))}, None, strings)
+    return ({"prompt": token_count.value_text(record.get("prompt")),
+             "completion": token_count.value_text(record.get("completion"))}, None, strings)
 
 
 def _text_lengths(encoding: str) -> Callable[[list[list[str]]], list[int]]:
     """A batch of examples' strings → each example's text tokens, in one tiktoken call."""
-    enc = tokens.get_encoding(encoding)
+    enc = token_count.get_encoding(encoding)
 
     def count(batch: list[list[str]]) -> list[int]:
-        lengths = iter(tokens.encode_lengths(enc, [s for strings in batch for s in strings]))
+        lengths = iter(token_count.encode_lengths(enc, [s for strings in batch for s in strings]))
         return [sum(islice(lengths, len(strings))) for strings in batch]
 
     return count
@@ -169,7 +170,7 @@ def _count_strings(path: Path, max_line: int, result: DatasetCount,
                 continue
             _, messages, strings = example
             if messages is not None:
-                overhead = tokens.chat_overhead(messages)
+                overhead = token_count.chat_overhead(messages)
                 result.format_tokens += overhead
                 result.total += overhead
             batches.add(line.number, strings, line.raw_size)

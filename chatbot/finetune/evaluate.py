@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatbot import tokens
 from chatbot.client import ChatParams, LLMClient
 from chatbot.errors import ContextTooLong, InvalidInput
 from chatbot.finetune.files import MAX_LINE_BYTES
 from chatbot.finetune.formats import CHAT
 from chatbot.finetune.records import ReadOptions, read_rows
+from chatbot.models import token_count
 
 if TYPE_CHECKING:
     from chatbot.context import AppContext, Session
@@ -39,7 +39,7 @@ class EvalExample:
     @property
     def question(self) -> str:
         users = [m for m in self.messages if m.get("role") == "user"]
-        return tokens.value_text(users[-1].get("content")) if users else ""
+        return token_count.value_text(users[-1].get("content")) if users else ""
 
 
 def load_examples(path: Path | str, *, system_prompt: str = "", question_column: str | None = None,
@@ -58,7 +58,7 @@ def load_examples(path: Path | str, *, system_prompt: str = "", question_column:
         messages = row.record["messages"]
         last = max(i for i, m in enumerate(messages) if m.get("role") == "assistant")
         examples.append(EvalExample(row.line, messages[:last],
-                                    tokens.value_text(messages[last].get("content"))))
+                                    token_count.value_text(messages[last].get("content"))))
         if limit and len(examples) >= limit:
             break
     if not examples:

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from chatbot.catalog import Catalog
 from chatbot.client import JobEvent, JobInfo, LLMClient
 from chatbot.errors import BudgetExceeded, InvalidInput, ResourceNotFound
 from chatbot.finetune import files
 from chatbot.finetune.stats import fine_tunable_models, training_cost
 from chatbot.finetune.validate import Report, validate_file
+from chatbot.models.catalog import Catalog
 
 if TYPE_CHECKING:
     from chatbot.context import AppContext, Session

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chatbot import tokens
-from chatbot.catalog import Catalog
 from chatbot.errors import InvalidInput
 from chatbot.finetune import files
 from chatbot.finetune.formats import CHAT, LEGACY, example_key
 from chatbot.finetune.records import ReadOptions, read_rows
 from chatbot.finetune.stats import ExampleCounter
+from chatbot.models import token_count
+from chatbot.models.catalog import Catalog
 
 # name -> what choosing it does (ES / EN)
 FIXES: dict[str, str] = {
@@ -92,9 +92,9 @@ def _pair(record: dict[str, Any]) -> tuple[str, str]:
     user = assistant = ""
     for m in record["messages"]:
         if m.get("role") == "user":
-            user = tokens.value_text(m.get("content"))
+            user = token_count.value_text(m.get("content"))
         elif m.get("role") == "assistant":
-            assistant = tokens.value_text(m.get("content"))
+            assistant = token_count.value_text(m.get("content"))
     return user, assistant
 
 

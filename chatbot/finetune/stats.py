@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from chatbot import tokens
-from chatbot.billing import format_usd
-from chatbot.catalog import OFFLINE_ENCODINGS, Catalog
 from chatbot.finetune.formats import CHAT, LEGACY
+from chatbot.models import token_count
+from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog
+from chatbot.money.billing import format_usd
 
 TARGET_EPOCHS = 3
 MIN_TARGET_EXAMPLES = 100
@@ -39,27 +39,27 @@ class ExampleCounter:
 
     def count(self, kind: str, record: dict[str, Any]) -> int:
         if kind == CHAT:
-            return tokens.count_prompt(self.catalog, self.info, record["messages"]).tokens
-        return (tokens.count_prompt(self.catalog, self.info, record["prompt"]).tokens
-                + tokens.count_output(self.catalog, self.info, record["completion"]))
+            return token_count.count_prompt(self.catalog, self.info, record["messages"]).tokens
+        return (token_count.count_prompt(self.catalog, self.info, record["prompt"]).tokens
+                + token_count.count_output(self.catalog, self.info, record["completion"]))
 
     def format_tokens(self, messages: list[dict[str, Any]]) -> int:
         """The chat format's share of a chat example's count (roles, separators, priming)."""
         if self.info.encoding in OFFLINE_ENCODINGS:
-            return tokens.chat_overhead(messages)
-        plain = sum(tokens.count_output(self.catalog, self.info, s)
-                    for s in tokens.message_strings(messages))
-        return tokens.count_prompt(self.catalog, self.info, messages).tokens - plain
+            return token_count.chat_overhead(messages)
+        plain = sum(token_count.count_output(self.catalog, self.info, s)
+                    for s in token_count.message_strings(messages))
+        return token_count.count_prompt(self.catalog, self.info, messages).tokens - plain
 
     def count_many(self, records: Sequence[dict[str, Any]]) -> list[int]:
         """The same counts for a batch, tokenised in one call (what makes 100 MB files fast)."""
         if self.info.encoding not in OFFLINE_ENCODINGS:  # the embedded model's own tokenizer
             return [self.count(CHAT if "messages" in r else LEGACY, r) for r in records]
-        parts = [tokens.example_strings(r) for r in records]
-        lengths = iter(tokens.encode_lengths(tokens.get_encoding(self.info.encoding),
+        parts = [token_count.example_strings(r) for r in records]
+        lengths = iter(token_count.encode_lengths(token_count.get_encoding(self.info.encoding),
                                              [s for _, strings in parts for s in strings]))
         return [sum(islice(lengths, len(strings)))
-                + (tokens.chat_overhead(messages) if messages is not None else 0)
+                + (token_count.chat_overhead(messages) if messages is not None else 0)
                 for messages, strings in parts]
 
 

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from chatbot import jsonsafe
-from chatbot.catalog import Catalog
 from chatbot.finetune import files
 from chatbot.finetune.counting import BatchCounter
 from chatbot.finetune.formats import (
@@ -36,6 +35,7 @@ from chatbot.finetune.formats import (
     record_findings,
 )
 from chatbot.finetune.stats import ExampleCounter
+from chatbot.models.catalog import Catalog
 
 MAX_DETAILS = 1000
 FORMAT_NAMES = {CHAT: "chat", LEGACY: "prompt/completion"}

@@ -14,8 +14,8 @@ from typing import Any
 from chatbot.client import ChatParams, StreamEvent
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, InvalidInput
+from chatbot.settings import BACKEND_KINDS, BackendKind, as_backend_kind
 
-BACKENDS = ("local", "openai", "compatible")
 COLUMNS = ["backend", "model", "temperature", "top_p", "max_tokens", "seed"]
 NAMES = "ABCD"
 UPDATE_EVERY_S = 0.1
@@ -23,7 +23,7 @@ UPDATE_EVERY_S = 0.1
 
 @dataclass(frozen=True)
 class Config:
-    backend: str
+    backend: BackendKind
     model: str  # "" = the backend's default model
     temperature: float | None
     top_p: float | None
@@ -68,14 +68,17 @@ def parse_configs(rows: Sequence[Sequence[Any]]) -> list[Config]:
     configs = []
     for i, raw in enumerate(rows, 1):
         row = [*raw, *[None] * (len(COLUMNS) - len(raw))]
-        backend = str(row[0] or "").strip().lower()
-        if backend not in BACKENDS:
-            problems.append(f"fila / row {i}: backend={backend!r}; usa / use {', '.join(BACKENDS)}")
+        text = str(row[0] or "").strip().lower()
+        backend = as_backend_kind(text)
+        if backend is None:
+            problems.append(f"fila / row {i}: backend={text!r}; usa / use {', '.join(BACKEND_KINDS)}")
         max_tokens = _number(row[4], "max_tokens", i, int, problems) or 64
-        configs.append(Config(backend, str(row[1] or "").strip(),
-                              _number(row[2], "temperature", i, float, problems),
-                              _number(row[3], "top_p", i, float, problems), max_tokens,
-                              _number(row[5], "seed", i, int, problems)))
+        temperature = _number(row[2], "temperature", i, float, problems)
+        top_p = _number(row[3], "top_p", i, float, problems)
+        seed = _number(row[5], "seed", i, int, problems)
+        if backend is not None:
+            configs.append(Config(backend, str(row[1] or "").strip(), temperature, top_p,
+                                  max_tokens, seed))
     if problems:
         raise InvalidInput("Configuraciones / Configurations: " + "; ".join(problems) + ".")
     return configs

@@ -11,11 +11,11 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from chatbot.catalog import Catalog
-from chatbot.chat.turn import error_notice
+from chatbot.chat import error_notice
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import ChatbotError
 from chatbot.lab.fault_server import FaultServer
+from chatbot.models.catalog import Catalog
 
 SIMULATED_KEY = "sk-lab-simulated-fake"  # the simulator never sees a real key
 MODEL = "gpt-4o-mini"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from chatbot.lab.distribution import OTHER, Reshaped
-from chatbot.sentiment.labels import DISPLAY, LABELS, UNKNOWN, label_of
+from chatbot.sentiment import DISPLAY, LABELS, UNKNOWN, label_of
 
 KEPT = "se queda / kept"
 REMOVED = "eliminado / removed"

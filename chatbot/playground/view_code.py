@@ -1,6 +1,6 @@
 """The Playground's "view code": the exact `openai` call that reproduces a request.
 
-It shows what the client really sends to the chosen model (`capabilities.apply`), and the same
+It shows what the client really sends to the chosen model (`build_request`), and the same
 request written for the Responses API, which OpenAI recommends for new projects (the app itself
 keeps Chat Completions, which every compatible server speaks).
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import pprint
 from typing import Any
 
-from chatbot.capabilities import Capabilities, apply
-from chatbot.client import Backend, ChatParams
+from chatbot.client import Backend, ChatParams, build_request
+from chatbot.models.capabilities import Capabilities
 
 # Chat Completions fields the Responses API has no place for.
 _NOT_IN_RESPONSES = ("n", "stop", "seed", "frequency_penalty", "presence_penalty")
@@ -32,7 +32,7 @@ def python_code(backend: Backend, params: ChatParams, messages: list[dict[str, s
     else:
         lines.append(f'client = OpenAI(base_url="{backend.base_url}", '
                      'api_key=os.environ.get("OPENAI_API_KEY", "sk-no-key-required"))')
-    kwargs = apply(params, caps, legacy=prompt is not None).body
+    kwargs = build_request(params, caps, legacy=prompt is not None).body
     if prompt is not None:
         call, body = "client.completions.create", {"prompt": prompt, **kwargs}
     else:

@@ -1,4 +1,4 @@
-"""How to ask a model for a label, from what it takes (see chatbot/capabilities.py).
+"""How to ask a model for a label, from what it takes (see chatbot/models/capabilities.py).
 
 The best way reads the three labels' probabilities from one answer token's logprobs. Reasoning
 models refuse logprobs at their default effort; the newer ones take them back with effort "none",
@@ -14,8 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot.capabilities import Capabilities
 from chatbot.client import ChatParams
+from chatbot.models.capabilities import Capabilities
 from chatbot.sentiment.labels import LABELS, label_of
 
 TOP_LOGPROBS = 20

@@ -6,8 +6,8 @@ import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-from chatbot.billing import format_usd
 from chatbot.client import Usage
+from chatbot.money.billing import format_usd
 from chatbot.sentiment.classify import Verdict
 from chatbot.sentiment.labels import DISPLAY, LABELS, UNKNOWN, Probs
 

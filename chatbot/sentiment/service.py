@@ -16,9 +16,7 @@ from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.sentiment.calibration import Calibration
 from chatbot.sentiment.classify import Step, Verdict, calibration_for, classify
-from chatbot.sentiment.inputs import gather, read_upload
-from chatbot.sentiment.pool import LexicalIndex, Pool, examples_for
-from chatbot.sentiment.probe import (
+from chatbot.sentiment.embeddings_classifier import (
     PoolVectors,
     Probe,
     classify_embedded,
@@ -27,6 +25,8 @@ from chatbot.sentiment.probe import (
     fit_probe,
     shipped_probe,
 )
+from chatbot.sentiment.inputs import gather, read_upload
+from chatbot.sentiment.pool import LexicalIndex, Pool, examples_for
 from chatbot.sentiment.prompt import Prompt, parse_prompt
 from chatbot.sentiment.words import fit_words
 

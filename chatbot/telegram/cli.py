@@ -14,10 +14,10 @@ from typing import Any
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from chatbot.chat.persona import PRESETS
+from chatbot.chat import PRESETS
 from chatbot.context import AppContext
 from chatbot.errors import BackendUnreachable, ConfigError
-from chatbot.redaction import redact
+from chatbot.policy.redaction import redact
 from chatbot.settings import Settings
 from chatbot.telegram.handlers import BotConfig, build_application
 

@@ -15,8 +15,7 @@ from typing import Any, TypeVar
 
 from telegram import Bot
 
-from chatbot.chat.persona import Persona, preset
-from chatbot.chat.turn import ChatTurn
+from chatbot.chat import ChatTurn, Persona, preset
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
 from chatbot.store import Store

@@ -23,7 +23,7 @@ from telegram.ext import (
     filters,
 )
 
-from chatbot.chat.persona import PRESETS, preset
+from chatbot.chat import PRESETS, preset
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ConfigError
 from chatbot.settings import Settings

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from chatbot.chat.persona import Persona
+from chatbot.chat import Persona
 from chatbot.errors import ChatbotError
 
 TELEGRAM_LIMIT = 4096  # per message, counted in UTF-16 code units after entity parsing

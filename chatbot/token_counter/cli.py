@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from chatbot import billing
-from chatbot.catalog import Catalog, ModelInfo
 from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
-from chatbot.finetune.counting import DatasetCount, count_dataset
+from chatbot.finetune import DatasetCount, count_dataset
+from chatbot.models.catalog import Catalog, ModelInfo
+from chatbot.models.token_count import count_chat, parse_chat
+from chatbot.money import billing
 from chatbot.settings import Settings
-from chatbot.tokens import count_chat, parse_chat
 
 MAX_FILE_BYTES = 16 * 1024 * 1024  # whole-file reads; datasets (.jsonl) are streamed instead
 _FILE_SUFFIXES = (".txt", ".md", ".json", ".jsonl")

@@ -8,10 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot.billing import format_usd
-from chatbot.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
 from chatbot.errors import ChatbotError, InvalidInput
-from chatbot.tokens import (
+from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
+from chatbot.models.token_count import (
     REPLY_PRIMING,
     TOKENS_PER_MESSAGE,
     TOKENS_PER_NAME,
@@ -23,6 +22,7 @@ from chatbot.tokens import (
     parse_chat,
     value_text,
 )
+from chatbot.money.billing import format_usd
 
 MAX_TAB_CHARS = 2_000_000  # a long book; bigger files go through the CLI, which streams
 MAX_SHOWN_TOKENS = 2_000  # coloured spans beyond this slow the browser down, not the count

@@ -11,8 +11,8 @@ from typing import Any
 
 import gradio as gr
 
-from chatbot import capabilities
-from chatbot.capabilities import Capabilities
+from chatbot.models import capabilities
+from chatbot.models.capabilities import Capabilities
 
 EFFORT_INFO = ("Cuánto piensa un modelo de razonamiento antes de responder (tokens ocultos que se "
                "pagan como salida); none devuelve temperature y logprobs donde existe. / How much "

@@ -11,11 +11,11 @@ from gradio.events import Dependency
 from chatbot.chat import persona
 from chatbot.chat.turn import STREAM_EVERY_S, ChatTurn, History, error_notice
 from chatbot.context import AppContext, Session
+from chatbot.context.costs import estimate_markdown
 from chatbot.errors import ChatbotError
 from chatbot.messages import content_text
 from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
-from chatbot.ui.costs import estimate_markdown
 from chatbot.ui.presets import preset_row
 
 INFO = {

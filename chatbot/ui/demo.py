@@ -5,14 +5,14 @@ from __future__ import annotations
 import gradio as gr
 
 from chatbot.context import AppContext, Session
+from chatbot.policy.workdirs import MAX_AGE_S
 from chatbot.ui.chat import build_chat_tab
 from chatbot.ui.finetune import build_finetune_tab
 from chatbot.ui.lab import build_lab_tab
 from chatbot.ui.playground import build_playground_tab
 from chatbot.ui.sentiment import build_sentiment_tab
 from chatbot.ui.settings_panel import build_settings_panel
-from chatbot.ui.tokens import build_tokens_tab
-from chatbot.workdirs import MAX_AGE_S
+from chatbot.ui.token_counter import build_tokens_tab
 
 TITLE = "Laboratorio de chatbots con la API de OpenAI / Chatbot lab on the OpenAI API"
 

@@ -1,6 +1,6 @@
 """Fine-tuning tab: validate and cost a file, prepare data, launch and watch a job, evaluate.
 
-Layout only; every handler calls a function of `ui/finetune_views.py` (thin, over
+Layout only; every handler calls a function of `chatbot/finetune/views.py` (thin, over
 `chatbot.finetune`), tested on its own and through gradio_client (api_names ft_*).
 """
 
@@ -15,10 +15,7 @@ from gradio.events import Dependency
 from chatbot.context import AppContext, Session
 from chatbot.finetune import jobs, prepare, stats
 from chatbot.finetune.formats import CHAT, LEGACY
-from chatbot.ui.binding import Controls
-from chatbot.ui.common import friendly, friendly_stream
-from chatbot.ui.finetune_local import build_local_training
-from chatbot.ui.finetune_views import (
+from chatbot.finetune.views import (
     DEFAULT_MODEL,
     JobView,
     Known,
@@ -33,6 +30,9 @@ from chatbot.ui.finetune_views import (
     use_model_view,
     validate_view,
 )
+from chatbot.ui.binding import Controls
+from chatbot.ui.common import friendly, friendly_stream
+from chatbot.ui.finetune_on_machine import build_local_training
 
 PROBLEM_HEADERS = ["línea / line", "tipo / severity", "código / code", "problema / problem",
                    "cómo arreglarlo / how to fix"]

@@ -13,7 +13,7 @@ import pandas as pd
 from gradio.events import Dependency
 
 from chatbot.context import AppContext, Session
-from chatbot.lab import compare, probe, tables, votes
+from chatbot.lab import compare, sampling, tables, votes
 from chatbot.lab.distribution import Candidate, Reshaped, reshape
 from chatbot.lab.fault_server import FAILURES, FaultServer
 from chatbot.lab.simulate import LABELS, simulate, timeline_markdown
@@ -142,7 +142,7 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
     @friendly
     def next_fn(prompt: str, mode: str, top: float, state: Session
                 ) -> tuple[list[dict[str, Any]], str]:
-        dist = probe.next_token(ctx.client_for(state), ctx.model_for(state), prompt, mode,
+        dist = sampling.next_token(ctx.client_for(state), ctx.model_for(state), prompt, mode,
                                 int(top))
         rows = [{"token": c.token, "logprob": c.logprob, "p": c.prob} for c in dist.candidates]
         fp = f" · system_fingerprint `{dist.fingerprint}`" if dist.fingerprint else ""
@@ -188,9 +188,9 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
         client, model = ctx.client_for(state), ctx.model_for(state)
         knobs = (float(temperature), int(top_k), float(top_p))
         used = int(seed or 0) + len(done)
-        one = probe.step(client, model, text, *knobs, used)
+        one = sampling.step(client, model, text, *knobs, used)
         token = one.shape.tokens[one.index]
-        nxt = reshape(probe.next_token(client, model, one.text, "completion").candidates, *knobs)
+        nxt = reshape(sampling.next_token(client, model, one.text, "completion").candidates, *knobs)
         row = [len(done) + 1, tables.show_token(token), round(one.shape.after[one.index], 4), used]
         said = (f"Sacado / Drawn: **`{tables.show_token(token)}`** con p = "
                 f"{one.shape.after[one.index]:.3f} (semilla / seed {used})")
@@ -213,7 +213,7 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
                                       "etiquetas). / Chat, plain text, or a tweet to classify "
                                       "(counts labels).")
     with gr.Row():
-        n = gr.Slider(1, probe.MAX_SAMPLES, value=20, step=1, label="N",
+        n = gr.Slider(1, sampling.MAX_SAMPLES, value=20, step=1, label="N",
                       info="Cuántas respuestas pedir. / How many answers to ask for.")
         temperature = gr.Slider(0, 2, value=1.0, step=0.05, label="temperature",
                                 info="La de la petición. / The request's temperature.")
@@ -236,8 +236,8 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
                    seed: str | None, max_tokens: float, state: Session
                    ) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         client, model = ctx.client_for(state), ctx.model_for(state)
-        dist = probe.next_token(client, model, prompt, mode)
-        run = probe.samples(client, model, prompt, mode, int(n), float(temperature),
+        dist = sampling.next_token(client, model, prompt, mode)
+        run = sampling.samples(client, model, prompt, mode, int(n), float(temperature),
                             float(top_p), parse_seed(seed), int(max_tokens))
         shape = reshape(dist.candidates, float(temperature), 0, float(top_p))
         freq = (tables.label_frame(run.answers, shape) if mode == "sentiment"

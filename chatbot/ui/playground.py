@@ -8,14 +8,11 @@ import gradio as gr
 from gradio.events import Dependency
 
 from chatbot import playground
-from chatbot.client import ChatParams
 from chatbot.context import AppContext, Session
-from chatbot.errors import ChatbotError
 from chatbot.playground.request import form_values, preset_values
 from chatbot.ui import capability_controls
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly
-from chatbot.ui.costs import estimate_markdown
 from chatbot.ui.presets import preset_row
 
 # Each sampling control's one-sentence explanation, also restored when a model takes it again.
@@ -38,64 +35,6 @@ INFO = {
     "top_logprobs": "Alternativas mostradas por token (pasa el ratón). / Alternatives shown per "
                     "token (hover).",
 }
-
-
-def read_params(ctx: AppContext, session: Session, *, model: str, temperature: float,
-                top_p: float, n: float, max_tokens: float | None, frequency_penalty: float,
-                presence_penalty: float, stop: str, seed: Any, logprobs: bool,
-                top_logprobs: float, reasoning_effort: str | None = None) -> ChatParams:
-    """Controls → request parameters; a blank model means the session's model."""
-    return ChatParams(
-        model=(model or "").strip() or ctx.model_for(session),
-        temperature=float(temperature), top_p=float(top_p), n=int(n),
-        max_tokens=int(max_tokens) if max_tokens not in (None, "") else None,
-        frequency_penalty=float(frequency_penalty), presence_penalty=float(presence_penalty),
-        stop=playground.parse_stop(stop), seed=playground.parse_seed(seed),
-        logprobs=bool(logprobs), top_logprobs=int(top_logprobs) if logprobs else None,
-        reasoning_effort=reasoning_effort or None,
-    )
-
-
-def _request(user: str, system: str, endpoint: str) -> tuple[list[dict[str, str]] | None,
-                                                             str | None]:
-    """(messages, None) for chat, (None, prompt) for the legacy endpoint."""
-    if endpoint == "completions":
-        return None, playground.legacy_prompt(system, user)
-    return playground.build_messages(system, user), None
-
-
-def run(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,
-        **controls: Any) -> tuple[str, str, str, dict[str, Any]]:
-    params = read_params(ctx, session, **controls)
-    client = ctx.client_for(session, params.model)
-    messages, prompt = _request(user, system, endpoint)
-    result = client.complete(prompt, params) if prompt is not None else client.chat(
-        messages or [], params)
-    code = playground.python_code(client.backend, params, messages, prompt,
-                                  caps=client.capabilities_for(params.model))
-    usage = f"{playground.usage_markdown(result)}\n\n{session.ledger.summary()}"
-    return playground.result_html(result), usage, code, playground.raw_result(result)
-
-
-def view_code(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,
-              **controls: Any) -> str:
-    """The `openai` call the Run button would make, without making it."""
-    params = read_params(ctx, session, **controls)
-    messages, prompt = _request(user, system, endpoint)
-    return playground.python_code(ctx.backend_for(session, wait=False), params, messages, prompt,
-                                  caps=ctx.capabilities_for(session, params.model))
-
-
-def estimate_line(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,
-                  **controls: Any) -> str:
-    """Worst case before sending: input tokens plus n × max_tokens."""
-    try:
-        params = read_params(ctx, session, **controls)
-        messages, prompt = _request(user, system, endpoint)
-    except ChatbotError:
-        return ""
-    return estimate_markdown(ctx, session, params.model, prompt if prompt is not None
-                             else messages or [], params.max_tokens, params.n)
 
 
 def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
@@ -179,19 +118,19 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
 
     @friendly
     def run_fn(session: Session, **values: Any) -> tuple[str, str, str, dict[str, Any]]:
-        return run(ctx, session, **values)
+        return playground.run_view(ctx, session, **values)
 
     billed = [run_btn.click(form.bind(run_fn), form.inputs, [outputs_html, usage, code, raw],
                             api_name="playground")]
 
     @friendly
     def code_fn(session: Session, **values: Any) -> tuple[str, Any]:
-        return view_code(ctx, session, **values), gr.Accordion(open=True)
+        return playground.code_view(ctx, session, **values), gr.Accordion(open=True)
 
     code_btn.click(form.bind(code_fn), form.inputs, [code, code_box], api_name="playground_code")
 
     def estimate_fn(session: Session, **values: Any) -> str:
-        return estimate_line(ctx, session, **values)
+        return playground.estimate_line(ctx, session, **values)
 
     for trigger in (user, system, endpoint, model, n, max_tokens):
         trigger.change(form.bind(estimate_fn), form.inputs, estimate, api_visibility="private",

@@ -9,6 +9,7 @@ import gradio as gr
 from gradio.events import Dependency
 
 from chatbot.context import AppContext, Session
+from chatbot.context.costs import estimate_markdown
 from chatbot.errors import ChatbotError
 from chatbot.sentiment.asking import asking_for, logprob_effort
 from chatbot.sentiment.calibration import CALIBRATION_TWEETS, cache_key, shipped
@@ -29,7 +30,6 @@ from chatbot.sentiment.service import (
 )
 from chatbot.sentiment.views import classify_many, classify_one, load_pool
 from chatbot.ui.common import friendly, friendly_stream
-from chatbot.ui.costs import estimate_markdown
 
 EXPLAIN = {
     AUTO: "en el modelo embebido, los embeddings (el que mejor midió en tweets reales); en los "

@@ -9,8 +9,9 @@ import gradio as gr
 
 from chatbot.context import AppContext, Session
 from chatbot.errors import ConfigError, InvalidInput
+from chatbot.policy.urlguard import check_typed_url
+from chatbot.settings import as_backend_kind
 from chatbot.ui.common import friendly
-from chatbot.urlguard import check_typed_url
 
 LOAD_EVERY_S = 5.0  # the status line's engine load: fresh enough, cheap for a whole class
 
@@ -26,7 +27,8 @@ def apply_settings(ctx: AppContext, session: Session, backend: str, api_key: str
     """A new session value; the previous one is left untouched, as Gradio state should be."""
     api_key = (api_key or "").strip()
     base_url = (base_url or "").strip().rstrip("/")
-    if backend not in {value for _, value in BACKEND_CHOICES}:
+    kind = as_backend_kind(backend)
+    if kind is None:
         raise InvalidInput(f"Backend desconocido / Unknown backend: {backend!r}")
     if backend == "compatible":
         if not base_url and not ctx.settings.openai_base_url:
@@ -43,7 +45,7 @@ def apply_settings(ctx: AppContext, session: Session, backend: str, api_key: str
     ledger = replace(session.ledger, budget_usd=ctx.settings.session_budget(budget or None))
     new = replace(
         session,
-        backend=backend,
+        backend=kind,
         api_key=api_key or (session.api_key if backend != "local" else None),
         base_url=base_url or None if backend == "compatible" else None,
         model=(model or "").strip() or None,

@@ -1,0 +1,121 @@
+"""What each (backend, model) takes, for the life of the process: data, probes and refusals.
+
+One book per process, owned by the app context (not a module global), so a refusal learned in one
+student's session spares every other session the same failed request, and a compatible server is
+probed once per base URL and model however many students pick it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+import openai
+
+from chatbot.models.capabilities import FEATURES, FIELDS, TOKEN_FIELDS, Capabilities
+from chatbot.models.catalog import Catalog
+from chatbot.settings import BackendKind
+
+Key = tuple[str, str, str]  # (backend kind, base URL, model)
+PROBE_MESSAGES = [{"role": "user", "content": "Di hola. / Say hi."}]
+PROBES: dict[str, dict[str, object]] = {
+    "n": {"n": 2},
+    "logprobs": {"logprobs": True, "top_logprobs": 2},
+    "seed": {"seed": 1},
+    "stop": {"stop": ["\n\n"]},
+}
+
+
+def probe(sdk: openai.OpenAI, model: str) -> frozenset[str] | None:
+    """Which of n, logprobs, seed and stop a server really does: four one-token requests.
+
+    A 400 means "not taken"; fewer choices than asked or no logprobs in the answer mean "ignored".
+    None when the server could not be asked at all (nothing is then remembered).
+    """
+    works = set()
+    for feature, extra in PROBES.items():
+        try:
+            reply = sdk.chat.completions.create(model=model, messages=PROBE_MESSAGES,
+                                                max_tokens=1, **extra)  # type: ignore[call-overload]
+        except openai.BadRequestError:
+            continue
+        except openai.OpenAIError:
+            return None
+        if feature == "n" and len(reply.choices) < 2:
+            continue
+        if feature == "logprobs" and not (reply.choices and reply.choices[0].logprobs
+                                          and reply.choices[0].logprobs.content):
+            continue
+        works.add(feature)
+    return frozenset(works)
+
+
+def learn(caps: Capabilities, param: str | None) -> Capabilities | None:
+    """What a 400 `unsupported_parameter`/`unsupported_value` naming `param` teaches, or None
+    when it names nothing we could leave out (then retrying would fail the same way)."""
+    name = (param or "").split(".")[0]
+    if name in TOKEN_FIELDS:
+        other = TOKEN_FIELDS[1 - TOKEN_FIELDS.index(name)]
+        return replace(caps, token_limit=other) if caps.token_limit == name else None
+    if name == "reasoning_effort":
+        return replace(caps, reasoning=False, efforts=()) if caps.reasoning else None
+    feature = FIELDS.get(name)
+    if feature is None or feature in caps.learned:
+        return None
+    return caps.refuse(feature)
+
+
+def merge_probe(caps: Capabilities, works: Iterable[str]) -> Capabilities:
+    """A probed server's answers replace the guess for the features the probe tried."""
+    works = frozenset(works)
+    tried = frozenset(PROBES)
+    return replace(caps, takes=(caps.takes - tried) | (works & tried), source="probe")
+
+
+class CapabilityBook:
+    """Thread-safe; a per-key lock makes concurrent first requests share one probe."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._known: dict[Key, Capabilities] = {}
+        self._lock = threading.Lock()
+        self._probing: dict[Key, threading.Lock] = {}
+
+    def get(self, kind: BackendKind, base_url: str | None, model: str,
+            sdk: Callable[[], openai.OpenAI] | None = None) -> Capabilities:
+        """`sdk` lets a model the data does not know, on a compatible server, be probed."""
+        key = (kind, base_url or "", model)
+        with self._lock:
+            if key in self._known:
+                return self._known[key]
+            probing = self._probing.setdefault(key, threading.Lock())
+        caps = self._from_data(kind, model)
+        if caps.source != "guess" or kind != "compatible" or sdk is None:
+            return caps
+        with probing:
+            with self._lock:
+                if key in self._known:
+                    return self._known[key]
+            works = probe(sdk(), model)
+            if works is None:
+                return caps
+            caps = merge_probe(caps, works)
+            with self._lock:
+                return self._known.setdefault(key, caps)
+
+    def _from_data(self, kind: BackendKind, model: str) -> Capabilities:
+        if kind == "local":  # the embedded llama.cpp server takes every parameter, whatever name
+            return Capabilities(model, frozenset(FEATURES), source="embedded")
+        return self.catalog.capabilities(model)
+
+    def learn(self, kind: BackendKind, base_url: str | None, model: str, param: str | None
+              ) -> Capabilities | None:
+        """Remember a 400 naming `param`; None when it teaches nothing new (do not retry)."""
+        key = (kind, base_url or "", model)
+        with self._lock:
+            current = self._known.get(key) or self._from_data(kind, model)
+            learned = learn(current, param)
+            if learned is not None:
+                self._known[key] = learned
+            return learned

@@ -1,0 +1,124 @@
+"""The composition root: what the process builds once (settings, catalog, SDK pool, engines,
+store, capability book) and hands to whoever serves users.
+
+Per-session decisions live in `session.SessionPolicy`; the context keeps the names features call
+(`ctx.client_for(session)`, `ctx.model_for(session)`…) as one-line hand-offs to it, so a feature
+needs one object and never builds a client itself.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from chatbot.client import Backend, CapabilityBook, LLMClient, SDKPool
+from chatbot.context import status
+from chatbot.context.session import Session, SessionPolicy
+from chatbot.engine.llama_server import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig
+from chatbot.engine.tuned import TUNED_SLOTS, TunedServers
+from chatbot.models.capabilities import Capabilities
+from chatbot.models.catalog import Catalog
+from chatbot.money.billing import Ledger
+from chatbot.policy.workdirs import WorkDirs
+from chatbot.settings import BackendKind, Settings
+from chatbot.store import Store
+
+# In the system's temp folder, where Gradio takes returned files from, but outside its cache,
+# which it serves: visitors get Gradio's copy of their own files, never this folder.
+OUTPUTS = Path(tempfile.gettempdir()) / "chatbot-lab-outputs"
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    catalog: Catalog
+    pool: SDKPool
+    embedded: EmbeddedServer | None
+    store: Store
+    workdirs: WorkDirs
+    # Sentiment calibration priors by (backend, model, prompt) digest: facts about a model,
+    # measured once for every session (18 model calls each).
+    priors: dict[str, Any] = field(default_factory=dict)
+    tuned: TunedServers | None = None  # models trained on this machine, served on demand
+    # The embedded model's vectors: a second llama.cpp instance (pooled embeddings need a server
+    # of their own), started on first use and stopped with the app like the first.
+    embedder: EmbeddedServer | None = None
+    # What each (backend, model) takes: the data, probes of compatible servers, learned refusals.
+    capabilities: CapabilityBook = field(init=False)
+    # The per-session rules, over the parts above.
+    policy: SessionPolicy = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.capabilities = CapabilityBook(self.catalog)
+        self.policy = SessionPolicy(self.settings, self.catalog, self.pool, self.store,
+                                    self.capabilities, self.embedded, self.tuned, self.embedder)
+
+    @classmethod
+    def create(cls, settings: Settings, *, embedded: bool = True) -> AppContext:
+        """Nothing starts here: the embedded server starts on launch or on first use."""
+        server = None
+        if embedded:
+            server = EmbeddedServer(ServerConfig(
+                model_path=settings.local_model_path, cache_dir=settings.cache_dir,
+                threads=settings.local_threads, ctx=settings.local_ctx,
+                port=settings.local_port, slots=settings.local_slots,
+            ))
+        pool = SDKPool(settings.timeout, settings.max_retries, capacity=settings.client_cache,
+                       host_headers=settings.host_headers)
+        tuned, local = None, {}
+        if server is not None:
+            tuned = TunedServers(settings.cache_dir, lambda m: EmbeddedServer(ServerConfig(
+                model_path=m.path, cache_dir=settings.cache_dir, threads=settings.local_threads,
+                ctx=settings.local_ctx, slots=TUNED_SLOTS, name=m.name)))
+            local = {server.model_name: functools.partial(tuned.tokenizer_root, server)}
+        embedder = None if server is None else EmbeddedServer(ServerConfig(
+            model_path=settings.local_model_path, cache_dir=settings.cache_dir,
+            threads=settings.local_threads, ctx=EMBED_CTX, slots=EMBED_SLOTS, embeddings=True))
+        return cls(settings, Catalog.load(settings.prices, local_models=local), pool, server,
+                   Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned, embedder=embedder)
+
+    def new_session(self) -> Session:
+        return Session(ledger=Ledger(budget_usd=self.settings.budget_usd))
+
+    def local_models(self) -> list[str]:
+        """What the embedded engine serves: the base model, then the models tuned here."""
+        if self.embedded is None:
+            return []
+        return [self.embedded.model_name, *(self.tuned.names() if self.tuned else [])]
+
+    def chat_slots(self) -> int | None:
+        """Chats answered at once when the embedded engine is the default: its slots."""
+        if self.embedded is not None and self.settings.backend == "local":
+            return self.embedded.config.slots
+        return None
+
+    # Hand-offs to the session policy and the status line: the names features call.
+
+    def backend_kind(self, session: Session) -> BackendKind:
+        return self.policy.backend_kind(session)
+
+    def backend_for(self, session: Session, *, wait: bool = True,
+                    model: str | None = None) -> Backend:
+        return self.policy.backend_for(session, wait=wait, model=model)
+
+    def model_for(self, session: Session) -> str:
+        return self.policy.model_for(session)
+
+    def host_pays(self, session: Session) -> bool:
+        return self.policy.host_pays(session)
+
+    def client_for(self, session: Session, model: str | None = None) -> LLMClient:
+        return self.policy.client_for(session, model)
+
+    def embeddings_client(self, session: Session) -> LLMClient:
+        return self.policy.embeddings_client(session)
+
+    def capabilities_for(self, session: Session, model: str | None = None, *,
+                         probe: bool = True) -> Capabilities:
+        return self.policy.capabilities_for(session, model, probe=probe)
+
+    def status_markdown(self, session: Session, *, public: bool = False) -> str:
+        return status.status_markdown(self.policy, session, public=public)

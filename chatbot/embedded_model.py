@@ -1,6 +1,0 @@
-"""The embedded model's name: the catalog lists it and the backend serves it.
-
-A module of its own so the catalog (pure data) does not import the server code in `local.py`.
-"""
-
-LOCAL_MODEL_NAME = "qwen2.5-coder-0.5b-instruct"

