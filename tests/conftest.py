@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from chatbot.client import Backend, LLMClient, SDKPool
+from chatbot.context import AppContext
 from chatbot.engine.llama_server import EmbeddedServer, ServerConfig
 from chatbot.models.catalog import Catalog
 from chatbot.money import billing
+from chatbot.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,6 +113,17 @@ def launch_app(env: dict[str, str], log: Path, runner: tuple[str, ...] = ()
         proc.kill()
         raise RuntimeError(log.read_text(errors="replace")[-3000:]) from None
     return proc, url
+
+
+@pytest.fixture(scope="module")
+def embedded_ctx() -> Iterator[AppContext]:
+    """The app's context on the embedded default, as `python app.py` builds it; its chat and
+    embeddings servers start on first use and stop with the module."""
+    app = AppContext.create(Settings.from_env({"CHATBOT_CACHE_DIR": str(CACHE_DIR)}))
+    yield app
+    for server in (app.embedded, app.embedder):
+        if server is not None:
+            server.stop()
 
 
 @pytest.fixture(scope="session")

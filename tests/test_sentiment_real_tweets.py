@@ -9,7 +9,6 @@ this sample (docs/testing.md has the numbers and the command)."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,9 +18,6 @@ from chatbot.context import AppContext
 from chatbot.sentiment.labels import LABELS
 from chatbot.sentiment.prompt import DEFAULT_PROMPT
 from chatbot.sentiment.service import DEFAULT_METHOD, plan
-from chatbot.settings import Settings
-
-from .conftest import CACHE_DIR
 
 pytestmark = pytest.mark.model
 
@@ -31,12 +27,8 @@ RECALL_FLOOR = 0.35  # per label
 
 
 @pytest.fixture(scope="module")
-def ctx() -> Iterator[AppContext]:
-    app = AppContext.create(Settings.from_env({"CHATBOT_CACHE_DIR": str(CACHE_DIR)}))
-    yield app
-    for server in (app.embedded, app.embedder):
-        if server is not None:
-            server.stop()
+def ctx(embedded_ctx: AppContext) -> AppContext:
+    return embedded_ctx
 
 
 @pytest.fixture(scope="module")
