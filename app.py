@@ -37,6 +37,8 @@ def main() -> None:
             ctx.embedder.start()
     threading.Thread(target=token_count.preload, name="preload-encodings", daemon=True).start()
     limits = ctx.settings
+    for warning in limits.start_warnings():
+        print(warning, file=sys.stderr, flush=True)
     # One slot per event would serialise every student behind the slowest answer; too many
     # would let one class exhaust a 2-core Space. Past queue_size, visitors are told to retry.
     demo.queue(default_concurrency_limit=limits.concurrency, max_size=limits.queue_size).launch(

@@ -103,6 +103,8 @@ class Settings:
     local_port: int = 0
     local_slots: int = 16  # students the embedded model answers at once; more wait in line
     local_training: bool = True  # fine-tuning on this machine (CPU- and memory-heavy)
+    llama_server: Path | None = None  # a prebuilt llama-server to run; None: look for one
+    engine_build: bool = True  # no engine anywhere but a compiler: build it in the background
     cache_dir: Path = field(default_factory=lambda: Path("~/.cache/chatbot-lab").expanduser())
     prices: str | None = None
     budget_usd: float | None = None
@@ -148,6 +150,19 @@ class Settings:
         """Anyone on the network can reach the app, so a typed URL could aim at the host's LAN."""
         return self.server_name not in LOOPBACK_NAMES
 
+    def start_warnings(self) -> list[str]:
+        """What the person starting the app must know before anyone else reaches it."""
+        if not self.public_listener or self.hosted or not self.openai_api_key:
+            return []
+        return [f"⚠️  Escuchando en {self.server_name} fuera del modo alojado: cualquiera en tu "
+                "red usa la app con tu clave de OpenAI, también sus endpoints de fine-tuning "
+                "(crear, listar y cancelar trabajos de tu cuenta). Pon CHATBOT_HOSTED=1 para "
+                "negárselos, o escucha en 127.0.0.1. / Listening on "
+                f"{self.server_name} outside hosted mode: anyone on your network uses the app "
+                "with your OpenAI key, its fine-tuning endpoints included (create, list and "
+                "cancel jobs on your account). Set CHATBOT_HOSTED=1 to refuse them those, or "
+                "listen on 127.0.0.1."]
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Every problem is named at once, so a student fixes their `.env` in one go."""
@@ -174,6 +189,9 @@ class Settings:
             local_slots=_env_int(env, "CHATBOT_LOCAL_SLOTS", 16, 1, 64, problems),
             # Off on a public host unless the host turns it on: it takes ~11 GB and the CPU.
             local_training=_switch(env, "CHATBOT_LOCAL_TRAINING", not hosted, problems),
+            llama_server=_path(env, "CHATBOT_LLAMA_SERVER"),
+            # On a Space too: its image has a compiler, requirements.txt no engine (docs/install.md).
+            engine_build=_switch(env, "CHATBOT_ENGINE_BUILD", True, problems),
             cache_dir=Path(env.get("CHATBOT_CACHE_DIR", "~/.cache/chatbot-lab")).expanduser(),
             prices=env.get("CHATBOT_PRICES", "").strip() or None,
             budget_usd=_env_float(env, "CHATBOT_BUDGET_USD", None, 0.0, 1e6, problems),
@@ -214,6 +232,11 @@ def _backend(env: Mapping[str, str], has_openai: bool, problems: list[str]) -> B
             "without OPENAI_API_KEY or OPENAI_BASE_URL"
         )
     return backend
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    value = env.get(name, "").strip()
+    return Path(value).expanduser() if value else None
 
 
 def _local_model(env: Mapping[str, str], problems: list[str]) -> Path | None:

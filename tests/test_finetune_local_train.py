@@ -24,7 +24,7 @@ from chatbot.engine.llama_server import LOCAL_MODEL_NAME, assemble_model
 from chatbot.errors import InvalidInput
 from chatbot.finetune.on_machine import job, train
 from chatbot.finetune.on_machine.resources import shortfall
-from chatbot.finetune.on_machine.train import lock_path
+from chatbot.finetune.on_machine.spec import lock_path
 from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings
 from tests.conftest import CACHE_DIR

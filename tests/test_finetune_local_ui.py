@@ -18,7 +18,7 @@ from chatbot.engine.llama_server import assemble_model
 from chatbot.errors import InvalidInput
 from chatbot.finetune import views as finetune_views
 from chatbot.finetune.on_machine import views
-from chatbot.finetune.on_machine.train import lock_path
+from chatbot.finetune.on_machine.spec import lock_path
 from chatbot.settings import Settings
 from chatbot.ui import finetune as ui
 from tests.conftest import CACHE_DIR, FakeFactory

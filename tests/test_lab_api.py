@@ -115,8 +115,9 @@ def test_compare_streams_each_configuration_and_a_vote_is_kept(client: Client) -
     # Greedy decoding ignores the seed: A and B give the same answer.
     assert results[0]["text"] == results[1]["text"]
     assert all(r["config"] in board for r in results)
-    tally = client.predict(PROMPT, results, "A", api_name="/lab_vote")
-    saved = json.loads(Path(tally).read_text(encoding="utf-8"))
+    assert "**1** votos / votes (A: 1)" in client.predict(PROMPT, results, "A",
+                                                          api_name="/lab_vote")
+    saved = json.loads(Path(client.predict(api_name="/lab_votes")).read_text(encoding="utf-8"))
     assert saved["count"] == 1 and saved["votes"][0]["winner"] == "A"
     assert saved["votes"][0]["answers"] == results
 

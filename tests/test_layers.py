@@ -24,7 +24,8 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "client": ("chatbot.client",),
     "composition": ("chatbot.context",),
     "features": ("chatbot.chat", "chatbot.playground", "chatbot.lab", "chatbot.sentiment",
-                 "chatbot.finetune", "chatbot.telegram", "chatbot.token_counter"),
+                 "chatbot.finetune", "chatbot.telegram", "chatbot.token_counter",
+                 "chatbot.conversations"),
     "ui": ("chatbot.ui",),
     "entry": ("chatbot.__main__",),
 }

@@ -17,6 +17,7 @@ from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
 from chatbot.sentiment.labels import DISPLAY
 from chatbot.sentiment.prompt import DEFAULT_PROMPT
+from chatbot.sentiment.service import new_fitted
 from chatbot.sentiment.views import classify_one, load_pool
 from chatbot.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
@@ -72,7 +73,7 @@ def test_embed_returns_one_vector_per_text_in_order(fake: FakeOpenAI, ctx: AppCo
 
 def test_the_pool_loads_with_counts_and_skips_rows_without_a_label(ctx: AppContext,
                                                                    pool_file: str) -> None:
-    pool, line = load_pool(ctx, pool_file)
+    pool, line = load_pool(pool_file)
     assert pool is not None and len(pool.texts) == 9 and pool.skipped == 1
     assert "positive 3 · neutral 3 · negative 3" in line and "1 filas" in line
 
@@ -81,12 +82,12 @@ def test_a_pool_without_labels_is_a_clear_error(ctx: AppContext, tmp_path: Path)
     path = tmp_path / "tweets.csv"
     path.write_text("text\nhola\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="has no label column"):
-        load_pool(ctx, str(path))
+        load_pool(str(path))
 
 
 def test_similar_examples_are_balanced_and_the_closest_goes_last(
         fake: FakeOpenAI, ctx: AppContext, pool_file: str) -> None:
-    pool, _ = load_pool(ctx, pool_file)
+    pool, _ = load_pool(pool_file)
     label, words, _, _ = classify_one(ctx, ctx.new_session(), {}, "I hate this traffic jam",
                                       DEFAULT_PROMPT, False, "similar", pool)
     assert label[DISPLAY["negative"]] == 1.0
@@ -107,9 +108,10 @@ def test_similar_examples_without_a_pool_say_what_is_missing(fake: FakeOpenAI,
 
 def test_embeddings_fit_a_classifier_on_the_pool_once_and_show_neighbours(
         fake: FakeOpenAI, ctx: AppContext, pool_file: str) -> None:
-    pool, _ = load_pool(ctx, pool_file)
-    label, words, usage, _ = classify_one(ctx, ctx.new_session(), {}, "I love my new phone",
-                                          DEFAULT_PROMPT, True, "embeddings", pool)
+    pool, _ = load_pool(pool_file)
+    session, mine = ctx.new_session(), new_fitted()
+    label, words, usage, _ = classify_one(ctx, session, {}, "I love my new phone",
+                                          DEFAULT_PROMPT, True, "embeddings", pool, fitted=mine)
     assert max(label, key=label.get) == DISPLAY["positive"]
     assert "Nearest training tweets" in words and "I love this phone" in words
     assert "Linear classifier" in words and "fitted now on train.csv" in words
@@ -118,10 +120,11 @@ def test_embeddings_fit_a_classifier_on_the_pool_once_and_show_neighbours(
     assert len(sent(fake, "/embeddings")) == 2  # the pool (one batch), then the tweet
     assert sent(fake, "/chat/completions") == []
 
-    _, _, usage, _ = classify_one(ctx, ctx.new_session(), {}, "Odio la lluvia de hoy",
-                                  DEFAULT_PROMPT, True, "embeddings", pool)
-    assert len(sent(fake, "/embeddings")) == 3  # the pool's vectors were kept
+    _, _, usage, _ = classify_one(ctx, session, {}, "Odio la lluvia de hoy",
+                                  DEFAULT_PROMPT, True, "embeddings", pool, fitted=mine)
+    assert len(sent(fake, "/embeddings")) == 3  # the pool's vectors were kept in the session
     assert "Set-up done now" not in usage
+    assert not any("vectors" in key for key in ctx.priors)  # and only there
 
 
 def test_embeddings_without_a_pool_or_shipped_weights_say_what_is_missing(

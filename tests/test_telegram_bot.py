@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import os
 import threading
@@ -17,6 +18,7 @@ from telegram.ext import Application
 
 from chatbot.chat.persona import preset
 from chatbot.context import AppContext, Session
+from chatbot.conversations import exchange
 from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.errors import ConfigError
 from chatbot.money import billing
@@ -418,3 +420,26 @@ def test_the_daily_cap_applies_to_the_bot(telegram: FakeTelegram,
         telegram.user_says(USER, "hola")
         wait_text(telegram, USER, "daily cap")
     assert not chat_requests(openai_fake)
+
+
+def test_export_sends_the_chat_as_a_json_file_the_web_chat_imports(
+        bot: RunningBot, telegram: FakeTelegram, openai_fake: FakeOpenAI) -> None:
+    telegram.user_says(USER, "/export")
+    wait_text(telegram, USER, tt.EXPORT_EMPTY)
+    assert not telegram.documents.get(USER)
+
+    telegram.user_says(USER, "Hola, soy Ana")
+    telegram.wait_for(lambda: bot.answered(USER, 1))
+    telegram.user_says(USER, "/export")
+    [document] = telegram.wait_for(lambda: telegram.documents.get(USER))
+    assert document.filename.endswith(".json") and document.caption == tt.EXPORT_CAPTION
+
+    sent = json.loads(document.data)
+    assert sent["messages"] == [
+        {"role": "system", "content": preset("course").system_prompt},
+        {"role": "user", "content": "Hola, soy Ana"},
+        {"role": "assistant", "content": "echo: Hola, soy Ana"},
+    ]
+    back = exchange.from_json(document.data)  # what the Chat tab's Import does with it
+    assert back.persona.name == preset("course").name
+    assert back.conversation.history() == sent["messages"][1:]

@@ -8,16 +8,21 @@ probed once per base URL and model however many students pick it.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 import openai
 
+from chatbot.errors import ChatbotError
 from chatbot.models.capabilities import FEATURES, FIELDS, TOKEN_FIELDS, Capabilities
 from chatbot.models.catalog import Catalog
 from chatbot.settings import BackendKind
 
 Key = tuple[str, str, str]  # (backend kind, base URL, model)
+Send = Callable[[dict[str, Any]], Any]  # one chat request's body -> the SDK's reply
+MAX_ENTRIES = 1024  # (backend, model) pairs remembered; made-up names cannot grow it further
 PROBE_MESSAGES = [{"role": "user", "content": "Di hola. / Say hi."}]
 PROBES: dict[str, dict[str, object]] = {
     "n": {"n": 2},
@@ -27,20 +32,20 @@ PROBES: dict[str, dict[str, object]] = {
 }
 
 
-def probe(sdk: openai.OpenAI, model: str) -> frozenset[str] | None:
-    """Which of n, logprobs, seed and stop a server really does: four one-token requests.
+def probe(send: Send, model: str) -> frozenset[str] | None:
+    """Which of n, logprobs, seed and stop a server really does: four one-token requests, each
+    sent by `send` (the client's, which meters it like any other request).
 
     A 400 means "not taken"; fewer choices than asked or no logprobs in the answer mean "ignored".
-    None when the server could not be asked at all (nothing is then remembered).
+    None when the server could not be asked at all, or a cap refused (nothing is then remembered).
     """
     works = set()
     for feature, extra in PROBES.items():
         try:
-            reply = sdk.chat.completions.create(model=model, messages=PROBE_MESSAGES,
-                                                max_tokens=1, **extra)  # type: ignore[call-overload]
+            reply = send({"model": model, "messages": PROBE_MESSAGES, "max_tokens": 1, **extra})
         except openai.BadRequestError:
             continue
-        except openai.OpenAIError:
+        except (openai.OpenAIError, ChatbotError):
             return None
         if feature == "n" and len(reply.choices) < 2:
             continue
@@ -74,35 +79,52 @@ def merge_probe(caps: Capabilities, works: Iterable[str]) -> Capabilities:
 
 
 class CapabilityBook:
-    """Thread-safe; a per-key lock makes concurrent first requests share one probe."""
+    """Thread-safe; a per-key lock makes concurrent first requests share one probe. At most
+    MAX_ENTRIES pairs are kept, the least recently used forgotten first."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
-        self._known: dict[Key, Capabilities] = {}
+        self._known: OrderedDict[Key, Capabilities] = OrderedDict()
         self._lock = threading.Lock()
         self._probing: dict[Key, threading.Lock] = {}
 
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def _remember(self, key: Key, caps: Capabilities) -> Capabilities:
+        """Under `_lock`."""
+        self._known[key] = caps
+        self._known.move_to_end(key)
+        while len(self._known) > MAX_ENTRIES:
+            self._known.popitem(last=False)
+        return caps
+
     def get(self, kind: BackendKind, base_url: str | None, model: str,
-            sdk: Callable[[], openai.OpenAI] | None = None) -> Capabilities:
-        """`sdk` lets a model the data does not know, on a compatible server, be probed."""
+            send: Send | None = None) -> Capabilities:
+        """`send` lets a model the data does not know, on a compatible server, be probed."""
         key = (kind, base_url or "", model)
         with self._lock:
             if key in self._known:
+                self._known.move_to_end(key)
                 return self._known[key]
-            probing = self._probing.setdefault(key, threading.Lock())
         caps = self._from_data(kind, model)
-        if caps.source != "guess" or kind != "compatible" or sdk is None:
+        if caps.source != "guess" or kind != "compatible" or send is None:
             return caps
-        with probing:
+        with self._lock:
+            probing = self._probing.setdefault(key, threading.Lock())
+        try:
+            with probing:
+                with self._lock:
+                    if key in self._known:
+                        return self._known[key]
+                works = probe(send, model)
+                if works is None:
+                    return caps
+                with self._lock:
+                    return self._remember(key, merge_probe(caps, works))
+        finally:
             with self._lock:
-                if key in self._known:
-                    return self._known[key]
-            works = probe(sdk(), model)
-            if works is None:
-                return caps
-            caps = merge_probe(caps, works)
-            with self._lock:
-                return self._known.setdefault(key, caps)
+                self._probing.pop(key, None)
 
     def _from_data(self, kind: BackendKind, model: str) -> Capabilities:
         if kind == "local":  # the embedded llama.cpp server takes every parameter, whatever name
@@ -117,5 +139,5 @@ class CapabilityBook:
             current = self._known.get(key) or self._from_data(kind, model)
             learned = learn(current, param)
             if learned is not None:
-                self._known[key] = learned
+                self._remember(key, learned)
             return learned

@@ -80,11 +80,8 @@ class ChatCalls:
     def _fan_out(self, params: ChatParams, request: Request, est: billing.CostEstimate, *,
                  legacy: bool = False) -> Result:
         """The worst case held under every cap for the whole call, settled on what it cost."""
-        hold = self.metering.hold(est)
-        try:
+        with self.metering.metered(est) as hold:
             return self._ask(params, request, est, hold, legacy)
-        finally:
-            self.metering.release(hold)
 
     def _ask(self, params: ChatParams, request: Request, est: billing.CostEstimate,
              hold: Hold | None, legacy: bool) -> Result:

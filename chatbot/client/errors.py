@@ -19,7 +19,7 @@ from chatbot.errors import (
     ServerError,
 )
 from chatbot.models.catalog import Catalog
-from chatbot.policy.redaction import redact
+from chatbot.policy.redaction import redact, without_userinfo
 
 MAX_DETAIL = 300  # characters of a server's error message shown to the user
 
@@ -58,7 +58,7 @@ def translate(exc: Exception, backend: Backend, model: str, catalog: Catalog,
     if isinstance(exc, openai.APIConnectionError):  # timeouts included
         return _transport_error(exc, backend, timeout)
     if not isinstance(exc, openai.APIStatusError):
-        return ServerError(redact(f"{backend.label}: {exc}", backend.api_key))
+        return ServerError(redact(f"{backend.label}: {_hide(str(exc), backend)}", backend.api_key))
     return (_access_error(exc, backend, model, catalog, subject)
             or _size_or_rate_error(exc, backend, model, retry_after)
             or _server_or_input_error(exc, backend))
@@ -73,9 +73,9 @@ def _transport_error(exc: openai.APIConnectionError, backend: Backend, timeout: 
             hint="Prueba otra vez, baja max_tokens o sube CHATBOT_TIMEOUT. / "
                  "Try again, lower max_tokens or raise CHATBOT_TIMEOUT.",
         )
-    url = backend.base_url or "api.openai.com"
+    where = "api.openai.com" if backend.kind == "openai" else backend.shown_url or where
     return BackendUnreachable(
-        f"No puedo conectar con {url}. / Cannot connect to {url}.",
+        f"No puedo conectar con {where}. / Cannot connect to {where}.",
         hint="¿Está el servidor en marcha y la URL base es correcta? Sin internet, usa el modelo "
              "embebido. / Is the server running and the base URL right? Offline, use the "
              "embedded model.",
@@ -163,3 +163,10 @@ def error_message(exc: openai.APIStatusError) -> str:
     if isinstance(message, str) and message.strip():
         return message.strip()[:MAX_DETAIL]
     return f"HTTP {exc.status_code}"
+
+
+def _hide(text: str, backend: Backend) -> str:
+    """An SDK message may quote the URL it tried: the host's stays hidden, passwords always."""
+    if backend.hidden and backend.base_url:
+        text = text.replace(backend.base_url, "…")
+    return without_userinfo(text)

@@ -22,7 +22,14 @@ from chatbot.client.jobs import JobCalls
 from chatbot.client.metering import Metering
 from chatbot.client.params import ChatParams
 from chatbot.client.request import Requests
-from chatbot.client.results import FileInfo, JobEvent, JobInfo, Result, StreamEvent
+from chatbot.client.results import (
+    FileInfo,
+    JobEvent,
+    JobInfo,
+    Result,
+    StreamEvent,
+    read_usage,
+)
 from chatbot.client.sdk import Backend, SDKPool
 from chatbot.client.stream import StreamCalls
 from chatbot.client.transport import Transport
@@ -86,6 +93,17 @@ class LLMClient:
 
     def embed(self, texts: list[str], model: str) -> Embeddings:
         return self.embeddings.embed(texts, model)
+
+    def send_probe(self, body: dict[str, Any]) -> Any:
+        """One capability probe (a one-token chat request), metered like every other request;
+        the SDK's own errors pass through, so the probe can tell "not taken" from "unreachable"."""
+        model = str(body["model"])
+        est = self.metering.estimate(body["messages"], ChatParams(
+            model=model, max_tokens=1, n=int(body.get("n", 1))))
+        with self.metering.metered(est) as hold:
+            reply = self.transport.sdk.chat.completions.create(**body)
+            self.metering.bill(model, self.transport.read(lambda: read_usage(reply.usage)), hold)
+        return reply
 
     def upload_file(self, path: Path, purpose: FilePurpose = "fine-tune") -> FileInfo:
         return self.jobs.upload_file(path, purpose)

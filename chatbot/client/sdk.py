@@ -10,6 +10,7 @@ from typing import Any
 
 import openai
 
+from chatbot.policy.redaction import without_userinfo
 from chatbot.policy.urlguard import guarded_http_client
 from chatbot.settings import BackendKind
 
@@ -25,7 +26,8 @@ class Backend:
 
     `visitor`: the key or URL was typed by a user, so the host's organisation, project and custom
     headers stay home. `guarded`: a typed URL on a public server, so every connection's address
-    is checked (no loopback, private or metadata address, redirects included).
+    is checked (no loopback, private or metadata address, redirects included). `hidden`: the
+    host's base URL in hosted mode, never in a label, message or code shown to a visitor.
     """
 
     kind: BackendKind
@@ -34,6 +36,12 @@ class Backend:
     context_window: int | None = None  # the embedded server's n_ctx, when known
     visitor: bool = False
     guarded: bool = False
+    hidden: bool = False  # the host's own server on a public app: its address is not shown
+
+    @property
+    def shown_url(self) -> str | None:
+        """The base URL as a person may see it: none for a hidden one, no password in it."""
+        return None if self.hidden or not self.base_url else without_userinfo(self.base_url)
 
     @property
     def label(self) -> str:
@@ -41,7 +49,9 @@ class Backend:
             return "Embebido (llama.cpp, sin clave) / Embedded (llama.cpp, no key)"
         if self.kind == "openai":
             return "OpenAI"
-        return f"Servidor compatible / Compatible server: {self.base_url}"
+        if self.shown_url is None:
+            return "Servidor compatible del anfitrión / The host's compatible server"
+        return f"Servidor compatible / Compatible server: {self.shown_url}"
 
 
 class SDKPool:

@@ -63,13 +63,13 @@ class StreamCalls:
                                "a single answer (n=1).")
         self.requests.validate(params)
         est = self.metering.estimate(messages, params)
-        hold = self.metering.hold(est)
         got = _Received(params.model)
-        try:
-            yield from self._receive(messages, params, est, hold, got)
-        finally:  # cut, failed or abandoned (the reader closed us): billed for what arrived
-            if hold is not None and not hold.settled:
-                self.metering.bill(params.model, self._arrived(got, est), hold)
+        with self.metering.metered(est) as hold:
+            try:
+                yield from self._receive(messages, params, est, hold, got)
+            finally:  # cut, failed or abandoned (the reader closed us): billed for what arrived
+                if hold is not None and not hold.settled:
+                    self.metering.bill(params.model, self._arrived(got, est), hold)
 
     def _arrived(self, got: _Received, est: billing.CostEstimate) -> Usage:
         if got.usage is not None:

@@ -17,11 +17,14 @@ from typing import Any
 from chatbot.client import Backend, CapabilityBook, LLMClient, SDKPool
 from chatbot.context import status
 from chatbot.context.session import Session, SessionPolicy
+from chatbot.engine.finding import EngineLocator
 from chatbot.engine.llama_server import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig
 from chatbot.engine.tuned import TUNED_SLOTS, TunedServers
 from chatbot.models.capabilities import Capabilities
 from chatbot.models.catalog import Catalog
 from chatbot.money.billing import Ledger
+from chatbot.policy.fairshare import FairShare
+from chatbot.policy.lru import ByteLRU
 from chatbot.policy.workdirs import WorkDirs
 from chatbot.settings import BackendKind, Settings
 from chatbot.store import Store
@@ -29,6 +32,7 @@ from chatbot.store import Store
 # In the system's temp folder, where Gradio takes returned files from, but outside its cache,
 # which it serves: visitors get Gradio's copy of their own files, never this folder.
 OUTPUTS = Path(tempfile.gettempdir()) / "chatbot-lab-outputs"
+PRIORS_BYTES = 8 * 1024 * 1024  # sentiment calibrations kept for every session
 
 
 @dataclass
@@ -40,14 +44,17 @@ class AppContext:
     store: Store
     workdirs: WorkDirs
     # Sentiment calibration priors by (backend, model, prompt) digest: facts about a model,
-    # measured once for every session (18 model calls each).
-    priors: dict[str, Any] = field(default_factory=dict)
+    # measured once for every session (18 model calls each); a few KB each, bounded by bytes.
+    # Pools, their vectors and fitted classifiers are not here: they belong to the session.
+    priors: ByteLRU[str, Any] = field(default_factory=lambda: ByteLRU(PRIORS_BYTES))
     tuned: TunedServers | None = None  # models trained on this machine, served on demand
     # The embedded model's vectors: a second llama.cpp instance (pooled embeddings need a server
     # of their own), started on first use and stopped with the app like the first.
     embedder: EmbeddedServer | None = None
     # What each (backend, model) takes: the data, probes of compatible servers, learned refusals.
     capabilities: CapabilityBook = field(init=False)
+    # Each session's running jobs, so one visitor cannot hold every worker (policy/fairshare).
+    fair: FairShare = field(default_factory=FairShare)
     # The per-session rules, over the parts above.
     policy: SessionPolicy = field(init=False, repr=False)
 
@@ -60,23 +67,27 @@ class AppContext:
     def create(cls, settings: Settings, *, embedded: bool = True) -> AppContext:
         """Nothing starts here: the embedded server starts on launch or on first use."""
         server = None
+        # One for every llama-server this app starts, so the engine is found (or built) once.
+        engine = EngineLocator(settings.cache_dir, settings.llama_server,
+                               build=settings.engine_build)
         if embedded:
             server = EmbeddedServer(ServerConfig(
                 model_path=settings.local_model_path, cache_dir=settings.cache_dir,
                 threads=settings.local_threads, ctx=settings.local_ctx,
                 port=settings.local_port, slots=settings.local_slots,
-            ))
+            ), engine)
         pool = SDKPool(settings.timeout, settings.max_retries, capacity=settings.client_cache,
                        host_headers=settings.host_headers)
         tuned, local = None, {}
         if server is not None:
             tuned = TunedServers(settings.cache_dir, lambda m: EmbeddedServer(ServerConfig(
                 model_path=m.path, cache_dir=settings.cache_dir, threads=settings.local_threads,
-                ctx=settings.local_ctx, slots=TUNED_SLOTS, name=m.name)))
+                ctx=settings.local_ctx, slots=TUNED_SLOTS, name=m.name), engine))
             local = {server.model_name: functools.partial(tuned.tokenizer_root, server)}
         embedder = None if server is None else EmbeddedServer(ServerConfig(
             model_path=settings.local_model_path, cache_dir=settings.cache_dir,
-            threads=settings.local_threads, ctx=EMBED_CTX, slots=EMBED_SLOTS, embeddings=True))
+            threads=settings.local_threads, ctx=EMBED_CTX, slots=EMBED_SLOTS, embeddings=True),
+            engine)
         return cls(settings, Catalog.load(settings.prices, local_models=local), pool, server,
                    Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned, embedder=embedder)
 

@@ -78,6 +78,8 @@ class SessionPolicy:
         if kind == "local":
             server = self.local_server(model or self.model_for(session))
             url = server.wait_ready(LOCAL_WAIT_S) if wait else server.base_url
+            if server.external is not None:  # Ollama / LM Studio: what any such server gets
+                return Backend("compatible", url, None)
             return Backend("local", url, None, self.settings.local_ctx)
         if kind == "compatible":
             if session.base_url:
@@ -90,7 +92,7 @@ class SessionPolicy:
                 raise ConfigError("Falta la URL base. / The base URL is missing.",
                                   hint="Escríbela en Ajustes. / Type it in Settings.")
             return Backend("compatible", self.settings.openai_base_url,
-                           self.settings.openai_api_key)
+                           self.settings.openai_api_key, hidden=self.settings.hosted)
         key = session.api_key or self.settings.key_for_openai
         if not key:
             raise ConfigError(
@@ -127,7 +129,7 @@ class SessionPolicy:
         daily = self.daily_cap(session)
         if daily is not None:
             caps.append(daily)
-        return Meter(self.store, tuple(caps))
+        return Meter(self.store, tuple(caps), strict=self.settings.hosted)
 
     def daily_cap(self, session: Session) -> Cap | None:
         if self.settings.daily_budget_usd is None or not self.host_pays(session):
@@ -135,11 +137,40 @@ class SessionPolicy:
         return Cap("host", self.settings.daily_budget_usd, "el límite diario del anfitrión, "
                    "para todos", "the host's daily cap, shared by everyone", daily=True)
 
-    def client_for(self, session: Session, model: str | None = None) -> LLMClient:
-        return LLMClient(self.backend_for(session, model=model), self.pool, self.catalog,
-                         session.ledger,
+    def host_models(self) -> list[str]:
+        """What a visitor of a hosted app may ask for on the host's credentials: the host's
+        configured model and every model it can price (the catalog and CHATBOT_PRICES)."""
+        priced = [n for n in self.catalog.names() if self._priced(n)]
+        return [self.settings.model, *priced] if self.settings.model else priced
+
+    def _priced(self, model: str) -> bool:
+        info = self.catalog.get(model)
+        return (info.provider != "local" and info.input_per_1m is not None
+                and info.output_per_1m is not None)
+
+    def check_host_model(self, session: Session, model: str | None = None) -> None:
+        """In hosted mode, on the host's credentials, a model the host cannot price is refused
+        before any request (a made-up name would otherwise be probed on the host's server)."""
+        model = model or self.model_for(session)
+        if (not self.settings.hosted or not self.host_pays(session)
+                or model == self.settings.model or self._priced(model)):
+            return
+        raise ConfigError(
+            f"En este servidor público, con la cuenta del anfitrión, elige uno de sus modelos; "
+            f"'{model}' no lo es. / On this public server, on the host's account, pick one of "
+            f"the host's models; '{model}' is not one.",
+            hint="Deja el modelo vacío (el predeterminado) o usa tu propia clave o servidor en "
+                 "Ajustes. / Leave the model blank (the default) or use your own key or server "
+                 "in Settings.")
+
+    def _client(self, session: Session, backend: Backend) -> LLMClient:
+        return LLMClient(backend, self.pool, self.catalog, session.ledger,
                          max_retries=self.pool.max_retries, meter=self.meter_for(session),
                          capabilities=self.capabilities)
+
+    def client_for(self, session: Session, model: str | None = None) -> LLMClient:
+        self.check_host_model(session, model)
+        return self._client(session, self.backend_for(session, model=model))
 
     def embeddings_client(self, session: Session) -> LLMClient:
         """Where this session's embeddings go: on the embedded backend, the embeddings instance
@@ -147,20 +178,21 @@ class SessionPolicy:
         if self.backend_kind(session) != "local" or self.embedder is None:
             return self.client_for(session)
         url = self.embedder.wait_ready(LOCAL_WAIT_S)
-        return LLMClient(Backend("local", url, None, EMBED_CTX), self.pool, self.catalog,
-                         session.ledger, max_retries=self.pool.max_retries,
-                         meter=self.meter_for(session), capabilities=self.capabilities)
+        return self._client(session, Backend("local", url, None, EMBED_CTX))
 
     def capabilities_for(self, session: Session, model: str | None = None, *,
                          probe: bool = True) -> Capabilities:
         """For the UI, before sending: what the model takes on this session's backend. A model
-        the data does not know on a compatible server is probed once (unless `probe` is False);
-        never raises, even before a key is set."""
+        the data does not know on a compatible server is probed once (unless `probe` is False),
+        through the session's metered client; in hosted mode only on a server the visitor
+        brought, never on the host's. Never raises, even before a key is set."""
         kind = self.backend_kind(session)
         model = model or self.model_for(session)
         try:
             backend = self.backend_for(session, wait=False, model=model)
         except ChatbotError:
             return self.capabilities.get(kind, None, model)
-        sdk = (lambda: self.pool.get(backend)) if probe else None
-        return self.capabilities.get(backend.kind, backend.base_url, model, sdk)
+        if self.settings.hosted and not backend.visitor:
+            probe = False
+        send = self._client(session, backend).send_probe if probe else None
+        return self.capabilities.get(backend.kind, backend.base_url, model, send)

@@ -7,6 +7,7 @@ from chatbot.context.session import Session, SessionPolicy
 from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.money.billing import format_usd
 from chatbot.money.spending import utc_today
+from chatbot.policy.redaction import without_userinfo
 
 
 def engine_load(embedded: EmbeddedServer | None) -> str:
@@ -32,7 +33,11 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     if kind == "local":
         state = policy.embedded.status if policy.embedded else "off"
         where = {
-            "ready": "🟢 Embebido listo / Embedded ready" + engine_load(policy.embedded),
+            "ready": _ready(policy.embedded),
+            "building": "🟠 Compilando el motor (llama.cpp) en segundo plano / Building the "
+                        "engine (llama.cpp) in the background: " + _build_progress(policy.embedded)
+                        + " · mientras, elige OpenAI o un servidor compatible en Ajustes / "
+                        "meanwhile, pick OpenAI or a compatible server in Settings",
             "starting": "🟡 Cargando el modelo embebido… / Loading the embedded model…",
             "stopped": "⚪ Embebido parado (arranca al primer uso) / Embedded stopped "
                        "(starts on first use)",
@@ -42,7 +47,7 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     elif kind == "openai":
         where = "🔵 OpenAI"
     elif session.base_url or not public:
-        url = session.base_url or policy.settings.openai_base_url
+        url = without_userinfo(session.base_url or policy.settings.openai_base_url or "")
         where = f"🟣 Servidor compatible / Compatible server: `{url}`"
     else:  # the host's own server: its address is not for the public
         where = "🟣 Servidor compatible / Compatible server"
@@ -51,6 +56,17 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     hosted = "🌐 **Modo alojado / Hosted mode** · " if policy.settings.hosted else ""
     return (f"{hosted}**Backend:** {where} · **Modelo / Model:** `{model}` · "
             f"{session.ledger.summary()}{_spending_note(policy, session)}{warn}")
+
+
+def _ready(embedded: EmbeddedServer | None) -> str:
+    external = embedded.external if embedded else None
+    if external is not None:
+        return f"🟢 Embebido listo en / Embedded ready on {external.name}"
+    return "🟢 Embebido listo / Embedded ready" + engine_load(embedded)
+
+
+def _build_progress(embedded: EmbeddedServer | None) -> str:
+    return (embedded.locator.progress if embedded else None) or ""
 
 
 def _spending_note(policy: SessionPolicy, session: Session) -> str:

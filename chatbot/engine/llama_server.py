@@ -2,9 +2,9 @@
 `llama-server` on loopback with parallel slots (continuous batching, so a whole class is served
 at once), and stop it with the app.
 
-The app then reaches it through the same `openai` client as any other backend. The binary is built
-by `pip install -r requirements.txt`, together with the llama-cpp-python library, from one
-llama.cpp source tree.
+The app then reaches it through the same `openai` client as any other backend. Where the binary
+comes from (this environment's build, a setting, PATH, or a running Ollama / LM Studio instead) is
+`finding.py`'s business.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ import hashlib
 import importlib.util
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -29,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
+from chatbot.engine.finding import EngineLocator, ExternalEngine, site_root
 from chatbot.errors import BackendStarting, ConfigError
 
 GGUF_FILENAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
@@ -70,7 +69,8 @@ def assemble_model(cache_dir: Path) -> Path:
     target = cache_dir / GGUF_FILENAME
     if not (target.is_file() and target.stat().st_size == GGUF_SIZE):
         cache_dir.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(f".part-{os.getpid()}")
+        # Per thread too: the chat and embeddings instances start together on a fresh cache.
+        tmp = target.with_suffix(f".part-{os.getpid()}-{threading.get_ident()}")
         with tmp.open("wb") as out:
             for part in bundled_parts():
                 with part.open("rb") as fh:
@@ -101,36 +101,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-SERVER_BINARY = "llama-server.exe" if sys.platform == "win32" else "llama-server"
-
-
-def _site_root() -> Path | None:
-    """Where llama-cpp-python's build installed its files (`bin/`, `lib/`, `llama_cpp/lib/`)."""
-    spec = importlib.util.find_spec("llama_cpp")
-    return Path(spec.origin).parent.parent if spec and spec.origin else None
-
-
-def server_binary() -> Path:
-    """The `llama-server` requirements.txt builds (into the environment, next to llama-cpp-python's
-    libraries), else one on PATH (a Homebrew or distro llama.cpp)."""
-    root = _site_root()
-    if root is not None and (root / "bin" / SERVER_BINARY).is_file():
-        return root / "bin" / SERVER_BINARY
-    found = shutil.which(SERVER_BINARY)
-    if found:
-        return Path(found)
-    raise ConfigError(
-        "No encuentro llama-server, el motor del modelo embebido. / llama-server, the embedded "
-        "model's engine, is not installed.",
-        hint="pip install --no-cache-dir --force-reinstall --no-deps -r requirements.txt "
-             "(rebuilds llama-cpp-python with the server / la recompila con el servidor)",
-    )
-
-
 def server_env() -> dict[str, str]:
     """The shared libraries the binary links against live in `lib/` and `llama_cpp/lib/`."""
     env = dict(os.environ)
-    root = _site_root()
+    root = site_root()
     if root is not None:
         dirs = [str(root / "lib"), str(root / "llama_cpp" / "lib")]
         for var in ("LD_LIBRARY_PATH", "DYLD_LIBRARY_PATH"):
@@ -169,7 +143,7 @@ def exit_reason(code: int) -> str:
     if code == -signal.SIGILL:
         return ("llama.cpp usa instrucciones que esta CPU no ejecuta: reinstálalo compilado para "
                 "ella / llama.cpp uses instructions this CPU cannot run: rebuild it for this "
-                "machine with `pip install --no-cache-dir --force-reinstall -r requirements.txt`. ")
+                "machine with `pip install --no-cache-dir --force-reinstall -r requirements-engine.txt`. ")
     return ""
 
 
@@ -201,8 +175,11 @@ class EmbeddedServer:
     further requests wait in the server's queue, first come first served.
     """
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, locator: EngineLocator | None = None) -> None:
         self.config = config
+        self.locator = locator or EngineLocator(config.cache_dir)
+        # A running Ollama / LM Studio serving the model, used instead when no binary is found.
+        self.external: ExternalEngine | None = None
         self.model_name = config.alias
         self._proc: subprocess.Popen[bytes] | None = None
         self._ready = threading.Event()
@@ -222,6 +199,8 @@ class EmbeddedServer:
             return "ready"
         if self._error:
             return "failed"
+        if self._thread and self.locator.progress is not None:
+            return "building"
         return "starting" if self._thread else "stopped"
 
     @property
@@ -252,6 +231,11 @@ class EmbeddedServer:
     def root(self) -> str:
         """The server's own endpoints (`/tokenize`, `/apply-template`), once it is ready."""
         self.wait_ready(120)
+        if self.external is not None:
+            raise ConfigError(
+                f"Contar con el tokenizador del modelo embebido necesita llama-server; "
+                f"{self.external.name} no lo ofrece. / Counting with the embedded model's tokenizer "
+                f"needs llama-server; {self.external.name} does not offer it.")
         return self.root_url
 
     def load(self) -> EngineLoad | None:
@@ -285,7 +269,15 @@ class EmbeddedServer:
 
     def _run(self) -> None:
         try:
-            binary = server_binary()
+            # Only the base chat model may come from elsewhere: embeddings and tuned models need
+            # llama-server's own options and files.
+            found = self.locator.resolve(
+                external=not self.config.embeddings and self.config.model_path is None)
+            if isinstance(found, ExternalEngine):
+                self.external, self.base_url = found, found.base_url
+                self._ready.set()
+                return
+            binary = found
             path = self.config.model_path or assemble_model(self.config.cache_dir)
             self.config.cache_dir.mkdir(parents=True, exist_ok=True)
             with self.log_path.open("wb") as log:

@@ -53,13 +53,18 @@ def _number(value: Any, name: str, row: int, kind: type, problems: list[str]) ->
         return None
     try:
         return kind(float(value)) if kind is int else kind(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         problems.append(f"fila / row {row}: {name}={value!r} no es un número / is not a number")
         return None
 
 
 def parse_configs(rows: Sequence[Sequence[Any]]) -> list[Config]:
     """Rows of the table → configurations; every problem named at once."""
+    if isinstance(rows, str | bytes) or not isinstance(rows, Sequence) or any(
+            isinstance(r, str | bytes) or not isinstance(r, Sequence) for r in rows):
+        raise InvalidInput("La tabla de configuraciones son filas de valores: " + ", ".join(COLUMNS)
+                           + ". / The configurations table is rows of values: "
+                           + ", ".join(COLUMNS) + ".")
     rows = [r for r in rows if any(str(v).strip() not in ("", "nan", "None") for v in r)]
     problems: list[str] = []
     if not 2 <= len(rows) <= 4:

@@ -11,8 +11,12 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from chatbot.errors import InvalidInput
 
 EPS = 1e-12
+MAX_CANDIDATES = 20  # OpenAI's ceiling for top_logprobs
 OTHER = "~ otros tokens / other tokens"  # "~" sorts after the ranked labels
 
 
@@ -24,6 +28,50 @@ class Candidate:
     @property
     def prob(self) -> float:
         return math.exp(self.logprob)
+
+
+def candidates_from_rows(rows: Any) -> list[Candidate]:
+    """The candidates table as it comes back from the page or a REST call ({token, logprob}
+    rows); anything else is named, not a traceback."""
+    if not rows:
+        raise InvalidInput("Primero pide la distribución. / Fetch the distribution first.")
+    found: list[Candidate] = []
+    for i, row in enumerate(rows if isinstance(rows, list) else [rows], 1):
+        try:
+            logprob = float(row["logprob"])
+            token = row["token"]
+        except (TypeError, KeyError, ValueError, IndexError):
+            logprob, token = math.nan, None
+        if not isinstance(token, str) or not math.isfinite(logprob) or logprob > 0:
+            raise InvalidInput(
+                f"Candidato {i} no válido: cada uno es {{\"token\": texto, \"logprob\": número "
+                f"≤ 0}}. / Candidate {i} is not valid: each is {{\"token\": text, \"logprob\": "
+                "number ≤ 0}.")
+        found.append(Candidate(token, logprob))
+    if len(found) > MAX_CANDIDATES:
+        raise InvalidInput(f"Como mucho {MAX_CANDIDATES} candidatos. / At most {MAX_CANDIDATES} "
+                           "candidates.")
+    return found
+
+
+def knobs(temperature: Any, top_k: Any, top_p: Any) -> tuple[float, int, float]:
+    """The reshaping knobs as numbers in their ranges, or one message naming each problem."""
+    problems = []
+    values = []
+    for name, value, low, high, kind in (("temperature", temperature, 0.0, 2.0, float),
+                                         ("top_k", top_k, 0, MAX_CANDIDATES, int),
+                                         ("top_p", top_p, 0.0, 1.0, float)):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not low <= number <= high:  # NaN fails too
+            problems.append(f"{name}={value!r}: entre / between {low:g} y / and {high:g}")
+        values.append(kind(number) if math.isfinite(number) else kind(0))
+    if problems:
+        raise InvalidInput("Parámetros imposibles / Impossible parameters: "
+                           + "; ".join(problems) + ".")
+    return float(values[0]), int(values[1]), float(values[2])
 
 
 @dataclass(frozen=True)

@@ -56,9 +56,14 @@ KINDS: dict[str, tuple[Field, ...]] = {
 
 
 def dump(kind: str, values: dict[str, Any]) -> str:
-    """The file's text: only the kind's own fields, in its order."""
+    """The file's text: only the kind's own fields, in its order, checked as `load` checks
+    them (a 5 MB system prompt is refused here, not written to disk to be refused later)."""
     fields = KINDS[kind]
     body = {f.name: values[f.name] for f in fields if f.name in values}
+    problems = [p for f in fields if f.name in body if (p := _check(f, body[f.name]))]
+    if problems:
+        raise InvalidInput("No puedo guardar el preset / Cannot save the preset: "
+                           + "; ".join(problems) + ".")
     return json.dumps({"kind": kind, "version": VERSION, "values": body}, ensure_ascii=False,
                       indent=2)
 

@@ -43,7 +43,7 @@ class NextToken:
 
 
 def _check(prompt: str, mode: str) -> None:
-    if not prompt.strip():
+    if not (prompt or "").strip():
         raise InvalidInput("Escribe un prompt. / Type a prompt.")
     if mode not in MODES:
         raise InvalidInput(f"Modo desconocido / Unknown mode: {mode!r} ({' | '.join(MODES)}).")

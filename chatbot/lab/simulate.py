@@ -1,8 +1,8 @@
 """Run the app's real client against the fault server and tell what happened, step by step.
 
-The client is built exactly as a Chat turn builds it (same pool, timeout and retries; only the
-URL and a made-up key differ) and streams as the Chat tab does, so the last line is the one the
-Chat tab would show.
+The client is built as a Chat turn builds it (same retries; only the URL, a made-up key and a
+short timeout differ) and streams as the Chat tab does, so the last line is the one the Chat tab
+would show.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ from chatbot.lab.fault_server import FaultServer
 from chatbot.models.catalog import Catalog
 
 SIMULATED_KEY = "sk-lab-simulated-fake"  # the simulator never sees a real key
+# The simulated timeout waits this long, not the app's CHATBOT_TIMEOUT (60 s): the lesson is the
+# same, and a worker held a minute per click let one visitor fill the queue for the class.
+TIMEOUT_S = 3.0
+HANG_S = TIMEOUT_S + 1.0  # the fault server stays silent a little longer than the client waits
 MODEL = "gpt-4o-mini"
 MESSAGES = [{"role": "user", "content": "Explícame qué es un token."}]
 LABELS = {
@@ -45,6 +49,11 @@ class Run:
     timeline: tuple[Moment, ...]
     final: str  # the Chat tab's line for this outcome
     partial: str  # text that arrived before a cut
+
+
+def simulator_pool(max_retries: int) -> SDKPool:
+    """The simulator's own SDK clients: the app's retries, the short TIMEOUT_S."""
+    return SDKPool(TIMEOUT_S, max_retries, capacity=4)
 
 
 def simulate(server: FaultServer, failure: str, pool: SDKPool, catalog: Catalog,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chatbot.models.catalog import Catalog, ModelInfo
@@ -25,6 +25,14 @@ class CostEstimate:
     low_usd: float | None  # the prompt alone; None when the price is unknown
     high_usd: float | None  # the prompt plus n answers of max_output_tokens each
     note: str
+    # The most the server can bill: the prompt at one token per byte, plus the answers. Holds
+    # on a host's money use it, so a server that counts more tokens than tiktoken cannot take
+    # concurrent requests past a cap (see spending.Meter).
+    worst_usd: float | None = None
+
+    @property
+    def hold_usd(self) -> float | None:
+        return self.high_usd if self.worst_usd is None else self.worst_usd
 
 
 def format_usd(value: float | None) -> str:
@@ -53,6 +61,15 @@ def output_room(info: ModelInfo, input_tokens: int, max_tokens: int | None) -> i
     return max(0, min(limits)) if limits else 0
 
 
+def billable_bound(prompt: Sequence[Mapping[str, Any]] | str) -> int:
+    """The most prompt tokens any byte-level tokenizer can bill: one per byte of text, plus the
+    few tokens that frame each chat message."""
+    if isinstance(prompt, str):
+        return len(prompt.encode("utf-8", "replace")) + 1
+    return 3 + sum(4 + sum(len(str(v).encode("utf-8", "replace")) for v in m.values())
+                   for m in prompt)
+
+
 def estimate(catalog: Catalog, model: str, prompt: Sequence[Mapping[str, Any]] | str,
              max_tokens: int | None, n: int = 1) -> CostEstimate:
     """OpenAI bills the prompt once and each of the `n` choices as output."""
@@ -74,8 +91,21 @@ def estimate(catalog: Catalog, model: str, prompt: Sequence[Mapping[str, Any]] |
                      "ocultos, que caben en max_completion_tokens y se cobran como salida. / "
                      "Reasoning model: the worst case includes its hidden reasoning tokens, which "
                      "fit in max_completion_tokens and are billed as output.")
+    bound = _price(max(counted.tokens, billable_bound(prompt)), info.input_per_1m)
+    worst = None if bound is None or out is None else bound + out
     return CostEstimate(model, counted.tokens, room, n, low, high,
-                        " ".join(x for x in notes if x))
+                        " ".join(x for x in notes if x), worst)
+
+
+def estimate_embeddings(catalog: Catalog, model: str, texts: Sequence[str]) -> CostEstimate:
+    """Embeddings bill their input only: each text counted with the model's encoding."""
+    info = catalog.get(model)
+    encoding = info.encoding if info.encoding != "local" else "o200k_base"
+    tokens = sum(count_prompt(catalog, replace(info, encoding=encoding), t).tokens
+                 for t in texts)
+    low = _price(tokens, info.input_per_1m)
+    worst = _price(max(tokens, sum(billable_bound(t) for t in texts)), info.input_per_1m)
+    return CostEstimate(model, tokens, 0, 1, low, low, "" if info.known else info.note, worst)
 
 
 def cost(catalog: Catalog, model: str, prompt_tokens: int, completion_tokens: int,

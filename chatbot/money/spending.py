@@ -58,14 +58,19 @@ class Hold:
 
 @dataclass(frozen=True)
 class Meter:
+    """`strict` (a hosted app): hold what the server could bill at most (its prompt at one token
+    per byte), not tiktoken's count, so no server's counting can take the caps past their limit."""
+
     store: Store
     caps: tuple[Cap, ...]
+    strict: bool = False
 
     def hold(self, est: CostEstimate) -> Hold:
         """Refuse a request whose worst case would pass a cap; otherwise set it aside."""
-        if not self.caps or est.high_usd == 0:
+        worst = est.hold_usd if self.strict else est.high_usd
+        if not self.caps or worst == 0:
             return Hold(self, None, (), 0.0)
-        if est.high_usd is None:
+        if worst is None:
             limited = [c for c in self.caps if math.isfinite(c.limit_usd)]
             if not limited:  # only counting: what it cost is unknown, so is the worst case
                 return self.reserve(0.0)
@@ -78,7 +83,7 @@ class Meter:
                 hint="Añade su precio en CHATBOT_PRICES o elige un modelo del catálogo. / Add "
                      "its price in CHATBOT_PRICES or pick a catalog model.",
             )
-        return self.reserve(est.high_usd, detail=(
+        return self.reserve(worst, detail=(
             f" ({est.input_tokens} tokens de entrada + {est.n}×{est.max_output_tokens} de salida)",
             f" ({est.input_tokens} input + {est.n}×{est.max_output_tokens} output tokens)"))
 

@@ -29,8 +29,10 @@ def python_code(backend: Backend, params: ChatParams, messages: list[dict[str, s
             "# llama.cpp server: llama-server --model MODEL.gguf --parallel 16",
             f'client = OpenAI(base_url="{backend.base_url}", api_key="sk-no-key-required")',
         ]
-    else:
-        lines.append(f'client = OpenAI(base_url="{backend.base_url}", '
+    else:  # the host's own URL is read from its environment, as the app itself reads it
+        url = (f'"{backend.shown_url}"' if backend.shown_url
+               else 'os.environ["OPENAI_BASE_URL"]')
+        lines.append(f'client = OpenAI(base_url={url}, '
                      'api_key=os.environ.get("OPENAI_API_KEY", "sk-no-key-required"))')
     kwargs = build_request(params, caps, legacy=prompt is not None).body
     if prompt is not None:

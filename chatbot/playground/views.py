@@ -8,7 +8,7 @@ from typing import Any
 from chatbot.client import ChatParams
 from chatbot.context import AppContext, Session
 from chatbot.context.costs import estimate_markdown
-from chatbot.errors import ChatbotError
+from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.playground.render import raw_result, result_html, usage_markdown
 from chatbot.playground.request import build_messages, legacy_prompt, parse_seed, parse_stop
 from chatbot.playground.view_code import python_code
@@ -19,6 +19,11 @@ def read_params(ctx: AppContext, session: Session, *, model: str, temperature: f
                 presence_penalty: float, stop: str, seed: Any, logprobs: bool,
                 top_logprobs: float, reasoning_effort: str | None = None) -> ChatParams:
     """Controls → request parameters; a blank model means the session's model."""
+    empty = [name for name, value in (("temperature", temperature), ("top_p", top_p), ("n", n),
+                                      ("frequency_penalty", frequency_penalty),
+                                      ("presence_penalty", presence_penalty)) if value is None]
+    if empty:
+        raise InvalidInput(f"Faltan / Missing: {', '.join(empty)}.")
     return ChatParams(
         model=(model or "").strip() or ctx.model_for(session),
         temperature=float(temperature), top_p=float(top_p), n=int(n),

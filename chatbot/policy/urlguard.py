@@ -19,6 +19,7 @@ import httpx2
 import openai
 
 from chatbot.errors import InvalidInput
+from chatbot.policy.redaction import without_userinfo
 from chatbot.settings import Settings
 
 # Cloud metadata services outside the ranges `ipaddress` already calls private or link-local.
@@ -50,6 +51,7 @@ def resolve(host: str, port: int) -> list[str]:
 
 
 def _refused(url: str, why_es: str, why_en: str) -> InvalidInput:
+    url = without_userinfo(url)
     return InvalidInput(f"No puedo usar la URL base {url}: {why_es}. / Cannot use the base URL "
                         f"{url}: {why_en}.", hint=HOSTED_HINT)
 
@@ -57,10 +59,15 @@ def _refused(url: str, why_es: str, why_en: str) -> InvalidInput:
 def check_typed_url(settings: Settings, url: str) -> bool:
     """Refuse a visitor's base URL the host's policy forbids; True when the SDK client for it must
     check every address it connects to (the app listens beyond loopback)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"La URL base debe ser http(s)://servidor/… : {url!r}. / The base URL "
-                           f"must be http(s)://host/… : {url!r}.")
+    shown = without_userinfo(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:  # a port that is not a number, brackets that do not close
+        parts, port = None, 0
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"La URL base debe ser http(s)://servidor[:puerto]/… : {shown!r}. / "
+                           f"The base URL must be http(s)://host[:port]/… : {shown!r}.")
     if url.rstrip("/") in settings.allowed_base_urls:
         return False  # the host chose it, wherever it points
     if settings.hosted:
@@ -68,7 +75,6 @@ def check_typed_url(settings: Settings, url: str) -> bool:
                        "autorizó", "on this public server only base URLs the host allowed work")
     if not settings.public_listener:
         return False  # a lab on the student's own machine: their loopback is theirs
-    port = parts.port or (443 if parts.scheme == "https" else 80)
     addresses = resolve(parts.hostname, port)
     if not addresses:
         raise _refused(url, f"no encuentro {parts.hostname}", f"{parts.hostname} does not resolve")

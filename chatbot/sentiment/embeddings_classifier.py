@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from chatbot.client import Backend, LLMClient, Usage
+from chatbot.errors import InvalidInput
 from chatbot.sentiment.calibration import shipped_data
 from chatbot.sentiment.classify import Neighbour, Verdict, clean_tweet
 from chatbot.sentiment.labels import LABELS, Probs, best, rows_by_label, softmax
@@ -27,7 +28,9 @@ from chatbot.sentiment.words import Stack, Words, fit_words, shipped_words
 # (llama.cpp pools the last token for the embedded model), so the classifier reads its judgement.
 TEMPLATE = ("Classify the sentiment of this tweet as positive, neutral or negative.\n"
             "Tweet: {tweet}\nSentiment:")
-EMBED_BATCH = 32
+EMBED_BATCH = 32  # the embedded server's: its slots share one context
+REMOTE_EMBED_BATCH = 512  # OpenAI or a compatible server: fewer, larger requests (2048 at most)
+MAX_VECTOR_BYTES = 128 * 1024 * 1024  # one pool's float32 vectors: 21,845 rows at 1,536 dims
 NEIGHBOURS = 5
 Step = Callable[[int, int], None]
 
@@ -136,19 +139,41 @@ class PoolVectors:
 
 def embed_pool(client: LLMClient, model: str, pool: Pool, step: Step | None = None
                ) -> PoolVectors:
-    """Every pool tweet embedded, in batches, with progress; done once per backend and model."""
-    vectors: list[Sequence[float]] = []
+    """Every pool tweet embedded, in batches, with progress; done once per backend and model.
+
+    Each batch becomes float32 rows at once (Python floats would take seven times the memory),
+    and a pool whose vectors would pass MAX_VECTOR_BYTES is refused after its first batch."""
+    parts: list[np.ndarray] = []
     usage, calls = Usage(), 0
     cost: float | None = 0.0
     total = len(pool.texts)
-    for start in range(0, total, EMBED_BATCH):
+    batch = EMBED_BATCH if client.backend.kind == "local" else REMOTE_EMBED_BATCH
+    for start in range(0, total, batch):
         if step is not None:
             step(start, total)
-        out = client.embed([embed_text(t) for t in pool.texts[start:start + EMBED_BATCH]], model)
-        vectors += out.vectors
+        out = client.embed([embed_text(t) for t in pool.texts[start:start + batch]], model)
+        parts.append(unit_rows(out.vectors))
         usage, calls = usage + out.usage, calls + 1
         cost = None if cost is None or out.cost_usd is None else cost + out.cost_usd
-    return PoolVectors(pool, unit_rows(vectors), usage, cost, calls)
+        if start == 0:
+            check_vector_size(pool, parts[0].shape[1] if parts[0].ndim == 2 else 0)
+    matrix = np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float32)
+    return PoolVectors(pool, matrix, usage, cost, calls)
+
+
+def check_vector_size(pool: Pool, dimensions: int) -> None:
+    """Refuse a pool whose vectors would not fit in one session's share of memory."""
+    need = len(pool.texts) * dimensions * 4
+    if need > MAX_VECTOR_BYTES:
+        fits = MAX_VECTOR_BYTES // max(1, dimensions * 4)
+        raise InvalidInput(
+            f"El pool «{pool.name}» tiene {len(pool.texts)} tweets: sus vectores de {dimensions} "
+            f"dimensiones ocuparían {need // 2**20} MB, y el máximo por sesión es "
+            f"{MAX_VECTOR_BYTES // 2**20} MB. / The pool '{pool.name}' has {len(pool.texts)} "
+            f"tweets: their {dimensions}-dimension vectors would take {need // 2**20} MB, and a "
+            f"session may hold {MAX_VECTOR_BYTES // 2**20} MB.",
+            hint=f"Usa como mucho {fits} tweets (una muestra estratificada basta). / Use at most "
+                 f"{fits} tweets (a stratified sample is enough).")
 
 
 def nearest(vectors: PoolVectors, vector: Sequence[float], k: int = NEIGHBOURS

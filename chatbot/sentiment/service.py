@@ -1,19 +1,21 @@
 """One tweet or a batch, by the chosen method, for the tab and the command line alike.
 
 What a method needs (a calibration, a pool's vectors, a fitted probe) is resolved once per click
-or batch and kept in a cache: per process for facts about a model (`AppContext.priors`), and in the
-returned dict for the session, never changed in place.
+or batch and kept: calibrations, facts about a model, per process (`AppContext.priors`, bounded)
+and in the returned dict for the session; a pool's vectors and the classifier fitted on them in
+the session's own `Fitted` cache, bounded by bytes and dropped with the session.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from chatbot.client import Backend, LLMClient, Usage
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, InvalidInput
+from chatbot.policy.lru import ByteLRU
 from chatbot.sentiment.calibration import Calibration
 from chatbot.sentiment.classify import Step, Verdict, calibration_for, classify
 from chatbot.sentiment.embeddings_classifier import (
@@ -40,6 +42,13 @@ METHODS = {
 }
 DEFAULT_METHOD = AUTO
 Cache = dict[str, Any]
+Fitted = MutableMapping[str, Any]  # a session's pool vectors and fitted probes
+SESSION_BYTES = 160 * 1024 * 1024  # what one session's Fitted cache may hold
+
+
+def new_fitted() -> Fitted:
+    """An empty per-session cache; the least recently used pool's vectors go first."""
+    return ByteLRU(SESSION_BYTES)
 
 
 def resolve(method: str, backend: Backend, model: str) -> str:
@@ -103,14 +112,14 @@ def _need_pool(pool: Pool | None, method: str) -> Pool:
     return pool
 
 
-def _probe(known: Cache, client: LLMClient, model: str, pool: Pool | None,
+def _probe(known: Fitted, client: LLMClient, model: str, pool: Pool | None,
            step: Step | None) -> tuple[Probe, PoolVectors | None, bool]:
     """The shipped probe (embedded model), or one fitted now on the pool's embeddings."""
     emb_model = embedding_model(client.backend, model)
     key = f"vectors\x1f{client.backend.kind}\x1f{client.backend.base_url}\x1f{emb_model}"
     vectors, fresh = None, False
     if pool is not None:
-        # Kept per process only: a pool's vectors are large, and the same for every student.
+        # Kept in the session that uploaded the pool, within its byte budget.
         key += f"\x1f{pool.name}\x1f{hash(pool)}"
         vectors = known.get(key)
         if vectors is None:
@@ -129,10 +138,11 @@ def _probe(known: Cache, client: LLMClient, model: str, pool: Pool | None,
     return probe, vectors, fresh
 
 
-def build_plan(client: LLMClient, model: str, known: Cache, prompt_text: str,
+def build_plan(client: LLMClient, model: str, known: MutableMapping[str, Any], prompt_text: str,
                use_calibration: bool, method: str = DEFAULT_METHOD, pool: Pool | None = None,
-               step: Step | None = None) -> tuple[Plan, Cache]:
-    """What `method` needs, from `known` (process-wide, added to) or made now.
+               step: Step | None = None, fitted: Fitted | None = None) -> tuple[Plan, Cache]:
+    """What `method` needs, from `known` (calibrations, process-wide, added to) and `fitted`
+    (the session's vectors and probes; a throwaway one when None), or made now.
 
     Returns the plan and the calibrations to keep in the session.
     """
@@ -143,7 +153,8 @@ def build_plan(client: LLMClient, model: str, known: Cache, prompt_text: str,
     prompt = parse_prompt(prompt_text)
     lexical = LexicalIndex(_need_pool(pool, method).texts) if method == SIMILAR else None
     if method == EMBEDDINGS:
-        probe, vectors, fresh = _probe(known, client, model, pool, step)
+        probe, vectors, fresh = _probe(new_fitted() if fitted is None else fitted, client,
+                                       model, pool, step)
         return Plan(client, model, method, prompt, pool=pool, probe=probe, vectors=vectors,
                     embedded_now=fresh), {}
     calibration = measured = None
@@ -158,17 +169,17 @@ def build_plan(client: LLMClient, model: str, known: Cache, prompt_text: str,
 
 def plan(ctx: AppContext, session: Session, cache: Mapping[str, Any], prompt_text: str,
          use_calibration: bool, method: str = DEFAULT_METHOD, pool: Pool | None = None,
-         step: Step | None = None) -> tuple[Plan, Cache]:
+         step: Step | None = None, fitted: Fitted | None = None) -> tuple[Plan, Cache]:
     """The plan for this session's backend and model; returns it and the cache to keep."""
     # A calibration describes the model, not the student: one measured in any session serves all.
-    known: Cache = ctx.priors
+    known = ctx.priors
     for key, value in (cache or {}).items():
         known.setdefault(key, value)
     ctx.capabilities_for(session)  # a compatible server is probed once: logprobs or JSON?
     method = method_for(ctx, session, method)
     client = ctx.embeddings_client(session) if method == EMBEDDINGS else ctx.client_for(session)
     setup, kept = build_plan(client, ctx.model_for(session), known, prompt_text,
-                             use_calibration, method, pool, step)
+                             use_calibration, method, pool, step, fitted)
     return setup, {**(cache or {}), **kept}
 
 
@@ -177,12 +188,14 @@ def classify_batch(ctx: AppContext, session: Session, cache: Mapping[str, Any], 
                    method: str = DEFAULT_METHOD, pool: Pool | None = None,
                    step: Step | None = None,
                    progress: Callable[[int, int], None] | None = None,
+                   fitted: Fitted | None = None,
                    ) -> Iterator[tuple[Plan, list[Verdict], list[str], int, Cache, bool]]:
     """Yields the growing list of verdicts (with the notices, the batch size, the cache to keep
     and whether it is the last step); stops early, keeping them, on a backend error."""
     data, name = read_upload(upload) if upload else (None, "CSV")
     batch = gather(paste, data, name)
-    setup, merged = plan(ctx, session, cache, prompt_text, use_calibration, method, pool, step)
+    setup, merged = plan(ctx, session, cache, prompt_text, use_calibration, method, pool, step,
+                         fitted)
     notices = list(batch.notices)
     verdicts: list[Verdict] = []
     total = len(batch.tweets)

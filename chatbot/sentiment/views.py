@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from chatbot.context import AppContext, Session
@@ -21,18 +18,23 @@ from chatbot.sentiment.render import (
     verdict_markdown,
     write_csv,
 )
-from chatbot.sentiment.service import DEFAULT_METHOD, Cache, Plan, classify_batch, plan
+from chatbot.sentiment.service import (
+    DEFAULT_METHOD,
+    Cache,
+    Fitted,
+    Plan,
+    classify_batch,
+    plan,
+)
 
 
-def load_pool(ctx: AppContext, path: str | None) -> tuple[Pool | None, str]:
-    """The uploaded pool, parsed once per content for the whole process, and a line about it."""
+def load_pool(path: str | None) -> tuple[Pool | None, str]:
+    """The uploaded pool, parsed, and a line about it. The pool lives in the session that
+    uploaded it (the tab's state), never in the process: it goes when the session ends."""
     if not path:
         return None, ""
     data, name = read_upload(path)
-    key = "pool\x1f" + hashlib.sha256(data).hexdigest()
-    if key not in ctx.priors:
-        ctx.priors[key] = parse_pool(data, name)
-    pool: Pool = ctx.priors[key]
+    pool = parse_pool(data, name)
     counts = " · ".join(f"{label} {pool.labels.count(label)}" for label in LABELS)
     skipped = (f" · {pool.skipped} filas sin etiqueta válida ignoradas / rows without a valid "
                f"label skipped") if pool.skipped else ""
@@ -47,11 +49,12 @@ def source_of(setup: Plan) -> str | None:
 
 def classify_one(ctx: AppContext, session: Session, cache: Mapping[str, Any], tweet: str,
                  prompt_text: str, use_calibration: bool, method: str = DEFAULT_METHOD,
-                 pool: Pool | None = None, step: Step | None = None
+                 pool: Pool | None = None, step: Step | None = None,
+                 fitted: Fitted | None = None
                  ) -> tuple[dict[str, float] | str, str, str, Cache]:
     clean_tweet(tweet)  # an empty tweet costs nothing, not a calibration
     setup, merged = plan(ctx, session, cache, prompt_text, use_calibration, method,
-                         pool, step)
+                         pool, step, fitted)
     v = setup.run(tweet)
     line = usage_line(v.usage, add_costs([setup.setup_cost[1], v.cost_usd]), v.latency_s, v.calls,
                       setup.setup_cost, session.ledger.summary())
@@ -63,10 +66,11 @@ def classify_many(ctx: AppContext, session: Session, cache: Mapping[str, Any], p
                   upload: str | None, prompt_text: str, use_calibration: bool,
                   method: str = DEFAULT_METHOD, pool: Pool | None = None,
                   step: Step | None = None, progress: Step | None = None,
+                  fitted: Fitted | None = None,
                   ) -> Iterator[tuple[list[list[str]], str, str, str, str | None, Cache]]:
     """Yields the growing table, so a long batch shows progress, and at the end its CSV."""
     steps = classify_batch(ctx, session, cache, paste, upload, prompt_text, use_calibration,
-                           method, pool, step, progress)
+                           method, pool, step, progress, fitted)
     for setup, verdicts, notices, total, merged, done in steps:
         usage = sum((v.usage for v in verdicts), start=setup.setup_cost[0])
         cost = add_costs([setup.setup_cost[1], *(v.cost_usd for v in verdicts)])
@@ -75,7 +79,7 @@ def classify_many(ctx: AppContext, session: Session, cache: Mapping[str, Any], p
                           session.ledger.summary())
         csv_path = None
         if done and verdicts:
-            out = Path(tempfile.mkdtemp(prefix="sentiment-")) / "sentiment.csv"
+            out = ctx.workdirs.fresh() / "sentiment.csv"
             csv_path = str(write_csv(verdicts, out))
         yield (table(verdicts), counts_markdown(verdicts, total), "\n\n".join(notices), line,
                csv_path, merged)

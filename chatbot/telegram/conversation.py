@@ -17,6 +17,8 @@ from telegram import Bot
 
 from chatbot.chat import ChatTurn, Persona, preset
 from chatbot.context import AppContext, Session
+from chatbot.conversations import Conversation, Saved, to_json
+from chatbot.conversations import Persona as Card
 from chatbot.errors import ChatbotError
 from chatbot.store import Store
 from chatbot.telegram.live import LiveReply, send_text, typing_indicator
@@ -49,6 +51,14 @@ def restore(store: Store, chat_id: int, default: Persona) -> ChatState:
     history = [m for m in saved.get("history", [])
                if isinstance(m, dict) and isinstance(m.get("content"), str)]
     return ChatState(persona, history)
+
+
+def export_json(state: ChatState) -> bytes:
+    """The chat as the web Chat tab exports it (its Import reads it back)."""
+    p = state.persona
+    saved = Saved(Conversation.from_history(state.history),
+                  Card(p.name, p.system_prompt, p.greeting))
+    return to_json(saved).encode("utf-8")
 
 
 def remember(store: Store, chat_id: int, state: ChatState) -> None:

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
-from telegram import BotCommand, Message, MessageEntity, Update
+from telegram import BotCommand, InputFile, Message, MessageEntity, ReplyParameters, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -27,11 +27,13 @@ from chatbot.chat import PRESETS, preset
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ConfigError
 from chatbot.settings import Settings
-from chatbot.telegram.conversation import ChatState, answer, remember, restore
+from chatbot.telegram.conversation import ChatState, answer, export_json, remember, restore
 from chatbot.telegram.limiter import RetryAfterLimiter
 from chatbot.telegram.live import send_text
 from chatbot.telegram.text import (
     COMMANDS,
+    EXPORT_CAPTION,
+    EXPORT_EMPTY,
     NOT_TEXT,
     REFUSAL,
     RESET_DONE,
@@ -179,6 +181,21 @@ class Handlers:
         status = self.ctx.status_markdown(self.session(update, context), public=True)
         await send_text(context.bot, message.chat_id, status, reply_to=_reply_to(message))
 
+    async def export(self, update: Update, context: Context) -> None:
+        """The chat as a JSON file (OpenAI's message format), the one the web Chat tab imports."""
+        message = _message(update)
+        state = self.chat(update, context)
+        if not state.history:
+            await send_text(context.bot, message.chat_id, EXPORT_EMPTY,
+                            reply_to=_reply_to(message))
+            return
+        reply_to = _reply_to(message)
+        await context.bot.send_document(
+            message.chat_id, InputFile(export_json(state), filename=f"chat-{message.chat_id}.json"),
+            caption=EXPORT_CAPTION,
+            reply_parameters=(ReplyParameters(reply_to, allow_sending_without_reply=True)
+                              if reply_to is not None else None))
+
     async def unknown_command(self, update: Update, context: Context) -> None:
         message = _message(update)
         await send_text(context.bot, message.chat_id,
@@ -274,7 +291,7 @@ def build_application(ctx: AppContext, config: BotConfig) -> Application:
             handlers.refuse), group=-1)
     for name, callback in (("start", handlers.start), ("help", handlers.help),
                            ("reset", handlers.reset), ("persona", handlers.persona),
-                           ("usage", handlers.usage)):
+                           ("usage", handlers.usage), ("export", handlers.export)):
         application.add_handler(CommandHandler(name, callback, filters=new))
     # Bare unknown commands in a group may be another bot's: answered only in private.
     application.add_handler(MessageHandler(new & filters.COMMAND & filters.ChatType.PRIVATE,

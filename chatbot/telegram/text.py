@@ -20,11 +20,16 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("reset", "Empezar una conversación nueva / Start a new conversation"),
     ("persona", "Ver o cambiar la personalidad / List or switch the persona"),
     ("usage", "Tokens y coste gastados / Tokens and cost so far"),
+    ("export", "La conversación como fichero JSON / The conversation as a JSON file"),
 )
 REFUSAL = "⛔ Lo siento, este bot es privado. / Sorry, this bot is private."
 NOT_TEXT = ("🙂 Por ahora solo entiendo mensajes de texto. / For now I only understand text "
             "messages.")
 EMPTY_ANSWER = "(El modelo no devolvió texto. / The model returned no text.)"
+EXPORT_EMPTY = ("📭 Aún no hay conversación que exportar. / No conversation to export yet.")
+EXPORT_CAPTION = ("💾 Tu conversación en el formato de mensajes de OpenAI; impórtala en la "
+                  "pestaña Chat de la app. / Your conversation in OpenAI's message format; "
+                  "import it in the app's Chat tab.")
 RESET_DONE = "🧹 Conversación borrada. / Conversation cleared."
 CUT_BY_LENGTH = "✂️ (Cortado por el límite de tokens. / Cut off at the token limit.)"
 UNEXPECTED = ("⚠️ Algo ha fallado al responder; sigo aquí, prueba otra vez. / Something failed "

@@ -16,6 +16,7 @@ from chatbot.errors import ChatbotError
 from chatbot.messages import content_text
 from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
+from chatbot.ui.conversations import ChatLinks, ChatParts, build_conversation_panel
 from chatbot.ui.presets import preset_row
 
 INFO = {
@@ -62,7 +63,8 @@ def turn_summary(result: Any) -> str:
             f"cost {cost} · {result.latency_s:.1f} s{notes_markdown(result.notes)}")
 
 
-def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
+def build_chat_tab(ctx: AppContext, session: gr.State,
+                   handoff: ChatLinks | None = None) -> list[Dependency]:
     """Returns the events that spend, so the app can refresh the status line after them."""
     first = persona.PRESETS[0]
     start = ctx.capabilities_for(ctx.new_session(), probe=False)
@@ -95,11 +97,11 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
             with gr.Accordion("Preset de persona (JSON) / Persona preset (JSON)", open=False):
                 preset_row("persona", {"name": name, "system_prompt": system,
                                        "greeting": greeting, "temperature": temperature,
-                                       "max_tokens": max_tokens}, "chat")
+                                       "max_tokens": max_tokens}, "chat", ctx.workdirs)
         with gr.Column(scale=2):
             chat = gr.Chatbot(greeting_history(first.greeting),  # type: ignore[arg-type]
-                              label=first.name, height=460,
-                              buttons=["copy"])
+                              label=first.name, height=460, buttons=["copy"],
+                              editable="all", feedback_options=("Like", "Dislike"))
             message = gr.Textbox(label="Mensaje / Message", lines=1, max_lines=8, autofocus=True,
                                  placeholder="Escribe y pulsa Enter… / Type and press Enter…",
                                  info="Enter envía; Shift+Enter, nueva línea. / Enter sends; "
@@ -182,7 +184,10 @@ def build_chat_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     message.change(estimate_fn, [message, chat, name, system, max_tokens, session], estimate,
                    api_visibility="private", show_progress="hidden", trigger_mode="always_last")
 
-    undo.click(undo_fn, [chat, message], [chat, message], api_name="chat_undo")
-    clear.click(lambda g: (greeting_history(g), ""), greeting, [chat, notice],
-                api_name="chat_clear")
+    undone = undo.click(undo_fn, [chat, message], [chat, message], api_name="chat_undo")
+    cleared = clear.click(lambda g: (greeting_history(g), ""), greeting, [chat, notice],
+                          api_name="chat_clear")
+    billed += build_conversation_panel(ctx, ChatParts(
+        chat, preset, name, system, greeting, temperature, max_tokens, effort, notice, session,
+        respond, line, [*billed, undone], [cleared]), handoff)
     return billed

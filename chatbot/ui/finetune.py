@@ -32,6 +32,7 @@ from chatbot.finetune.views import (
 )
 from chatbot.ui.binding import Controls
 from chatbot.ui.common import friendly, friendly_stream
+from chatbot.ui.conversations import ChatLinks
 from chatbot.ui.finetune_on_machine import build_local_training
 
 PROBLEM_HEADERS = ["línea / line", "tipo / severity", "código / code", "problema / problem",
@@ -59,8 +60,10 @@ def _csv_columns(question: str, answer: str) -> tuple[gr.Textbox, gr.Textbox]:
     return gr.Textbox(label=question, info=hint), gr.Textbox(label=answer, info=hint)
 
 
-def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
-    """Returns the events that spend or change the session, so the app refreshes its status."""
+def build_finetune_tab(ctx: AppContext, session: gr.State,
+                       handoff: ChatLinks | None = None) -> list[Dependency]:
+    """Returns the events that spend or change the session, so the app refreshes its status.
+    `handoff` learns where the Chat tab's training file goes (Validate and Train)."""
     gr.Markdown(jobs.wind_down_notice(ctx.catalog))
     tunable = stats.fine_tunable_models(ctx.catalog) or [DEFAULT_MODEL]
     changed: list[Dependency] = []
@@ -153,7 +156,7 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         p_btn.click(p_form.bind(prepare_fn), p_form.inputs, [p_log, p_outputs],
                     api_name="ft_prepare")
 
-    with gr.Tab("3 · Entrenar / Train"):
+    with gr.Tab("3 · Entrenar / Train", id="ft_train") as train_tab:
         with gr.Row():
             t_train = gr.File(label="Entrenamiento / Training (JSONL)", file_types=[".jsonl"],
                               type="filepath")
@@ -254,6 +257,10 @@ def build_finetune_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         t_jobs.select(pick_job, None, t_job, api_visibility="private")
         changed.append(t_use.click(use_fn, [session, t_job], [session, t_status],
                                    api_name="ft_use_model"))
+
+    if handoff is not None:
+        handoff.targets += [v_file, t_train]
+        handoff.tabs.append(train_tab)
 
     with gr.Tab("4 · Evaluar / Evaluate"):
         with gr.Row():

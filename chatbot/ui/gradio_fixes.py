@@ -1,9 +1,11 @@
-"""Two costs Gradio 6.31 pays on the server's event loop, removed at launch.
+"""Two costs Gradio 6.31 pays on the server's event loop, removed at launch, and one message.
 
-Both showed up profiling 16 users at once (`bench/bench_app.py users`); neither changes what
-Gradio sends to a browser. They touch Gradio's internals, so each one first checks that those are
-what it expects: on a Gradio that changed them, it logs a warning and does nothing (the app just
-loses the speed-up instead of failing to launch).
+The costs showed up profiling 16 users at once (`bench/bench_app.py users`); neither changes what
+Gradio sends to a browser. The message: a REST call whose input a component cannot read (a chat
+history that is a string, a table that is a number) got `{"error": null}` and a traceback in the
+log; it now gets what was wrong with which input. Each fix touches Gradio's internals, so it
+first checks that those are what it expects: on a Gradio that changed them, it logs a warning and
+does nothing (the app loses the fix instead of failing to launch).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sys
 import types
 from typing import Any
 
+import gradio
 import gradio.blocks
 
 log = logging.getLogger(__name__)
@@ -37,7 +40,78 @@ def apply(blocks: types.ModuleType = gradio.blocks) -> list[str]:
         applied.append("signature cache")
     if _remember_missing_matplotlib():
         applied.append("no matplotlib")
+    if _say_which_input_is_wrong(blocks):
+        applied.append("input errors")
     return applied
+
+
+MAX_SAID = 400  # characters of Gradio's own explanation kept in the message
+
+
+def _say_which_input_is_wrong(blocks: types.ModuleType) -> bool:
+    original = getattr(getattr(blocks, "Blocks", None), "preprocess_data", None)
+    if original is None or not inspect.iscoroutinefunction(original):
+        log.warning("gradio.blocks.Blocks.preprocess_data no es lo que esperaba: las entradas "
+                    "mal formadas seguirán sin mensaje. / gradio.blocks.Blocks.preprocess_data "
+                    "is not what was expected: malformed inputs keep getting no message.")
+        return False
+    if getattr(original, "_says_which_input", False):
+        return True
+
+    @functools.wraps(original)
+    async def preprocess_data(self: Any, block_fn: Any, inputs: list[Any], *args: Any,
+                              **kwargs: Any) -> Any:
+        try:
+            processed = await original(self, block_fn, inputs, *args, **kwargs)
+        except gradio.Error:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # pydantic's included
+            raise gradio.Error(_wrong_input(block_fn, exc),
+                               title="Entrada no válida / Invalid input") from None
+        _values_have_their_type(block_fn, processed)
+        return processed
+
+    preprocess_data._says_which_input = True  # type: ignore[attr-defined]
+    blocks.Blocks.preprocess_data = preprocess_data
+    return True
+
+
+def _expected(block: Any, value: Any) -> tuple[str, str] | None:
+    """What `value` should have been for `block`, when it is not (Gradio passes a text box,
+    a free dropdown or a number box whatever JSON it was sent)."""
+    if isinstance(block, gradio.Textbox | gradio.Dropdown | gradio.Radio) and not getattr(
+            block, "multiselect", False):
+        return None if isinstance(value, str | None) else ("texto", "text")
+    if isinstance(block, gradio.Slider | gradio.Number):
+        if isinstance(value, bool) or not isinstance(value, int | float | None):
+            return "un número", "a number"
+        if value is None and isinstance(block, gradio.Slider):
+            return "un número", "a number"
+    return None
+
+
+def _values_have_their_type(block_fn: Any, processed: Any) -> None:
+    if not isinstance(processed, list):
+        return
+    for block, value in zip(getattr(block_fn, "inputs", ()), processed, strict=False):
+        wanted = _expected(block, value)
+        if wanted is not None:
+            label = block.label or block.get_block_name()
+            raise gradio.Error(f"«{label}» debe ser {wanted[0]}, no {type(value).__name__}. / "
+                               f"'{label}' must be {wanted[1]}, not {type(value).__name__}.",
+                               title="Entrada no válida / Invalid input")
+
+
+def _wrong_input(block_fn: Any, exc: Exception) -> str:
+    """The endpoint's inputs by label, and Gradio's own reason, shortened."""
+    labels = [str(getattr(b, "label", None) or b.get_block_name())
+              for b in getattr(block_fn, "inputs", ()) if not getattr(b, "stateful", False)]
+    said = " ".join(str(exc).split())
+    if len(said) > MAX_SAID:
+        said = said[:MAX_SAID] + "…"
+    return (f"Una entrada no tiene la forma que espera este endpoint ({', '.join(labels)}). / "
+            f"An input does not have the shape this endpoint expects ({', '.join(labels)}): "
+            f"{said}")
 
 
 def _cache_signatures(blocks: types.ModuleType) -> bool:

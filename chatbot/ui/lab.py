@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -14,9 +12,16 @@ from gradio.events import Dependency
 
 from chatbot.context import AppContext, Session
 from chatbot.lab import compare, sampling, tables, votes
-from chatbot.lab.distribution import Candidate, Reshaped, reshape
+from chatbot.lab.distribution import Reshaped, candidates_from_rows, knobs, reshape
 from chatbot.lab.fault_server import FAILURES, FaultServer
-from chatbot.lab.simulate import LABELS, simulate, timeline_markdown
+from chatbot.lab.simulate import (
+    HANG_S,
+    LABELS,
+    TIMEOUT_S,
+    simulate,
+    simulator_pool,
+    timeline_markdown,
+)
 from chatbot.lab.snippets import snippet
 from chatbot.playground import parse_seed
 from chatbot.ui.common import friendly, friendly_stream
@@ -94,12 +99,6 @@ def _plot(label: str, y: str, color: str | None = None) -> gr.BarPlot:
                       sort="x")
 
 
-def _candidates(rows: Any) -> list[Candidate]:
-    if not rows:
-        raise gr.Error("Primero pide la distribución. / Fetch the distribution first.")
-    return [Candidate(str(r["token"]), float(r["logprob"])) for r in rows]
-
-
 def _shape_json(shape: Reshaped) -> dict[str, Any]:
     return asdict(shape)
 
@@ -142,16 +141,18 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
     @friendly
     def next_fn(prompt: str, mode: str, top: float, state: Session
                 ) -> tuple[list[dict[str, Any]], str]:
-        dist = sampling.next_token(ctx.client_for(state), ctx.model_for(state), prompt, mode,
-                                int(top))
+        with ctx.fair.admit(state.id, "experiments"):
+            dist = sampling.next_token(ctx.client_for(state), ctx.model_for(state), prompt, mode,
+                                    int(top))
         rows = [{"token": c.token, "logprob": c.logprob, "p": c.prob} for c in dist.candidates]
         fp = f" · system_fingerprint `{dist.fingerprint}`" if dist.fingerprint else ""
         return rows, (f"**{len(rows)}** candidatos de / candidates from `{dist.model}`{fp}. "
                       f"Petición / Request: `{dist.request}`")
 
+    @friendly
     def reshape_fn(rows: Any, temperature: float, top_k: float, top_p: float
                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-        shape = reshape(_candidates(rows), float(temperature), int(top_k), float(top_p))
+        shape = reshape(candidates_from_rows(rows), *knobs(temperature, top_k, top_p))
         frame = tables.distribution_frame(shape)
         return tables.chart_frame(frame), frame.drop(columns="p").round(4), _shape_json(shape)
 
@@ -186,11 +187,13 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
                 done: list[list[Any]], state: Session
                 ) -> tuple[str, str, pd.DataFrame, list[list[Any]], list[list[Any]]]:
         client, model = ctx.client_for(state), ctx.model_for(state)
-        knobs = (float(temperature), int(top_k), float(top_p))
+        shaping = knobs(temperature, top_k, top_p)
         used = int(seed or 0) + len(done)
-        one = sampling.step(client, model, text, *knobs, used)
+        with ctx.fair.admit(state.id, "experiments"):
+            one = sampling.step(client, model, text, *shaping, used)
+            nxt = reshape(sampling.next_token(client, model, one.text, "completion").candidates,
+                          *shaping)
         token = one.shape.tokens[one.index]
-        nxt = reshape(sampling.next_token(client, model, one.text, "completion").candidates, *knobs)
         row = [len(done) + 1, tables.show_token(token), round(one.shape.after[one.index], 4), used]
         said = (f"Sacado / Drawn: **`{tables.show_token(token)}`** con p = "
                 f"{one.shape.after[one.index]:.3f} (semilla / seed {used})")
@@ -236,9 +239,10 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
                    seed: str | None, max_tokens: float, state: Session
                    ) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         client, model = ctx.client_for(state), ctx.model_for(state)
-        dist = sampling.next_token(client, model, prompt, mode)
-        run = sampling.samples(client, model, prompt, mode, int(n), float(temperature),
-                            float(top_p), parse_seed(seed), int(max_tokens))
+        with ctx.fair.admit(state.id, "experiments"):
+            dist = sampling.next_token(client, model, prompt, mode)
+            run = sampling.samples(client, model, prompt, mode, int(n), float(temperature),
+                                float(top_p), parse_seed(seed), int(max_tokens))
         shape = reshape(dist.candidates, float(temperature), 0, float(top_p))
         freq = (tables.label_frame(run.answers, shape) if mode == "sentiment"
                 else tables.frequency_frame(run.firsts_among(shape.tokens), shape))
@@ -279,7 +283,10 @@ def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
                           info="Tu voto se guarda en esta sesión. / Your vote stays in this "
                                "session.")
         vote = gr.Button("Votar / Vote")
-    tally = gr.File(label="Votos / Votes (JSON)", height=90)
+    said = gr.Markdown()
+    with gr.Row():
+        download = gr.Button("Descargar votos / Download votes", size="sm")
+        tally = gr.File(label="Votos / Votes (JSON)", height=90)
     kept = gr.State([])
 
     @friendly_stream
@@ -290,33 +297,46 @@ def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
         cfgs = compare.parse_configs(rows.values.tolist() if hasattr(rows, "values") else rows)
         labels = [c.label(i) for i, c in enumerate(cfgs)]
         messages = [{"role": "user", "content": prompt}]
-        starts = [compare.start_for(ctx, state, c, messages) for c in cfgs]
-        for snapshot in compare.stream_all(starts):
-            yield (compare.side_by_side_html(labels, snapshot),
-                   compare.answers_json(labels, snapshot))
+        with ctx.fair.admit(state.id, "experiments"):
+            starts = [compare.start_for(ctx, state, c, messages) for c in cfgs]
+            for snapshot in compare.stream_all(starts):
+                yield (compare.side_by_side_html(labels, snapshot),
+                       compare.answers_json(labels, snapshot))
 
     @friendly
     def vote_fn(prompt: str, results: Any, choice: str, done: list[dict[str, Any]]
                 ) -> tuple[list[dict[str, Any]], str]:
-        new = votes.add_vote(done, prompt, list(results or []), choice)
-        path = Path(tempfile.mkdtemp(prefix="lab-votes-")) / "votos_votes.json"
-        path.write_text(votes.votes_json(new), encoding="utf-8")
-        return new, str(path)
+        new = votes.add_vote(done, prompt, results or [], choice)
+        return new, votes.tally(new)
+
+    @friendly
+    def download_fn(done: list[dict[str, Any]]) -> str:
+        if not done:
+            raise gr.Error("Aún no hay votos. / No votes yet.")
+        path = ctx.workdirs.fresh() / "votos_votes.json"
+        path.write_text(votes.votes_json(done), encoding="utf-8")
+        return str(path)
 
     billed = [go.click(compare_fn, [prompt, configs, session], [board, results],
                        api_name="lab_compare")]
-    vote.click(vote_fn, [prompt, results, choice, kept], [kept, tally], api_name="lab_vote")
+    vote.click(vote_fn, [prompt, results, choice, kept], [kept, said], api_name="lab_vote")
+    download.click(download_fn, kept, tally, api_name="lab_votes")
     return billed
 
 
-def _errors(ctx: AppContext) -> None:
+def _errors(ctx: AppContext, session: gr.State) -> None:
     gr.Markdown(ERRORS_HELP)
-    server = FaultServer(hang_s=ctx.pool.timeout + 2)
+    server = FaultServer(hang_s=HANG_S)
+    pool = simulator_pool(ctx.pool.max_retries)
     failure = gr.Radio([(LABELS[f], f) for f in FAILURES], value="rate_limit",
                        label="Fallo / Failure",
-                       info=f"El de tiempo agotado espera {ctx.pool.timeout:g} s (CHATBOT_TIMEOUT)."
-                            f" / The timeout one waits {ctx.pool.timeout:g} s.")
-    go = gr.Button("Provocar / Trigger", variant="primary")
+                       info=f"El de tiempo agotado espera {TIMEOUT_S:g} s (en la app, "
+                            f"CHATBOT_TIMEOUT = {ctx.pool.timeout:g} s). / The timeout one waits "
+                            f"{TIMEOUT_S:g} s (in the app, CHATBOT_TIMEOUT = "
+                            f"{ctx.pool.timeout:g} s).")
+    with gr.Row():
+        go = gr.Button("Provocar / Trigger", variant="primary")
+        stop = gr.Button("Detener / Stop")
     with gr.Row():
         with gr.Column():
             final = gr.Markdown()
@@ -328,13 +348,17 @@ def _errors(ctx: AppContext) -> None:
         code = gr.Code(snippet("rate_limit"), language="python",
                        label="Cómo se maneja / How it is handled")
 
-    def errors_fn(failure: str) -> tuple[str, str, str, str]:
+    @friendly
+    def errors_fn(failure: str, state: Session) -> tuple[str, str, str, str]:
         if failure not in FAILURES:
             raise gr.Error(f"Elige un fallo / Pick a failure: {', '.join(FAILURES)}")
-        run = simulate(server, failure, ctx.pool, ctx.catalog, ctx.pool.max_retries)
+        with ctx.fair.admit(state.id, "simulations"):
+            run = simulate(server, failure, pool, ctx.catalog, pool.max_retries)
         return run.final, timeline_markdown(run), run.base_url, snippet(failure)
 
-    go.click(errors_fn, failure, [final, timeline, url, code], api_name="lab_errors")
+    running = go.click(errors_fn, [failure, session], [final, timeline, url, code],
+                       api_name="lab_errors")
+    stop.click(None, None, None, cancels=[running], api_visibility="private")
     failure.change(snippet, failure, code, api_visibility="private")
 
 
@@ -350,5 +374,5 @@ def build_lab_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     with gr.Tab("Comparar / Compare"):
         billed += _compare(ctx, session)
     with gr.Tab("Errores / Errors"):
-        _errors(ctx)
+        _errors(ctx, session)
     return billed

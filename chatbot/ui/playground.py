@@ -96,7 +96,8 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
                  "temperature": temperature, "top_p": top_p, "n": n, "max_tokens": max_tokens,
                  "frequency_penalty": frequency_penalty, "presence_penalty": presence_penalty,
                  "stop": stop, "seed": seed, "logprobs": logprobs, "top_logprobs": top_logprobs}
-        preset_row("parameters", named, "playground", read=preset_values, write=form_values)
+        preset_row("parameters", named, "playground", ctx.workdirs, read=preset_values,
+                   write=form_values)
 
     form = Controls(user=user, system=system, endpoint=endpoint, model=model,
                     temperature=temperature, top_p=top_p, n=n, max_tokens=max_tokens,

@@ -6,15 +6,14 @@ buttons and the form keeps what it had.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from chatbot.errors import InvalidInput
 from chatbot.lab import presets
+from chatbot.policy.workdirs import WorkDirs
 from chatbot.ui.common import friendly
 
 Convert = Callable[[dict[str, Any]], dict[str, Any]]
@@ -24,10 +23,11 @@ def _same(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, *,
+def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, folders: WorkDirs, *,
                read: Convert = _same, write: Convert = _same) -> None:
     """`controls` maps preset field names to components; `read` turns the form's values into
-    preset values and `write` the other way (the Playground's stop box is text, the file a list)."""
+    preset values and `write` the other way (the Playground's stop box is text, the file a list).
+    Saved files go to a fresh folder from `folders`, swept with the others."""
     names = list(controls)
     with gr.Row():
         save = gr.Button("💾 Descargar preset / Download preset", size="sm")
@@ -38,8 +38,7 @@ def preset_row(kind: str, controls: dict[str, Any], api_prefix: str, *,
 
     @friendly
     def save_fn(*values: Any) -> str:
-        folder = Path(tempfile.mkdtemp(prefix="preset-"))
-        path = folder / f"{kind}.json"
+        path = folders.fresh() / f"{kind}.json"
         path.write_text(presets.dump(kind, read(dict(zip(names, values, strict=True)))),
                         encoding="utf-8")
         return str(path)

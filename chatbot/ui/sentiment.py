@@ -11,6 +11,7 @@ from gradio.events import Dependency
 from chatbot.context import AppContext, Session
 from chatbot.context.costs import estimate_markdown
 from chatbot.errors import ChatbotError
+from chatbot.policy.workdirs import MAX_AGE_S
 from chatbot.sentiment.asking import asking_for, logprob_effort
 from chatbot.sentiment.calibration import CALIBRATION_TWEETS, cache_key, shipped
 from chatbot.sentiment.classify import Step
@@ -26,7 +27,9 @@ from chatbot.sentiment.service import (
     PROMPT,
     SIMILAR,
     Cache,
+    Fitted,
     method_for,
+    new_fitted,
 )
 from chatbot.sentiment.views import classify_many, classify_one, load_pool
 from chatbot.ui.common import friendly, friendly_stream
@@ -64,7 +67,11 @@ def build_sentiment_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
         "maneras que puedes comparar. / Classify Spanish or English tweets as positive, neutral "
         "or negative, three ways you can compare.\n\n" + method_info())
     cache = gr.State({})
-    pool = gr.State(None)
+    # The session's pool, its vectors and fitted classifiers (bounded by bytes): Gradio deletes
+    # them an hour after the page is closed, and `time_to_live` an hour after their last change
+    # for REST clients, which never close a page.
+    pool = gr.State(None, time_to_live=MAX_AGE_S)
+    fitted = gr.State(new_fitted, time_to_live=MAX_AGE_S)
     n_ref = len(CALIBRATION_TWEETS)
     with gr.Row():
         with gr.Column(scale=3):
@@ -131,21 +138,21 @@ def build_sentiment_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
 
     @friendly
     def classify_fn(text: str, prompt_text: str, use_cal: bool, how: str,
-                    labelled: Pool | None, state: Session, known: Cache,
+                    labelled: Pool | None, state: Session, known: Cache, mine: Fitted,
                     progress: gr.Progress = gr.Progress()  # noqa: B008 (Gradio's idiom)
                     ) -> tuple[Any, str, str, Cache]:
         return classify_one(ctx, state, known, text, prompt_text, use_cal, how, labelled,
-                            progress_step(progress, "Preparando / Preparing"))
+                            progress_step(progress, "Preparando / Preparing"), mine)
 
     @friendly_stream
     def batch_fn(text: str, file: str | None, prompt_text: str, use_cal: bool, how: str,
-                 labelled: Pool | None, state: Session, known: Cache,
+                 labelled: Pool | None, state: Session, known: Cache, mine: Fitted,
                  progress: gr.Progress = gr.Progress()  # noqa: B008
                  ) -> Iterator[tuple[Any, ...]]:
         for rows, count_line, notes, line, csv_path, new_cache in classify_many(
                 ctx, state, known, text, file, prompt_text, use_cal, how, labelled,
                 progress_step(progress, "Preparando / Preparing"),
-                progress_step(progress, "Clasificando / Classifying")):
+                progress_step(progress, "Clasificando / Classifying"), mine):
             yield notes, count_line, rows, line, csv_path, new_cache
 
     def estimate_fn(text: str, prompt_text: str, use_calibration: bool, how: str,
@@ -174,16 +181,17 @@ def build_sentiment_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
     tweet.change(estimate_fn, [tweet, prompt, calibrate, method, session, cache], estimate,
                  api_visibility="private", show_progress="hidden", trigger_mode="always_last")
 
-    one_inputs = [tweet, prompt, calibrate, method, pool, session, cache]
+    one_inputs = [tweet, prompt, calibrate, method, pool, session, cache, fitted]
     one_outputs = [probs, verdict, usage, cache]
     billed = [
         classify_btn.click(classify_fn, one_inputs, one_outputs, api_name="classify"),
         tweet.submit(classify_fn, one_inputs, one_outputs, api_visibility="private"),
-        batch_btn.click(batch_fn, [paste, upload, prompt, calibrate, method, pool, session, cache],
+        batch_btn.click(batch_fn, [paste, upload, prompt, calibrate, method, pool, session, cache,
+                                   fitted],
                         [notices, counts, results, batch_usage, download, cache],
                         api_name="classify_batch"),
     ]
-    pool_file.change(friendly(lambda path: load_pool(ctx, path)), pool_file, [pool, pool_line],
+    pool_file.change(friendly(load_pool), pool_file, [pool, pool_line],
                      api_name="load_pool")
     reset.click(lambda: DEFAULT_PROMPT, None, prompt, api_visibility="private")
     return billed

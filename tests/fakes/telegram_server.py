@@ -10,7 +10,8 @@ python-telegram-bot (and so the bot in `chatbot/telegram/`) talks to it unchange
         assert tg.calls_to("sendChatAction")[0].params["action"] == "typing"
 
 It implements getMe, deleteWebhook, getUpdates (offset confirms, long polling with `timeout`),
-sendMessage, editMessageText, sendChatAction, setMyCommands; Telegram's error bodies
+sendMessage, editMessageText, sendChatAction, setMyCommands, sendDocument (a multipart upload,
+kept in `documents`); Telegram's error bodies
 ({"ok": false, "error_code", "description", "parameters": {"retry_after"}}), its 4096-character
 limit, "message is not modified", and a legacy-Markdown parser that rejects what Telegram rejects
 ("can't parse entities"). `min_edit_interval` makes it answer 429 to edits that come too fast, as
@@ -27,6 +28,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -164,6 +167,17 @@ class BotMessage:
 
 
 @dataclass
+class Document:
+    """A file the bot sent (sendDocument), with its bytes."""
+
+    chat_id: int
+    message_id: int
+    filename: str
+    data: bytes
+    caption: str | None = None
+
+
+@dataclass
 class _Fault:
     method: str
     code: int
@@ -206,6 +220,7 @@ class FakeTelegram(LoopbackFake):
         self.min_edit_interval = min_edit_interval
         self.calls: list[Call] = []
         self.sent: dict[int, list[BotMessage]] = {}
+        self.documents: dict[int, list[Document]] = {}
         self.flood_hits = 0  # edits refused for coming faster than min_edit_interval
         self.confirmed_offset = 0
         self._updates: list[dict[str, Any]] = []
@@ -402,6 +417,7 @@ class FakeTelegram(LoopbackFake):
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message,
             "sendChatAction": self._chat_action,
+            "sendDocument": self._send_document,
             "close": lambda p: True,
             "logOut": lambda p: True,
         }.get(method)
@@ -482,6 +498,26 @@ class FakeTelegram(LoopbackFake):
             message.last_change = now
         return self._message_json(message) | {"edit_date": int(time.time())}
 
+    def _send_document(self, params: Params) -> dict[str, Any]:
+        chat_id = self._chat_id(params)
+        upload = params.get("document")
+        if not isinstance(upload, tuple):
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        filename, data = upload
+        caption = params.get("caption")
+        if isinstance(caption, str) and utf16_len(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        with self._cond:
+            document = Document(chat_id, self._next_message_id(chat_id), filename, data, caption)
+            self.documents.setdefault(chat_id, []).append(document)
+        body: dict[str, Any] = {
+            "message_id": document.message_id, "from": self._bot_user(),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+            "date": int(time.time()),
+            "document": {"file_id": f"doc{document.message_id}", "file_name": filename,
+                         "file_unique_id": f"u{document.message_id}", "file_size": len(data)}}
+        return body | ({"caption": caption} if caption else {})
+
     def _chat_action(self, params: Params) -> bool:
         self._chat_id(params)
         if params.get("action") not in ("typing", "upload_photo", "record_video",
@@ -519,6 +555,19 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def _multipart(content_type: str, raw: bytes) -> dict[str, Any]:
+    """Form fields as text and uploaded files as (filename, bytes), as Telegram reads them."""
+    message: Message = BytesParser().parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+    fields: dict[str, Any] = {}
+    for part in message.get_payload() if message.is_multipart() else []:
+        name = part.get_param("name", header="content-disposition")
+        data = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        fields[str(name)] = (filename, data) if filename else data.decode()
+    return fields
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
@@ -545,7 +594,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif raw and ctype == "application/x-www-form-urlencoded":
             params.update({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
         elif raw and ctype == "multipart/form-data":
-            raise ApiError(400, "Bad Request: file uploads are not supported by this fake")
+            params.update(_multipart(self.headers.get("Content-Type", ""), raw))
         return params
 
     def _serve(self) -> None:

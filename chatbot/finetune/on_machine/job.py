@@ -24,7 +24,7 @@ from chatbot.engine.llama_server import LOCAL_MODEL_NAME, assemble_model
 from chatbot.errors import InvalidInput
 from chatbot.finetune.jobs import refuse_invalid
 from chatbot.finetune.on_machine.resources import needs, shortfall
-from chatbot.finetune.on_machine.train import Spec, machine_busy
+from chatbot.finetune.on_machine.spec import Spec, machine_busy, require_library
 from chatbot.finetune.validate import validate_file
 from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings as AppSettings
@@ -109,6 +109,7 @@ def speed_key(settings: Settings) -> str:
 
 def plan(cache_dir: Path, base: Path, examples: Path, settings: Settings) -> Plan:
     """Tokens from the model's own tokenizer (vocabulary only, no weights), time from speed."""
+    require_library()
     from chatbot.finetune.on_machine import dataset, train  # loads llama.cpp: only when planning
 
     train.quiet()

@@ -5,13 +5,10 @@ optimizer over token windows of the rendered examples, the result quantized back
 from __future__ import annotations
 
 import ctypes
-import fcntl
 import json
 import random
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,44 +16,8 @@ import llama_cpp
 
 from chatbot.finetune.on_machine import native
 from chatbot.finetune.on_machine.dataset import windows
+from chatbot.finetune.on_machine.spec import Spec
 from chatbot.finetune.on_machine.template import training_texts
-
-
-@dataclass(frozen=True)
-class Spec:
-    job_id: str
-    model: str  # the name the tuned model is listed under (ft:local:...)
-    base: str  # the base GGUF (any type llama.cpp can requantize)
-    base_name: str
-    examples: str  # chat JSONL, already validated, copied into the job directory
-    workdir: str  # the job directory: events, log, scratch F32 copies
-    output: str  # the tuned GGUF
-    ctx: int = 256
-    epochs: int = 3
-    learning_rate: float = 1e-5
-    optimizer: str = "adamw"
-    threads: int = 2
-    seed: int = 1
-    trainable: str = ""  # regex over tensor names; empty: every F32 tensor (full fine-tuning)
-    memory_needed: int = 0
-    disk_needed: int = 0
-    cache_dir: str = ""
-
-
-def lock_path() -> Path:
-    """One training at a time per machine, whoever runs it."""
-    return Path(tempfile.gettempdir()) / "chatbot-lab-training.lock"
-
-
-def machine_busy() -> bool:
-    """Another training holds the lock right now."""
-    with lock_path().open("a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(fh, fcntl.LOCK_UN)
-    return False
 
 
 def quantize(src: Path, dst: Path, ftype: int, threads: int) -> None:

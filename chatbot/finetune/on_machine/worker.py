@@ -18,7 +18,8 @@ from typing import Any
 from chatbot.engine import tuned_store
 from chatbot.engine.llama_server import sha256_of
 from chatbot.finetune.on_machine.resources import shortfall
-from chatbot.finetune.on_machine.train import Spec, lock_path, train
+from chatbot.finetune.on_machine.spec import Spec, lock_path
+from chatbot.finetune.on_machine.train import train
 
 
 def wait_for_lock(job: Path) -> Any:
