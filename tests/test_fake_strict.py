@@ -16,7 +16,6 @@ import openai
 import pytest
 
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
-from chatbot.context import AppContext
 from chatbot.errors import ChatbotError, StreamCut
 from chatbot.lab import sampling
 from chatbot.lab.openai_errors import known_error as lab_error
@@ -26,7 +25,6 @@ from chatbot.money.spending import Meter
 from chatbot.sentiment.prompt import DEFAULT_PROMPT
 from chatbot.sentiment.service import build_plan
 from chatbot.sentiment.views import load_pool
-from chatbot.settings import Settings
 from chatbot.store import Store
 from tests.conftest import FAKE_KEY, FakeFactory
 from tests.fakes.clock import ManualClock
@@ -234,11 +232,10 @@ def test_sentiment_embeddings_on_openai_ask_openais_embedding_model(
     """On OpenAI the embeddings way embeds with text-embedding-3-small: a chat model would be
     OpenAI's 403 for every tweet. (The app's "OpenAI" always means api.openai.com, so the
     client is built here as the app builds it, on the fake's URL.)"""
-    ctx = AppContext.create(Settings.from_env({"OPENAI_API_KEY": FAKE_KEY}), embedded=False)
     pool_file = tmp_path / "pool.csv"
     pool_file.write_text("text,label,lang\nI love this phone,positive,en\n"
                          "Odio la lluvia,negative,es\nThe train leaves at nine,neutral,en\n")
-    pool, _ = load_pool(ctx, str(pool_file))
+    pool, _ = load_pool(str(pool_file))
     setup, _ = build_plan(on_openai(fake), MODEL, {}, DEFAULT_PROMPT, True, "embeddings", pool)
     verdict = setup.run("I love my new phone")
     assert verdict.label in ("positive", "neutral", "negative")
