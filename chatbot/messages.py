@@ -25,12 +25,14 @@ def content_text(content: Any) -> str:
 
 
 def history_to_messages(history: Sequence[Any]) -> list[dict[str, str]]:
-    """The one adapter from Gradio's chat history to OpenAI messages."""
+    """The one adapter from Gradio's chat history to OpenAI messages. A message with a metadata
+    title (the sources or a tool call shown under an answer) is for the student, not the model."""
     messages: list[dict[str, str]] = []
     for item in history or ():
         role = item.get("role") if isinstance(item, dict) else getattr(item, "role", None)
         content = item.get("content") if isinstance(item, dict) else getattr(item, "content", None)
-        if role not in ("user", "assistant", "system"):
+        meta = item.get("metadata") if isinstance(item, dict) else getattr(item, "metadata", None)
+        if role not in ("user", "assistant", "system") or (meta or {}).get("title"):
             continue
         text = content_text(content)
         if text:

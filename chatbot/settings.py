@@ -125,6 +125,9 @@ class Settings:
     max_upload_mb: int = 20
     queue_size: int = 64
     concurrency: int = 8
+    # Model calls at once when the default backend is remote (OpenAI, a compatible server):
+    # waiting on a server costs no CPU here, so a class is not held to the 2-core limit above.
+    remote_concurrency: int = 32
     client_cache: int = 64
     max_line_kb: int = 1024
 
@@ -210,6 +213,8 @@ class Settings:
             max_upload_mb=_env_int(env, "CHATBOT_MAX_UPLOAD_MB", 20, 1, 10_000, problems),
             queue_size=_env_int(env, "CHATBOT_QUEUE_SIZE", 64, 1, 100_000, problems),
             concurrency=_env_int(env, "CHATBOT_CONCURRENCY", 8, 1, 1024, problems),
+            remote_concurrency=_env_int(env, "CHATBOT_REMOTE_CONCURRENCY", 32, 1, 1024,
+                                        problems),
             client_cache=_env_int(env, "CHATBOT_CLIENT_CACHE", 64, 1, 100_000, problems),
             max_line_kb=_env_int(env, "CHATBOT_MAX_LINE_KB", 1024, 1, 1_000_000, problems),
         )

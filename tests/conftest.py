@@ -10,13 +10,16 @@ import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from chatbot.client import Backend, LLMClient, SDKPool
+from chatbot.context import AppContext
 from chatbot.engine.llama_server import EmbeddedServer, ServerConfig
 from chatbot.models.catalog import Catalog
 from chatbot.money import billing
+from chatbot.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,14 +95,16 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen[bytes] | None = N
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
-def launch_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`python app.py` as a user runs it, on a free port, with the given environment."""
+def launch_app(env: dict[str, str], log: Path, runner: tuple[str, ...] = ()
+               ) -> tuple[subprocess.Popen[bytes], str]:
+    """`python app.py` as a user runs it, on a free port, with the given environment; `runner`
+    goes between python and app.py (a fake at the network's edge, e.g. tests.fakes.dns)."""
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if k not in ISOLATED_ENV and k not in CLEARED}
     full_env.update({"GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False",
                      "CHATBOT_CACHE_DIR": str(CACHE_DIR), **env})
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=full_env,
+        proc = subprocess.Popen([sys.executable, *runner, "app.py"], cwd=ROOT, env=full_env,
                                 stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -108,6 +113,17 @@ def launch_app(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes],
         proc.kill()
         raise RuntimeError(log.read_text(errors="replace")[-3000:]) from None
     return proc, url
+
+
+@pytest.fixture(scope="module")
+def embedded_ctx() -> Iterator[AppContext]:
+    """The app's context on the embedded default, as `python app.py` builds it; its chat and
+    embeddings servers start on first use and stop with the module."""
+    app = AppContext.create(Settings.from_env({"CHATBOT_CACHE_DIR": str(CACHE_DIR)}))
+    yield app
+    for server in (app.embedded, app.embedder):
+        if server is not None:
+            server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -128,10 +144,51 @@ def catalog() -> Catalog:
     return Catalog.load()
 
 
+class FakeFactory:
+    """`make_fake(**options)`: a FakeOpenAI with these options (see its docstring), closed with
+    the fixture that made it. The one way tests get a fake OpenAI server."""
+
+    def __init__(self) -> None:
+        self.made: list[FakeOpenAI] = []
+
+    def __call__(self, **options: Any) -> FakeOpenAI:
+        server = FakeOpenAI(**options)
+        self.made.append(server)
+        return server
+
+    def close(self) -> None:
+        for server in self.made:
+            server.close()
+
+
 @pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
+def make_fake() -> Iterator[FakeFactory]:
+    factory = FakeFactory()
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="module")
+def make_module_fake() -> Iterator[FakeFactory]:
+    """The same factory, for fakes that live as long as a module's launched app."""
+    factory = FakeFactory()
+    yield factory
+    factory.close()
+
+
+def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """A module sets `FAKE_OPTIONS = {...}` to give its `fake`/`module_fake` other options."""
+    return dict(getattr(request.module, "FAKE_OPTIONS", {}))
+
+
+@pytest.fixture
+def fake(make_fake: FakeFactory, request: pytest.FixtureRequest) -> FakeOpenAI:
+    return make_fake(**_options(request))
+
+
+@pytest.fixture(scope="module")
+def module_fake(make_module_fake: FakeFactory, request: pytest.FixtureRequest) -> FakeOpenAI:
+    return make_module_fake(**_options(request))
 
 
 @pytest.fixture

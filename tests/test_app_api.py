@@ -1,6 +1,5 @@
 """Every api_name of the launched app, driven with gradio_client as a program would."""
 
-from collections.abc import Iterator
 
 import pytest
 from gradio_client import Client
@@ -17,10 +16,7 @@ def client(app_url: str) -> Client:
     return Client(app_url, verbose=False)
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(strict_models=False) as server:
-        yield server
+FAKE_OPTIONS = {"strict_models": False}  # for conftest's `fake`
 
 
 def texts(history: list[dict]) -> list[str]:
@@ -33,7 +29,7 @@ def texts(history: list[dict]) -> list[str]:
     return out
 
 
-def test_the_api_lists_every_tab_event(client: Client) -> None:
+def test_the_api_lists_the_chat_playground_and_settings_events(client: Client) -> None:
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     assert {"/chat", "/chat_retry", "/chat_undo", "/chat_clear", "/playground",
             "/playground_code", "/settings"} <= names

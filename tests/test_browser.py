@@ -164,7 +164,7 @@ def test_lab_step_through_appends_tokens_with_their_seeds(page: Page) -> None:
     expect(text).to_have_value(start, timeout=20_000)
 
 
-def test_lab_samples_plot_beside_predictions(page: Page) -> None:
+def test_lab_samples_report_how_many_answers_came_back(page: Page) -> None:
     open_tab(page, "Laboratorio")
     open_tab(page, "Muestras")
     n = page.locator("[aria-label='number input for N'] >> visible=true").first

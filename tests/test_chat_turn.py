@@ -7,8 +7,10 @@ from chatbot.client import Backend, ChatParams, Choice, LLMClient, Result, SDKPo
 from chatbot.context import AppContext
 from chatbot.errors import ContextTooLong, InvalidInput
 from chatbot.models.catalog import Catalog
+from chatbot.money import billing
 from chatbot.money.billing import Ledger
 from chatbot.settings import Settings
+from tests.conftest import FakeFactory
 from tests.fakes.openai_server import FakeOpenAI
 
 
@@ -115,3 +117,26 @@ def test_a_cut_turn_keeps_what_arrived_marked_and_a_cut_with_nothing_keeps_the_h
     assert empty.cut is not None and empty.answer == ""
     assert empty.conversation() == [{"role": "user", "content": "antes"}]
     assert empty.shown(empty.answer or None)[-1] == {"role": "user", "content": "hola"}
+
+
+def test_a_cancelled_turn_is_billed_to_the_token_for_what_the_server_sent(
+        make_fake: FakeFactory) -> None:
+    """Gradio closes a cancelled event's generator: the answer stops, and the session pays for
+    the prompt and exactly the tokens that had arrived, not nothing and not the whole answer."""
+    fake = make_fake()
+    ctx = fake_ctx(fake)
+    session = ctx.new_session()
+    gate = fake.pause_stream_next(after_chunks=3)  # role chunk, "echo:", " hola", then it waits
+    turn = ChatTurn(ctx, session, "hola qué tal", [], "", max_tokens=64)
+    shown = turn.stream()
+    assert [next(shown), next(shown)] == ["echo:", "echo: hola"]
+    assert gate.wait_waiting(1) and fake.streamed[-1] == "echo: hola"
+    shown.close()  # the Stop button
+    gate.open()
+    model = turn.params.model
+    prompt = billing.estimate(ctx.catalog, model, turn.messages, 64).input_tokens
+    answer = billing.count_completion(ctx.catalog, model, "echo: hola")
+    assert session.ledger.calls == 1
+    assert session.ledger.spent_usd == pytest.approx(
+        billing.cost(ctx.catalog, model, prompt, answer), rel=1e-12)
+    assert session.ledger.completion_tokens == answer

@@ -66,12 +66,16 @@ def test_the_status_line_shows_the_engine_load(embedded: EmbeddedServer, tmp_pat
     assert f"0/{embedded.config.slots} plazas ocupadas / slots busy" in idle
     sdk = openai.OpenAI(base_url=embedded.base_url, api_key="sk-no-key-required")
     stream = sdk.chat.completions.create(
-        model=embedded.model_name, stream=True, max_tokens=200, temperature=0,
-        messages=[{"role": "user", "content": "Cuenta del 1 al 100."}])
+        model=embedded.model_name, stream=True, max_tokens=2000, temperature=0,
+        messages=[{"role": "user", "content": "Cuenta del 1 al 1000, separados por comas."}])
+    wanted = f"1/{embedded.config.slots} plazas ocupadas / slots busy"
+    busy = idle
     try:
-        next(iter(stream))
-        time.sleep(1.1)  # past the one-second cache of the load
-        busy = ctx.status_markdown(Session(ledger=Ledger()))
+        next(iter(stream))  # a slot is taken until the stream closes
+        deadline = time.monotonic() + 30  # a guard, not a speed check
+        while wanted not in busy and time.monotonic() < deadline:  # the load is cached for 1 s
+            time.sleep(0.05)
+            busy = ctx.status_markdown(Session(ledger=Ledger()))
     finally:
         stream.close()
-    assert f"1/{embedded.config.slots} plazas ocupadas / slots busy" in busy
+    assert wanted in busy

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,10 +17,7 @@ KEY = FAKE_KEY
 TERMINAL = ("succeeded", "failed", "cancelled")
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(ft_step_seconds=0.03) as server:
-        yield server
+FAKE_OPTIONS = {"ft_step_seconds": 0.03}  # for conftest's `fake`
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

@@ -21,6 +21,7 @@ from openai.types.fine_tuning import FineTuningJob, FineTuningJobEvent
 from openai.types.fine_tuning.jobs import FineTuningJobCheckpoint
 
 from tests.conftest import FAKE_KEY
+from tests.fakes.clock import ManualClock
 from tests.fakes.openai_server import FakeOpenAI, poll_statuses, split_tokens
 
 KEY = FAKE_KEY
@@ -471,14 +472,15 @@ def test_legacy_models_take_prompt_completion_files(client: openai.OpenAI) -> No
 
 
 def test_cancel_a_running_job(client: openai.OpenAI, fake: FakeOpenAI) -> None:
-    fake.ft_step_seconds = 0.5  # slow enough that a poller on a busy machine sees "running"
+    clock = ManualClock()
+    fake.clock, fake.ft_step_seconds = clock, 10  # the job moves only when the test says
     created = client.fine_tuning.jobs.create(model="gpt-4o-mini",
                                              training_file=upload(client, jsonl(chat_examples(10))))
-    wait_job(client, created.id, until=("running",))
-    fake.ft_step_seconds = 3600  # freeze the clock so the cancel cannot race the finish
+    clock.advance(20)
+    assert client.fine_tuning.jobs.retrieve(created.id).status == "running"
     cancelled = strict(client.fine_tuning.jobs.cancel(created.id))
     assert cancelled.status == "cancelled" and cancelled.fine_tuned_model is None
-    fake.ft_step_seconds = 0.001
+    clock.advance(3600)
     assert client.fine_tuning.jobs.retrieve(created.id).status == "cancelled"
     with pytest.raises(openai.BadRequestError):
         client.fine_tuning.jobs.cancel(created.id)

@@ -11,14 +11,8 @@ HI = [{"role": "user", "content": "hola que tal"}]
 
 
 @pytest.fixture(scope="module")
-def fake():
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def sdk(fake):
-    return openai.OpenAI(base_url=fake.base_url, api_key="sk-test", max_retries=0)
+def sdk(module_fake):
+    return openai.OpenAI(base_url=module_fake.base_url, api_key="sk-test", max_retries=0)
 
 
 @pytest.mark.parametrize(("kwargs", "param", "code", "says"), [

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,10 +33,7 @@ def work(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(ft_step_seconds=0.02) as server:
-        yield server
+FAKE_OPTIONS = {"ft_step_seconds": 0.02}  # for conftest's `fake`
 
 
 def openai_env(fake: FakeOpenAI) -> dict[str, str]:

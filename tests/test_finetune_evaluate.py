@@ -4,7 +4,6 @@ embedded model offline."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,10 +38,7 @@ def scripted(body: dict) -> str:
     return "positive"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(reply=scripted, strict_models=False) as server:
-        yield server
+FAKE_OPTIONS = {"reply": scripted, "strict_models": False}  # for conftest's `fake`
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,15 @@ from chatbot.client import Backend, JobEvent, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.finetune import jobs
 from chatbot.models.catalog import Catalog
+from chatbot.money.billing import Ledger
+from tests.conftest import FAKE_KEY, FakeFactory
+from tests.fakes.clock import ManualClock
 from tests.fakes.openai_server import FakeOpenAI
 
 DATA = Path(__file__).parent / "data" / "finetune"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(ft_step_seconds=0.02) as server:
-        yield server
+FAKE_OPTIONS = {"ft_step_seconds": 0.02}  # for conftest's `fake`
 
 
 @pytest.fixture
@@ -89,11 +88,17 @@ def test_local_check_refuses_before_uploading(client: LLMClient, fake: FakeOpenA
     assert fake.requests_to("/v1/files") == []
 
 
-def test_cancel_a_running_job(client: LLMClient, fake: FakeOpenAI, train: Path) -> None:
-    fake.ft_step_seconds = 60  # stays in validating_files long enough to cancel
+def test_cancel_a_running_job(make_fake: FakeFactory, catalog: Catalog, train: Path) -> None:
+    clock = ManualClock()
+    fake = make_fake(clock=clock, ft_step_seconds=10)
+    client = LLMClient(Backend("openai", fake.base_url, FAKE_KEY), SDKPool(10, 0), catalog,
+                       Ledger(), sleep=lambda _s: None)
     job = jobs.launch(client, jobs.JobRequest(train, "gpt-4o-mini"))
+    clock.advance(20)  # files validated, then out of the queue
+    assert client.get_job(job.id).status == "running"
     cancelled = client.cancel_job(job.id)
-    assert cancelled.status == "cancelled"
+    assert cancelled.status == "cancelled" and cancelled.fine_tuned_model is None
+    clock.advance(3600)  # long past when it would have finished: a cancelled job stays so
     final, _ = follow_fast(client, job.id)
     assert final.status == "cancelled"
     with pytest.raises(ChatbotError):  # a finished job cannot be cancelled again

@@ -21,8 +21,8 @@ from chatbot.finetune.on_machine import views
 from chatbot.finetune.on_machine.spec import lock_path
 from chatbot.settings import Settings
 from chatbot.ui import finetune as ui
-from tests.conftest import CACHE_DIR
-from tests.fakes.openai_server import FakeOpenAI
+from tests.conftest import CACHE_DIR, FakeFactory
+from tests.fakes.clock import ManualClock
 
 pytestmark = pytest.mark.model
 DATA = Path(__file__).resolve().parent.parent / "bench" / "data" / "style_train.jsonl"
@@ -66,16 +66,18 @@ def test_estimate_launch_wait_in_line_and_cancel(client: Client) -> None:
         assert "Cancelled" in client.predict(job_id, api_name="/ft_cancel")
 
 
-def test_the_list_puts_the_newest_job_first_whoever_runs_it(tmp_path: Path) -> None:
-    with FakeOpenAI(ft_step_seconds=60, strict_models=False) as fake, \
-            lock_path().open("a") as held:  # the local job waits in line: nothing trains
+def test_the_list_puts_the_newest_job_first_whoever_runs_it(tmp_path: Path,
+                                                           make_fake: FakeFactory) -> None:
+    clock = ManualClock()  # OpenAI's clock, which the test moves instead of sleeping
+    fake = make_fake(ft_step_seconds=60, strict_models=False, clock=clock)
+    with lock_path().open("a") as held:  # the local job waits in line: nothing trains
         fcntl.flock(held, fcntl.LOCK_EX)
         ctx = AppContext.create(Settings(
             backend="openai", openai_base_url=fake.base_url, openai_api_key="sk-test-list",
             cache_dir=tmp_path, local_model_path=assemble_model(CACHE_DIR)), embedded=False)
         session = ctx.new_session()
         here, _ = views.create_view(ctx, session, str(DATA), **NAMED)
-        time.sleep(1.1)  # creation times are whole seconds
+        clock.advance(time.time() + 1 - clock())  # OpenAI's job: one whole second later
         there, _ = finetune_views.create_view(ctx, session, str(DATA),
                                               None, "gpt-4o-mini", "", None, 1, None, None, True)
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,10 +19,7 @@ from tests.fakes.openai_server import FakeOpenAI
 DATA = Path(__file__).parent / "data" / "finetune"
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(ft_step_seconds=0.02, strict_models=False) as server:
-        yield server
+FAKE_OPTIONS = {"ft_step_seconds": 0.02, "strict_models": False}  # for conftest's `fake`
 
 
 @pytest.fixture

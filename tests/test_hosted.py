@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import pytest
@@ -26,18 +26,12 @@ LONG = " ".join(["palabra"] * 150)  # echoed back and cut at max_tokens: costs n
 MAX_TOKENS = 100
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
 Launch = Callable[..., tuple[str, Path]]
 PIDS: dict[str, int] = {}  # each launched app's process, by its URL
 
 
 @pytest.fixture(scope="module")
-def launch(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launch]:
+def launch(module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launch]:
     """Start the app as a Space would, with the host's key and caps; stopped at the end."""
     procs = []
 
@@ -45,7 +39,7 @@ def launch(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         base = tmp_path_factory.mktemp("hosted")
         (base / "tmp").mkdir()
         full = {"CHATBOT_HOSTED": "1", "OPENAI_API_KEY": HOST_KEY,
-                "OPENAI_BASE_URL": fake.base_url, "CHATBOT_MODEL": MODEL,
+                "OPENAI_BASE_URL": module_fake.base_url, "CHATBOT_MODEL": MODEL,
                 "CHATBOT_DB": str(base / "lab.sqlite3"), "GRADIO_TEMP_DIR": str(base / "gradio"),
                 "TMPDIR": str(base / "tmp"), "OPENAI_ORG_ID": "org-host-only",
                 "CHATBOT_MAX_RETRIES": "0", **env}
@@ -60,10 +54,10 @@ def launch(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         proc.wait(timeout=30)
 
 
-def spent_at(fake: FakeOpenAI, since: int = 0) -> float:
+def spent_at(module_fake: FakeOpenAI, since: int = 0) -> float:
     """What the fake answered, priced as OpenAI prices it."""
     catalog = Catalog.load()
-    return sum(billing.cost(catalog, model, p, c) or 0.0 for model, p, c in fake.billed[since:])
+    return sum(billing.cost(catalog, model, p, c) or 0.0 for model, p, c in module_fake.billed[since:])
 
 
 def ask(client: Client) -> str:
@@ -91,55 +85,55 @@ def admitted(limit: float, calls: int, each: float) -> int:
 
 
 def test_clearing_or_raising_the_budget_does_not_lift_the_ceiling(launch: Launch,
-                                                                   fake: FakeOpenAI) -> None:
+                                                                   module_fake: FakeOpenAI) -> None:
     ceiling = 1.5 * one_worst_case()
     url, _ = launch(CHATBOT_BUDGET_USD=str(ceiling), CHATBOT_DAILY_BUDGET_USD="10")
     visitor = Client(url, verbose=False)
     status, _ = visitor.predict("compatible", "", "", "", None, api_name="/settings")
     assert "Modo alojado" in status and billing.format_usd(ceiling) in status  # cleared: ceiling
-    assert fake.base_url not in status  # the host's server is not shown to visitors
+    assert module_fake.base_url not in status  # the host's server is not shown to visitors
     status, _ = visitor.predict("compatible", "", "", "", 1000.0, api_name="/settings")
     assert billing.format_usd(ceiling) in status  # raised: still the ceiling
-    before = len(fake.billed)
+    before = len(module_fake.billed)
     answers = [ask(visitor) for _ in range(5)]
-    each = spent_at(fake, before) / max(1, len(fake.billed) - before)
-    assert spent_at(fake, before) <= ceiling
-    assert len(fake.billed) - before == admitted(ceiling, 5, each) < 5
+    each = spent_at(module_fake, before) / max(1, len(module_fake.billed) - before)
+    assert spent_at(module_fake, before) <= ceiling
+    assert len(module_fake.billed) - before == admitted(ceiling, 5, each) < 5
     assert sum("el límite de esta sesión" in a for a in answers) == 5 - admitted(ceiling, 5, each)
 
 
-def test_twenty_rest_calls_stay_within_the_daily_cap(launch: Launch, fake: FakeOpenAI) -> None:
+def test_twenty_rest_calls_stay_within_the_daily_cap(launch: Launch, module_fake: FakeOpenAI) -> None:
     daily = 2.5 * one_worst_case()
     url, _ = launch(CHATBOT_DAILY_BUDGET_USD=str(daily))
-    before = len(fake.billed)
+    before = len(module_fake.billed)
     answers = [ask(Client(url, verbose=False)) for _ in range(20)]  # a new session each time
-    each = spent_at(fake, before) / max(1, len(fake.billed) - before)
-    assert spent_at(fake, before) <= daily
+    each = spent_at(module_fake, before) / max(1, len(module_fake.billed) - before)
+    assert spent_at(module_fake, before) <= daily
     refused = [a for a in answers if "el límite diario del anfitrión" in a]
-    assert len(fake.billed) - before == admitted(daily, 20, each) == 20 - len(refused) < 20
+    assert len(module_fake.billed) - before == admitted(daily, 20, each) == 20 - len(refused) < 20
 
 
 def test_eight_concurrent_calls_in_one_session_stay_within_the_daily_cap(
-        launch: Launch, fake: FakeOpenAI) -> None:
+        launch: Launch, module_fake: FakeOpenAI) -> None:
     daily = 3.5 * one_worst_case()
     url, _ = launch(CHATBOT_DAILY_BUDGET_USD=str(daily))
     visitor = Client(url, verbose=False)
-    fake.latency = 0.5  # all eight are in flight together
-    before = len(fake.billed)
+    module_fake.latency = 0.5  # all eight are in flight together
+    before = len(module_fake.billed)
     try:
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(lambda _: ask(visitor), range(8)))
     finally:
-        fake.latency = 0.0
-    assert spent_at(fake, before) <= daily
-    assert len(fake.billed) - before == 3
+        module_fake.latency = 0.0
+    assert spent_at(module_fake, before) <= daily
+    assert len(module_fake.billed) - before == 3
     assert sum("el límite diario del anfitrión" in a for a in answers) == 5
 
 
 @pytest.fixture(scope="module")
-def hosted(launch: Launch, fake: FakeOpenAI) -> tuple[str, Path]:
+def hosted(launch: Launch, module_fake: FakeOpenAI) -> tuple[str, Path]:
     """One hosted app for the policy checks; the fake is also on the host's allow-list."""
-    return launch(CHATBOT_DAILY_BUDGET_USD="10", CHATBOT_ALLOWED_BASE_URLS=fake.base_url)
+    return launch(CHATBOT_DAILY_BUDGET_USD="10", CHATBOT_ALLOWED_BASE_URLS=module_fake.base_url)
 
 
 @pytest.fixture
@@ -149,57 +143,57 @@ def hosted_url(hosted: tuple[str, Path]) -> str:
 
 @pytest.mark.parametrize("typed", ["http://127.0.0.1:8080/v1", "http://169.254.169.254/latest",
                                    "http://localhost:11434/v1"])
-def test_a_typed_local_base_url_is_refused(hosted_url: str, fake: FakeOpenAI, typed: str) -> None:
+def test_a_typed_local_base_url_is_refused(hosted_url: str, module_fake: FakeOpenAI, typed: str) -> None:
     visitor = Client(hosted_url, verbose=False)
     with pytest.raises(Exception, match="CHATBOT_ALLOWED_BASE_URLS"):
         visitor.predict("compatible", "sk-visitor-0002", typed, "", None, api_name="/settings")
 
 
 def test_a_visitor_url_gets_no_host_headers_and_openai_means_openai(hosted_url: str,
-                                                                   fake: FakeOpenAI) -> None:
+                                                                   module_fake: FakeOpenAI) -> None:
     visitor = Client(hosted_url, verbose=False)
-    visitor.predict("compatible", "sk-visitor-0003", fake.base_url, "", None,
+    visitor.predict("compatible", "sk-visitor-0003", module_fake.base_url, "", None,
                     api_name="/settings")
-    before = len(fake.requests)
+    before = len(module_fake.requests)
     assert " entrada · " in ask(visitor)
-    sent = fake.requests[before:]
+    sent = module_fake.requests[before:]
     assert sent and all("openai-organization" not in r.headers for r in sent)
     assert all(r.key_last4 == "0003" for r in sent)
     host = Client(hosted_url, verbose=False)
     assert " entrada · " in ask(host)
-    assert fake.requests[-1].headers.get("openai-organization") == "org-host-only"
-    assert fake.requests[-1].key_last4 == HOST_KEY[-4:]
+    assert module_fake.requests[-1].headers.get("openai-organization") == "org-host-only"
+    assert module_fake.requests[-1].key_last4 == HOST_KEY[-4:]
     # "OpenAI" with a pasted key goes to OpenAI, never to the host's OPENAI_BASE_URL.
     visitor.predict("openai", "sk-visitor-0004", "", "", None, api_name="/settings")
-    before = len(fake.requests)
+    before = len(module_fake.requests)
     code = visitor.predict(LONG, "", "chat", "", 1, 1, 1, 8, 0, 0, "", "", False, 0,
                            api_name="/playground_code")
-    assert fake.base_url not in str(code)
-    assert len(fake.requests) == before
+    assert module_fake.base_url not in str(code)
+    assert len(module_fake.requests) == before
 
 
 @pytest.mark.parametrize("api, args", [("/ft_list", ()), ("/ft_cancel", ("ftjob-anything",)),
                                        ("/ft_status", ("ftjob-anything",))])
-def test_fine_tuning_on_the_host_key_is_refused(hosted_url: str, fake: FakeOpenAI, api: str,
+def test_fine_tuning_on_the_host_key_is_refused(hosted_url: str, module_fake: FakeOpenAI, api: str,
                                                 args: tuple[str, ...]) -> None:
-    before = len(fake.requests)
+    before = len(module_fake.requests)
     with pytest.raises(Exception, match="tu propia clave de OpenAI"):
         Client(hosted_url, verbose=False).predict(*args, api_name=api)
-    assert len(fake.requests) == before
+    assert len(module_fake.requests) == before
 
 
-def test_a_session_sees_and_acts_on_only_its_own_jobs(hosted_url: str, fake: FakeOpenAI) -> None:
+def test_a_session_sees_and_acts_on_only_its_own_jobs(hosted_url: str, module_fake: FakeOpenAI) -> None:
     data = Path(__file__).parent / "data" / "finetune" / "chat_valid.jsonl"
     alice, bob = Client(hosted_url, verbose=False), Client(hosted_url, verbose=False)
     for who, key in ((alice, "sk-alice-0005"), (bob, "sk-bob-00006")):
-        who.predict("compatible", key, fake.base_url, "", None, api_name="/settings")
+        who.predict("compatible", key, module_fake.base_url, "", None, api_name="/settings")
     job_id, _ = alice.predict(handle_file(data), None, "gpt-4o-mini", "alice", None, None,
                               None, None, True, api_name="/ft_create")
     assert [row[0] for row in alice.predict(api_name="/ft_list")["data"]] == [job_id]
     assert bob.predict(api_name="/ft_list")["data"] == []
     with pytest.raises(Exception, match="no es un trabajo de esta sesión"):
         bob.predict(job_id, api_name="/ft_cancel")
-    assert not fake.requests_to(f"/v1/fine_tuning/jobs/{job_id}/cancel")
+    assert not module_fake.requests_to(f"/v1/fine_tuning/jobs/{job_id}/cancel")
 
 
 def test_two_sessions_uploading_the_same_file_keep_their_outputs_apart(
@@ -247,23 +241,30 @@ def test_an_upload_over_the_limit_is_refused_with_the_limit(launch: Launch,
     assert err.value.code == 413
 
 
-def test_queue_size_and_concurrency_are_the_settings(launch: Launch, fake: FakeOpenAI) -> None:
+def test_queue_size_and_concurrency_are_the_settings(launch: Launch, module_fake: FakeOpenAI) -> None:
+    # The Playground waits on a remote server here: its line is CHATBOT_REMOTE_CONCURRENCY.
     url, _ = launch(CHATBOT_QUEUE_SIZE="1", CHATBOT_CONCURRENCY="1",
-                    CHATBOT_DAILY_BUDGET_USD="10")
-    fake.latency = 1.5
-    fake.reset()
+                    CHATBOT_REMOTE_CONCURRENCY="1", CHATBOT_DAILY_BUDGET_USD="10")
+    module_fake.reset()
+    gate = module_fake.hold(2)  # never reached with one run at a time: the test opens it
     try:
         with ThreadPoolExecutor(4) as pool:
-            answers = list(pool.map(lambda _: ask(Client(url, verbose=False)), range(4)))
+            pending = [pool.submit(lambda: ask(Client(url, verbose=False))) for _ in range(4)]
+            assert gate.wait_waiting(1)  # one run is at the model, held there
+            for done, _ in enumerate(as_completed(pending), start=1):
+                if done == 2:  # the two the full queue turned away: let the held run go
+                    gate.open()
+            answers = [future.result() for future in pending]
     finally:
-        fake.latency = 0.0
-    assert fake.peak_in_flight == 1  # one Playground run at a time
+        gate.open()
+        module_fake.gate = None
+    assert module_fake.peak_in_flight == 1  # one Playground run at a time
     assert any("queue" in a.lower() and "full" in a.lower() for a in answers), answers
     assert any(" entrada · " in a for a in answers)
 
 
 def test_openai_without_a_key_of_ones_own_does_not_borrow_the_hosts(hosted_url: str,
-                                                                    fake: FakeOpenAI) -> None:
+                                                                    module_fake: FakeOpenAI) -> None:
     """The host's key belongs to its base URL (the fake here); "OpenAI" never gets it."""
     with pytest.raises(Exception, match="Pega tu clave de OpenAI"):
         Client(hosted_url, verbose=False).predict("openai", "", "", "", None,
@@ -274,11 +275,11 @@ def test_openai_without_a_key_of_ones_own_does_not_borrow_the_hosts(hosted_url: 
 
 
 def test_view_code_reads_the_hosts_url_from_the_environment(hosted_url: str,
-                                                            fake: FakeOpenAI) -> None:
+                                                            module_fake: FakeOpenAI) -> None:
     code = Client(hosted_url, verbose=False).predict(
         "hola", "", "chat", "", 1, 1, 1, 8, 0, 0, "", "", False, 0, api_name="/playground_code")
     assert 'base_url=os.environ["OPENAI_BASE_URL"]' in code
-    assert fake.base_url not in code and fake.base_url.split("//")[1] not in code
+    assert module_fake.base_url not in code and module_fake.base_url.split("//")[1] not in code
 
 
 def test_one_visitor_flooding_the_error_simulator_leaves_the_others_served(

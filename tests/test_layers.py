@@ -25,7 +25,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "composition": ("chatbot.context",),
     "features": ("chatbot.chat", "chatbot.playground", "chatbot.lab", "chatbot.sentiment",
                  "chatbot.finetune", "chatbot.telegram", "chatbot.token_counter",
-                 "chatbot.conversations"),
+                 "chatbot.conversations", "chatbot.knowledge", "chatbot.tools"),
     "ui": ("chatbot.ui",),
     "entry": ("chatbot.__main__",),
 }

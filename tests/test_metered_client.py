@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,12 +20,6 @@ from tests.fakes.openai_server import FakeOpenAI
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "gpt-4o"
 ASK = [{"role": "user", "content": " ".join(["uno dos tres cuatro"] * 10)}]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 @pytest.fixture
@@ -52,23 +45,41 @@ def test_a_call_settles_at_what_it_cost_not_its_worst_case(fake: FakeOpenAI, sto
     assert result.estimate and result.estimate.high_usd > 2 * store.spent("s")
 
 
-def test_a_cut_stream_is_billed_for_what_arrived(fake: FakeOpenAI, store: Store) -> None:
-    fake.cut_stream_next(after_chunks=5)
+def billed_for(llm: LLMClient, text: str) -> float:
+    """What a stream that delivered `text` costs: the prompt as the estimate counted it, and
+    exactly the tokens of `text`, to the token."""
+    prompt = billing.estimate(llm.catalog, MODEL, ASK, 200).input_tokens
+    cost = billing.cost(llm.catalog, MODEL, prompt, billing.count_completion(llm.catalog, MODEL,
+                                                                             text))
+    assert cost is not None
+    return cost
+
+
+def test_a_cut_stream_is_billed_to_the_token_for_what_the_server_sent(
+        fake: FakeOpenAI, store: Store) -> None:
+    fake.cut_stream_next(after_chunks=5)  # role chunk + four words
     llm = client(fake, store)
     with pytest.raises(StreamCut) as cut:
         list(llm.stream_chat(ASK, ChatParams(MODEL, max_tokens=200)))
-    arrived = billing.count_completion(llm.catalog, MODEL, cut.value.partial)
-    assert arrived > 0
-    assert store.spent("s") > billing.cost(llm.catalog, MODEL, 0, arrived)
+    assert cut.value.partial == fake.streamed[-1] == "echo: uno dos tres"
+    assert store.spent("s") == pytest.approx(billed_for(llm, fake.streamed[-1]), rel=1e-12)
+    assert store.spent("s") > billed_for(llm, "")  # the answer's tokens are in it
     assert llm.ledger is not None and llm.ledger.calls == 1
+    assert llm.ledger.spent_usd == pytest.approx(store.spent("s"), rel=1e-12)
 
 
-def test_an_abandoned_stream_is_billed_for_what_arrived(fake: FakeOpenAI, store: Store) -> None:
-    events = client(fake, store).stream_chat(ASK, ChatParams(MODEL, max_tokens=200))
-    next(events), next(events)
+def test_an_abandoned_stream_is_billed_to_the_token_for_what_was_read(
+        fake: FakeOpenAI, store: Store) -> None:
+    gate = fake.pause_stream_next(after_chunks=4)  # role chunk + three words, then it waits
+    llm = client(fake, store)
+    events = llm.stream_chat(ASK, ChatParams(MODEL, max_tokens=200))
+    read = [next(events) for _ in range(3)]
+    assert gate.wait_waiting(1)
+    assert read[-1].text == fake.streamed[-1] == "echo: uno dos"
     assert store.spent("s") == 0  # still held, not yet spent
     events.close()  # the reader went away (a closed tab, a cancelled event)
-    assert store.spent("s") > 0
+    gate.open()
+    assert store.spent("s") == pytest.approx(billed_for(llm, "echo: uno dos"), rel=1e-12)
 
 
 @pytest.mark.parametrize("body, ctype", [

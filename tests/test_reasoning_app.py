@@ -18,14 +18,8 @@ CHAT = "/v1/chat/completions"
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def app(fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    proc, url = launch_app({"CHATBOT_BACKEND": "openai", "OPENAI_BASE_URL": fake.base_url,
+def app(module_fake: FakeOpenAI, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    proc, url = launch_app({"CHATBOT_BACKEND": "openai", "OPENAI_BASE_URL": module_fake.base_url,
                             "OPENAI_API_KEY": "sk-test-reasoning-0000",
                             "CHATBOT_MODEL": "gpt-5.6-luna"},
                            tmp_path_factory.mktemp("reasoning") / "app.log")
@@ -45,37 +39,37 @@ def playground(client: Client, temperature: float, api_name: str = "/playground"
                           "", "", True, 5, api_name=api_name)
 
 
-def test_playground_defaults_answer_with_reasoning_tokens_shown(client, fake):
-    fake.reset()
+def test_playground_defaults_answer_with_reasoning_tokens_shown(client, module_fake):
+    module_fake.reset()
     _, usage, code, raw = playground(client, 1.0)
     assert raw["choices"][0]["text"] == "echo: Di hola"
     assert raw["usage"]["reasoning_tokens"] == 32
     assert "32 reasoning" in usage
     assert "temperature" not in " ".join(raw["not_applied"])  # 1 is the default: nothing lost
     assert "logprobs not applied" in usage  # the Playground asks for them by default
-    body = fake.requests_to(CHAT)[-1].json
+    body = module_fake.requests_to(CHAT)[-1].json
     assert body["max_completion_tokens"] == 128 and "max_tokens" not in body
     assert "max_completion_tokens=128" in code and "max_tokens=" not in code
     assert "client.responses.create(" in code and "max_output_tokens=128" in code
 
 
-def test_playground_temperature_is_named_as_not_applied(client, fake):
-    fake.reset()
+def test_playground_temperature_is_named_as_not_applied(client, module_fake):
+    module_fake.reset()
     _, usage, _, raw = playground(client, 0.2)
     assert raw["choices"][0]["text"]
     assert ("temperature 0.2 not applied: gpt-5.6-luna samples only at 1 unless reasoning "
             "effort is none") in usage
     assert "temperature 0.2 no aplicado" in usage
-    assert all("temperature" not in r.json for r in fake.requests_to(CHAT))
+    assert all("temperature" not in r.json for r in module_fake.requests_to(CHAT))
 
 
-def test_effort_none_applies_temperature_and_view_code_shows_it(client, fake):
-    fake.reset()
+def test_effort_none_applies_temperature_and_view_code_shows_it(client, module_fake):
+    module_fake.reset()
     args = ("Di hola", "Eres breve.", "chat", "", 0.2, 1.0, 1, 64, 0, 0, "", "", False, 0,
             "none")
     _, usage, _, raw = client.predict(*args, api_name="/playground")
     assert raw["not_applied"] == [] and "not applied" not in usage
-    body = fake.requests_to(CHAT)[-1].json
+    body = module_fake.requests_to(CHAT)[-1].json
     assert body["temperature"] == 0.2 and body["reasoning_effort"] == "none"
     code = client.predict(*args, api_name="/playground_code")
     assert "reasoning_effort='none'" in code and "reasoning={'effort': 'none'}" in code
@@ -90,13 +84,13 @@ def test_capabilities_api_greys_out_what_the_model_refuses(client):
         temperature["info"]
 
 
-def test_chat_answers_with_reasoning_tokens_and_no_max_tokens(client, fake):
-    fake.reset()
+def test_chat_answers_with_reasoning_tokens_and_no_max_tokens(client, module_fake):
+    module_fake.reset()
     history, box, notice = client.predict("hola que tal", api_name="/chat")
     assert history[-1]["content"][0]["text"] == "echo: hola que tal" and box == ""
     assert "reasoning" in notice
     assert "temperature 0.7 not applied" in notice  # the Chat's default temperature
-    bodies = [r.json for r in fake.requests_to(CHAT)]
+    bodies = [r.json for r in module_fake.requests_to(CHAT)]
     assert bodies and all("max_tokens" not in b for b in bodies)
 
 
@@ -147,17 +141,17 @@ def label_word(body: dict) -> str:
     return "negative" if "odio" in str(body["messages"][-1]["content"]).lower() else "positive"
 
 
-def test_sentiment_returns_a_label_with_effort_none_and_no_max_tokens(client, fake):
+def test_sentiment_returns_a_label_with_effort_none_and_no_max_tokens(client, module_fake):
     """gpt-5.6-luna gives logprobs back at effort none: one token, no hidden reasoning."""
-    fake.reset()
-    fake.reply = label_word
+    module_fake.reset()
+    module_fake.reply = label_word
     try:
         probs, words, usage = client.predict("Odio los lunes 😡", api_name="/classify")
     finally:
-        fake.reply = None
+        module_fake.reply = None
     assert probs["label"] == "negativo / negative"
     assert "not available" not in words and "**Uso:**" in usage
-    bodies = [r.json for r in fake.requests_to(CHAT)]
+    bodies = [r.json for r in module_fake.requests_to(CHAT)]
     assert bodies and all("max_tokens" not in b for b in bodies)
     last = bodies[-1]
     assert last["reasoning_effort"] == "none" and last["max_completion_tokens"] == 1

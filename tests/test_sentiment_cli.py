@@ -6,11 +6,8 @@ import csv
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -22,14 +19,11 @@ def answer(body: dict[str, Any]) -> str:
     return "negative" if "odio" in tweet else "positive" if "love" in tweet else "neutral"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(reply=answer) as server:
-        yield server
+FAKE_OPTIONS = {"reply": answer}  # for conftest's `module_fake`
 
 
-def run_cli(fake: FakeOpenAI, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": fake.base_url,
+def run_cli(module_fake: FakeOpenAI, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": module_fake.base_url,
            "OPENAI_API_KEY": "sk-test-0000"}
     proc = subprocess.run([sys.executable, "-m", "chatbot", "sentiment", *map(str, args)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
@@ -37,27 +31,27 @@ def run_cli(fake: FakeOpenAI, *args: str | Path) -> subprocess.CompletedProcess[
     return proc
 
 
-def test_classify_prints_the_label_and_how_it_decided(fake: FakeOpenAI) -> None:
-    proc = run_cli(fake, "classify", "Odio los lunes")
+def test_classify_prints_the_label_and_how_it_decided(module_fake: FakeOpenAI) -> None:
+    proc = run_cli(module_fake, "classify", "Odio los lunes")
     assert proc.returncode == 0
     assert "negativo" in proc.stdout and "Calibrado" in proc.stdout
 
 
-def test_batch_writes_a_new_csv_and_never_the_input(fake: FakeOpenAI, tmp_path: Path) -> None:
+def test_batch_writes_a_new_csv_and_never_the_input(module_fake: FakeOpenAI, tmp_path: Path) -> None:
     source = tmp_path / "tweets.csv"
     source.write_text("text\nI love it\nOdio esperar\nEl tren sale a las 9\n", encoding="utf-8")
     out = tmp_path / "labelled.csv"
-    proc = run_cli(fake, "batch", source, "--output", out, "--no-calibration")
+    proc = run_cli(module_fake, "batch", source, "--output", out, "--no-calibration")
     assert proc.returncode == 0 and "written" in proc.stdout
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["text"], r["label"]) for r in rows] == [
         ("I love it", "positive"), ("Odio esperar", "negative"),
         ("El tren sale a las 9", "neutral")]
-    same = run_cli(fake, "batch", source, "--output", source)
+    same = run_cli(module_fake, "batch", source, "--output", source)
     assert same.returncode == 2 and "cannot be the input file" in same.stderr
 
 
-def test_a_method_that_needs_a_pool_says_so(fake: FakeOpenAI) -> None:
-    proc = run_cli(fake, "classify", "hola", "--method", "similar")
+def test_a_method_that_needs_a_pool_says_so(module_fake: FakeOpenAI) -> None:
+    proc = run_cli(module_fake, "classify", "hola", "--method", "similar")
     assert proc.returncode == 2 and "needs a pool" in proc.stderr

@@ -8,7 +8,6 @@ and the weights bench/fit_sentiment.py shipped, with no pool to upload.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,20 +17,15 @@ from chatbot.sentiment.labels import DISPLAY
 from chatbot.sentiment.prompt import DEFAULT_PROMPT
 from chatbot.sentiment.service import method_for
 from chatbot.sentiment.views import classify_many, classify_one
-from chatbot.settings import Settings
 
-from .conftest import CACHE_DIR, launch_app
+from .conftest import launch_app
 
 pytestmark = pytest.mark.model
 
 
 @pytest.fixture(scope="module")
-def ctx() -> Iterator[AppContext]:
-    app = AppContext.create(Settings.from_env({"CHATBOT_CACHE_DIR": str(CACHE_DIR)}))
-    yield app
-    for server in (app.embedded, app.embedder):
-        if server is not None:
-            server.stop()
+def ctx(embedded_ctx: AppContext) -> AppContext:
+    return embedded_ctx
 
 
 def test_the_embeddings_instance_starts_on_first_use_and_serves_vectors(ctx: AppContext) -> None:

@@ -35,10 +35,7 @@ def answer(body: dict[str, Any]) -> str:
     return next((label for word, label in WORDS.items() if word in tweet), "neutral")
 
 
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(reply=answer) as server:
-        yield server
+FAKE_OPTIONS = {"reply": answer}  # for conftest's `fake`
 
 
 def context(base_url: str) -> AppContext:

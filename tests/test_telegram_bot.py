@@ -26,6 +26,7 @@ from chatbot.settings import Settings
 from chatbot.telegram import text as tt
 from chatbot.telegram.conversation import ChatState
 from chatbot.telegram.handlers import BotConfig, build_application
+from tests.conftest import FakeFactory
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_server import FakeTelegram
 
@@ -77,9 +78,8 @@ def telegram() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-def openai_fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        yield fake
+def openai_fake(make_fake: FakeFactory) -> FakeOpenAI:
+    return make_fake()
 
 
 def make_settings(telegram: FakeTelegram, openai_fake: FakeOpenAI | None = None,
@@ -356,12 +356,12 @@ def test_a_telegram_error_while_handling_is_reported_and_the_bot_goes_on(
 
 def test_model_calls_for_different_chats_run_at_once(
         telegram: FakeTelegram, openai_fake: FakeOpenAI) -> None:
-    openai_fake.latency = 1.5
+    gate = openai_fake.hold(3)  # answers wait until all three chats are at the model together
     with start_bot(make_settings(telegram, openai_fake)) as running:
         for chat in (1, 2, 3):
             telegram.user_says(chat, f"hola {chat}")
         telegram.wait_for(lambda: all(running.answered(c, 1) for c in (1, 2, 3)))
-    assert openai_fake.peak_in_flight == 3
+    assert gate.opened and openai_fake.peak_in_flight == 3
     assert [telegram.texts(c) for c in (1, 2, 3)] == [[f"echo: hola {c}"] for c in (1, 2, 3)]
 
 

@@ -3,7 +3,6 @@ is uploaded; on a visitor's own key it does not touch the host's daily cap."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,12 +17,6 @@ from tests.fakes.openai_server import FakeOpenAI
 
 DATA = Path(__file__).parent / "data" / "finetune" / "chat_valid.jsonl"
 MODEL = "gpt-4o-mini"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
 
 
 def context(fake: FakeOpenAI, daily: float, tmp_path: Path) -> AppContext:

@@ -3,6 +3,6 @@
 Other features (the bot, the Lab) use what is exported here, never the modules behind it."""
 
 from chatbot.chat.persona import PRESETS, Persona, preset
-from chatbot.chat.turn import ChatTurn, error_notice
+from chatbot.chat.turn import ChatTurn, context_budget, error_notice
 
-__all__ = ["PRESETS", "ChatTurn", "Persona", "error_notice", "preset"]
+__all__ = ["PRESETS", "ChatTurn", "Persona", "context_budget", "error_notice", "preset"]

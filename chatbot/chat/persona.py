@@ -98,6 +98,14 @@ def build_messages(system_prompt: str, history: Sequence[Any], user_message: str
     return messages
 
 
+def opening(name: str, system_prompt: str, greeting: str) -> list[dict[str, str]]:
+    """What every conversation with this persona sends before the student's first words (the
+    system prompt and the greeting): the same for a whole class, so the embedded engine can
+    compute it once for everyone (chatbot/engine/warmup.py)."""
+    history = [{"role": "assistant", "content": greeting}] if greeting.strip() else []
+    return build_messages(identity_prompt(name, system_prompt), history, "")[:-1]
+
+
 def trim_to_fit(messages: list[dict[str, str]], count: Callable[[list[dict[str, str]]], int],
                 budget: int) -> tuple[list[dict[str, str]], int]:
     """Drop the oldest turns until the prompt fits `budget` tokens; keep system and the last turn.

@@ -26,6 +26,7 @@ from chatbot.client.results import (
     Result,
     StreamEvent,
     TokenLogprob,
+    ToolCall,
     TopToken,
     Usage,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "SDKPool",
     "StreamEvent",
     "TokenLogprob",
+    "ToolCall",
     "TopToken",
     "Usage",
     "build_request",

@@ -13,7 +13,15 @@ from openai.types.chat import ChatCompletionMessageParam
 from chatbot.client.metering import Metering
 from chatbot.client.params import ChatParams
 from chatbot.client.request import Requests
-from chatbot.client.results import Choice, Result, Usage, read_legacy_logprobs, read_logprobs, read_usage
+from chatbot.client.results import (
+    Choice,
+    Result,
+    Usage,
+    read_legacy_logprobs,
+    read_logprobs,
+    read_tool_calls,
+    read_usage,
+)
 from chatbot.client.transport import Transport
 from chatbot.models import token_count
 from chatbot.money import billing
@@ -53,7 +61,8 @@ class ChatCalls:
                 messages=cast("list[ChatCompletionMessageParam]", messages), **kwargs))
             return self.transport.read(lambda: SingleResponse(
                 [Choice(c.index, c.message.content or "", c.finish_reason,
-                        read_logprobs(c.logprobs.content if c.logprobs else None))
+                        read_logprobs(c.logprobs.content if c.logprobs else None),
+                        read_tool_calls(c.message))
                  for c in resp.choices], read_usage(resp.usage), resp.model, attempts,
                 getattr(resp, "system_fingerprint", None)))
 

@@ -30,6 +30,10 @@ class ChatParams:
     top_logprobs: int | None = None
     reasoning_effort: str | None = None  # reasoning models only; see build_request
     response_format: dict[str, Any] | None = None  # structured output, e.g. a JSON schema
+    # Functions the model may ask to call (OpenAI's `tools`, each {"type": "function", ...});
+    # the caller runs them, never the client.
+    tools: tuple[dict[str, Any], ...] = ()
+    tool_choice: str | None = None  # "auto", "none" or "required"; None: the backend's default
     # Fields the OpenAI API does not define, for a server that takes them (llama.cpp's top_k and
     # min_p); sent as the SDK's `extra_body`.
     extra_body: tuple[tuple[str, Any], ...] = ()
@@ -89,6 +93,10 @@ class ChatParams:
                 kwargs["top_logprobs"] = self.top_logprobs
         if self.response_format:
             kwargs["response_format"] = self.response_format
+        if self.tools:
+            kwargs["tools"] = list(self.tools)
+            if self.tool_choice:
+                kwargs["tool_choice"] = self.tool_choice
         if self.extra_body:
             kwargs["extra_body"] = dict(self.extra_body)
         return kwargs

@@ -22,11 +22,22 @@ class TokenLogprob:
 
 
 @dataclass(frozen=True)
+class ToolCall:
+    """A function the model asked for: `arguments` is its JSON text, exactly as sent (a small
+    model's may not parse; the caller says so)."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
 class Choice:
     index: int
     text: str
     finish_reason: str | None
     logprobs: tuple[TokenLogprob, ...] | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,6 +151,13 @@ def read_legacy_logprobs(lp: Any) -> tuple[TokenLogprob, ...] | None:
         )
         for tok, lpv, top in zip(lp.tokens, lp.token_logprobs or [], tops, strict=False)
     )
+
+
+def read_tool_calls(message: Any) -> tuple[ToolCall, ...]:
+    """A chat message's function calls (other kinds of tool call are not offered)."""
+    return tuple(ToolCall(c.id or f"call_{i}", c.function.name, c.function.arguments or "")
+                 for i, c in enumerate(getattr(message, "tool_calls", None) or ())
+                 if getattr(c, "function", None) is not None)
 
 
 def read_usage(raw: Any) -> Usage:

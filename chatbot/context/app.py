@@ -20,6 +20,7 @@ from chatbot.context.session import Session, SessionPolicy
 from chatbot.engine.finding import EngineLocator
 from chatbot.engine.llama_server import EMBED_CTX, EMBED_SLOTS, EmbeddedServer, ServerConfig
 from chatbot.engine.tuned import TUNED_SLOTS, TunedServers
+from chatbot.engine.warmup import Messages, PrefixWarmer
 from chatbot.models.capabilities import Capabilities
 from chatbot.models.catalog import Catalog
 from chatbot.money.billing import Ledger
@@ -51,6 +52,8 @@ class AppContext:
     # The embedded model's vectors: a second llama.cpp instance (pooled embeddings need a server
     # of their own), started on first use and stopped with the app like the first.
     embedder: EmbeddedServer | None = None
+    # Keeps the class's persona prefilled in every slot of the embedded engine (engine/warmup.py).
+    warmer: PrefixWarmer | None = None
     # What each (backend, model) takes: the data, probes of compatible servers, learned refusals.
     capabilities: CapabilityBook = field(init=False)
     # Each session's running jobs, so one visitor cannot hold every worker (policy/fairshare).
@@ -88,8 +91,14 @@ class AppContext:
             model_path=settings.local_model_path, cache_dir=settings.cache_dir,
             threads=settings.local_threads, ctx=EMBED_CTX, slots=EMBED_SLOTS, embeddings=True),
             engine)
+        warmer = None
+        if server is not None:
+            warmer = PrefixWarmer(server.root_url, server.config.slots, server.load,
+                                  server.slot_file)
+            server.when_ready(warmer.engine_up)
         return cls(settings, Catalog.load(settings.prices, local_models=local), pool, server,
-                   Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned, embedder=embedder)
+                   Store(settings.database), WorkDirs(OUTPUTS), tuned=tuned, embedder=embedder,
+                   warmer=warmer)
 
     def new_session(self) -> Session:
         return Session(ledger=Ledger(budget_usd=self.settings.budget_usd))
@@ -100,11 +109,28 @@ class AppContext:
             return []
         return [self.embedded.model_name, *(self.tuned.names() if self.tuned else [])]
 
-    def chat_slots(self) -> int | None:
-        """Chats answered at once when the embedded engine is the default: its slots."""
+    def model_concurrency(self) -> tuple[int, str]:
+        """How many model calls the app runs at once, and the line they share. On the embedded
+        default, its slots: the rest wait in the app's queue, where each student sees their
+        place. On a remote default, CHATBOT_REMOTE_CONCURRENCY: waiting on OpenAI or a
+        compatible server costs this machine no CPU, so a class is not held to the CPU-sized
+        CHATBOT_CONCURRENCY. (Hosted mode's per-visitor rules apply either way.)"""
         if self.embedded is not None and self.settings.backend == "local":
-            return self.embedded.config.slots
-        return None
+            return self.embedded.config.slots, "engine"
+        return self.settings.remote_concurrency, "remote"
+
+    def warm_persona(self, messages: Messages) -> None:
+        """The class's next conversations start with `messages` (system prompt, greeting):
+        have them prefilled in every slot of the embedded engine, in the background."""
+        if self.warmer is not None:
+            self.warmer.want(messages)
+
+    def engine_preparing(self) -> bool:
+        """Loading the model or warming its slots: the status line refreshes faster."""
+        if self.embedded is None:
+            return False
+        warming = self.warmer.warming() if self.warmer else None
+        return self.embedded.status == "starting" or warming is not None
 
     # Hand-offs to the session policy and the status line: the names features call.
 
@@ -132,4 +158,4 @@ class AppContext:
         return self.policy.capabilities_for(session, model, probe=probe)
 
     def status_markdown(self, session: Session, *, public: bool = False) -> str:
-        return status.status_markdown(self.policy, session, public=public)
+        return status.status_markdown(self.policy, session, public=public, warmer=self.warmer)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from chatbot.context.session import Session, SessionPolicy
 from chatbot.engine.llama_server import EmbeddedServer
+from chatbot.engine.warmup import PrefixWarmer
 from chatbot.i18n import DEFAULT, one_language, say
 from chatbot.money.billing import format_usd
 from chatbot.money.spending import utc_today
@@ -24,7 +25,32 @@ def engine_load(embedded: EmbeddedServer | None, lang: str = DEFAULT) -> str:
     return text
 
 
-def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = False) -> str:
+def engine_state(embedded: EmbeddedServer | None, warmer: PrefixWarmer | None,
+                 lang: str = DEFAULT) -> str:
+    """The embedded engine's part: building, loading, warming (and how long it has left), ready
+    (here or on a server found running), stopped, or failed with its reason."""
+    if embedded is None:
+        return "off"
+    state = embedded.status
+    if state == "ready" and embedded.external is not None:  # Ollama or LM Studio serves
+        return say(lang, "status.embedded_ready_on", name=embedded.external.name)
+    if state == "building":
+        progress = embedded.locator.progress or ""
+        return say(lang, "status.embedded_building", progress=progress)
+    warming = warmer.warming() if warmer and state == "ready" else None
+    if warming is not None:
+        key = "status.warm_waits" if warming.waiting else "status.warming"
+        return (say(lang, key, slots=embedded.config.slots, left=warming.seconds_left)
+                + engine_load(embedded, lang))
+    if state == "failed":
+        return say(lang, "status.embedded_failed") + embedded.error_in(lang)
+    if state == "ready":
+        return say(lang, "status.embedded_ready") + engine_load(embedded, lang)
+    return say(lang, f"status.embedded_{state}") if state in EMBEDDED_STATES else state
+
+
+def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = False,
+                    warmer: PrefixWarmer | None = None) -> str:
     """The always-visible line saying which backend and model answer, and what was spent, in
     the session's language.
 
@@ -35,8 +61,7 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     model = policy.model_for(session)
     lang = session.lang
     if kind == "local":
-        state = policy.embedded.status if policy.embedded else "off"
-        where = _embedded(policy.embedded, state, lang)
+        where = engine_state(policy.embedded, warmer, lang)
     elif kind == "openai":
         where = "🔵 OpenAI"
     elif session.base_url or not public:
@@ -51,20 +76,6 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
             f"{session.ledger.summary(lang)}{_spending_note(policy, session)}{warn}")
 
 
-def _embedded(embedded: EmbeddedServer | None, state: str, lang: str) -> str:
-    """The embedded engine's state in words: ready (here or on a server found running),
-    building, loading, stopped or failed with its reason."""
-    if state == "ready":
-        external = embedded.external if embedded else None
-        if external is not None:
-            return say(lang, "status.embedded_ready_on", name=external.name)
-        return say(lang, "status.embedded_ready") + engine_load(embedded, lang)
-    if state == "building":
-        progress = (embedded.locator.progress if embedded else None) or ""
-        return say(lang, "status.embedded_building", progress=progress)
-    if state == "failed":
-        return say(lang, "status.embedded_failed") + (embedded.error_in(lang) if embedded else "")
-    return say(lang, f"status.embedded_{state}") if state in EMBEDDED_STATES else state
 
 
 def _spending_note(policy: SessionPolicy, session: Session) -> str:

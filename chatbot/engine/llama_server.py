@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,6 +128,10 @@ class ServerConfig:
     ctx: int = 4096  # context of each student (slot)
     port: int = 0
     slots: int = 16  # students answered at once; more wait in line
+    # Tokens per prompt-processing step, in the server's logical and physical batches; measured
+    # on 2 cores with the class bench (docs/engine.md).
+    batch: int = 512
+    ubatch: int = 512
     name: str | None = None  # the name it is served under (a tuned model's ft:local:…)
     # Pooled vectors instead of chat (llama-server does one or the other): the last token's
     # state, which after the sentiment template is what the model would answer from.
@@ -190,10 +195,13 @@ class EmbeddedServer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._load: tuple[float, EngineLoad | None] = (0.0, None)
+        self._on_ready: list[Callable[[], None]] = []
         self.port = config.port or free_port()
         self.root_url = f"http://127.0.0.1:{self.port}"
         self.base_url = f"{self.root_url}/v1"
         self.log_path = config.cache_dir / f"llama-server-{self.port}.log"
+        self.slot_dir = config.cache_dir / "slots"
+        self.slot_file = f"prefix-{self.port}.bin"  # one per server: apps may share cache_dir
 
     @property
     def status(self) -> str:
@@ -220,6 +228,12 @@ class EmbeddedServer:
                 self._thread.start()
                 atexit.register(self.stop)
         return self
+
+    def when_ready(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (from the server's thread) each time the engine starts answering."""
+        self._on_ready.append(callback)
+        if self._ready.is_set():
+            callback()
 
     def wait_ready(self, timeout: float) -> str:
         """Block until the server answers; raise a plain message if it failed or is still loading."""
@@ -268,8 +282,15 @@ class EmbeddedServer:
             # one KV pool of slots × ctx; each student may use up to ctx of it
             "--parallel", str(self.config.slots), "--kv-unified",
             "--kv-unified-per-slot", str(self.config.ctx),
+            "--batch-size", str(self.config.batch), "--ubatch-size", str(self.config.ubatch),
             "--cache-ram", "512",  # prompt cache in RAM: bounded for a 16 GB Space
+            # Idle slots keep their prompts: with this on, every new task moves them into the
+            # RAM cache and clears them, and a cached prompt comes back into one slot only, so
+            # a shared prefix warmed into every slot (warmup.py) would be lost at the first
+            # question.
+            "--no-cache-idle-slots",
             "--metrics", "--no-webui",
+            "--slot-save-path", str(self.slot_dir),  # where warmup.py copies a shared prefix
             *(["--embeddings", "--pooling", "last"] if self.config.embeddings else []),
         ]
 
@@ -285,7 +306,7 @@ class EmbeddedServer:
                 return
             binary = found
             path = self.config.model_path or assemble_model(self.config.cache_dir)
-            self.config.cache_dir.mkdir(parents=True, exist_ok=True)
+            self.slot_dir.mkdir(parents=True, exist_ok=True)
             with self.log_path.open("wb") as log:
                 self._proc = subprocess.Popen(
                     self._command(binary, path), stdout=log, stderr=subprocess.STDOUT,
@@ -295,6 +316,8 @@ class EmbeddedServer:
             self._await_health(self._proc)
             self._ready.set()
             self._settled.set()
+            for callback in self._on_ready:
+                callback()
             self._watch(self._proc)
         except Exception as exc:  # reported in the UI; the app keeps serving other backends
             self._error = str(exc)
@@ -338,4 +361,5 @@ class EmbeddedServer:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        (self.slot_dir / self.slot_file).unlink(missing_ok=True)
         self._ready.clear()

@@ -1,7 +1,8 @@
 """OpenAI's error replies as its API sends them: status, JSON body and headers.
 
-The lab's error simulator answers the app's real client with these, and the tests' fake OpenAI
-server reuses them, so both speak exactly the same failures.
+The lab's error simulator answers the app's real client with these. The tests' fake OpenAI server
+keeps its own frozen copies of OpenAI's documented replies (tests/fakes/openai_errors.json) and a
+test holds this table to them, so a drift here shows.
 """
 
 from __future__ import annotations

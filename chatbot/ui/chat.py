@@ -17,7 +17,9 @@ from chatbot.i18n import one_language, say
 from chatbot.messages import content_text
 from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
-from chatbot.ui.common import error_for, warn
+from chatbot.ui import knowledge as knowledge_ui
+from chatbot.ui import tools as tools_ui
+from chatbot.ui.common import error_for, model_line, reader_lang, warn
 from chatbot.ui.conversations import ChatLinks, ChatParts, build_conversation_panel
 from chatbot.ui.i18n import T
 from chatbot.ui.presets import preset_row
@@ -100,6 +102,8 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
                                        "greeting": greeting, "temperature": temperature,
                                        "max_tokens": max_tokens}, "chat", session,
                            ctx.workdirs)
+            knowledge = knowledge_ui.build_panel(ctx, session, preset, max_tokens)
+            tools = tools_ui.build_panel(session)
         with gr.Column(scale=2):
             chat = gr.Chatbot(greeting_history(first.greeting),  # type: ignore[arg-type]
                               label=first.name, height=460, buttons=["copy"],
@@ -115,19 +119,39 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
             estimate = gr.Markdown()
             notice = gr.Markdown()
 
+    # The default persona is prefilled in every slot of the engine once it is up; a persona
+    # picked here, or a class's first message with another one, is warmed when the engine is
+    # idle (chatbot/engine/warmup.py).
+    ctx.warm_persona(persona.opening(first.name, first.system_prompt, first.greeting))
+
     def load_preset(key: str) -> tuple[str, str, str, History, dict[str, Any]]:
         p = persona.preset(key)
+        ctx.warm_persona(persona.opening(p.name, p.system_prompt, p.greeting))
         return p.name, p.system_prompt, p.greeting, greeting_history(p.greeting), gr.update(
             label=p.name)
 
     preset.change(load_preset, preset, [name, system, greeting, chat, chat], api_visibility="private")
 
     def send_fn(message: str, history: History, bot_name: str, system_prompt: str,
-                temperature: float, max_tokens: int, reasoning_effort: str, state: Session
+                temperature: float, max_tokens: int, reasoning_effort: str,
+                library: knowledge_ui.lib.Library, tool_names: list[str], tool_json: str,
+                tool_table: Any, constrained: bool, state: Session
                 ) -> Iterator[tuple[History, str, str]]:
-        yield from respond(ctx, state, message, history,
-                           persona.identity_prompt(bot_name, system_prompt), temperature,
-                           max_tokens, reasoning_effort)
+        if all(m.get("role") == "assistant" for m in history or []):  # a first message
+            greeting = content_text(history[0]["content"]) if history else ""
+            ctx.warm_persona(persona.opening(bot_name, system_prompt, greeting))
+        grounded = knowledge_ui.grounding(ctx, state, library, message,
+                                          persona.identity_prompt(bot_name, system_prompt),
+                                          max_tokens)
+        try:
+            box = tools_ui.toolbox(library, tool_names, tool_json, tool_table)
+        except ChatbotError as exc:
+            raise gr.Error(str(exc), title=exc.title) from None
+        replies = (tools_ui.respond(ctx, state, message, history, grounded.system_prompt,
+                                    temperature, max_tokens, box, constrained) if box.tools
+                   else respond(ctx, state, message, history, grounded.system_prompt,
+                                temperature, max_tokens, reasoning_effort))
+        yield from knowledge_ui.with_sources(ctx, state, replies, grounded)
 
     def follow_model(current: str, state: Session) -> list[Any]:
         """The session's model decides which controls apply (Settings changes it)."""
@@ -139,30 +163,29 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
           [effort, temperature, max_tokens], api_name=False, show_progress="hidden",
           trigger_mode="always_last")
 
-    inputs = [message, chat, name, system, temperature, max_tokens, effort, session]
+    extras = [knowledge.library, *tools.inputs]
+    inputs = [message, chat, name, system, temperature, max_tokens, effort, *extras, session]
     outputs = [chat, message, notice]
     # On the embedded engine, chats beyond its slots wait in Gradio's queue, which shows each
     # student their place in line, instead of behind an unexplained spinner.
-    slots = ctx.chat_slots()
-    line: dict[str, Any] = {"concurrency_limit": slots, "concurrency_id": "chat"} if slots else {}
+    line = model_line(ctx)
     billed = [send.click(send_fn, inputs, outputs, api_name="chat", **line),
               message.submit(send_fn, inputs, outputs, api_visibility="private", **line)]
 
     def retry_fn(history: History, bot_name: str, system_prompt: str, temperature: float,
-                 max_tokens: int, reasoning_effort: str, state: Session
+                 max_tokens: int, reasoning_effort: str, *more: Any
                  ) -> Iterator[tuple[History, str, str]]:
         history = list(history or [])
         while history and history[-1]["role"] == "assistant":
             history.pop()
         if not history:
-            raise gr.Error(say(state.lang, "chat.nothing_to_retry"))
+            raise gr.Error(say(reader_lang(*more), "chat.nothing_to_retry"))
         last = content_text(history.pop()["content"])
-        yield from respond(ctx, state, last, history,
-                           persona.identity_prompt(bot_name, system_prompt), temperature,
-                           max_tokens, reasoning_effort)
+        yield from send_fn(last, history, bot_name, system_prompt, temperature, max_tokens,
+                           reasoning_effort, *more)
 
     billed.append(retry.click(retry_fn, [chat, name, system, temperature, max_tokens, effort,
-                                         session],
+                                         *extras, session],
                               outputs, api_name="chat_retry", **line))
     name.change(lambda n: gr.Chatbot(label=n or "Bot"), name, chat, api_visibility="private")
 

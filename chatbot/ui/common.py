@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import gradio as gr
 
-from chatbot.context import Session
+from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
 from chatbot.i18n import DEFAULT
 
@@ -66,3 +66,10 @@ def show_result(trigger: Any, elem_id: str) -> None:
     trigger(None, None, None, api_visibility="private", show_progress="hidden",
             js=f"() => {{ document.getElementById('{elem_id}')"
                f"?.scrollIntoView({{block: 'center', behavior: 'smooth'}}); }}")
+
+
+def model_line(ctx: AppContext) -> dict[str, Any]:
+    """Queue settings for an event that waits on the model: all such events share one line,
+    as long as the backend answers that many at once (AppContext.model_concurrency)."""
+    limit, line = ctx.model_concurrency()
+    return {"concurrency_limit": limit, "concurrency_id": line}

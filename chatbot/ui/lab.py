@@ -25,7 +25,7 @@ from chatbot.lab.simulate import (
 )
 from chatbot.lab.snippets import snippet
 from chatbot.playground import parse_seed
-from chatbot.ui.common import friendly, friendly_stream, show_result
+from chatbot.ui.common import friendly, friendly_stream, model_line, show_result
 from chatbot.ui.i18n import T
 
 NEXT_HELP = T("lab.next_token_distribution_the")
@@ -117,7 +117,8 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
                 tables.titled(frame.drop(columns="p").round(4), state.lang), _shape_json(shape))
 
     shape_out = [plot, table, shaped]
-    billed = [ask.click(next_fn, [prompt, mode, top, session], [cands, info], api_name="lab_next")]
+    billed = [ask.click(next_fn, [prompt, mode, top, session], [cands, info], api_name="lab_next",
+                        **model_line(ctx))]
     show_result(ask.click, "lab-next-plot")
     knobs = [cands, temperature, top_k, top_p, session]
     billed[0].then(reshape_fn, knobs, shape_out, api_visibility="private")
@@ -161,7 +162,7 @@ def _step(ctx: AppContext, session: gr.State) -> list[Dependency]:
         return one.text, said, chart, [*done, row], [*done, row]
 
     billed = [go.click(step_fn, [text, temperature, top_k, top_p, seed, steps, session],
-                       [text, drawn, plot, log, steps], api_name="lab_step")]
+                       [text, drawn, plot, log, steps], api_name="lab_step", **model_line(ctx))]
     show_result(go.click, "lab-drawn")
     reset.click(lambda: (DEFAULT_TEXT, "", None, [], []), None, [text, drawn, plot, log, steps],
                 api_visibility="private")
@@ -222,7 +223,7 @@ def _samples(ctx: AppContext, session: gr.State) -> list[Dependency]:
     mode.change(example_fn, [mode, prompt], prompt, api_visibility="private")
     show_result(go.click, "lab-samples-said")
     return [go.click(samples_fn, [prompt, mode, n, temperature, top_p, seed, max_tokens, session],
-                     [summary, chart, answers], api_name="lab_samples")]
+                     [summary, chart, answers], api_name="lab_samples", **model_line(ctx))]
 
 
 def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
@@ -279,7 +280,7 @@ def _compare(ctx: AppContext, session: gr.State) -> list[Dependency]:
 
     show_result(go.click, "lab-board")
     billed = [go.click(compare_fn, [prompt, configs, session], [board, results],
-                       api_name="lab_compare")]
+                       api_name="lab_compare", **model_line(ctx))]
     vote.click(vote_fn, [prompt, results, choice, kept, session], [kept, said],
                api_name="lab_vote")
     download.click(download_fn, [kept, session], tally, api_name="lab_votes")

@@ -13,7 +13,7 @@ from chatbot.i18n import DEFAULT
 from chatbot.playground.request import form_values, preset_values
 from chatbot.ui import capability_controls
 from chatbot.ui.binding import Controls
-from chatbot.ui.common import friendly, show_result
+from chatbot.ui.common import friendly, model_line, show_result
 from chatbot.ui.i18n import T
 from chatbot.ui.presets import preset_row
 
@@ -116,7 +116,7 @@ def build_playground_tab(ctx: AppContext, session: gr.State) -> list[Dependency]
         return playground.run_view(ctx, session, **values)
 
     billed = [run_btn.click(form.bind(run_fn), form.inputs, [outputs_html, usage, code, raw],
-                            api_name="playground")]
+                            api_name="playground", **model_line(ctx))]
     show_result(run_btn.click, "pg-outputs")
 
     @friendly

@@ -111,9 +111,9 @@ def build_settings_panel(ctx: AppContext, session: gr.State) -> gr.Markdown:
     timer = gr.Timer(2.0)
 
     def tick(state: Session) -> tuple[str, Any]:
-        """Fast while the model loads, then every few seconds for the engine's load."""
+        """Fast while the model loads and warms, then every few seconds for the engine's load."""
         local = ctx.backend_kind(state) == "local" and ctx.embedded is not None
-        loading = local and ctx.embedded is not None and ctx.embedded.status == "starting"
+        loading = local and ctx.engine_preparing()
         return ctx.status_markdown(state), gr.Timer(2.0 if loading else LOAD_EVERY_S,
                                                     active=local)
 

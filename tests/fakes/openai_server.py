@@ -1,6 +1,6 @@
 """A fake OpenAI API on loopback that speaks the real HTTP wire format.
 
-The official `openai` SDK (and so `chatbot/client.py`) talks to it unchanged, which lets tests and
+The official `openai` SDK (and so `chatbot/client/`) talks to it unchanged, which lets tests and
 bench scripts exercise what only OpenAI does: its error codes, hangs and cut streams, files and the
 fine-tuning job state machine. Nothing in the project is mocked; only the network peer is fake.
 
@@ -37,9 +37,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from chatbot.lab.openai_errors import STATUS_DEFAULT_CODE, ApiError, known_error, mask_key
 from tests.fakes import reasoning, structured
+from tests.fakes.clock import Gate
+from tests.fakes.errors import STATUS_DEFAULT_CODE, ApiError, frozen, known_error, mask_key
 from tests.fakes.loopback import LoopbackFake
+from tests.fakes.params import EMBEDDING_MODELS, unknown
 
 ORG = "fake-org"
 FINGERPRINT = "fp_fake0001"
@@ -146,7 +148,7 @@ class Record:
 
 @dataclass
 class _Script:
-    kind: str  # "fail" | "hang" | "cut" | "raw"
+    kind: str  # "fail" | "hang" | "cut" | "raw" | "stream_error" | "pause"
     times: int
     path: str | None = None
     status: int = 500
@@ -154,11 +156,12 @@ class _Script:
     headers: dict[str, str] | None = None
     seconds: float = 0.0
     after_chunks: int = 0
+    gate: Gate | None = None
 
     def matches(self, path: str, streaming: bool) -> bool:
         if self.path is not None and not path.startswith(self.path):
             return False
-        return streaming or self.kind != "cut"
+        return streaming or self.kind not in ("cut", "stream_error", "pause")
 
 
 @dataclass
@@ -173,6 +176,8 @@ class Reply:
 class StreamReply:
     events: Iterator[dict[str, Any]]
     cut_after: int | None = None
+    error_after: int | None = None  # send OpenAI's in-stream error event after this many chunks
+    pause: tuple[int, Gate] | None = None  # after this many chunks, wait for the gate
 
 
 @dataclass
@@ -187,11 +192,15 @@ class FileRec:
     purpose: str
     content: bytes
     created_at: int
+    ready_at: float = 0.0  # on the fake's clock; until then the file is "uploaded", not processed
 
-    def to_json(self) -> dict[str, Any]:
+    def status(self, now: float) -> str:
+        return "processed" if now >= self.ready_at else "uploaded"
+
+    def to_json(self, now: float) -> dict[str, Any]:
         return {"id": self.id, "object": "file", "bytes": len(self.content),
                 "created_at": self.created_at, "filename": self.filename, "purpose": self.purpose,
-                "status": "processed", "status_details": None, "expires_at": None}
+                "status": self.status(now), "status_details": None, "expires_at": None}
 
 
 @dataclass
@@ -211,6 +220,7 @@ class Job:
     n_examples: int
     tokens: int
     metadata: dict[str, str] | None
+    clock: Callable[[], float]
     status: str = "validating_files"
     error: dict[str, Any] | None = None
     fine_tuned_model: str | None = None
@@ -268,7 +278,7 @@ class Job:
     def event(self, message: str, *, level: str = "info", data: dict[str, Any] | None = None,
               type_: str = "message") -> None:
         self.events.append({"id": f"ftevent-{uuid.uuid4().hex[:24]}",
-                            "object": "fine_tuning.job.event", "created_at": int(time.time()),
+                            "object": "fine_tuning.job.event", "created_at": int(self.clock()),
                             "level": level, "message": message, "data": data or {},
                             "type": type_})
 
@@ -290,7 +300,7 @@ class Job:
         if tick == 1:
             if self.problem:
                 self.status = "failed"
-                self.finished_at = int(time.time())
+                self.finished_at = int(self.clock())
                 self.error = {"code": "invalid_training_file", "param": "training_file",
                               "message": "The job failed due to an invalid training file. "
                                          + self.problem}
@@ -317,11 +327,11 @@ class Job:
             name = f"{self.fine_tuned_model}:ckpt-step-{step}"
             self.checkpoints.append({
                 "id": f"ftckpt-{uuid.uuid4().hex[:24]}", "object": "fine_tuning.job.checkpoint",
-                "created_at": int(time.time()), "fine_tuned_model_checkpoint": name,
+                "created_at": int(self.clock()), "fine_tuned_model_checkpoint": name,
                 "fine_tuning_job_id": self.id, "step_number": step, "metrics": self.metrics(step)})
             self.event(f"Checkpoint created at step {step}")
         self.status = "succeeded"
-        self.finished_at = int(time.time())
+        self.finished_at = int(self.clock())
         self.trained_tokens = self.tokens * self.epochs
         self.result_files = [result_file]
         self.event(f"New fine-tuned model created: {self.fine_tuned_model}")
@@ -436,14 +446,27 @@ class FakeOpenAI(LoopbackFake):
     JSON that fits it (tests/fakes/structured.py), as OpenAI and llama.cpp do. `peak_in_flight`
     counts the most requests it was answering at once, so a test can tell concurrent callers from
     serialised ones without timing anything.
+
+    Strict as OpenAI (unless `compatible`): a body parameter the endpoint does not take is a 400
+    (tests/fakes/params.py), /embeddings takes only OpenAI's embedding models (a chat model gets
+    OpenAI's 403), every answer, embeddings included, is added to `billed`, and `streamed` keeps
+    the text each stream actually sent. Every error body and header is a frozen copy of OpenAI's
+    (tests/fakes/openai_errors.json), never the app's own table. `clock` (a
+    tests.fakes.clock.ManualClock) moves fine-tuning jobs and files only when the test says;
+    `file_ready_seconds` keeps an upload "uploaded" (not yet processed) that long; `hold(n)`
+    and `pause_stream_next` are gates in place of latencies.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0,
                  n_cap: int | None = None, api_key: str | None = None,
                  strict_models: bool = True, ft_step_seconds: float = 0.05,
                  reply: str | Callable[[dict[str, Any]], str] | None = None,
-                 compatible: bool = False) -> None:
+                 compatible: bool = False, clock: Callable[[], float] = time.time,
+                 file_ready_seconds: float = 0.0) -> None:
         self.latency = latency
+        self.clock = clock  # fine-tuning jobs and files move on it (tests.fakes.clock.ManualClock)
+        self.file_ready_seconds = file_ready_seconds  # how long an upload stays "uploaded"
+        self.gate: Gate | None = None
         self.compatible = compatible
         self.n_cap = 1 if compatible else n_cap
         self.api_key = api_key
@@ -454,6 +477,7 @@ class FakeOpenAI(LoopbackFake):
         self._closing = threading.Event()
         self._records: list[Record] = []
         self.billed: list[tuple[str, int, int]] = []  # (model, prompt, completion) per answer
+        self.streamed: list[str] = []  # the text each stream actually sent, cut or not
         self._scripts: list[_Script] = []
         self._files: dict[str, FileRec] = {}
         self._jobs: dict[str, Job] = {}
@@ -503,6 +527,25 @@ class FakeOpenAI(LoopbackFake):
         """Send the first `after_chunks` SSE events of the next stream, then drop the connection
         without the closing chunk or `[DONE]`. Non-streaming requests pass untouched."""
         self._add(_Script("cut", times, path, after_chunks=after_chunks))
+
+    def error_in_stream_next(self, after_chunks: int, times: int = 1,
+                             path: str | None = None) -> None:
+        """Send the first `after_chunks` SSE events of the next stream, then OpenAI's in-stream
+        error event (a `data:` line carrying `error`) and end the stream without `[DONE]`."""
+        self._add(_Script("stream_error", times, path, after_chunks=after_chunks))
+
+    def pause_stream_next(self, after_chunks: int) -> Gate:
+        """Send the first `after_chunks` SSE events of the next stream, then wait until the test
+        calls `gate.open()` (a reader that went away meanwhile finds the rest unsent)."""
+        gate = Gate(10**9)
+        self._add(_Script("pause", 1, None, after_chunks=after_chunks, gate=gate))
+        return gate
+
+    def hold(self, until: int, guard: float = 60.0) -> Gate:
+        """Hold every answer until `until` requests are waiting together, or the test calls
+        `gate.open()`; the gate then stays open."""
+        self.gate = Gate(until, guard)
+        return self.gate
 
     def reset(self) -> None:
         """Forget requests and pending scripts (files and jobs stay)."""
@@ -580,6 +623,7 @@ class FakeOpenAI(LoopbackFake):
             if script is not None and script.kind == "fail":
                 raise self._scripted_error(script, context)
             self._check_key(key, context)
+            self._check_params(path, body, context)
             result = self._route(method, path, query, body, form, files)
         except ApiError as err:
             result = _json(err.body, err.status, err.headers)
@@ -587,6 +631,10 @@ class FakeOpenAI(LoopbackFake):
             self._wait(self.latency)  # a stream waits after its headers, before the first chunk
         elif script is not None and script.kind == "cut":
             result.cut_after = script.after_chunks
+        elif script is not None and script.kind == "stream_error":
+            result.error_after = script.after_chunks
+        elif script is not None and script.kind == "pause" and script.gate is not None:
+            result.pause = (script.after_chunks, script.gate)
         return result
 
     def _wait(self, seconds: float) -> None:
@@ -608,11 +656,22 @@ class FakeOpenAI(LoopbackFake):
         if self.api_key is None:
             return
         if not key:
-            raise ApiError(401, "You didn't provide an API key. You need to provide your API key "
-                           "in an Authorization header using Bearer auth (i.e. Authorization: "
-                           "Bearer YOUR_KEY).")
+            raise known_error("missing_api_key", context)
         if key != self.api_key:
             raise known_error("invalid_api_key", context)
+
+    def _check_params(self, path: str, body: Any, context: dict[str, Any]) -> None:
+        """OpenAI refuses parameters an endpoint does not take; a compatible server ignores them."""
+        endpoint = {"/v1/chat/completions": "chat", "/v1/completions": "completions",
+                    "/v1/embeddings": "embeddings", "/v1/fine_tuning/jobs": "fine_tuning"}.get(path)
+        extra = [] if self.compatible or endpoint is None else unknown(endpoint, body)
+        if extra:
+            err = known_error("unrecognized_argument", {**context, "name": ", ".join(extra)})
+            if len(extra) > 1:
+                message = err.body["error"]["message"]
+                err.body["error"]["message"] = message.replace("argument supplied",
+                                                               "arguments supplied")
+            raise err
 
     def _route(self, method: str, path: str, query: dict[str, str], body: Any,
                form: dict[str, str], files: dict[str, tuple[str, bytes]]) -> Reply | StreamReply:
@@ -646,7 +705,7 @@ class FakeOpenAI(LoopbackFake):
                 case ("GET", "files"):
                     return _json(self._list_files(query))
                 case ("GET", "files", file_id):
-                    return _json(self._file(file_id).to_json())
+                    return _json(self._file(file_id).to_json(self.clock()))
                 case ("DELETE", "files", file_id):
                     self._file(file_id)
                     del self._files[file_id]
@@ -656,7 +715,8 @@ class FakeOpenAI(LoopbackFake):
                 case ("POST", "fine_tuning", "jobs"):
                     return _json(self._create_job(body).to_json())
                 case ("GET", "fine_tuning", "jobs"):
-                    jobs = sorted(self._jobs.values(), key=lambda j: j.started, reverse=True)
+                    jobs = sorted(self._jobs.values(), key=lambda j: (j.started, j.id),
+                                  reverse=True)
                     return _json(_page([j.to_json() for j in jobs], query, 20))
                 case ("GET", "fine_tuning", "jobs", job_id):
                     return _json(self._job(job_id).to_json())
@@ -787,7 +847,17 @@ class FakeOpenAI(LoopbackFake):
                            code=refused.code) from None
 
     def _embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Each word hashed into one of 32 dimensions: texts sharing words point the same way."""
+        """Each word hashed into one of 32 dimensions: texts sharing words point the same way.
+
+        OpenAI embeds only with its embedding models: a chat model gets a 403, an unknown name a
+        404. Billed like any call (input tokens only)."""
+        model = body.get("model")
+        if not isinstance(model, str) or not model:
+            raise ApiError(400, "you must provide a model parameter")
+        if self.strict_models and model not in EMBEDDING_MODELS:
+            if model in MODELS or model in self._tuned or model in RETIRED:
+                raise known_error("embeddings_not_allowed", {"model": model})
+            raise known_error("model_not_found", {"model": model})
         texts = body.get("input")
         texts = [texts] if isinstance(texts, str) else texts
         if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
@@ -799,7 +869,9 @@ class FakeOpenAI(LoopbackFake):
                 vector[sum(word.encode()) % EMBEDDING_DIMENSIONS] += 1.0
             data.append({"object": "embedding", "index": i, "embedding": vector})
         tokens = sum(len(re.findall(r"\w+", t)) for t in texts)
-        return {"object": "list", "data": data, "model": body.get("model"),
+        with self._lock:
+            self.billed.append((model, tokens, 0))
+        return {"object": "list", "data": data, "model": model,
                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}
 
     def _completions(self, body: dict[str, Any]) -> Reply | StreamReply:
@@ -835,7 +907,7 @@ class FakeOpenAI(LoopbackFake):
         prompt = sum(count_tokens(x) for x in [body.get("instructions") or "", *texts])
         out = len(split_tokens(text)) + used
         return {"id": f"resp_{uuid.uuid4().hex[:24]}", "object": "response",
-                "created_at": int(time.time()), "model": spec.snapshot, "status": "completed",
+                "created_at": int(self.clock()), "model": spec.snapshot, "status": "completed",
                 "output": [{"type": "message", "id": f"msg_{uuid.uuid4().hex[:24]}",
                             "status": "completed", "role": "assistant",
                             "content": [{"type": "output_text", "text": text,
@@ -862,7 +934,7 @@ class FakeOpenAI(LoopbackFake):
                  top: int | None, reasoning_tokens: int = 0) -> Reply | StreamReply:
         ident = (f"chatcmpl-{uuid.uuid4().hex[:24]}" if kind == "chat"
                  else f"cmpl-{uuid.uuid4().hex[:24]}")
-        created = int(time.time())
+        created = int(self.clock())
         reasoning_tokens *= len(outputs)  # each choice thinks on its own
         completion_tokens = sum(len(split_tokens(text)) for text, _ in outputs) + reasoning_tokens
         usage = {
@@ -912,10 +984,13 @@ class FakeOpenAI(LoopbackFake):
             raise ApiError(400, f"'{purpose}' is not one of {list(FILE_PURPOSES)} - 'purpose'",
                            param="purpose", code="invalid_value")
         filename, content = files["file"]
-        return self._store_file(filename, purpose, content).to_json()
+        rec = self._store_file(filename, purpose, content)
+        rec.ready_at = rec.created_at + self.file_ready_seconds
+        return rec.to_json(self.clock())
 
     def _store_file(self, filename: str, purpose: str, content: bytes) -> FileRec:
-        rec = FileRec(self._new_id("file"), filename, purpose, content, int(time.time()))
+        rec = FileRec(self._new_id("file"), filename, purpose, content, int(self.clock()),
+                      self.clock())
         self._files[rec.id] = rec
         return rec
 
@@ -929,7 +1004,7 @@ class FakeOpenAI(LoopbackFake):
                 if query.get("purpose") in (None, f.purpose)]
         if query.get("order", "desc") == "desc":
             rows.reverse()
-        return _page([f.to_json() for f in rows], query, 10_000)
+        return _page([f.to_json(self.clock()) for f in rows], query, 10_000)
 
     # -- fine-tuning -------------------------------------------------------------------------
     def _create_job(self, body: dict[str, Any]) -> Job:
@@ -942,6 +1017,10 @@ class FakeOpenAI(LoopbackFake):
         if training is None:
             raise ApiError(400, f"invalid training_file: {body.get('training_file')}",
                            param="training_file")
+        for name, pending in (("training_file", training),
+                              ("validation_file", self._files.get(body.get("validation_file") or ""))):
+            if pending is not None and pending.status(self.clock()) != "processed":
+                raise known_error("file_not_ready", {"file_id": pending.id, "param": name})
         if training.purpose != "fine-tune":
             raise ApiError(400, f"File {training.id} has purpose '{training.purpose}'; fine-tuning "
                            "needs files uploaded with purpose 'fine-tune'.",
@@ -971,9 +1050,9 @@ class FakeOpenAI(LoopbackFake):
         job = Job(id=job_id, model=spec.snapshot, training_file=training.id,
                   validation_file=validation, suffix=suffix,
                   seed=seed if isinstance(seed, int) else zlib.crc32(job_id.encode()) % 2**31,
-                  hyperparameters=hyper, created_at=int(time.time()), started=time.monotonic(),
+                  hyperparameters=hyper, created_at=int(self.clock()), started=self.clock(),
                   problem=problem, n_examples=examples, tokens=tokens,
-                  metadata=body.get("metadata"))
+                  metadata=body.get("metadata"), clock=self.clock)
         job.event(f"Created fine-tuning job: {job_id}")
         job.event(f"Validating training file: {training.id}"
                   + (f" and validation file: {validation}" if validation else ""))
@@ -991,12 +1070,12 @@ class FakeOpenAI(LoopbackFake):
             raise ApiError(400, f"Job {job_id} has already {job.status}; it cannot be cancelled.",
                            param="fine_tuning_job_id")
         job.status = "cancelled"
-        job.finished_at = int(time.time())
+        job.finished_at = int(self.clock())
         job.event("Fine-tuning job cancelled")
         return job
 
     def _advance_jobs(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         for job in self._jobs.values():
             job.advance(now, self.ft_step_seconds, self._finish_job)
 
@@ -1148,6 +1227,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake._enter()
         try:
             raw = self._read_body()
+            gate = fake.gate
+            if gate is not None:
+                gate.pass_through()
             headers = {k.lower(): v for k, v in self.headers.items()}
             outcome = fake._dispatch(self.command, self.path, headers, raw)
             if isinstance(outcome, Hang):
@@ -1186,11 +1268,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
         self.end_headers()
         fake._wait(fake.latency)
+        with fake._lock:
+            fake.streamed.append("")
+            mine = len(fake.streamed) - 1
         for sent, event in enumerate(reply.events):
+            if reply.pause is not None and sent == reply.pause[0]:
+                reply.pause[1].pass_through()
+            if reply.error_after is not None and sent >= reply.error_after:
+                error = frozen("stream_server_error")["body"]
+                self._chunk(f"data: {json.dumps(error)}\n\n".encode())
+                self.wfile.write(b"0\r\n\r\n")
+                self.close_connection = True
+                return
             if reply.cut_after is not None and sent >= reply.cut_after:
                 self.close_connection = True
                 return
             self._chunk(f"data: {json.dumps(event)}\n\n".encode())
+            with fake._lock:
+                fake.streamed[mine] += "".join(
+                    c.get("text") or (c.get("delta") or {}).get("content") or ""
+                    for c in event.get("choices", []))
         if reply.cut_after is not None:
             self.close_connection = True
             return

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from chatbot.lab.openai_errors import ApiError
+from tests.fakes.errors import ApiError
 
 
 def _invalid(name: str, context: str, what: str) -> ApiError:

@@ -1,0 +1,124 @@
+"""Issue 25: on the embedded model, how often do the right tool and arguments come out?
+
+    python bench/bench_tools.py            # native `tools` vs constrained (JSON schema), 2 runs
+    python bench/bench_tools.py --runs 3 --temperature 0
+
+Each prompt offers the three built-ins and a student tool (`weather`, answered from a table);
+only the model's first decision is scored: the right tool (or none) with the right arguments.
+Native calls are split into parsed `tool_calls` and calls printed as text.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chatbot.chat import persona  # noqa: E402
+from chatbot.client import ChatParams  # noqa: E402
+from chatbot.context import AppContext  # noqa: E402
+from chatbot.errors import ChatbotError  # noqa: E402
+from chatbot.knowledge import library as lib  # noqa: E402
+from chatbot.settings import Settings  # noqa: E402
+from chatbot.tools import BUILTINS, Toolbox, custom_tool  # noqa: E402
+from chatbot.tools.calculator import calculate  # noqa: E402
+from chatbot.tools.loop import decide  # noqa: E402
+
+WEATHER = custom_tool(json.dumps({
+    "name": "weather", "description": "El tiempo que hace en una ciudad / The weather in a city",
+    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
+                   "required": ["city"]}}))
+
+
+def calc_is(value: str) -> Callable[[dict[str, Any]], bool]:
+    def check(args: dict[str, Any]) -> bool:
+        try:
+            return calculate(str(args.get("expression", ""))) == value
+        except ChatbotError:
+            return False
+    return check
+
+
+def has(key: str, *words: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda args: any(w in str(args.get(key, "")).lower() for w in words)
+
+
+CASES: list[tuple[str, str | None, Callable[[dict[str, Any]], bool]]] = [
+    ("¿Cuánto es 37 por 48?", "calculator", calc_is("1776")),
+    ("¿Cuánto son 1234 + 5678?", "calculator", calc_is("6912")),
+    ("Calcula (250 - 40) / 7", "calculator", calc_is("30")),
+    ("¿Qué día es hoy?", "today", lambda a: True),
+    ("¿En qué fecha estamos?", "today", lambda a: True),
+    ("Busca en los documentos el precio de la entrada del museo", "search_knowledge",
+     has("query", "entrada", "precio", "museo")),
+    ("Busca en mis documentos a qué hora abre el museo", "search_knowledge",
+     has("query", "hora", "abre", "museo")),
+    ("¿Qué tiempo hace en Lugo?", "weather", has("city", "lugo")),
+    ("¿Va a llover hoy en Vigo?", "weather", has("city", "vigo")),
+    ("Hola, ¿cómo estás?", None, lambda a: True),
+    ("Cuéntame un chiste corto", None, lambda a: True),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--temperature", type=float, default=0.7)
+    parser.add_argument("--max-tokens", type=int, default=96)  # a decision, not an essay
+    args = parser.parse_args()
+    ctx = AppContext.create(Settings.from_env({"CHATBOT_TIMEOUT": "600"}))  # a loaded machine
+    assert ctx.embedded is not None
+    ctx.embedded.start()
+    library = lib.Library(None, pack=True)
+    toolbox = Toolbox(BUILTINS, WEATHER, (("*", "Sol, 20 °C"),),
+                      lambda q: lib.search_text(library, q))
+    edu = persona.PRESETS[0]
+    system = persona.identity_prompt(edu.name, edu.system_prompt)
+    try:
+        session = ctx.new_session()
+        client = ctx.client_for(session)
+        params = ChatParams(model=ctx.model_for(session), temperature=args.temperature,
+                            max_tokens=args.max_tokens)
+        for constrained in (False, True):
+            mode = "constrained (json_schema)" if constrained else "native (tools)"
+            tally: collections.Counter[str] = collections.Counter()
+            for question, want, check in CASES:
+                for _ in range(args.runs):
+                    messages = persona.build_messages(system, [], question)
+                    d = decide(client, messages, params, toolbox, constrained=constrained)
+                    call = d.calls[0] if d.calls else None
+                    got = call.name if call else None
+                    try:
+                        parsed = json.loads(call.arguments) if call else {}
+                    except json.JSONDecodeError:
+                        parsed = None
+                    tool_ok = got == want
+                    args_ok = tool_ok and isinstance(parsed, dict) and check(parsed)
+                    tally["total"] += 1
+                    tally["tool"] += tool_ok
+                    tally["tool+args"] += args_ok
+                    tally[d.how] += 1
+                    if want is None:
+                        tally["no-tool cases"] += 1
+                        tally["no-tool right"] += tool_ok
+                    shown = f"{got}({call.arguments})" if call else d.result.text[:70]
+                    print(f"  [{mode[:6]}] {'✓' if args_ok else '✗'} {question} → {d.how}: "
+                          f"{' '.join(shown.split())}")
+            print(f"== {mode}: right tool {tally['tool']}/{tally['total']}, right tool and "
+                  f"arguments {tally['tool+args']}/{tally['total']}; no-tool prompts answered "
+                  f"without a tool {tally['no-tool right']}/{tally['no-tool cases']}; how: "
+                  + ", ".join(f"{k} {tally[k]}" for k in ("tool_calls", "printed", "schema",
+                                                         "answer")))
+    finally:
+        ctx.embedded.stop()
+
+
+if __name__ == "__main__":
+    main()

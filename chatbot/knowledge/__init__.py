@@ -1,0 +1,15 @@
+"""A bot that knows things: the student's documents split into passages, searched offline, and
+the best passages put in the prompt with their file and section, so the answer can cite them.
+
+Modules: `passages` (files → passages), `search` (the lexical index), `grounding` (passages into
+the system prompt within a token budget; the sources shown with the answer), `pack` (the course's
+own concepts, shipped), `views` (what retrieval found for one question, for the Chat tab).
+"""
+
+from chatbot.knowledge.grounding import Grounding, ground, sources_markdown
+from chatbot.knowledge.pack import course_pack
+from chatbot.knowledge.passages import Passage, read_files
+from chatbot.knowledge.search import Hit, Index
+
+__all__ = ["Grounding", "Hit", "Index", "Passage", "course_pack", "ground", "read_files",
+           "sources_markdown"]

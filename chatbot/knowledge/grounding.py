@@ -1,0 +1,96 @@
+"""The best passages put in the prompt, within a token budget, and the sources shown afterwards.
+
+The passages go in the system prompt, after the persona, each headed by its file and section, with
+an instruction to answer from them and to name the file. What did not fit the budget is kept in
+`cut`, so the student can see what the model was not given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from chatbot.knowledge.search import Hit, Index
+
+TOP_K = 2  # passages offered per question (tuned on docs/knowledge.md's question set)
+HEADER = "Documentos / Documents:"
+# After the passages, where a small model reads it last: numbered passages made the 0.5B model
+# answer "3" (a passage's number) to a question, so passages are headed by their file instead.
+INSTRUCTION = (
+    "Responde a la pregunta con los datos exactos de estos documentos y di de qué archivo "
+    "salen. Si no están, di que no lo sabes. / Answer with the exact facts of these documents "
+    "and say which file they come from. If they are not there, say you do not know."
+)
+
+
+def passage_block(hit: Hit) -> str:
+    """One passage as the model reads it."""
+    p = hit.passage
+    return f"### {p.label}\n{p.text}"
+
+
+def context_text(hits: Sequence[Hit]) -> str:
+    """Exactly what is added to the system prompt for these passages."""
+    return "\n\n".join([HEADER, *(passage_block(h) for h in hits), INSTRUCTION])
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """What one turn adds to the prompt: the passages given, those cut, and their token cost."""
+
+    system_prompt: str  # the persona's prompt with the documents appended
+    context: str  # exactly the text added to it
+    used: tuple[Hit, ...]
+    cut: tuple[Hit, ...]
+    tokens: int  # tokens the added text costs
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(h.passage.file for h in self.used))
+
+
+def ground(index: Index, question: str, system_prompt: str, count: Callable[[str], int],
+           budget: int, k: int = TOP_K, keep: Callable[[Hit], bool] = lambda _hit: True
+           ) -> Grounding:
+    """The `k` best passages for `question` that `keep` accepts and that fit `budget` tokens,
+    in the system prompt.
+
+    A passage that does not fit is cut (not truncated: half a fact misleads), and the next
+    smaller one may still fit."""
+    hits = [hit for hit in index.search(question, len(index)) if keep(hit)][:k]
+    used: list[Hit] = []
+    cut: list[Hit] = []
+    context = ""
+    for hit in hits:
+        candidate = context_text([*used, hit])
+        if count(candidate) <= budget:
+            used.append(hit)
+            context = candidate
+        else:
+            cut.append(hit)
+    if not used:
+        return Grounding(system_prompt, "", (), tuple(cut), 0)
+    prompt = f"{system_prompt.strip()}\n\n{context}".strip()
+    return Grounding(prompt, context, tuple(used), tuple(cut), count(context))
+
+
+def sources_title(grounding: Grounding) -> str:
+    labels = ", ".join(dict.fromkeys(h.passage.label for h in grounding.used))
+    return f"📚 Fuentes / Sources: {labels}"
+
+
+def sources_markdown(grounding: Grounding) -> str:
+    """The sources message's body: exactly the text the model was given, and what was cut."""
+    lines = [f"{len(grounding.used)} fragmentos, {grounding.tokens} tokens añadidos al prompt "
+             f"de sistema. / {len(grounding.used)} passages, {grounding.tokens} tokens added to "
+             "the system prompt.", "", "```text", grounding.context, "```"]
+    if grounding.cut:
+        lines += ["", "Recortado por no caber en el contexto / Cut to fit the context: "
+                  + ", ".join(h.passage.label for h in grounding.cut)]
+    return "\n".join(lines)
+
+
+def merged(*indexes: Index | None) -> Index:
+    """One index over several lists of passages (the student's files and the course pack)."""
+    passages: Sequence = [p for ix in indexes if ix is not None for p in ix.passages]
+    return Index(passages)

@@ -1,0 +1,98 @@
+"""One session's knowledge: the student's files and the course pack, searched for each turn.
+
+Kept in the session (a `gr.State`, a Telegram chat), never in a module global: one student's
+documents are never searched for another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from chatbot.chat import context_budget
+from chatbot.context import AppContext, Session
+from chatbot.knowledge.grounding import Grounding, ground, merged
+from chatbot.knowledge.pack import course_pack, on_topic
+from chatbot.knowledge.passages import read_files
+from chatbot.knowledge.search import Index
+from chatbot.models import token_count as tokens
+from chatbot.money import billing
+
+MAX_PASSAGES = 3000
+MAX_PASSAGES_HOSTED = 300  # a public Space holds every visitor's documents in its memory
+MAX_CONTEXT_TOKENS = 1200  # knowledge never takes more than this, nor half the prompt's room
+
+
+@dataclass(frozen=True)
+class Library:
+    """The student's loaded documents (None: none loaded) and whether the course pack is on."""
+
+    documents: Index | None = None
+    pack: bool = True
+
+    @cached_property
+    def index(self) -> Index:
+        """Built once per (documents, pack) choice; a toggle makes a new Library."""
+        return merged(self.documents, course_pack() if self.pack else None)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        docs = self.documents.passages if self.documents else ()
+        return tuple(dict.fromkeys(p.file for p in docs))
+
+
+def load(paths: Iterable[str | Path], *, hosted: bool) -> tuple[Index, list[str]]:
+    """The files' passages, indexed; notices say what was left out."""
+    passages, notices = read_files(paths, max_passages=MAX_PASSAGES_HOSTED if hosted
+                                   else MAX_PASSAGES)
+    return Index(passages), notices
+
+
+def summary(library: Library) -> str:
+    """One line saying what the bot knows."""
+    docs = library.documents
+    parts = []
+    if docs is not None:
+        parts.append(f"📚 {len(docs)} fragmentos de / passages from " + ", ".join(library.files))
+    if library.pack:
+        parts.append(f"🎓 conceptos del curso / course concepts ({len(course_pack())})")
+    return " · ".join(parts) or "Sin documentos / No documents"
+
+
+def context_budget_for(ctx: AppContext, session: Session, max_tokens: int) -> int:
+    return min(MAX_CONTEXT_TOKENS, context_budget(ctx, session, ctx.model_for(session),
+                                                  max_tokens) // 2)
+
+
+def for_turn(ctx: AppContext, session: Session, library: Library, message: str,
+             system_prompt: str, max_tokens: int, k: int | None = None) -> Grounding:
+    """The passages for this message, in the system prompt, counted on the session's model."""
+    info = ctx.catalog.get(ctx.model_for(session))
+
+    def count(text: str) -> int:
+        return tokens.count_prompt(ctx.catalog, info, text).tokens
+
+    extra = {} if k is None else {"k": k}
+    return ground(library.index, message, system_prompt, count,
+                  context_budget_for(ctx, session, max_tokens), keep=on_topic, **extra)
+
+
+def context_line(ctx: AppContext, session: Session, grounding: Grounding) -> str:
+    """What the added passages cost in this turn's prompt."""
+    if not grounding.used:
+        return "📚 Ningún fragmento encaja con la pregunta. / No passage matches the question."
+    model = ctx.model_for(session)
+    free = ctx.backend_kind(session) == "local"
+    cost = 0.0 if free else billing.cost(ctx.catalog, model, grounding.tokens, 0)
+    return (f"📚 Contexto añadido / Added context: {len(grounding.used)} fragmentos / passages, "
+            f"{grounding.tokens} tokens · coste / cost {billing.format_usd(cost)}")
+
+
+def search_text(library: Library, query: str, k: int = 3) -> str:
+    """The search tool's result: the best passages with their file and section."""
+    hits = library.index.search(query, k)
+    if not hits:
+        return "Nada encontrado. / Nothing found."
+    return "\n\n".join(f"[{h.passage.label}] {h.passage.text}" for h in hits)

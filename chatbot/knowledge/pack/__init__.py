@@ -1,0 +1,31 @@
+"""The course's own concepts in Spanish and English, shipped as Markdown, for the default persona."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+from chatbot.knowledge.passages import Passage, split_markdown
+from chatbot.knowledge.search import Hit, Index, terms
+
+FILES = ("conceptos.md", "concepts.md")
+
+
+@functools.cache
+def course_pack() -> Index:
+    """Read-only and the same for everyone, so built once per process."""
+    passages: list[Passage] = []
+    for name in FILES:
+        text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+        passages.extend(split_markdown(name, text))
+    return Index(passages)
+
+
+def on_topic(hit: Hit) -> bool:
+    """A pack passage is offered only when the question names its concept (a word of its own
+    heading): the pack is always on for Edu, and "Di solo la palabra: manzana" shares "palabra"
+    with the token passage, which would ground a chit-chat answer in the wrong concept."""
+    if hit.passage not in course_pack().passages:
+        return True
+    heading = hit.passage.section.rsplit(" › ", 1)[-1]
+    return bool(set(terms(heading)) & set(hit.matched))

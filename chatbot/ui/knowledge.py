@@ -1,0 +1,97 @@
+"""Chat tab, knowledge panel: load documents, switch the course pack, see what retrieval finds.
+
+Wiring only; the logic is `chatbot.knowledge`. Every string the panel shows is in `TEXT`, one row
+per string (Spanish, English), until the app's translation table takes them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from chatbot.chat.turn import History
+from chatbot.context import AppContext, Session
+from chatbot.knowledge import library as lib
+from chatbot.knowledge.grounding import TOP_K, Grounding, sources_markdown, sources_title
+from chatbot.knowledge.passages import SUFFIXES
+from chatbot.knowledge.views import retrieval_markdown
+from chatbot.ui.common import friendly
+from chatbot.ui.i18n import T
+
+
+@dataclass
+class KnowledgePanel:
+    """The components the chat's events read."""
+
+    library: gr.State
+    pack: gr.Checkbox
+
+
+def build_panel(ctx: AppContext, session: gr.State, persona: gr.Dropdown,
+                max_tokens: gr.Slider) -> KnowledgePanel:
+    """The panel, inside the Chat tab's left column; `persona` switches the pack with it."""
+    library = gr.State(lib.Library())
+    with gr.Accordion(T("knowledge.panel"), open=False):
+        gr.Markdown(T("knowledge.intro"))
+        files = gr.File(file_count="multiple", file_types=list(SUFFIXES), type="filepath",
+                        label=T("knowledge.files"), height=110)
+        with gr.Row():
+            load = gr.Button(T("knowledge.load"), size="sm", variant="primary")
+            forget = gr.Button(T("knowledge.forget"), size="sm")
+        pack = gr.Checkbox(True, label=T("knowledge.pack"), info=T("knowledge.pack_info"))
+        status = gr.Markdown(lib.summary(lib.Library()))
+        question = gr.Textbox(label=T("knowledge.question"), lines=1)
+        search = gr.Button(T("knowledge.search"), size="sm")
+        view = gr.Markdown()
+
+    @friendly
+    def load_fn(paths: list[str] | None, current: lib.Library) -> tuple[lib.Library, str]:
+        index, notices = lib.load(paths or [], hosted=ctx.settings.hosted)
+        loaded = dataclasses.replace(current, documents=index)
+        return loaded, "\n\n".join([lib.summary(loaded), *notices])
+
+    def forget_fn(current: lib.Library) -> tuple[lib.Library, str]:
+        kept = dataclasses.replace(current, documents=None)
+        return kept, lib.summary(kept)
+
+    def pack_fn(on: bool, current: lib.Library) -> tuple[lib.Library, str]:
+        switched = dataclasses.replace(current, pack=bool(on))
+        return switched, lib.summary(switched)
+
+    @friendly
+    def search_fn(text: str, current: lib.Library, tokens_out: int, state: Session) -> str:
+        grounding = lib.for_turn(ctx, state, current, text, "", int(tokens_out))
+        ranked = current.index.search(text, TOP_K + 3)
+        return retrieval_markdown(text, grounding, ranked)
+
+    load.click(load_fn, [files, library], [library, status], api_name="knowledge_load")
+    forget.click(forget_fn, library, [library, status], api_name="knowledge_forget")
+    pack.change(pack_fn, [pack, library], [library, status], api_name="knowledge_pack")
+    persona.change(lambda key: key == "course", persona, pack, api_visibility="private")
+    gr.on([search.click, question.submit], search_fn, [question, library, max_tokens, session],
+          view, api_name="knowledge_search")
+    return KnowledgePanel(library, pack)
+
+
+def grounding(ctx: AppContext, session: Session, library: lib.Library, message: str,
+              system_prompt: str, max_tokens: int) -> Grounding:
+    return lib.for_turn(ctx, session, library, message or "", system_prompt, int(max_tokens))
+
+
+def with_sources(ctx: AppContext, session: Session, replies: Iterator[tuple[History, str, str]],
+                 grounding: Grounding) -> Iterator[tuple[History, str, str]]:
+    """The chat's replies; once the answer is in, its sources, which open to show exactly what
+    the model was given, and the tokens and cost they added."""
+    last: tuple[History, str, str] | None = None
+    for last in replies:
+        yield last
+    if last is None or last[1] or not grounding.used:  # an error gave the message back
+        return
+    history, box, notice = last
+    sources: dict[str, Any] = {"role": "assistant", "content": sources_markdown(grounding),
+                               "metadata": {"title": sources_title(grounding), "status": "done"}}
+    yield [*history, sources], box, f"{notice}\n\n{lib.context_line(ctx, session, grounding)}"

@@ -1,0 +1,175 @@
+"""Knowledge: documents → passages with file and section, lexical search, the prompt budget."""
+
+from pathlib import Path
+
+import pytest
+
+from chatbot.errors import InvalidInput
+from chatbot.knowledge import Index, course_pack, ground, read_files
+from chatbot.knowledge.grounding import HEADER, INSTRUCTION, sources_markdown, sources_title
+from chatbot.knowledge.passages import MAX_CHARS, split_document, split_markdown, split_qa_csv
+from chatbot.knowledge.search import terms
+from chatbot.knowledge.views import retrieval_markdown
+from chatbot.messages import history_to_messages
+
+FAQ = Path(__file__).resolve().parent.parent / "bench" / "knowledge"
+
+
+def words(text: str) -> int:
+    return len(text.split())
+
+
+def test_markdown_passages_carry_their_heading_path() -> None:
+    text = "# Guía\nIntro.\n\n## Horario\nAbrimos a las 9.\n\n### Domingo\nCerrado.\n## Precio\n5 €"
+    got = [(p.section, p.text) for p in split_markdown("g.md", text)]
+    assert got == [("Guía", "Intro."), ("Guía › Horario", "Abrimos a las 9."),
+                   ("Guía › Horario › Domingo", "Cerrado."), ("Guía › Precio", "5 €")]
+
+
+def test_a_long_section_is_cut_between_sentences_within_the_limit() -> None:
+    sentence = "Esta frase tiene bastantes palabras para llenar un fragmento de texto. "
+    passages = split_markdown("l.md", "## Larga\n" + sentence * 40)
+    assert len(passages) > 3
+    assert all(len(p.text) <= MAX_CHARS and p.section == "Larga" for p in passages)
+    assert " ".join(p.text for p in passages) == " ".join((sentence * 40).split())
+
+
+def test_a_qa_csv_gives_one_passage_per_row_with_the_question_as_section() -> None:
+    passages = split_qa_csv("faq.csv", (FAQ / "museo_faq.csv").read_text(encoding="utf-8"))
+    assert len(passages) == 6
+    assert passages[2].section == "¿Hay audioguía?"
+    assert "FaroVoz" in passages[2].text
+
+
+def test_a_headerless_two_column_csv_is_read_as_question_answer() -> None:
+    passages = split_qa_csv("x.csv", "¿Hora?;A las 5\n¿Sitio?;En la plaza\n")
+    assert [(p.section, p.text) for p in passages] == [("¿Hora?", "¿Hora? A las 5"),
+                                                       ("¿Sitio?", "¿Sitio? En la plaza")]
+
+
+@pytest.mark.parametrize(("name", "data", "fragment"), [
+    ("x.docx", b"PK\x03\x04", "no sé leer"),
+    ("x.md", b"\x00\x01binary", "no es un archivo de texto"),
+    ("x.pdf", b"not a pdf at all", "no se puede leer como PDF"),
+    ("x.csv", b"solo una columna\notra\n", "cada fila necesita"),
+])
+def test_bad_documents_are_refused_by_name(name: str, data: bytes, fragment: str) -> None:
+    with pytest.raises(InvalidInput, match=fragment) as info:
+        split_document(name, data)
+    assert name in str(info.value)
+
+
+def test_a_pdf_is_read_page_by_page(tmp_path: Path) -> None:
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    for text in ("Horario de 9 a 5", "La clave es Loro-7"):
+        page = writer.add_blank_page(300, 200)
+        stream = DecodedStreamObject()
+        stream.set_data(f"BT /F1 12 Tf 20 100 Td ({text}) Tj ET".encode())
+        font = DictionaryObject({NameObject("/Type"): NameObject("/Font"),
+                                 NameObject("/Subtype"): NameObject("/Type1"),
+                                 NameObject("/BaseFont"): NameObject("/Helvetica")})
+        page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+            {NameObject("/F1"): writer._add_object(font)})})
+        page[NameObject("/Contents")] = writer._add_object(stream)
+    path = tmp_path / "guia.pdf"
+    with path.open("wb") as f:
+        writer.write(f)
+    passages, _ = read_files([path], max_passages=10)
+    assert [(p.section, p.text) for p in passages] == [
+        ("página 1 / page 1", "Horario de 9 a 5"), ("página 2 / page 2", "La clave es Loro-7")]
+
+
+def test_read_files_bounds_the_passages_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "many.txt"
+    path.write_text("\n\n".join(f"Párrafo {i} " + "x" * 600 for i in range(20)))
+    passages, notices = read_files([path], max_passages=5)
+    assert len(passages) == 5 and [p.section for p in passages][:2] == ["§1", "§2"]
+    assert "5 de 20" in notices[0]
+
+
+def test_terms_fold_accents_case_plurals_and_common_words() -> None:
+    assert terms("¿Qué PRÉSTAMOS hay?") == terms("prestamo")
+
+
+def test_search_finds_the_passage_with_the_facts_words() -> None:
+    passages, _ = read_files([FAQ / "cowork_faq.md"], max_passages=100)
+    index = Index(passages)
+    best = index.search("¿Cuál es la contraseña del wifi?", 3)[0]
+    assert best.passage.section.endswith("¿Cuál es la contraseña del wifi?")
+    assert "Panal-2291" in best.passage.text
+    assert index.search("xyzzy plugh", 3) == []
+
+
+def test_the_course_pack_answers_what_a_token_is_in_both_languages() -> None:
+    pack = course_pack()
+    top = {h.passage.label for h in pack.search("¿Qué es un token?", 2)}
+    assert top == {"conceptos.md › Conceptos del curso › Token",
+                   "concepts.md › Course concepts › Token"}
+    assert pack.search("¿Qué hace la temperatura?", 1)[0].passage.section.endswith(
+        "Temperature (temperatura)")
+
+
+def test_grounding_puts_passages_in_the_system_prompt_and_cuts_what_does_not_fit() -> None:
+    passages, _ = read_files([FAQ / "rueda_libre_faq.md"], max_passages=100)
+    index = Index(passages)
+    whole = ground(index, "precio bicicleta eléctrica casco candado", "Eres Edu.", words, 10_000,
+                   k=3)
+    assert whole.system_prompt.startswith("Eres Edu.\n\n" + HEADER)
+    assert whole.system_prompt.endswith(INSTRUCTION)
+    assert "### rueda_libre_faq.md › " in whole.system_prompt
+    assert len(whole.used) == 3 and not whole.cut
+    assert whole.tokens == words(whole.context)
+    budget = words(HEADER + INSTRUCTION) + 60
+    tight = ground(index, "precio bicicleta eléctrica casco candado", "Eres Edu.", words, budget,
+                   k=3)
+    assert 1 <= len(tight.used) < 3 and tight.cut
+    assert tight.tokens <= budget
+    assert all(h.passage.text not in tight.context for h in tight.cut)
+    nothing = ground(index, "xyzzy", "Eres Edu.", words, 10_000)
+    assert nothing.system_prompt == "Eres Edu." and nothing.tokens == 0
+
+
+def test_sources_show_exactly_the_context_and_are_not_sent_back_to_the_model() -> None:
+    passages, _ = read_files([FAQ / "rueda_libre_faq.md"], max_passages=100)
+    g = ground(Index(passages), "¿De cuánto es la fianza?", "", words, 10_000)
+    assert "rueda_libre_faq.md › Preguntas frecuentes de Rueda Libre" in sources_title(g)
+    assert g.context in sources_markdown(g)
+    history = [{"role": "user", "content": "hola"}, {"role": "assistant", "content": "¡hola!"},
+               {"role": "assistant", "content": sources_markdown(g),
+                "metadata": {"title": sources_title(g)}}]
+    assert history_to_messages(history) == history_to_messages(history[:2])
+
+
+def test_the_retrieval_view_marks_used_cut_and_runners_up() -> None:
+    passages, _ = read_files([FAQ / "rueda_libre_faq.md"], max_passages=100)
+    index = Index(passages)
+    question = "precio bicicleta eléctrica casco candado"
+    g = ground(index, question, "", words, words(HEADER + INSTRUCTION) + 60, k=2)
+    view = retrieval_markdown(question, g, index.search(question, 5))
+    assert view.count("✅") == len(g.used) >= 1
+    assert view.count("✂️") == len(g.cut) >= 1
+    assert "fuera del top-k" in view
+    assert "Ningún fragmento" in retrieval_markdown("xyzzy", ground(index, "xyzzy", "", words,
+                                                                   100), [])
+
+
+@pytest.mark.parametrize("chit_chat", ["Di solo la palabra: manzana", "Escribe un poema sobre el mar",
+                                       "¿Para qué sirve esto?"])
+def test_the_pack_grounds_only_questions_that_name_its_concepts(chit_chat: str) -> None:
+    """The pack is on for every Edu chat: a message that merely shares a word with a concept's
+    text ("palabra" in the token passage) must not be answered from it."""
+    from chatbot.knowledge.pack import on_topic
+
+    def ground_pack(question: str) -> tuple[str, ...]:
+        return tuple(h.passage.section for h in
+                     ground(course_pack(), question, "", len, 10_000, keep=on_topic).used)
+
+    assert ground_pack(chit_chat) == ()
+    assert course_pack().search(chit_chat, 1), \
+        "the message shares a word with the pack, so the filter is what keeps it out"
+    assert all(s.endswith("Token") for s in ground_pack("¿Qué es un token?"))
+    assert ground_pack("¿Qué es un token?")
+    assert any("temperatura" in s for s in ground_pack("¿Para qué sirve la temperatura?"))
