@@ -17,7 +17,8 @@ How to add a string:
    when the page loads, from the same language the browser shows.
 4. CLI/Telegram: ``say(cli_lang(), "key")``.
 5. An error raised below the UI, which knows no reader: ``Busy.keyed("fairshare.busy_simulations",
-   "fairshare.wait", now=1, limit=1)`` (chatbot/errors.py); the edge says it in the reader's language (``exc.said(lang)``).
+   "fairshare.wait", now=1, limit=1)`` (chatbot/errors.py); the edge says it in the reader's
+   language (``exc.said(lang)``).
 
 Older messages from feature packages still written "español / English" are cut to one side by
 `one_language` at the edges (`chatbot.ui.common.friendly`), until they move to keys.
