@@ -48,14 +48,14 @@ def test_loaded_documents_ground_the_answer_and_show_their_source(app_url: str,
     history, _, notice = client.predict("¿Cuál es la contraseña del wifi?", api_name="/chat")
     assert "Panal-2291" in system_sent(fake)  # the passage was in the prompt
     sources = history[-1]
-    assert sources["metadata"]["title"].startswith("📚 Fuentes / Sources: cowork_faq.md")
+    assert sources["metadata"]["title"].startswith("📚 Fuentes: cowork_faq.md")
     assert "Panal-2291" in text(sources)
     assert history[-2]["role"] == "assistant" and text(history[-2])  # the answer itself
-    assert "Contexto añadido / Added context" in notice and "tokens" in notice
+    assert "Contexto añadido: " in notice and "tokens" in notice
     # The sources are for the student: the next turn does not send them back to the model.
     client.predict("gracias", history, api_name="/chat")
     sent = fake.requests_to("/v1/chat/completions")[-1].json["messages"]
-    assert not any("Fuentes / Sources" in str(m["content"]) for m in sent)
+    assert not any("Fuentes: " in str(m["content"]) for m in sent)
 
 
 def test_a_session_without_documents_is_not_grounded_and_sessions_do_not_share(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from chatbot.i18n import DEFAULT, say
 from chatbot.knowledge.search import Hit, Index
 
 TOP_K = 2  # passages offered per question (tuned on docs/knowledge.md's question set)
@@ -74,19 +75,18 @@ def ground(index: Index, question: str, system_prompt: str, count: Callable[[str
     return Grounding(prompt, context, tuple(used), tuple(cut), count(context))
 
 
-def sources_title(grounding: Grounding) -> str:
+def sources_title(grounding: Grounding, lang: str = DEFAULT) -> str:
     labels = ", ".join(dict.fromkeys(h.passage.label for h in grounding.used))
-    return f"📚 Fuentes / Sources: {labels}"
+    return say(lang, "knowledge.sources", labels=labels)
 
 
-def sources_markdown(grounding: Grounding) -> str:
+def sources_markdown(grounding: Grounding, lang: str = DEFAULT) -> str:
     """The sources message's body: exactly the text the model was given, and what was cut."""
-    lines = [f"{len(grounding.used)} fragmentos, {grounding.tokens} tokens añadidos al prompt "
-             f"de sistema. / {len(grounding.used)} passages, {grounding.tokens} tokens added to "
-             "the system prompt.", "", "```text", grounding.context, "```"]
+    lines = [say(lang, "knowledge.added", n=len(grounding.used), tokens=grounding.tokens), "",
+             "```text", grounding.context, "```"]
     if grounding.cut:
-        lines += ["", "Recortado por no caber en el contexto / Cut to fit the context: "
-                  + ", ".join(h.passage.label for h in grounding.cut)]
+        lines += ["", say(lang, "knowledge.cut",
+                          labels=", ".join(h.passage.label for h in grounding.cut))]
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from chatbot.chat import context_budget
 from chatbot.context import AppContext, Session
+from chatbot.i18n import say
 from chatbot.knowledge.grounding import Grounding, ground, merged
 from chatbot.knowledge.pack import course_pack, on_topic
 from chatbot.knowledge.passages import read_files
@@ -82,12 +83,12 @@ def for_turn(ctx: AppContext, session: Session, library: Library, message: str,
 def context_line(ctx: AppContext, session: Session, grounding: Grounding) -> str:
     """What the added passages cost in this turn's prompt."""
     if not grounding.used:
-        return "📚 Ningún fragmento encaja con la pregunta. / No passage matches the question."
+        return say(session.lang, "knowledge.no_match")
     model = ctx.model_for(session)
     free = ctx.backend_kind(session) == "local"
     cost = 0.0 if free else billing.cost(ctx.catalog, model, grounding.tokens, 0)
-    return (f"📚 Contexto añadido / Added context: {len(grounding.used)} fragmentos / passages, "
-            f"{grounding.tokens} tokens · coste / cost {billing.format_usd(cost)}")
+    return say(session.lang, "knowledge.context_line", n=len(grounding.used),
+               tokens=grounding.tokens, cost=billing.format_usd(cost))
 
 
 def search_text(library: Library, query: str, k: int = 3) -> str:

@@ -92,6 +92,8 @@ def with_sources(ctx: AppContext, session: Session, replies: Iterator[tuple[Hist
     if last is None or last[1] or not grounding.used:  # an error gave the message back
         return
     history, box, notice = last
-    sources: dict[str, Any] = {"role": "assistant", "content": sources_markdown(grounding),
-                               "metadata": {"title": sources_title(grounding), "status": "done"}}
+    title = sources_title(grounding, session.lang)
+    sources: dict[str, Any] = {"role": "assistant",
+                               "content": sources_markdown(grounding, session.lang),
+                               "metadata": {"title": title, "status": "done"}}
     yield [*history, sources], box, f"{notice}\n\n{lib.context_line(ctx, session, grounding)}"
