@@ -123,5 +123,5 @@ def test_feedback_and_dataset_refuse_what_cannot_be_done(app_url: str) -> None:
     greeting, _ = client.predict(EDU.greeting, api_name="/chat_clear")  # Gradio's own shape
     with pytest.raises(Exception, match="Aún no hay respuestas con 👍"):
         client.predict(greeting, EDU.name, EDU.system_prompt, None, api_name="/chat_to_dataset")
-    with pytest.raises(Exception, match="no message 7"):
+    with pytest.raises(Exception, match="No hay mensaje 7"):
         client.predict(greeting, 7, "up", "", api_name="/chat_feedback")

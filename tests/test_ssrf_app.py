@@ -57,7 +57,7 @@ def test_a_name_that_rebinds_to_loopback_at_connect_time_reaches_nothing(
 def test_the_same_server_typed_by_its_public_name_is_refused_up_front(
         listening_beyond_loopback: str, victim: FakeOpenAI) -> None:
     visitor = Client(listening_beyond_loopback, verbose=False)
-    with pytest.raises(Exception, match="loopback, private or metadata"):
+    with pytest.raises(Exception, match="dirección local, privada o de metadatos"):
         visitor.predict("compatible", "sk-visitor-local", victim.base_url, "", None,
                         api_name="/settings")
     assert victim.requests == []

@@ -114,7 +114,7 @@ LONG_PERSONA = [
 ]
 
 
-WAITS = "se prepara cuando el motor quede libre / New persona: it is warmed when the engine is idle"
+WAITS = "Nueva persona: se prepara cuando el motor quede libre"
 
 
 @pytest.mark.model
@@ -150,11 +150,11 @@ def test_the_status_line_says_it_is_warming_and_how_long_is_left(
         time.sleep(0.2)
     warming = [s for s in seen if "Preparando la persona" in s]
     assert warming, seen
-    assert re.search(r"quedan ~\d+ s / Warming the persona into the \d+ slots, ~\d+ s left",
+    assert re.search(r"Preparando la persona en las \d+ plazas, quedan ~\d+ s",
                      warming[0])
     assert warmer.last_error is None
     final = ctx.status_markdown(session)
-    assert "Embebido listo / Embedded ready" in final and "Preparando" not in final
+    assert "Embebido listo" in final and "Preparando" not in final
 
 
 def test_a_class_on_a_remote_server_is_not_held_to_the_cpu_limit(tmp_path: Path) -> None:
