@@ -120,7 +120,7 @@ def test_compare_streams_each_configuration_and_a_vote_is_kept(client: Client) -
     # Greedy decoding ignores the seed: A and B give the same answer.
     assert results[0]["text"] == results[1]["text"]
     assert all(r["config"] in board for r in results)
-    assert "**1** votos / votes (A: 1)" in client.predict(PROMPT, results, "A",
+    assert "**1** votos (A: 1)" in client.predict(PROMPT, results, "A",
                                                           api_name="/lab_vote")
     saved = json.loads(Path(client.predict(api_name="/lab_votes")).read_text(encoding="utf-8"))
     assert saved["count"] == 1 and saved["votes"][0]["winner"] == "A"
@@ -154,7 +154,8 @@ def test_each_failure_ends_with_the_chat_tabs_message(fault_app: str, failure: s
     assert "import openai" in code or "from openai" in code
     client.predict("compatible", "", url, "gpt-4o-mini", None, api_name="/settings")
     _, _, notice = client.predict("Explícame qué es un token.", api_name="/chat")
-    assert notice == final
+    # A cut answer keeps its text, so the course pack's sources line may follow the message.
+    assert notice.split("\n\n📚")[0] == final
 
 
 # -- presets: download, upload, and a bad file --------------------------------------------------
@@ -184,4 +185,4 @@ def test_playground_parameters_round_trip_and_a_non_json_file_is_refused(
     junk = tmp_path / "junk.json"
     junk.write_bytes(b"not json at all")
     *_, said = client.predict(handle_file(str(junk)), api_name="/playground_preset_load")
-    assert "not valid JSON" in said
+    assert "no es JSON válido" in said

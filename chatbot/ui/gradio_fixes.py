@@ -90,7 +90,7 @@ def _say_which_input_is_wrong(blocks: types.ModuleType) -> bool:
 def _expected(block: Any, value: Any) -> tuple[str, str] | None:
     """What `value` should have been for `block`, when it is not (Gradio passes a text box,
     a free dropdown or a number box whatever JSON it was sent)."""
-    if isinstance(block, gradio.Textbox | gradio.Dropdown | gradio.Radio) and not getattr(
+    if isinstance(block, gradio.Textbox | gradio.Code | gradio.Dropdown | gradio.Radio) and not getattr(
             block, "multiselect", False):
         return None if isinstance(value, str | None) else ("texto", "text")
     if isinstance(block, gradio.Slider | gradio.Number):

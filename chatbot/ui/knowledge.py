@@ -15,6 +15,7 @@ import gradio as gr
 
 from chatbot.chat.turn import History
 from chatbot.context import AppContext, Session
+from chatbot.i18n import say
 from chatbot.knowledge import library as lib
 from chatbot.knowledge.grounding import TOP_K, Grounding, sources_markdown, sources_title
 from chatbot.knowledge.passages import SUFFIXES
@@ -64,6 +65,8 @@ def build_panel(ctx: AppContext, session: gr.State, persona: gr.Dropdown,
 
     @friendly
     def search_fn(text: str, current: lib.Library, tokens_out: int, state: Session) -> str:
+        if not isinstance(text, str) or not text.strip():  # a REST caller may send null
+            raise gr.Error(say(state.lang, "knowledge.type_a_question"))
         grounding = lib.for_turn(ctx, state, current, text, "", int(tokens_out))
         ranked = current.index.search(text, TOP_K + 3)
         return retrieval_markdown(text, grounding, ranked)

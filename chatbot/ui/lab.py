@@ -120,9 +120,9 @@ def _next_and_reshape(ctx: AppContext, session: gr.State) -> list[Dependency]:
     billed = [ask.click(next_fn, [prompt, mode, top, session], [cands, info], api_name="lab_next",
                         **model_line(ctx))]
     show_result(ask.click, "lab-next-plot")
-    knobs = [cands, temperature, top_k, top_p, session]
-    billed[0].then(reshape_fn, knobs, shape_out, api_visibility="private")
-    gr.on([temperature.change, top_k.change, top_p.change], reshape_fn, knobs, shape_out,
+    reshape_in = [cands, temperature, top_k, top_p, session]  # not `knobs`: that reads them
+    billed[0].then(reshape_fn, reshape_in, shape_out, api_visibility="private")
+    gr.on([temperature.change, top_k.change, top_p.change], reshape_fn, reshape_in, shape_out,
           api_name="lab_reshape", show_progress="hidden", trigger_mode="always_last")
     return billed
 
