@@ -256,8 +256,7 @@ def test_a_rated_conversation_survives_a_reload_and_becomes_training_data(page: 
     page.get_by_text("💾 Conversación").click()
     page.get_by_role("button", name="🎓 Añadir las respuestas", exact=False).click()
     expect(page.get_by_text("ejemplos nuevos", exact=False)).to_be_visible(timeout=60_000)
-    expect(page.get_by_text("Sin errores", exact=False).or_(
-        page.get_by_text("at least 10 examples", exact=False)).first).to_be_visible()
+    expect(page.get_by_text("Sin errores", exact=False).first).to_be_visible()
     page.get_by_role("button", name="➡️ Abrir en Fine-tuning", exact=False).click()
     expect(page.get_by_role("button", name="Entrenar aquí / Train here")).to_be_visible(
         timeout=20_000)

@@ -17,7 +17,7 @@ import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
-from chatbot.finetune.on_machine.train import lock_path
+from chatbot.finetune.on_machine.spec import lock_path
 from tests.conftest import FakeFactory, launch_app
 from tests.fakes.clock import ManualClock
 from tests.fakes.openai_server import FakeOpenAI

@@ -12,6 +12,7 @@ import pytest
 from chatbot.client import Backend, JobEvent, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.finetune import jobs
+from chatbot.finetune.validate import validate_file
 from chatbot.models.catalog import Catalog
 from chatbot.money.billing import Ledger
 from tests.conftest import FAKE_KEY, FakeFactory
@@ -85,6 +86,22 @@ def test_local_check_refuses_before_uploading(client: LLMClient, fake: FakeOpenA
     with pytest.raises(InvalidInput) as err:
         jobs.launch(client, jobs.JobRequest(DATA / "chat_broken.jsonl", "gpt-4o-mini"))
     assert "line 2" in str(err.value)
+    assert fake.requests_to("/v1/files") == []
+
+
+def test_too_few_examples_are_valid_but_refused_by_an_openai_launch_before_uploading(
+        client: LLMClient, fake: FakeOpenAI, tmp_path: Path) -> None:
+    """Three examples are a valid file (a local run takes it; the validator only warns), but
+    OpenAI wants ten: the launch says so before anything is uploaded or held."""
+    few = tmp_path / "few.jsonl"
+    few.write_text("".join(json.dumps({"messages": [
+        {"role": "user", "content": f"q{i}"}, {"role": "assistant", "content": f"a{i}"}]}) + "\n"
+        for i in range(3)), encoding="utf-8")
+    report = validate_file(few, client.catalog, "gpt-4o-mini")
+    assert report.ok and set(report.counts) == {"too_few"}
+    with pytest.raises(InvalidInput) as err:
+        jobs.launch(client, jobs.JobRequest(few, "gpt-4o-mini"))
+    assert "10" in str(err.value)
     assert fake.requests_to("/v1/files") == []
 
 

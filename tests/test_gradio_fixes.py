@@ -4,9 +4,11 @@ import inspect
 import logging
 import sys
 import types
+from collections.abc import Iterator
 
 import gradio as gr
 import gradio.blocks
+import gradio.networking
 import pytest
 from gradio.state_holder import SessionState
 
@@ -14,6 +16,16 @@ from chatbot.context import AppContext
 from chatbot.settings import Settings
 from chatbot.ui import gradio_fixes
 from chatbot.ui.demo import build_demo
+
+GRADIOS_URL_OK = gradio.networking.url_ok  # as Gradio ships it (imported before any apply())
+
+
+@pytest.fixture(autouse=True)
+def gradios_own_start_check() -> Iterator[None]:
+    """Each test starts from Gradio's own start-up check and leaves it so."""
+    gradio.networking.url_ok = GRADIOS_URL_OK
+    yield
+    gradio.networking.url_ok = GRADIOS_URL_OK
 
 
 def test_a_new_session_gets_the_same_page_config_with_cached_signatures() -> None:
@@ -54,3 +66,36 @@ def test_unexpected_gradio_internals_are_left_alone_with_a_warning(
     assert "signature cache" not in applied
     assert dict(vars(blocks)) == before
     assert "another Gradio version" in caplog.text
+
+
+def test_the_start_check_waits_for_a_page_that_answers_late() -> None:
+    """Gradio's own check gives up at its first 3-second timeout, and the app exited on a busy
+    machine ("When localhost is not accessible…"); patched, it waits for the late answer."""
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Slow(BaseHTTPRequestHandler):
+        heads = 0
+
+        def do_HEAD(self) -> None:
+            Slow.heads += 1
+            if Slow.heads == 1:
+                time.sleep(3.5)  # past the check's timeout, as a loaded machine answers
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        assert gradio.networking.url_ok(url) is False  # Gradio's own check, as it ships
+        Slow.heads = 0
+        gradio_fixes.apply()
+        assert gradio.networking.url_ok(url) is True
+        assert Slow.heads == 2
+    finally:
+        server.shutdown()

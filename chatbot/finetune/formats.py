@@ -170,8 +170,8 @@ PROBLEMS: dict[str, tuple[str, str, str]] = {
         ERROR, "El fichero no contiene ningún ejemplo válido. / The file holds no valid example.",
         "Un ejemplo JSON por línea. / One JSON example per line.",
     ),
-    "too_few": (
-        ERROR, "Solo {count} ejemplos válidos; OpenAI exige al menos {minimum}. / Only {count} "
+    "too_few": (  # a rule of OpenAI's jobs, not of the file: launch() refuses it for OpenAI
+        WARNING, "Solo {count} ejemplos válidos; OpenAI exige al menos {minimum}. / Only {count} "
         "valid examples; OpenAI requires at least {minimum}.",
         "Añade ejemplos (se notan mejoras a partir de 50–100). / Add examples (improvements show "
         "from 50–100).",

@@ -155,6 +155,14 @@ def refuse_invalid(report: Report, es: str, en: str) -> None:
     )
 
 
+def refuse_too_few(report: Report | None) -> None:
+    """OpenAI refuses a job on fewer than MIN_EXAMPLES examples; the file itself is valid (a
+    local run takes it), so validation only warns and the OpenAI launch refuses before uploading."""
+    too_few = next((p for p in report.problems if p.code == "too_few"), None) if report else None
+    if too_few is not None:
+        raise InvalidInput(too_few.message, hint=too_few.fix)
+
+
 def launch(client: LLMClient, req: JobRequest, *, check: bool = True,
            progress: Callable[[str], None] | None = None) -> JobInfo:
     """Validate locally (unless `check` is off), upload the file(s), create the job."""
@@ -173,6 +181,7 @@ def launch(client: LLMClient, req: JobRequest, *, check: bool = True,
             refuse_invalid(reports[path], es, en)
         else:
             files.check_readable(path)
+    refuse_too_few(reports.get(req.training_file))
     charge_training(client, req, reports.get(req.training_file))
     say = progress or (lambda _m: None)
     say("Subiendo el fichero… / Uploading the file…")

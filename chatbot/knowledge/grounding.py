@@ -51,14 +51,20 @@ class Grounding:
 
 
 def ground(index: Index, question: str, system_prompt: str, count: Callable[[str], int],
-           budget: int, k: int = TOP_K, keep: Callable[[Hit], bool] = lambda _hit: True
-           ) -> Grounding:
+           budget: int, k: int = TOP_K, keep: Callable[[Hit], bool] = lambda _hit: True,
+           same: Callable[[Hit], object] = lambda hit: hit.passage) -> Grounding:
     """The `k` best passages for `question` that `keep` accepts and that fit `budget` tokens,
-    in the system prompt.
+    in the system prompt; of passages that are `same` (one fact in two languages), the best.
 
     A passage that does not fit is cut (not truncated: half a fact misleads), and the next
     smaller one may still fit."""
-    hits = [hit for hit in index.search(question, len(index)) if keep(hit)][:k]
+    seen: set[object] = set()
+    hits = []
+    for hit in index.search(question, len(index)):
+        if keep(hit) and same(hit) not in seen:
+            seen.add(same(hit))
+            hits.append(hit)
+    hits = hits[:k]
     used: list[Hit] = []
     cut: list[Hit] = []
     context = ""

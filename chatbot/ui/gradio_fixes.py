@@ -1,4 +1,5 @@
-"""Two costs Gradio 6.31 pays on the server's event loop, removed at launch, and one message.
+"""Two costs Gradio 6.31 pays on the server's event loop, removed at launch, one message, and a
+patient start.
 
 The costs showed up profiling 16 users at once (`bench/bench_app.py users`); neither changes what
 Gradio sends to a browser. The message: a REST call whose input a component cannot read (a chat
@@ -6,6 +7,11 @@ history that is a string, a table that is a number) got `{"error": null}` and a 
 log; it now gets what was wrong with which input. Each fix touches Gradio's internals, so it
 first checks that those are what it expects: on a Gradio that changed them, it logs a warning and
 does nothing (the app loses the fix instead of failing to launch).
+
+The start: before serving, Gradio sends its own page one HEAD request with a 3-second timeout and
+gives up at the first timeout ("When localhost is not accessible, a shareable link must be
+created"). On a busy laptop (a build, a class's engine, a slow Windows machine) the page answers a
+little later, and the app exited instead of starting; it now waits up to `START_WAIT` seconds.
 """
 
 from __future__ import annotations
@@ -17,11 +23,14 @@ import json
 import logging
 import re
 import sys
+import time
 import types
 from typing import Any
 
 import gradio
 import gradio.blocks
+import gradio.networking
+import httpx
 
 from chatbot.i18n import say
 
@@ -46,7 +55,43 @@ def apply(blocks: types.ModuleType = gradio.blocks) -> list[str]:
         applied.append("no matplotlib")
     if _say_which_input_is_wrong(blocks):
         applied.append("input errors")
+    if _patient_start_check():
+        applied.append("patient start")
     return applied
+
+
+START_WAIT = 60.0  # seconds a busy machine gets to answer the app's own start-up check
+
+
+def _patient_start_check(networking: types.ModuleType = gradio.networking) -> bool:
+    original = getattr(networking, "url_ok", None)
+    if getattr(original, "_patient", False):
+        return True
+    if original is None or list(inspect.signature(original).parameters) != ["url"]:
+        log.warning("gradio.networking.url_ok no es lo que esperaba: el arranque no esperará a "
+                    "una máquina ocupada. / gradio.networking.url_ok is not what was expected: "
+                    "start-up will not wait for a busy machine.")
+        return False
+
+    def url_ok(url: str) -> bool:
+        """Gradio's check, retried while the page only times out (it is still coming up)."""
+        deadline = time.monotonic() + START_WAIT
+        while True:
+            try:
+                response = httpx.head(url, timeout=3, verify=False)
+            except httpx.TimeoutException:
+                if time.monotonic() > deadline:
+                    return False
+                continue
+            except httpx.HTTPError:
+                return original(url)
+            if response.status_code < 400 or response.status_code == 401:
+                return True
+            return original(url)
+
+    url_ok._patient = True  # type: ignore[attr-defined]
+    setattr(networking, "url_ok", url_ok)  # noqa: B010 (mypy does not see gradio's name)
+    return True
 
 
 MAX_SAID = 400  # characters of Gradio's own explanation kept in the message

@@ -29,3 +29,14 @@ def on_topic(hit: Hit) -> bool:
         return True
     heading = hit.passage.section.rsplit(" › ", 1)[-1]
     return bool(set(terms(heading)) & set(hit.matched))
+
+
+def concept(hit: Hit) -> object:
+    """The pack says each concept twice (conceptos.md and concepts.md, section by section in the
+    same order): the same number for both, so a question gets the concept once, in the language
+    its words matched best, at half the prompt tokens; any other passage is itself."""
+    pack = course_pack().passages
+    if hit.passage not in pack:
+        return hit.passage
+    own = [p for p in pack if p.file == hit.passage.file]
+    return "pack", own.index(hit.passage)
