@@ -80,7 +80,7 @@ def test_playground_returns_n_outputs_usage_and_code_without_key(client: Client)
     assert html.count('class="pg-card"') == 2
     assert 'class="tok"' in html  # logprobs coloured
     assert "finish_reason" in html
-    assert "entrada / in" in usage
+    assert " entrada · " in usage
     assert "client.chat.completions.create(" in code and "n=2" in code and "seed=7" in code
     assert "sk-" not in code.replace("sk-no-key-required", "")
 
