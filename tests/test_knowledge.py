@@ -157,7 +157,7 @@ def test_the_retrieval_view_marks_used_cut_and_runners_up() -> None:
 
 
 @pytest.mark.parametrize("chit_chat", ["Di solo la palabra: manzana", "Escribe un poema sobre el mar",
-                                       "¿Para qué sirve esto?"])
+                                       "¿Para qué sirve esto?", "Di un número del 1 al 9"])
 def test_the_pack_grounds_only_questions_that_name_its_concepts(chit_chat: str) -> None:
     """The pack is on for every Edu chat: a message that merely shares a word with a concept's
     text ("palabra" in the token passage) must not be answered from it."""
@@ -173,3 +173,5 @@ def test_the_pack_grounds_only_questions_that_name_its_concepts(chit_chat: str) 
     assert ground_pack("¿Qué es un token?") == ("Conceptos del curso › Token",)  # once, in Spanish
     assert [s.rsplit(" › ", 1)[-1] for s in ground_pack("What is a token?")] == ["Token"]  # once
     assert any("temperatura" in s for s in ground_pack("¿Para qué sirve la temperatura?"))
+    assert any("contexto" in s for s in ground_pack("¿Qué es la ventana de contexto?"))
+    assert any("precios" in s for s in ground_pack("¿Cómo se calculan los precios?"))

@@ -98,10 +98,11 @@ def test_every_slot_holds_the_default_persona_after_start(class_app: tuple[str, 
 @pytest.mark.model
 def test_a_first_message_processes_only_its_own_words(class_app: tuple[str, int]) -> None:
     """Through the app as a student sends it (only the message typed): the engine finds the
-    persona's prefix in a slot and processes just the question."""
+    persona's prefix in a slot and processes just the question. (A question on a course concept,
+    "¿Qué es un token?", also processes the pack's passage added to the prompt: ~150 tokens.)"""
     url, port = class_app
     processed, cached = prompt_counters(port)
-    Client(url, verbose=False).predict("¿Qué es un token?", api_name="/chat")
+    Client(url, verbose=False).predict("¿Qué curso me recomiendas?", api_name="/chat")
     now_processed, now_cached = prompt_counters(port)
     assert now_cached - cached > 100, (now_cached, cached)
     assert now_processed - processed < 40, (now_processed, processed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 
 from chatbot.knowledge.passages import Passage, split_markdown
@@ -22,13 +23,19 @@ def course_pack() -> Index:
 
 
 def on_topic(hit: Hit) -> bool:
-    """A pack passage is offered only when the question names its concept (a word of its own
-    heading): the pack is always on for Edu, and "Di solo la palabra: manzana" shares "palabra"
-    with the token passage, which would ground a chit-chat answer in the wrong concept."""
+    """A pack passage is offered only when the question names its concept: every word of one of
+    its heading's names ("Temperature (temperatura)", "Ventana de contexto", "Costes y precios").
+    The pack is always on for Edu, and "Di solo la palabra: manzana" shares "palabra" with the
+    token passage, "Di un número del 1 al 9" "número" with "n (número de respuestas)": either
+    would ground a chit-chat answer in the wrong concept."""
     if hit.passage not in course_pack().passages:
         return True
     heading = hit.passage.section.rsplit(" › ", 1)[-1]
-    return bool(set(terms(heading)) & set(hit.matched))
+    names = (set(terms(name)) for name in _NAMES.split(heading))
+    return any(name and name <= set(hit.matched) for name in names)
+
+
+_NAMES = re.compile(r"[():,]| y | and ")
 
 
 def concept(hit: Hit) -> object:
