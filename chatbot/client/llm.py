@@ -51,7 +51,7 @@ class LLMClient:
         self.backend = backend
         self.pool = pool
         self.catalog = catalog
-        self.capabilities = capabilities or CapabilityBook(catalog)
+        self.capabilities = capabilities if capabilities is not None else CapabilityBook(catalog)
         self.transport = Transport(backend, pool, catalog, max_retries=max_retries, sleep=sleep)
         self.metering = Metering(backend, catalog, ledger, meter)
         self.requests = Requests(backend, catalog, self.capabilities)
