@@ -324,7 +324,7 @@ def test_stream_cut_midway(client: openai.OpenAI, fake: FakeOpenAI) -> None:
 
 
 def test_sixteen_concurrent_clients_overlap(fake: FakeOpenAI) -> None:
-    fake.latency = 0.2
+    gate = fake.hold(16)  # no answer before all sixteen are in: a gate, not a latency to race
     client = openai.OpenAI(base_url=fake.base_url, api_key=KEY, max_retries=0)
 
     def one(i: int) -> str:
@@ -338,7 +338,7 @@ def test_sixteen_concurrent_clients_overlap(fake: FakeOpenAI) -> None:
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(one, range(16)))
     assert answers == [f"echo: usuario {i}" for i in range(16)]
-    assert fake.peak_in_flight == 16
+    assert fake.peak_in_flight == 16 and gate.opened
 
 
 def test_records_never_hold_the_key(client: openai.OpenAI, fake: FakeOpenAI) -> None:
