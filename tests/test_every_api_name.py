@@ -74,11 +74,12 @@ CALLS: dict[str, Callable[[Seen], tuple[Any, ...]]] = {
     "/chat_undo": lambda s: (first(s, "/chat_retry"), ""),
     "/chat_clear": lambda s: (),
     "/chat_feedback": lambda s: (first(s, "/chat"), 2, "up", "clara"),
-    "/chat_edit": lambda s: (first(s, "/chat_feedback"), 1, "hola otra vez"),
+    # The versions and ratings live in the client's session; the history is what /chat returned.
+    "/chat_edit": lambda s: (first(s, "/chat"), 1, "hola otra vez"),
     "/chat_branch": lambda s: (first(s, "/chat_edit"), 1, -1),
-    "/chat_export": lambda s: (first(s, "/chat_branch"),),
+    "/chat_export": lambda s: (s["/chat_branch"],),  # its one output: the history itself
     "/chat_import": lambda s: (handle_file(first(s, "/chat_export")),),
-    "/chat_to_dataset": lambda s: (first(s, "/chat_feedback"), "Edu", "Eres breve.", None),
+    "/chat_to_dataset": lambda s: (s["/chat_branch"], "Edu", "Eres breve.", None),
     "/knowledge_load": lambda s: ([FAQ],),
     "/knowledge_search": lambda s: ("¿A qué hora abre el museo?", 256),
     "/knowledge_pack": lambda s: (False,),

@@ -135,6 +135,8 @@ def _say_which_input_is_wrong(blocks: types.ModuleType) -> bool:
 def _expected(block: Any, value: Any) -> tuple[str, str] | None:
     """What `value` should have been for `block`, when it is not (Gradio passes a text box,
     a free dropdown or a number box whatever JSON it was sent)."""
+    if isinstance(block, gradio.Dropdown | gradio.Radio) and value in _choice_values(block):
+        return None  # one of its own choices, whatever their type (a context size is a number)
     if isinstance(block, gradio.Textbox | gradio.Code | gradio.Dropdown | gradio.Radio) and not getattr(
             block, "multiselect", False):
         return None if isinstance(value, str | None) else ("texto", "text")
@@ -144,6 +146,11 @@ def _expected(block: Any, value: Any) -> tuple[str, str] | None:
         if value is None and isinstance(block, gradio.Slider):
             return "un número", "a number"
     return None
+
+
+def _choice_values(block: Any) -> list[Any]:
+    """The values a dropdown or radio offers (Gradio keeps (label, value) pairs)."""
+    return [c[1] if isinstance(c, tuple | list) else c for c in getattr(block, "choices", ()) or ()]
 
 
 def _values_have_their_type(block_fn: Any, processed: Any) -> None:
