@@ -44,9 +44,9 @@ def test_playground_defaults_answer_with_reasoning_tokens_shown(client, module_f
     _, usage, code, raw = playground(client, 1.0)
     assert raw["choices"][0]["text"] == "echo: Di hola"
     assert raw["usage"]["reasoning_tokens"] == 32
-    assert "32 reasoning" in usage
+    assert "32 de razonamiento" in usage
     assert "temperature" not in " ".join(raw["not_applied"])  # 1 is the default: nothing lost
-    assert "logprobs not applied" in usage  # the Playground asks for them by default
+    assert "logprobs no aplicado" in usage  # the Playground asks for them by default
     body = module_fake.requests_to(CHAT)[-1].json
     assert body["max_completion_tokens"] == 128 and "max_tokens" not in body
     assert "max_completion_tokens=128" in code and "max_tokens=" not in code
@@ -57,9 +57,8 @@ def test_playground_temperature_is_named_as_not_applied(client, module_fake):
     module_fake.reset()
     _, usage, _, raw = playground(client, 0.2)
     assert raw["choices"][0]["text"]
-    assert ("temperature 0.2 not applied: gpt-5.6-luna samples only at 1 unless reasoning "
-            "effort is none") in usage
-    assert "temperature 0.2 no aplicado" in usage
+    assert ("temperature 0.2 no aplicado: gpt-5.6-luna solo muestrea a 1 salvo con reasoning "
+            "effort none") in usage
     assert all("temperature" not in r.json for r in module_fake.requests_to(CHAT))
 
 
@@ -68,7 +67,7 @@ def test_effort_none_applies_temperature_and_view_code_shows_it(client, module_f
     args = ("Di hola", "Eres breve.", "chat", "", 0.2, 1.0, 1, 64, 0, 0, "", "", False, 0,
             "none")
     _, usage, _, raw = client.predict(*args, api_name="/playground")
-    assert raw["not_applied"] == [] and "not applied" not in usage
+    assert raw["not_applied"] == [] and "no aplicado" not in usage
     body = module_fake.requests_to(CHAT)[-1].json
     assert body["temperature"] == 0.2 and body["reasoning_effort"] == "none"
     code = client.predict(*args, api_name="/playground_code")
@@ -78,9 +77,9 @@ def test_effort_none_applies_temperature_and_view_code_shows_it(client, module_f
 def test_capabilities_api_greys_out_what_the_model_refuses(client):
     line, effort, temperature, *_ = client.predict("gpt-5.6-luna", "", api_name=
                                                    "/playground_capabilities")
-    assert "reasoning model" in line
+    assert "modelo de razonamiento" in line
     assert effort["visible"] is True
-    assert temperature["interactive"] is False and "unless reasoning effort is none" in \
+    assert temperature["interactive"] is False and "salvo con reasoning effort none" in \
         temperature["info"]
 
 
@@ -88,8 +87,8 @@ def test_chat_answers_with_reasoning_tokens_and_no_max_tokens(client, module_fak
     module_fake.reset()
     history, box, notice = client.predict("hola que tal", api_name="/chat")
     assert history[-1]["content"][0]["text"] == "echo: hola que tal" and box == ""
-    assert "reasoning" in notice
-    assert "temperature 0.7 not applied" in notice  # the Chat's default temperature
+    assert "razonamiento" in notice
+    assert "temperature 0.7 no aplicado" in notice  # the Chat's default temperature
     bodies = [r.json for r in module_fake.requests_to(CHAT)]
     assert bodies and all("max_tokens" not in b for b in bodies)
 
@@ -111,7 +110,7 @@ def test_picking_a_reasoning_model_greys_out_temperature(app):
         expect(slider).to_be_enabled(timeout=20_000)
         pick("gpt-5.6-luna")
         expect(slider).to_be_disabled(timeout=20_000)
-        expect(page.get_by_text("samples only at 1 unless reasoning effort is none").first
+        expect(page.get_by_text("solo muestrea a 1 salvo con reasoning effort none").first
                ).to_be_visible()
         expect(page.get_by_label("reasoning_effort")).to_be_visible()
         shot(page, "playground-reasoning-model")
@@ -128,9 +127,9 @@ def test_a_model_on_a_compatible_server_is_probed_once_and_the_controls_follow(c
         probes = len(compatible.requests_to(CHAT))
         assert 1 <= probes <= 4 and all(r.json["max_tokens"] == 1
                                         for r in compatible.requests_to(CHAT))
-        assert "probed on this server" in line
+        assert "comprobado en este servidor" in line
         assert temperature["interactive"] is True and n["interactive"] is True
-        assert seed["interactive"] is False and "probed on this server" in seed["info"]
+        assert seed["interactive"] is False and "comprobado en este servidor" in seed["info"]
         assert logprobs["interactive"] is False
         client.predict("my-llama", "", api_name="/playground_capabilities")
         assert len(compatible.requests_to(CHAT)) == probes  # once per process, not per pick
@@ -149,8 +148,8 @@ def test_sentiment_returns_a_label_with_effort_none_and_no_max_tokens(client, mo
         probs, words, usage = client.predict("Odio los lunes 😡", api_name="/classify")
     finally:
         module_fake.reply = None
-    assert probs["label"] == "negativo / negative"
-    assert "not available" not in words and "**Uso:**" in usage
+    assert probs["label"] == "negativo"
+    assert "no disponible" not in words and "no está disponible" not in words and "**Uso:**" in usage
     bodies = [r.json for r in module_fake.requests_to(CHAT)]
     assert bodies and all("max_tokens" not in b for b in bodies)
     last = bodies[-1]
@@ -166,8 +165,8 @@ def test_sentiment_without_logprobs_asks_for_json_and_says_confidence_is_not_ava
                        api_name="/settings")
         probs, words, _ = client.predict("Odio los lunes 😡", api_name="/classify")
         asked = [r.json for r in compatible.requests_to(CHAT) if "response_format" in r.json]
-    assert probs == {"label": "negativo / negative", "confidences": None}
-    assert "structured output" in words and "not available on this model" in words
+    assert probs == {"label": "negativo", "confidences": None}
+    assert "structured output" in words and "no está disponible en este modelo" in words
     assert len(asked) == 1  # no calibration spent on a model without logprobs
     schema = asked[0]["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["label"]["enum"] == ["positive", "neutral", "negative"]
