@@ -279,7 +279,7 @@ def test_editing_a_question_keeps_the_old_version_to_go_back_to(page: Page) -> N
     question.hover()
     page.get_by_role("button", name="Editar", exact=True).nth(1).click()  # greeting, question, …
     page.locator(".message textarea").first.fill("Di solo la palabra: adiós")
-    page.get_by_role("button", name="Enviar", exact=True).click()
+    page.get_by_role("button", name="Enviar", exact=True).first.click()  # the edit's, not Send
     expect(page.locator("[data-testid='user']").filter(has_text="adiós")).to_be_visible(
         timeout=20_000)
     expect(page.get_by_text("coste").first).to_be_visible(timeout=120_000)

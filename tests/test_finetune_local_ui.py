@@ -87,7 +87,7 @@ def test_the_list_puts_the_newest_job_first_whoever_runs_it(tmp_path: Path,
 
 
 def test_bad_settings_are_refused_plainly(client: Client) -> None:
-    with pytest.raises(Exception, match="suffix: up to 40 letters"):
+    with pytest.raises(Exception, match="sufijo: hasta 40 letras"):
         client.predict(handle_file(DATA), 3, 1e-5, 256, "adamw", "no vale!",
                        api_name="/ft_local_plan")
 

@@ -43,7 +43,7 @@ def test_validate_view_reports_lines_and_cost(ctx: AppContext, work: Path) -> No
     summary, rows, cost, bars = ui.validate_view(ctx, str(work / "chat_broken.jsonl"),
                                                  "gpt-4o-mini", None, seen.append)
     assert "❌" in summary and rows[1][:3] == [2, "error", "invalid_json"]
-    assert "Epochs" in cost and bars["ejemplos / examples"].sum() == 2
+    assert "Epochs" in cost and bars[bars.columns[1]].sum() == 2  # the examples column, named in the reader's language
     with pytest.raises(InvalidInput):
         ui.validate_view(ctx, None, "gpt-4o-mini", None)
 
@@ -150,7 +150,7 @@ def test_every_api_name_through_gradio_client(ctx: AppContext, fake: FakeOpenAI,
         sent = fake.requests_to("/v1/chat/completions")[-1].json
         assert sent["model"].startswith("ft:gpt-4o-mini") and ":api:" in sent["model"]
         assert "Examples:** 3" in summary
-        with pytest.raises(Exception, match=r"Upload a file"):
+        with pytest.raises(Exception, match=r"Sube un fichero"):
             client.predict(None, "gpt-4o-mini", None, api_name="/ft_validate")
     finally:
         demo.close()

@@ -48,7 +48,7 @@ def test_tokens_are_escaped_coloured_and_carry_alternatives() -> None:
 def test_outputs_side_by_side_with_finish_reasons() -> None:
     result = Result("m", (Choice(0, "uno", "stop"), Choice(1, "dos", "length")), Usage(3, 4),
                     0.5)
-    html = playground.result_html(result)
+    html = playground.result_html(result, "es")
     assert html.count("pg-card") == 2
     assert "cortado por max_tokens" in html
 

@@ -24,7 +24,7 @@ FAKE_OPTIONS = {"reply": answer}  # for conftest's `module_fake`
 
 def run_cli(module_fake: FakeOpenAI, *args: str | Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENAI_BASE_URL": module_fake.base_url,
-           "OPENAI_API_KEY": "sk-test-0000"}
+           "OPENAI_API_KEY": "sk-test-0000", "CHATBOT_LANG": "es"}  # the CLI follows its locale
     proc = subprocess.run([sys.executable, "-m", "chatbot", "sentiment", *map(str, args)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert "Traceback" not in proc.stderr, proc.stderr
