@@ -43,7 +43,8 @@ def test_validate_view_reports_lines_and_cost(ctx: AppContext, work: Path) -> No
     summary, rows, cost, bars = ui.validate_view(ctx, str(work / "chat_broken.jsonl"),
                                                  "gpt-4o-mini", None, seen.append)
     assert "❌" in summary and rows[1][:3] == [2, "error", "invalid_json"]
-    assert "Epochs" in cost and bars[bars.columns[1]].sum() == 2  # the examples column, named in the reader's language
+    # the examples column is named in the reader's language
+    assert "Epochs" in cost and bars[bars.columns[1]].sum() == 2
     with pytest.raises(InvalidInput):
         ui.validate_view(ctx, None, "gpt-4o-mini", None)
 
