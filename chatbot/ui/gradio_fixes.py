@@ -135,8 +135,12 @@ def _say_which_input_is_wrong(blocks: types.ModuleType) -> bool:
 def _expected(block: Any, value: Any) -> tuple[str, str] | None:
     """What `value` should have been for `block`, when it is not (Gradio passes a text box,
     a free dropdown or a number box whatever JSON it was sent)."""
-    if isinstance(block, gradio.Dropdown | gradio.Radio) and value in _choice_values(block):
-        return None  # one of its own choices, whatever their type (a context size is a number)
+    if isinstance(block, gradio.Dropdown | gradio.Radio) and (
+            value in _choice_values(block) or (isinstance(value, int | float) and not isinstance(
+                value, bool))):
+        # One of its own choices, or a number: choices may be numbers (context sizes, a version
+        # picker's message index) and a session may have set them after the page was built.
+        return None
     if isinstance(block, gradio.Textbox | gradio.Code | gradio.Dropdown | gradio.Radio) and not getattr(
             block, "multiselect", False):
         return None if isinstance(value, str | None) else ("texto", "text")
