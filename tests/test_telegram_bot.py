@@ -111,6 +111,13 @@ def last_text(telegram: FakeTelegram, chat_id: int) -> str:
     return texts[-1] if texts else ""
 
 
+@pytest.fixture(autouse=True)
+def spanish_bot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bot speaks its locale's language (CHATBOT_LANG, else the system's); these tests read
+    its Spanish lines, whatever the machine's locale."""
+    monkeypatch.setenv("CHATBOT_LANG", "es")
+
+
 def wait_text(telegram: FakeTelegram, chat_id: int, fragment: str) -> str:
     return telegram.wait_for(lambda: fragment in last_text(telegram, chat_id)
                              and last_text(telegram, chat_id))
