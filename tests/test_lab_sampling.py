@@ -56,6 +56,10 @@ def client(embedded: EmbeddedServer) -> LLMClient:
 @pytest.mark.parametrize("mode", ["chat", "completion"])
 def test_candidates_are_the_backends_own_top_logprobs(client: LLMClient, embedded: EmbeddedServer,
                                                       mode: str) -> None:
+    # llama-server computes a prompt's last token differently when the rest comes from its cache,
+    # so the app's request is asked twice: its second answer and the raw one below both reuse the
+    # same cached prompt, and must then agree to rounding.
+    sampling.next_token(client, embedded.model_name, PROMPT, mode)
     dist = sampling.next_token(client, embedded.model_name, PROMPT, mode)
     raw = openai.OpenAI(base_url=embedded.base_url, api_key="sk-no-key-required")
     if mode == "chat":
@@ -67,8 +71,7 @@ def test_candidates_are_the_backends_own_top_logprobs(client: LLMClient, embedde
         own = ({t["token"]: t["logprob"] for t in lp.content[0]["top_logprobs"]}
                if getattr(lp, "content", None) else dict(lp.top_logprobs[0]))
     assert len(dist.candidates) == len(own) == 20
-    # The second request finds the prompt in the server's cache: near-ties may swap in the tail.
-    assert_same_top({c.token: c.logprob for c in dist.candidates}, own, head=15, abs_tol=0.1)
+    assert_same_top({c.token: c.logprob for c in dist.candidates}, own, head=20, abs_tol=0.02)
     probs = [c.prob for c in dist.candidates]
     assert probs == sorted(probs, reverse=True) and sum(probs) <= 1 + 1e-6
 

@@ -136,10 +136,11 @@ def _expected(block: Any, value: Any) -> tuple[str, str] | None:
     """What `value` should have been for `block`, when it is not (Gradio passes a text box,
     a free dropdown or a number box whatever JSON it was sent)."""
     if isinstance(block, gradio.Dropdown | gradio.Radio) and (
-            value in _choice_values(block) or (isinstance(value, int | float) and not isinstance(
-                value, bool))):
-        # One of its own choices, or a number: choices may be numbers (context sizes, a version
-        # picker's message index) and a session may have set them after the page was built.
+            value in _choice_values(block) or (_is_number(value) and all(
+                _is_number(c) for c in _choice_values(block)))):
+        # One of its own choices, or a number where the choices are numbers (context sizes) or
+        # come only with the session (a version picker's message index, set after the page was
+        # built). A model picker's choices are names: a number there is refused.
         return None
     if isinstance(block, gradio.Textbox | gradio.Code | gradio.Dropdown | gradio.Radio) and not getattr(
             block, "multiselect", False):
@@ -150,6 +151,10 @@ def _expected(block: Any, value: Any) -> tuple[str, str] | None:
         if value is None and isinstance(block, gradio.Slider):
             return "un número", "a number"
     return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _choice_values(block: Any) -> list[Any]:
