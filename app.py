@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 
 from chatbot.context import AppContext
 from chatbot.errors import ChatbotError
+from chatbot.i18n import cli_lang
 from chatbot.models import token_count
 from chatbot.settings import Settings, load_env_file
 from chatbot.ui import gradio_fixes
@@ -25,7 +26,7 @@ try:
     load_env_file()
     ctx = AppContext.create(Settings.from_env())
 except ChatbotError as exc:
-    sys.exit(f"{exc}")
+    sys.exit(exc.said(cli_lang()))
 
 demo = build_demo(ctx)
 
@@ -40,7 +41,7 @@ def main() -> None:
             ctx.embedder.start()
     threading.Thread(target=token_count.preload, name="preload-encodings", daemon=True).start()
     limits = ctx.settings
-    for warning in limits.start_warnings():
+    for warning in limits.start_warnings(cli_lang()):
         print(warning, file=sys.stderr, flush=True)
     # One slot per event would serialise every student behind the slowest answer; too many
     # would let one class exhaust a 2-core Space. Past queue_size, visitors are told to retry.

@@ -7,6 +7,7 @@ import importlib
 import sys
 
 from chatbot.errors import ChatbotError
+from chatbot.i18n import cli_lang
 from chatbot.settings import load_env_file
 
 # Each subcommand lives with the feature it drives and exposes add_parser() and run().
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         load_env_file()
         return int(modules[args.command].run(args) or 0)
     except ChatbotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.said(cli_lang())}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

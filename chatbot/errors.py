@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Self
 
-from chatbot.i18n import LANGS, one_language, say
+from chatbot.i18n import LANGS, Msg, cli_lang, one_language, say
 
 
 class ChatbotError(Exception):
-    """Base class: `str(err)` is a bilingual message meant for the user, never a traceback."""
+    """Base class: a message meant for the user, never a traceback, said in the reader's language.
 
-    title = "Error"
+    Written as keys of the language tables (`keyed`); `said(lang)` gives one language, `str()`
+    (logs, which have no reader) both. A plain message is a legacy "español / English" text."""
+
+    title_key = "errors.error"
 
     def __init__(self, message: str, *, hint: str = "") -> None:
         super().__init__(message)
@@ -23,20 +26,27 @@ class ChatbotError(Exception):
         self.keys: tuple[str, str, dict[str, object]] | None = None
 
     @classmethod
-    def keyed(cls, key: str, hint_key: str = "", **fields: object) -> Self:
-        """An error written as keys of the language tables (chatbot/i18n/): `said` gives one
-        language exactly; `str()` (logs, REST callers, who have no page language) both."""
+    def keyed(cls, key: str, hint_key: str = "", /, **fields: object) -> Self:
+        """An error written as keys of the language tables (chatbot/i18n/); a field may be a
+        `Msg` (or a list of them), said in the same language."""
         def both(k: str) -> str:
             return " / ".join(say(lang, k, **fields) for lang in LANGS) if k else ""
         err = cls(both(key), hint=both(hint_key))
         err.keys = (key, hint_key, fields)
         return err
 
+    @classmethod
+    def saying(cls, msg: Msg) -> Self:
+        """The error whose message is `msg` (a text also shown elsewhere, e.g. a retired model)."""
+        err = cls(str(msg))
+        err.keys = (msg.key, "", msg.fields)
+        return err
+
     def __str__(self) -> str:
         return f"{self.message} {self.hint}".strip()
 
     def said(self, lang: str) -> str:
-        """The message and hint in one language (each may still be written "español / English")."""
+        """The message and hint in one language."""
         if self.keys is not None:
             key, hint_key, fields = self.keys
             hint = say(lang, hint_key, **fields) if hint_key else ""
@@ -44,61 +54,66 @@ class ChatbotError(Exception):
         return f"{one_language(self.message, lang)} {one_language(self.hint, lang)}".strip()
 
     def title_in(self, lang: str) -> str:
-        return one_language(self.title, lang)
+        return say(lang, self.title_key)
+
+    @property
+    def title(self) -> str:
+        """The title for the CLI and the bot, in their language (`cli_lang`)."""
+        return self.title_in(cli_lang())
 
 
 class InvalidInput(ChatbotError):
-    title = "Entrada no válida / Invalid input"
+    title_key = "errors.invalid_input"
 
 
 class ConfigError(ChatbotError):
-    title = "Configuración / Configuration"
+    title_key = "errors.config_error"
 
 
 class AuthError(ChatbotError):
-    title = "Clave no válida / Invalid key"
+    title_key = "errors.auth_error"
 
 
 class ModelNotFound(ChatbotError):
-    title = "Modelo no disponible / Model not available"
+    title_key = "errors.model_not_found"
 
 
 class ResourceNotFound(ChatbotError):
-    title = "No encontrado / Not found"
+    title_key = "errors.resource_not_found"
 
 
 class ContextTooLong(ChatbotError):
-    title = "Contexto demasiado largo / Context too long"
+    title_key = "errors.context_too_long"
 
 
 class RateLimited(ChatbotError):
-    title = "Límite de peticiones / Rate limit"
+    title_key = "errors.rate_limited"
 
 
 class QuotaExceeded(ChatbotError):
-    title = "Sin saldo / Quota exceeded"
+    title_key = "errors.quota_exceeded"
 
 
 class BudgetExceeded(ChatbotError):
-    title = "Presupuesto / Budget"
+    title_key = "errors.budget_exceeded"
 
 
 class ServerError(ChatbotError):
-    title = "Error del servidor / Server error"
+    title_key = "errors.server_error"
 
 
 class BackendTimeout(ChatbotError):
-    title = "Tiempo agotado / Timeout"
+    title_key = "errors.backend_timeout"
 
 
 class BackendUnreachable(ChatbotError):
-    title = "Sin conexión / Connection failed"
+    title_key = "errors.backend_unreachable"
 
 
 class StreamCut(ChatbotError):
     """The answer stopped mid-way; `partial` keeps what had arrived so nothing is lost."""
 
-    title = "Respuesta cortada / Answer cut off"
+    title_key = "errors.stream_cut"
 
     def __init__(self, message: str, *, hint: str = "", partial: str = "") -> None:
         super().__init__(message, hint=hint)
@@ -106,4 +121,4 @@ class StreamCut(ChatbotError):
 
 
 class BackendStarting(ChatbotError):
-    title = "Cargando el modelo / Loading the model"
+    title_key = "errors.backend_starting"

@@ -11,6 +11,7 @@ from typing import Literal
 from dotenv import load_dotenv
 
 from chatbot.errors import ConfigError
+from chatbot.i18n import Msg, say
 
 # Where requests go: the embedded llama.cpp server, OpenAI itself, or any OpenAI-compatible URL.
 BackendKind = Literal["local", "openai", "compatible"]
@@ -36,48 +37,45 @@ def load_env_file(environ: Mapping[str, str] | None = None) -> Path | None:
     path = Path(name).expanduser()
     if not path.is_file():
         if "CHATBOT_ENV_FILE" in environ:
-            raise ConfigError(
-                f"No encuentro el fichero de entorno '{name}'. / Env file '{name}' not found.",
-                hint="Revisa CHATBOT_ENV_FILE. / Check CHATBOT_ENV_FILE.",
-            )
+            raise ConfigError.keyed("settings.no_env_file", "settings.check_env_file", name=name)
         return None
     load_dotenv(path, override=False)
     return path
 
 
 def _env_int(environ: Mapping[str, str], key: str, default: int, low: int, high: int,
-             problems: list[str]) -> int:
+             problems: list[Msg]) -> int:
     raw = environ.get(key, "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        problems.append(f"{key}={raw!r} no es un número entero / is not a whole number")
+        problems.append(Msg("settings.not_whole", key=key, value=repr(raw)))
         return default
     if not low <= value <= high:
-        problems.append(f"{key}={value} fuera de rango [{low}, {high}] / out of range")
+        problems.append(Msg("settings.out_of_range", key=key, value=value, low=low, high=high))
         return default
     return value
 
 
 def _env_float(environ: Mapping[str, str], key: str, default: float | None, low: float,
-               high: float, problems: list[str]) -> float | None:
+               high: float, problems: list[Msg]) -> float | None:
     raw = environ.get(key, "").strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        problems.append(f"{key}={raw!r} no es un número / is not a number")
+        problems.append(Msg("settings.not_a_number", key=key, value=repr(raw)))
         return default
     if not low <= value <= high:
-        problems.append(f"{key}={value} fuera de rango [{low}, {high}] / out of range")
+        problems.append(Msg("settings.out_of_range", key=key, value=value, low=low, high=high))
         return default
     return value
 
 
-def _switch(env: Mapping[str, str], key: str, default: bool, problems: list[str]) -> bool:
+def _switch(env: Mapping[str, str], key: str, default: bool, problems: list[Msg]) -> bool:
     raw = env.get(key, "").strip().lower()
     if not raw:
         return default
@@ -85,7 +83,7 @@ def _switch(env: Mapping[str, str], key: str, default: bool, problems: list[str]
         return True
     if raw in ("0", "off", "false", "no"):
         return False
-    problems.append(f"{key}={raw!r}: usa / use on u / or off")
+    problems.append(Msg("settings.on_or_off", key=key, value=repr(raw)))
     return default
 
 
@@ -153,28 +151,21 @@ class Settings:
         """Anyone on the network can reach the app, so a typed URL could aim at the host's LAN."""
         return self.server_name not in LOOPBACK_NAMES
 
-    def start_warnings(self) -> list[str]:
+    def start_warnings(self, lang: str) -> list[str]:
         """What the person starting the app must know before anyone else reaches it."""
         if not self.public_listener or self.hosted or not self.openai_api_key:
             return []
-        return [f"⚠️  Escuchando en {self.server_name} fuera del modo alojado: cualquiera en tu "
-                "red usa la app con tu clave de OpenAI, también sus endpoints de fine-tuning "
-                "(crear, listar y cancelar trabajos de tu cuenta). Pon CHATBOT_HOSTED=1 para "
-                "negárselos, o escucha en 127.0.0.1. / Listening on "
-                f"{self.server_name} outside hosted mode: anyone on your network uses the app "
-                "with your OpenAI key, its fine-tuning endpoints included (create, list and "
-                "cancel jobs on your account). Set CHATBOT_HOSTED=1 to refuse them those, or "
-                "listen on 127.0.0.1."]
+        return [say(lang, "settings.public_listener", host=self.server_name)]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Every problem is named at once, so a student fixes their `.env` in one go."""
         env = os.environ if environ is None else environ
-        problems: list[str] = []
+        problems: list[Msg] = []
         key = env.get("OPENAI_API_KEY", "").strip() or None
         base_url = env.get("OPENAI_BASE_URL", "").strip() or None
         if base_url and not base_url.startswith(("http://", "https://")):
-            problems.append(f"OPENAI_BASE_URL={base_url!r} debe empezar por / must start with http(s)://")
+            problems.append(Msg("settings.http_url", key="OPENAI_BASE_URL", value=repr(base_url)))
         db = env.get("CHATBOT_DB", "").strip()
         hosted = bool(env.get("SPACE_ID", "").strip()) or env.get(
             "CHATBOT_HOSTED", "").strip().lower() in TRUE
@@ -219,23 +210,20 @@ class Settings:
             max_line_kb=_env_int(env, "CHATBOT_MAX_LINE_KB", 1024, 1, 1_000_000, problems),
         )
         if problems:
-            raise ConfigError(f"Configuración no válida / Invalid configuration: {'; '.join(problems)}.")
+            raise ConfigError.keyed("settings.invalid", problems=problems)
         return settings
 
 
-def _backend(env: Mapping[str, str], has_openai: bool, problems: list[str]) -> BackendKind:
+def _backend(env: Mapping[str, str], has_openai: bool, problems: list[Msg]) -> BackendKind:
     """CHATBOT_BACKEND if valid; else OpenAI when a key or base URL is set, the embedded model if not."""
     text = env.get("CHATBOT_BACKEND", "").strip().lower()
     backend = as_backend_kind(text) if text in BACKENDS else None
     if text and backend is None:
-        problems.append(f"CHATBOT_BACKEND={text!r}: usa / use 'local' u / or 'openai'")
+        problems.append(Msg("settings.backend_kind", value=repr(text)))
     if backend is None:
         backend = "openai" if has_openai else "local"
     if backend == "openai" and not has_openai:
-        problems.append(
-            "CHATBOT_BACKEND=openai sin OPENAI_API_KEY ni OPENAI_BASE_URL / "
-            "without OPENAI_API_KEY or OPENAI_BASE_URL"
-        )
+        problems.append(Msg("settings.openai_without_key"))
     return backend
 
 
@@ -244,29 +232,30 @@ def _path(env: Mapping[str, str], name: str) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
-def _local_model(env: Mapping[str, str], problems: list[str]) -> Path | None:
+def _local_model(env: Mapping[str, str], problems: list[Msg]) -> Path | None:
     local_model = env.get("CHATBOT_LOCAL_MODEL", "").strip()
     path = Path(local_model).expanduser() if local_model else None
     if path is not None and not path.is_file():
-        problems.append(f"CHATBOT_LOCAL_MODEL={local_model!r}: no existe / file not found")
+        problems.append(Msg("settings.no_such_file", key="CHATBOT_LOCAL_MODEL",
+                            value=repr(local_model)))
     return path
 
 
-def _user_ids(env: Mapping[str, str], problems: list[str]) -> frozenset[int]:
+def _user_ids(env: Mapping[str, str], problems: list[Msg]) -> frozenset[int]:
     allowed: set[int] = set()
     for part in env.get("TELEGRAM_ALLOWED_USERS", "").replace(";", ",").split(","):
         if part.strip():
             try:
                 allowed.add(int(part))
             except ValueError:
-                problems.append(f"TELEGRAM_ALLOWED_USERS: {part.strip()!r} no es un id / not an id")
+                problems.append(Msg("settings.not_an_id", value=repr(part.strip())))
     return frozenset(allowed)
 
 
-def _base_urls(env: Mapping[str, str], problems: list[str]) -> tuple[str, ...]:
+def _base_urls(env: Mapping[str, str], problems: list[Msg]) -> tuple[str, ...]:
     urls = tuple(u.strip().rstrip("/") for u in
                  env.get("CHATBOT_ALLOWED_BASE_URLS", "").replace(";", ",").split(",")
                  if u.strip())
-    problems += [f"CHATBOT_ALLOWED_BASE_URLS: {u!r} debe empezar por / must start with "
-                 "http(s)://" for u in urls if not u.startswith(("http://", "https://"))]
+    problems += [Msg("settings.http_url", key="CHATBOT_ALLOWED_BASE_URLS", value=repr(u))
+                 for u in urls if not u.startswith(("http://", "https://"))]
     return urls

@@ -12,6 +12,11 @@ CHAT = [{"role": "system", "content": "Eres un asistente amable."},
         {"role": "user", "content": "¿Cuánto cuesta esta pregunta?"}]
 
 
+def notes(est: billing.CostEstimate, lang: str) -> str:
+    """The estimate's notes as a reader of `lang` reads them."""
+    return " ".join(note.said(lang) for note in est.notes)
+
+
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     return Catalog.load(today=TODAY)
@@ -57,7 +62,7 @@ def test_estimate_legacy_prompt_has_no_chat_overhead(catalog):
 def test_estimate_without_max_tokens_uses_what_the_model_could_still_write(catalog):
     est = billing.estimate(catalog, "gpt-4o-mini", CHAT, None)
     assert est.max_output_tokens == 16384
-    assert "max_tokens" in est.note
+    assert "max_tokens" in notes(est, "en")
     # gpt-4: 8192 context, so the room left is smaller than its max output
     big = [{"role": "user", "content": "palabra " * 5000}]
     est4 = billing.estimate(catalog, "gpt-4", big, None)
@@ -68,7 +73,7 @@ def test_estimate_unknown_model_degrades_to_a_count(catalog):
     est = billing.estimate(catalog, "gpt-9-galaxy", CHAT, 100)
     assert est.input_tokens == count_chat(CHAT, "o200k_base").total
     assert est.low_usd is None and est.high_usd is None
-    assert "CHATBOT_PRICES" in est.note
+    assert "CHATBOT_PRICES" in notes(est, "es")
 
 
 def test_ledger_records_and_summarises(catalog):
@@ -108,7 +113,7 @@ def test_reasoning_estimate_takes_the_whole_completion_limit_as_billed_output(ca
     # gpt-5.6-luna: $0.20 input, $1.20 output per 1M; hidden reasoning fits in the limit
     est = billing.estimate(catalog, "gpt-5.6-luna", CHAT, max_tokens=500)
     assert est.high_usd == pytest.approx((est.input_tokens * 0.20 + 500 * 1.20) / 1e6)
-    assert "reasoning tokens" in est.note and "max_completion_tokens" in est.note
+    assert "reasoning tokens" in notes(est, "en") and "razonamiento" in notes(est, "es")
     unbounded = billing.estimate(catalog, "gpt-5.6-luna", CHAT, None)
     assert unbounded.max_output_tokens == 128_000
-    assert "reasoning" not in billing.estimate(catalog, "gpt-4o-mini", CHAT, 5).note
+    assert "reasoning" not in notes(billing.estimate(catalog, "gpt-4o-mini", CHAT, 5), "en")

@@ -81,10 +81,12 @@ def test_reasoning_model_gets_max_completion_tokens_and_a_note_per_refused_setti
     applied = build_request(params, catalog.capabilities("gpt-5.6-luna"))
     assert applied.body == {"model": "gpt-5.6-luna", "max_completion_tokens": 128, "n": 2,
                             "seed": 7}
-    notes = "\n".join(applied.notes)
+    notes = "\n".join(n.said("en") for n in applied.notes)
     assert ("temperature 0.2 not applied: gpt-5.6-luna samples only at 1 unless reasoning "
             "effort is none.") in notes
-    assert "temperature 0.2 no aplicado" in notes
+    assert ("temperature 0.2 no aplicado: gpt-5.6-luna solo muestrea a 1 salvo con reasoning "
+            "effort none.") in "\n".join(n.said("es") for n in applied.notes)
+    assert " / " not in notes
     assert "frequency_penalty 0.5 not applied" in notes
     assert "presence_penalty" not in notes  # left at its default: nothing was lost
     assert "logprobs not applied" in notes and "stop ['END'] not applied" in notes
@@ -106,17 +108,17 @@ def test_effort_none_brings_sampling_back_but_not_stop(catalog):
     assert applied.body["temperature"] == 0.2 and applied.body["top_logprobs"] == 3
     assert applied.body["reasoning_effort"] == "none"
     assert "stop" not in applied.body
-    assert len(applied.notes) == 1 and "stop" in applied.notes[0]
+    assert len(applied.notes) == 1 and "stop" in applied.notes[0].said("en")
 
 
 def test_effort_the_model_lacks_or_a_sampling_model_is_named_not_sent(catalog):
     luna = build_request(ChatParams("gpt-5.6-luna", reasoning_effort="minimal"),
                  catalog.capabilities("gpt-5.6-luna"))
     assert "reasoning_effort" not in luna.body
-    assert "takes none, low, medium, high, xhigh" in luna.notes[0]
+    assert "takes none, low, medium, high, xhigh" in luna.notes[0].said("en")
     mini = build_request(ChatParams("gpt-4o-mini", reasoning_effort="high"),
                  catalog.capabilities("gpt-4o-mini"))
-    assert "reasoning_effort" not in mini.body and "not a reasoning model" in mini.notes[0]
+    assert "reasoning_effort" not in mini.body and "not a reasoning model" in mini.notes[0].said("en")
 
 
 def test_sampling_model_gets_everything_it_was_given(catalog):
@@ -139,7 +141,8 @@ def test_learning_from_a_refusal(catalog):
     assert learned is not None and "temperature" not in learned.takes_at(None)
     assert learn(learned, "temperature") is None  # already known: retrying would not help
     note = build_request(ChatParams("gpt-4o-mini", temperature=0.3), learned).notes[0]
-    assert "the server refused it" in note
+    assert "the server refused it" in note.said("en")
+    assert "el servidor lo rechazó" in note.said("es")
     assert learn(caps, "max_tokens").token_limit == "max_completion_tokens"
     assert learn(catalog.capabilities("gpt-5"), "max_completion_tokens").token_limit == \
         "max_tokens"
@@ -151,7 +154,7 @@ def test_control_states_say_why_each_control_is_off(catalog):
     luna = catalog.capabilities("gpt-5.6-luna")
     off = control_states(luna, None)
     assert set(off) == {"temperature", "top_p", "logprobs", "penalties", "stop"}
-    assert "unless reasoning effort is none" in off["temperature"]
+    assert "unless reasoning effort is none" in off["temperature"].said("en")
     assert set(control_states(luna, "none")) == {"stop"}
     assert control_states(catalog.capabilities("gpt-4o-mini"), None) == {}
 
@@ -161,4 +164,4 @@ def test_a_probe_replaces_the_guess_for_what_it_tried(catalog):
     probed = merge_probe(guess, {"stop", "logprobs"})
     assert probed.source == "probe"
     assert probed.takes == {"temperature", "top_p", "penalties", "stop", "logprobs"}
-    assert "probed on this server" in control_states(probed, None)["seed"]
+    assert "probed on this server" in control_states(probed, None)["seed"].said("en")

@@ -71,7 +71,9 @@ def test_every_catalog_entry_is_consistent(catalog):
             assert info.shutdown_date and not info.fine_tunable, name
         if info.fine_tunable:
             assert info.training_per_1m, name
-        assert " / " in info.note, f"{name}: the note must be bilingual"
+        for note in info.note:  # said in each language, one at a time
+            es, en = note.said("es"), note.said("en")
+            assert es != en and " / " not in es + en, name
 
 
 def test_snapshot_resolves_to_its_alias_prices(catalog):
@@ -88,12 +90,12 @@ def test_fine_tuned_name_gets_fine_tuned_inference_prices(catalog):
     assert ft.input_per_1m > base.input_per_1m
     assert ft.shutdown_date == base.shutdown_date
     assert not ft.fine_tunable
-    assert "gpt-4o-mini" in ft.note
+    assert "gpt-4o-mini" in ft.note[0].said("en")
 
 
 def test_fine_tuned_of_retired_base_is_retired(catalog):
     msg = catalog.retired_message("ft:gpt-3.5-turbo-0125:acme::abc", today=TODAY)
-    assert msg and "gpt-4o-mini" in msg
+    assert msg and "gpt-4o-mini" in msg.said("es")
 
 
 @pytest.mark.parametrize("name", ["gpt-9-galaxy", "", "ft:", "ft:::", "ft:nonexistent:org::x",
@@ -102,7 +104,7 @@ def test_get_never_raises_and_says_when_it_guesses(catalog, name):
     info = catalog.get(name)
     assert not info.known
     assert info.input_per_1m is None
-    assert "desconocido" in info.note and "Unknown" in info.note
+    assert "desconocido" in info.note[0].said("es") and "Unknown" in info.note[0].said("en")
 
 
 def test_local_model_is_free_and_uses_its_own_tokenizer(catalog):
@@ -120,11 +122,13 @@ def test_local_models_mapping_adds_served_names():
     assert cat.local_server is server_root
 
 
-def test_retired_message_is_bilingual_and_names_the_replacement(catalog):
+def test_retired_message_is_said_in_each_language_and_names_the_replacement(catalog):
     msg = catalog.retired_message("gpt-4", today=TODAY)
-    assert msg == ("gpt-4 fue retirado el 2026-10-23; usa gpt-4.1. / "
-                   "gpt-4 was retired on 2026-10-23; use gpt-4.1.")
-    assert "gpt-3.5-turbo-instruct" in catalog.retired_message("text-davinci-003", today=TODAY)
+    assert msg is not None
+    assert msg.said("es") == "gpt-4 fue retirado el 2026-10-23; usa gpt-4.1."
+    assert msg.said("en") == "gpt-4 was retired on 2026-10-23; use gpt-4.1."
+    davinci = catalog.retired_message("text-davinci-003", today=TODAY)
+    assert davinci and "gpt-3.5-turbo-instruct" in davinci.said("en")
     assert catalog.retired_message("gpt-4o-mini", today=TODAY) is None
     assert catalog.retired_message("gpt-9-galaxy", today=TODAY) is None
 
@@ -133,7 +137,7 @@ def test_deprecated_model_becomes_retired_on_its_shutdown_date():
     before = Catalog.load(today=date(2026, 12, 10))
     assert before.get("gpt-5").status == "deprecated"
     assert before.retired_message("gpt-5", today=date(2026, 12, 10)) is None
-    assert "gpt-6-sol" in before.retired_message("gpt-5", today=date(2026, 12, 11))
+    assert "gpt-6-sol" in str(before.retired_message("gpt-5", today=date(2026, 12, 11)))
     after = Catalog.load(today=date(2026, 12, 11))
     assert after.get("gpt-5").status == "retired"
     # a model retired by date no longer takes fine-tuning jobs
@@ -147,7 +151,7 @@ def test_overrides_inline_json_change_and_add_models():
     assert cat.get("gpt-4o-mini").output_per_1m == 0.6
     new = cat.get("my-new-model")
     assert new.known and new.input_per_1m == 1 and new.encoding == "o200k_base"
-    assert "CHATBOT_PRICES" in new.note
+    assert "CHATBOT_PRICES" in new.note[-1].said("es")
 
 
 def test_overrides_from_a_file(tmp_path):
@@ -175,14 +179,15 @@ def test_bad_overrides_give_clear_config_errors(overrides, words):
     with pytest.raises(ConfigError) as err:
         Catalog.load(overrides, today=TODAY)
     for word in words:
-        assert word in str(err.value)
+        assert word in err.value.said("en")
+    assert " / " not in err.value.said("es")
 
 
 def test_every_bad_price_is_named_at_once():
     with pytest.raises(ConfigError) as err:
         Catalog.load('{"gpt-4o": {"input_per_1m": -1, "output_per_1m": "x"}, '
                      '"gpt-4": {"cached_input_per_1m": -2}}', today=TODAY)
-    text = str(err.value)
+    text = err.value.said("es")
     assert "gpt-4o.input_per_1m" in text and "gpt-4o.output_per_1m" in text
     assert "gpt-4.cached_input_per_1m" in text
 

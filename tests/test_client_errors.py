@@ -65,10 +65,11 @@ def attempts(fake: FakeOpenAI) -> int:
 
 
 def assert_actionable(err: ChatbotError) -> None:
-    """Bilingual, with a way out, and no trace of the key."""
+    """Said in each language on its own, with a way out, and no trace of the key."""
     text = f"{err} {err.title!s} {err!r}"
-    assert " / " in err.message, err.message
-    assert err.hint and " / " in err.hint, err.hint
+    es, en = err.said("es"), err.said("en")
+    assert es != en and " / " not in es + en, (es, en)
+    assert err.hint and err.keys and err.keys[1], err.hint
     assert KEY not in text and SECRET not in text
     assert "Traceback" not in text
 
@@ -113,7 +114,8 @@ def test_retired_model_names_its_replacement(client: LLMClient, fake: FakeOpenAI
     with pytest.raises(ModelNotFound) as info:
         chat(client, model="gpt-3.5-turbo")
     assert "gpt-4o-mini" in str(info.value)  # the catalog's replacement
-    assert " / " in info.value.message and SECRET not in str(info.value)
+    assert info.value.said("en").startswith("gpt-3.5-turbo was retired")
+    assert " / " not in info.value.said("es") and SECRET not in str(info.value)
     assert attempts(fake) == 1
 
 

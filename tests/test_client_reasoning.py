@@ -38,7 +38,7 @@ def test_playground_settings_on_a_reasoning_model_answer_with_notes(fake, catalo
     assert body["max_completion_tokens"] == 128
     assert not {"max_tokens", "temperature", "top_p", "logprobs", "top_logprobs",
                 "frequency_penalty", "presence_penalty"} & set(body)
-    notes = " ".join(result.notes)
+    notes = " ".join(n.said("en") for n in result.notes)
     assert "temperature 0.2 not applied: gpt-5.6-luna samples only at 1 unless reasoning " \
            "effort is none" in notes
     assert "logprobs not applied" in notes
@@ -67,14 +67,14 @@ def test_streamed_chat_on_a_reasoning_model(fake, catalog):
     assert result is not None and result.text == "echo: hola qué tal estás hoy"
     assert "max_tokens" not in sent(fake)[0] and sent(fake)[0]["max_completion_tokens"] == 64
     assert result.usage.reasoning_tokens == 32
-    assert any("temperature 0.7" in n for n in result.notes)
+    assert any("temperature 0.7" in n.said("en") for n in result.notes)
 
 
 def test_reasoning_that_eats_the_whole_budget_is_explained(fake, catalog):
     params = ChatParams(LUNA, max_tokens=10, reasoning_effort="high")
     result = client_for(fake, catalog).chat(HELLO, params)
     assert result.text == "" and result.choices[0].finish_reason == "length"
-    assert any("spent all 10 tokens reasoning" in n for n in result.notes)
+    assert any("spent all 10 tokens reasoning" in n.said("en") for n in result.notes)
 
 
 def refusal(param: str, code: str = "unsupported_value") -> dict:
@@ -89,8 +89,8 @@ def test_a_refusal_the_data_did_not_know_is_retried_once_and_remembered(fake, ca
     result = client_for(fake, catalog, book).chat(HELLO, params)
     first, second = sent(fake)
     assert first["temperature"] == 0.3 and "temperature" not in second
-    assert result.text and any("refused temperature" in n for n in result.notes)
-    assert any("temperature 0.3 not applied" in n for n in result.notes)
+    assert result.text and any("refused temperature" in n.said("en") for n in result.notes)
+    assert any("temperature 0.3 not applied" in n.said("en") for n in result.notes)
     fake.reset()  # a later session with the same book does not ask again
     client_for(fake, catalog, book).chat(HELLO, params)
     assert len(sent(fake)) == 1 and "temperature" not in sent(fake)[0]
@@ -123,4 +123,4 @@ def test_a_compatible_server_without_n_and_seed_still_gives_n_answers():
         assert len(result.choices) == 3
         bodies = [r.json for r in server.requests_to(CHAT)]
         assert bodies[0]["seed"] == 5 and all("seed" not in b for b in bodies[1:])
-        assert any("refused seed" in n for n in result.notes)
+        assert any("refused seed" in n.said("en") for n in result.notes)

@@ -24,7 +24,6 @@ from chatbot.engine.finding import (
 )
 from chatbot.engine.llama_server import EmbeddedServer, ServerConfig
 from chatbot.errors import ConfigError
-from chatbot.i18n import one_language
 from chatbot.settings import Settings
 from tests.conftest import CACHE_DIR, ROOT
 from tests.fakes.openai_server import FakeOpenAI
@@ -46,11 +45,11 @@ def not_built_here(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 @pytest.mark.parametrize(("platform", "command"), [
     ("win32", "winget install llama.cpp"), ("darwin", "brew install llama.cpp"),
     ("linux", "conda install -c conda-forge llama.cpp")])
-def test_the_help_names_one_command_per_os_in_both_languages(platform: str, command: str) -> None:
-    text = engine_help(platform)
-    assert f"`{command}`" in text
-    assert "Instala el motor" in text and "Get the engine" in text
-    assert OLLAMA_PULL in text
+def test_the_help_names_one_command_per_os_in_each_language(platform: str, command: str) -> None:
+    es, en = engine_help(platform).said("es"), engine_help(platform).said("en")
+    assert f"`{command}`" in es and f"`{command}`" in en
+    assert "Instala el motor" in es and "Get the engine" in en and "Get the engine" not in es
+    assert OLLAMA_PULL in es and OLLAMA_PULL in en
 
 
 def test_no_engine_anywhere_is_a_status_line_saying_how(not_built_here: Path,
@@ -62,7 +61,7 @@ def test_no_engine_anywhere_is_a_status_line_saying_how(not_built_here: Path,
     with pytest.raises(ConfigError, match="llama-server"):
         ctx.embedded.wait_ready(30)
     line = ctx.status_markdown(Session(backend="local"))
-    assert "🔴" in line and one_language(engine_help(), "es") in line  # the session's language
+    assert "🔴" in line and engine_help().said("es") in line  # the session's language
 
 
 def test_a_setting_names_the_binary(not_built_here: Path, tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from chatbot.client.capability_book import MAX_ENTRIES, CapabilityBook
 from chatbot.client.embeddings import MAX_INPUTS
 from chatbot.context import AppContext, Session
 from chatbot.errors import BudgetExceeded, ChatbotError, ConfigError, InvalidInput
+from chatbot.i18n import Msg
 from chatbot.lab import presets, votes
 from chatbot.models.catalog import Catalog
 from chatbot.money import billing
@@ -64,7 +65,7 @@ def test_embeddings_are_held_under_the_cap_and_refused_past_it(fake: FakeOpenAI,
                                                                tmp_path: Path) -> None:
     """The audit: a cap of $0.01 let 83 embedding requests through, none recorded."""
     store = Store(tmp_path / "s.sqlite3")
-    meter = Meter(store, (Cap("host", 0.0005, "anfitrión", "the host's daily cap"),))
+    meter = Meter(store, (Cap("host", 0.0005, Msg.written("anfitrión", "the host's daily cap")),))
     client = LLMClient(Backend("compatible", fake.base_url, "sk-t"), SDKPool(10, 0),
                        Catalog.load(), billing.Ledger(), max_retries=0, meter=meter)
     text = " ".join(["palabra"] * 200)  # 201 tokens: $0.000004 at text-embedding-3-small
@@ -285,12 +286,12 @@ def test_the_hosts_url_is_in_no_message_or_code(tmp_path: Path) -> None:
     with pytest.raises(ChatbotError) as err:
         ctx.client_for(session).chat([{"role": "user", "content": "hola"}],
                                      ChatParams(MODEL, max_tokens=5))
-    assert "Cannot connect" in str(err.value) and "127.0.0.1:9" not in str(err.value)
+    assert "Cannot connect" in err.value.said("en") and "127.0.0.1:9" not in str(err.value)
     backend = ctx.backend_for(session, wait=False)
     code = python_code(backend, ChatParams(MODEL), [{"role": "user", "content": "hola"}],
                        caps=ctx.capabilities_for(session, probe=False))
     assert 'base_url=os.environ["OPENAI_BASE_URL"]' in code and "127.0.0.1:9" not in code
-    assert "127.0.0.1:9" not in " ".join(backend.labels) + ctx.status_markdown(session)
+    assert "127.0.0.1:9" not in str(backend.name) + ctx.status_markdown(session)
 
 
 @pytest.mark.parametrize("typed", ["http://ana:s3cretpw@example.com:abc/v1",
@@ -300,15 +301,14 @@ def test_a_password_in_a_typed_url_is_never_repeated(typed: str) -> None:
     with pytest.raises(InvalidInput) as err:
         check_typed_url(settings, typed)
     assert "s3cretpw" not in str(err.value)
-    label = " ".join(Backend("compatible", "http://ana:s3cretpw@example.com/v1",
-                             visitor=True).labels)
+    label = str(Backend("compatible", "http://ana:s3cretpw@example.com/v1", visitor=True).name)
     assert "s3cretpw" not in label and "example.com" in label
 
 
 def test_listening_on_the_lan_outside_hosted_mode_warns_about_fine_tuning() -> None:
     lan = Settings.from_env({"GRADIO_SERVER_NAME": "0.0.0.0", "OPENAI_API_KEY": "sk-h-0001"})
-    assert any("fine-tuning" in w for w in lan.start_warnings())
+    assert any("fine-tuning" in w and " / " not in w for w in lan.start_warnings("en"))
     hosted = Settings.from_env({"GRADIO_SERVER_NAME": "0.0.0.0", "OPENAI_API_KEY": "sk-h-0001",
                                 "CHATBOT_HOSTED": "1"})
-    assert hosted.start_warnings() == []
-    assert Settings.from_env({"OPENAI_API_KEY": "sk-h-0001"}).start_warnings() == []
+    assert hosted.start_warnings("es") == []
+    assert Settings.from_env({"OPENAI_API_KEY": "sk-h-0001"}).start_warnings("es") == []

@@ -60,9 +60,11 @@ def test_a_legacy_pair_is_cut_to_one_side_and_other_slashes_stay() -> None:
     assert one_language("3/4 tokens", "en") == "3/4 tokens"
 
 
-# T("key"), say(lang, "key"), Error.keyed("key"): the literal key, fields kept as {...}.
-KEY_IN_CODE = re.compile(r"""(?:\bT\(|\bsay\([^,()]+,\s*|\.keyed\()"""
-                         r"""f?["']([a-z_]+\.(?:[a-z0-9_.]|\{[^}]*\})+)["'\s]""")
+# T("key"), say(lang, "key"), Error.keyed("key", "hint_key"), Msg("key"): the literal key,
+# fields kept as {...}.
+KEY = r"""f?["']([a-z_]+\.(?:[a-z0-9_.]|\{[^}]*\})+)["'\s]"""
+KEY_IN_CODE = re.compile(r"""(?:\bT\(|\bsay\([^,()]+,\s*|\.keyed\(|\bMsg\()""" + KEY)
+HINT_IN_CODE = re.compile(r"""\.keyed\("[a-z_.]+",\s*""" + KEY)
 
 
 def test_every_key_the_code_names_is_in_both_tables() -> None:
@@ -70,7 +72,8 @@ def test_every_key_the_code_names_is_in_both_tables() -> None:
     Keys built with a field (``f"status.embedded_{state}"``) must match at least one key."""
     root = Path(__file__).resolve().parents[1] / "chatbot"
     named = {key for path in root.rglob("*.py")
-             for key in KEY_IN_CODE.findall(path.read_text(encoding="utf-8"))}
+             for pattern in (KEY_IN_CODE, HINT_IN_CODE)
+             for key in pattern.findall(path.read_text(encoding="utf-8"))}
     assert len(named) > 100  # the pattern still finds the code's keys
     missing = []
     for key in sorted(named):

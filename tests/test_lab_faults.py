@@ -16,15 +16,15 @@ from chatbot.errors import (
     ServerError,
     StreamCut,
 )
-from chatbot.i18n import one_language
+from chatbot.i18n import say
 from chatbot.lab.fault_server import FAILURES, FaultServer
 from chatbot.lab.simulate import LABELS, SIMULATED_KEY, Run, simulate, timeline_markdown
 from chatbot.lab.snippets import snippet
 from chatbot.models.catalog import Catalog
 
-TITLES = {"bad_key": AuthError.title, "rate_limit": RateLimited.title,
-          "quota": QuotaExceeded.title, "server_error": ServerError.title,
-          "timeout": BackendTimeout.title, "context": ContextTooLong.title}
+TITLES = {"bad_key": AuthError.title_key, "rate_limit": RateLimited.title_key,
+          "quota": QuotaExceeded.title_key, "server_error": ServerError.title_key,
+          "timeout": BackendTimeout.title_key, "context": ContextTooLong.title_key}
 
 
 @pytest.fixture(scope="module")
@@ -39,26 +39,31 @@ def run(server: FaultServer, failure: str, retries: int = 2) -> Run:
 
 
 def attempts(r: Run) -> list[str]:
-    return [m.what for m in r.timeline if m.who == "server"]
+    """What the server did with each attempt, as an English reader reads it."""
+    return [m.what if isinstance(m.what, str) else m.what.said("en")
+            for m in r.timeline if m.who == "server"]
 
 
 def waits(r: Run) -> list[float]:
     return [m.wait_s for m in r.timeline if m.wait_s is not None]
 
 
-def test_every_failure_has_a_label_and_a_snippet() -> None:
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_every_failure_has_a_label_and_a_snippet_in_one_language(lang: str) -> None:
     assert set(LABELS) == set(FAILURES)
     for failure in FAILURES:
-        code = snippet(failure)
+        code = snippet(failure, lang)
         compile(code, failure, "exec")
-        assert "openai" in code
+        assert "openai" in code and "«" not in code and " / " not in code
+    assert "# reintentos a mano" in snippet("rate_limit", "es")
+    assert "# retries by hand" in snippet("rate_limit", "en")
 
 
 @pytest.mark.parametrize("failure", ["bad_key", "quota", "context"])
 def test_what_a_retry_cannot_mend_is_tried_once(server: FaultServer, failure: str) -> None:
     r = run(server, failure)
     assert len(attempts(r)) == 1 and not waits(r)
-    assert r.final.startswith(f"⚠️ **{one_language(TITLES[failure], 'es')}:**")
+    assert r.final.startswith(f"⚠️ **{say('es', TITLES[failure])}:**")
 
 
 def test_rate_limit_waits_what_retry_after_says_then_gives_up(server: FaultServer) -> None:
@@ -68,28 +73,27 @@ def test_rate_limit_waits_what_retry_after_says_then_gives_up(server: FaultServe
     assert "espera 1.00 s y reintenta" in timeline_markdown(r)
     assert "waits 1.00 s and retries" in timeline_markdown(r, "en")
     assert r.timeline[-1].at_s >= 2.0  # the waits really happened
-    assert one_language(RateLimited.title, "es") in r.final
+    assert say("es", RateLimited.title_key) in r.final
 
 
 def test_server_errors_back_off_exponentially(server: FaultServer) -> None:
     r = run(server, "server_error", retries=1)
     assert len(attempts(r)) == 2 and len(waits(r)) == 1
-    assert one_language(ServerError.title, "es") in r.final and "500" in r.final
+    assert say("es", ServerError.title_key) in r.final and "500" in r.final
 
 
 def test_a_hang_ends_at_the_clients_timeout(server: FaultServer) -> None:
     r = run(server, "timeout")
     assert len(attempts(r)) == 1
     assert 1.4 < r.timeline[-1].at_s < 3.0
-    assert one_language(BackendTimeout.title, "es") in r.final and "1.5 s" in r.final
+    assert say("es", BackendTimeout.title_key) in r.final and "1.5 s" in r.final
 
 
 def test_a_cut_answer_keeps_what_arrived(server: FaultServer) -> None:
     r = run(server, "cut")
     assert r.partial == "Los tokens llegan uno a"
-    assert r.final == error_notice(StreamCut(
-        "La conexión se cortó a mitad de la respuesta. / The connection dropped mid-answer.",
-        hint="Lo recibido se conserva; reintenta. / What arrived is kept; try again."))
+    assert r.final == error_notice(StreamCut.keyed("client.dropped", "client.kept"))
+    assert "La conexión se cortó a mitad de la respuesta." in r.final
     assert "Los tokens llegan uno a […]" in timeline_markdown(r)
 
 

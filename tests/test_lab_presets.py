@@ -28,14 +28,17 @@ def test_a_field_left_out_is_simply_not_set() -> None:
 
 
 def bad(kind: str, raw: bytes) -> str:
+    """The Spanish message, then the English one, each in one language only."""
     with pytest.raises(InvalidInput) as err:
         load(kind, raw)
-    assert " / " in str(err.value)
-    return str(err.value)
+    es, en = err.value.said("es"), err.value.said("en")
+    assert " / " not in es and " / " not in en and es != en
+    return f"{es}\n{en}"
 
 
 def test_not_json_says_where() -> None:
-    assert "línea / line 1, columna / column 10" in bad("persona", b'{"kind": ,}')
+    es, en = bad("persona", b'{"kind": ,}').split("\n")
+    assert "(línea 1, columna 10)" in es and "(line 1, column 10)" in en
 
 
 def test_not_utf8_too_big_or_not_a_preset() -> None:

@@ -34,7 +34,8 @@ def test_a_server_without_logprobs_gets_a_clear_message(fake_compatible: FakeOpe
                        Catalog.load())
     with pytest.raises(sampling.NoLogprobs) as err:
         sampling.next_token(client, "some-model", PROMPT)
-    assert "logprobs" in str(err.value) and " / " in err.value.message
+    assert "logprobs" in err.value.said("en") and "probabilidades" in err.value.said("es")
+    assert " / " not in err.value.said("es")
 
 
 @pytest.mark.parametrize("prompt, mode", [("  ", "chat"), ("hola", "poem")])

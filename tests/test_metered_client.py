@@ -11,6 +11,7 @@ import pytest
 
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import ChatbotError, ServerError, StreamCut
+from chatbot.i18n import Msg
 from chatbot.models.catalog import Catalog
 from chatbot.money import billing
 from chatbot.money.spending import Cap, Meter
@@ -28,7 +29,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def client(fake: FakeOpenAI, store: Store) -> LLMClient:
-    meter = Meter(store, (Cap("s", 1.0, "sesión", "session"),))
+    meter = Meter(store, (Cap("s", 1.0, Msg.written("sesión", "session")),))
     return LLMClient(Backend("compatible", fake.base_url, "sk-test-meter"), SDKPool(10, 0),
                      Catalog.load(), billing.Ledger(), max_retries=0, meter=meter)
 

@@ -42,16 +42,17 @@ def test_batch_writes_a_new_csv_and_never_the_input(module_fake: FakeOpenAI, tmp
     source.write_text("text\nI love it\nOdio esperar\nEl tren sale a las 9\n", encoding="utf-8")
     out = tmp_path / "labelled.csv"
     proc = run_cli(module_fake, "batch", source, "--output", out, "--no-calibration")
-    assert proc.returncode == 0 and "written" in proc.stdout
+    assert proc.returncode == 0 and "Escrito:" in proc.stdout and "written" not in proc.stdout
     with out.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [(r["text"], r["label"]) for r in rows] == [
         ("I love it", "positive"), ("Odio esperar", "negative"),
         ("El tren sale a las 9", "neutral")]
     same = run_cli(module_fake, "batch", source, "--output", source)
-    assert same.returncode == 2 and "cannot be the input file" in same.stderr
+    assert same.returncode == 2 and "no puede ser el fichero de entrada" in same.stderr
 
 
 def test_a_method_that_needs_a_pool_says_so(module_fake: FakeOpenAI) -> None:
     proc = run_cli(module_fake, "classify", "hola", "--method", "similar")
-    assert proc.returncode == 2 and "needs a pool" in proc.stderr
+    assert proc.returncode == 2 and "«Ejemplos parecidos del pool» necesita un pool" in proc.stderr
+    assert " / " not in proc.stderr

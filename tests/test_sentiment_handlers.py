@@ -168,7 +168,8 @@ def test_a_backend_failure_mid_batch_keeps_the_rows_so_far(fake: FakeOpenAI) -> 
     *_, last = steps
     rows, counts, notices, _, _, _ = last
     assert len(rows) == 1
-    assert "Stopped at tweet 2" in notices and "bad request" in notices
+    assert "Me detuve en el tweet 2" in notices and "bad request" in notices  # the session's
+    assert "Stopped" not in notices and " / " not in notices  # language (Spanish), only it
     assert "1/3 tweets" in counts
 
 

@@ -29,7 +29,7 @@ def test_a_200_kb_paste_is_capped_with_a_notice() -> None:
     batch = from_paste(paste)
     assert len(batch.tweets) == MAX_TWEETS
     assert batch.tweets[0] == "tweet número 0 sobre el partido de ayer"
-    assert any(f"first {MAX_TWEETS} of 5000" in n for n in batch.notices)
+    assert any(f"first {MAX_TWEETS} of 5000" in n.said("en") for n in batch.notices)
 
 
 def test_a_200_kb_single_line_is_cut_not_refused() -> None:
@@ -37,7 +37,7 @@ def test_a_200_kb_single_line_is_cut_not_refused() -> None:
     assert len(batch.tweets) == 1
     assert len(batch.tweets[0]) == MAX_CHARS + 1  # the cut mark
     assert batch.tweets[0].endswith("…")
-    assert any("were cut" in n for n in batch.notices)
+    assert any("were cut" in n.said("en") for n in batch.notices)
 
 
 def test_clip_normalises_whitespace() -> None:
@@ -117,7 +117,7 @@ def test_gather_joins_paste_and_csv_under_one_cap() -> None:
     assert batch.tweets == ("uno", "dos", "tres")
     capped = gather("uno\ndos", b"text\ntres\ncuatro\n", limit=3)
     assert capped.tweets == ("uno", "dos", "tres")
-    assert any("per batch" in n for n in capped.notices)
+    assert any("per batch" in n.said("en") for n in capped.notices)
 
 
 def test_gather_with_nothing_is_a_clear_error() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from chatbot.errors import BudgetExceeded
+from chatbot.i18n import Msg
 from chatbot.money.billing import CostEstimate
 from chatbot.money.spending import Cap, Meter, utc_today
 from chatbot.settings import Settings
@@ -14,12 +15,12 @@ from chatbot.store import Store
 
 
 def _est(high: float | None) -> CostEstimate:
-    return CostEstimate("gpt-4o-mini", 10, 100, 1, 0.0, high, "")
+    return CostEstimate("gpt-4o-mini", 10, 100, 1, 0.0, high, ())
 
 
 def test_daily_cap_is_keyed_by_utc_day_and_named_when_hit(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
-    day = Cap("host", 0.01, "límite diario del anfitrión", "the host's daily cap", daily=True)
+    day = Cap("host", 0.01, Msg.written("límite diario del anfitrión", "the host's daily cap"), daily=True)
     meter = Meter(store, (day,))
     meter.hold(_est(0.006)).settle(0.004)
     assert store.spent(f"host:{utc_today().isoformat()}") == pytest.approx(0.004)
@@ -31,7 +32,7 @@ def test_daily_cap_is_keyed_by_utc_day_and_named_when_hit(tmp_path: Path) -> Non
 
 
 def test_unknown_price_under_a_cap_is_refused_and_free_calls_need_no_store(tmp_path: Path) -> None:
-    meter = Meter(Store(tmp_path / "s.db"), (Cap("session:x", 1.0, "sesión", "session"),))
+    meter = Meter(Store(tmp_path / "s.db"), (Cap("session:x", 1.0, Msg.written("sesión", "session")),))
     with pytest.raises(BudgetExceeded, match="price is unknown"):
         meter.hold(_est(None))
     assert meter.hold(_est(0.0)).scopes == ()
@@ -39,7 +40,7 @@ def test_unknown_price_under_a_cap_is_refused_and_free_calls_need_no_store(tmp_p
 
 def test_unknown_actual_cost_keeps_the_worst_case(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
-    meter = Meter(store, (Cap("s", 1.0, "sesión", "session"),))
+    meter = Meter(store, (Cap("s", 1.0, Msg.written("sesión", "session")),))
     hold = meter.hold(_est(0.3))
     hold.settle(None)
     hold.settle(0.0)  # a second settle changes nothing
@@ -48,7 +49,7 @@ def test_unknown_actual_cost_keeps_the_worst_case(tmp_path: Path) -> None:
 
 def test_charge_counts_a_known_cost(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.db")
-    meter = Meter(store, (Cap("d", 1.0, "día", "day", daily=True),))
+    meter = Meter(store, (Cap("d", 1.0, Msg.written("día", "day"), daily=True),))
     meter.charge(0.7)
     with pytest.raises(BudgetExceeded):
         meter.charge(0.4)

@@ -198,7 +198,8 @@ def test_local_model_without_its_server_falls_back_and_says_so():
     cat = Catalog.load(local_models={LOCAL_MODEL_NAME: None})  # no embedded model in this process
     got = token_count.count_prompt(cat, cat.get(LOCAL_MODEL_NAME), COOKBOOK_CHAT)
     assert got.encoding == "o200k_base" and got.tokens == 124
-    assert "aproximo" in got.note and "approximated" in got.note
+    assert got.note is not None
+    assert "aproximo" in got.note.said("es") and "approximated" in got.note.said("en")
 
 
 # -- the embedded model: our estimate equals what llama.cpp's server reports -------------------
@@ -311,11 +312,14 @@ def test_dataset_with_a_pathological_blank_run_is_counted(tmp_path):
 # -- CLI: python -m chatbot tokens --------------------------------------------------------------
 
 
-def cli(*argv: str) -> tuple[int, str]:
-    parser = argparse.ArgumentParser()
-    cli_tokens.add_parser(parser.add_subparsers(dest="command"))
-    out = io.StringIO()
-    code = cli_tokens.run(parser.parse_args(["tokens", *argv]), out)
+def cli(*argv: str, lang: str = "en") -> tuple[int, str]:
+    """The CLI as a reader of `lang` runs it (CHATBOT_LANG)."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CHATBOT_LANG", lang)
+        parser = argparse.ArgumentParser()
+        cli_tokens.add_parser(parser.add_subparsers(dest="command"))
+        out = io.StringIO()
+        code = cli_tokens.run(parser.parse_args(["tokens", *argv]), out)
     return code, out.getvalue()
 
 

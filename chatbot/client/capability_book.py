@@ -23,7 +23,7 @@ from chatbot.settings import BackendKind
 Key = tuple[str, str, str]  # (backend kind, base URL, model)
 Send = Callable[[dict[str, Any]], Any]  # one chat request's body -> the SDK's reply
 MAX_ENTRIES = 1024  # (backend, model) pairs remembered; made-up names cannot grow it further
-PROBE_MESSAGES = [{"role": "user", "content": "Di hola. / Say hi."}]
+PROBE_MESSAGES = [{"role": "user", "content": "Di hola."}]  # to the model, not to a reader
 PROBES: dict[str, dict[str, object]] = {
     "n": {"n": 2},
     "logprobs": {"logprobs": True, "top_logprobs": 2},

@@ -23,6 +23,7 @@ from chatbot.client.results import (
     read_usage,
 )
 from chatbot.client.transport import Transport
+from chatbot.i18n import Msg
 from chatbot.models import token_count
 from chatbot.money import billing
 from chatbot.money.spending import Hold
@@ -94,7 +95,7 @@ class ChatCalls:
             return self._ask(params, request, est, hold, legacy)
 
     def _usage_per_choice(self, model: str, usage: Usage, choices: list[Choice]
-                          ) -> tuple[Usage, tuple[str, ...]]:
+                          ) -> tuple[Usage, tuple[Msg, ...]]:
         """Output tokens as generated: some servers (llama-server) count one choice of n.
 
         Each choice's tokens are its logprobs when it has them, else its text counted with the
@@ -107,10 +108,8 @@ class ChatCalls:
                       token_count.count_output(self.metering.catalog, info, c.text) for c in choices)
         if counted <= usage.completion_tokens:
             return usage, ()
-        note = (f"El servidor contó {usage.completion_tokens} tokens de salida para "
-                f"{len(choices)} respuestas; la app contó cada respuesta: {counted}. / The server "
-                f"counted {usage.completion_tokens} output tokens for {len(choices)} answers; the "
-                f"app counted each answer: {counted}.")
+        note = Msg("client.recounted", server=usage.completion_tokens, n=len(choices),
+                   counted=counted)
         return replace(usage, completion_tokens=counted), (note,)
 
     def _ask(self, params: ChatParams, request: Request, est: billing.CostEstimate,

@@ -18,6 +18,7 @@ from chatbot.errors import (
     ResourceNotFound,
     ServerError,
 )
+from chatbot.i18n import Msg
 from chatbot.models.catalog import Catalog
 from chatbot.policy.redaction import redact, without_userinfo
 
@@ -28,6 +29,7 @@ class UnsupportedParam(InvalidInput):
 
     def __init__(self, error: ChatbotError, param: str) -> None:
         super().__init__(error.message, hint=error.hint)
+        self.keys = error.keys
         self.param = param
 
 
@@ -52,15 +54,14 @@ def error_code(exc: openai.APIStatusError) -> str:
 
 
 def translate(exc: Exception, backend: Backend, model: str, catalog: Catalog,
-              timeout: float, *, subject: str = "", retry_after: float | None = None
+              timeout: float, *, subject: Msg | str = "", retry_after: float | None = None
               ) -> ChatbotError:
     """SDK exception → project error, most specific class first."""
     if isinstance(exc, openai.APIConnectionError):  # timeouts included
         return _transport_error(exc, backend, timeout)
     if not isinstance(exc, openai.APIStatusError):
-        said = _hide(str(exc), backend)
-        es, en = backend.labels
-        return ServerError(redact(f"{es}: {said}. / {en}: {said}.", backend.api_key))
+        said = redact(_hide(str(exc), backend), backend.api_key)
+        return ServerError.keyed("client.server_said", where=backend.name, said=said)
     return (_access_error(exc, backend, model, catalog, subject)
             or _size_or_rate_error(exc, backend, model, retry_after)
             or _server_or_input_error(exc, backend))
@@ -68,49 +69,29 @@ def translate(exc: Exception, backend: Backend, model: str, catalog: Catalog,
 
 def _transport_error(exc: openai.APIConnectionError, backend: Backend, timeout: float
                      ) -> ChatbotError:
-    es, en = backend.labels
     if isinstance(exc, openai.APITimeoutError):
-        return BackendTimeout(
-            f"{es} no respondió en {timeout:g} s. / {en} did not answer within {timeout:g} s.",
-            hint="Prueba otra vez, baja max_tokens o sube CHATBOT_TIMEOUT. / "
-                 "Try again, lower max_tokens or raise CHATBOT_TIMEOUT.",
-        )
+        return BackendTimeout.keyed("client.timeout", "client.timeout_hint", where=backend.name,
+                                    seconds=f"{timeout:g}")
     url = "api.openai.com" if backend.kind == "openai" else backend.shown_url
-    es, en = (url, url) if url else (es, en)
-    return BackendUnreachable(
-        f"No puedo conectar con {es}. / Cannot connect to {en}.",
-        hint="¿Está el servidor en marcha y la URL base es correcta? Sin internet, usa el modelo "
-             "embebido. / Is the server running and the base URL right? Offline, use the "
-             "embedded model.",
-    )
+    return BackendUnreachable.keyed("client.unreachable", "client.unreachable_hint",
+                                    where=url or backend.name)
 
 
 def _access_error(exc: openai.APIStatusError, backend: Backend, model: str, catalog: Catalog,
-                  subject: str) -> ChatbotError | None:
+                  subject: Msg | str) -> ChatbotError | None:
     """The key, the model or the named resource is not there for this caller."""
     if isinstance(exc, openai.AuthenticationError):
-        return AuthError(
-            "La clave de API no es válida o fue revocada. / The API key is invalid or revoked.",
-            hint="Revisa OPENAI_API_KEY en .env o pega otra clave en Ajustes; o usa el modelo "
-                 "embebido. / Check OPENAI_API_KEY in .env or paste another key in Settings; "
-                 "or use the embedded model.",
-        )
+        return AuthError.keyed("client.bad_key", "client.bad_key_hint")
     if isinstance(exc, openai.PermissionDeniedError):
-        return AuthError(
-            f"Tu clave no tiene acceso a {model}. / Your key has no access to {model}.",
-            hint="Prueba otro modelo o revisa tu proyecto en OpenAI. / Try another model or check "
-                 "your OpenAI project.",
-        )
+        return AuthError.keyed("client.no_access", "client.no_access_hint", model=model)
     if subject and isinstance(exc, openai.NotFoundError):
-        return ResourceNotFound(f"No existe {subject}. / {subject} does not exist.",
-                                hint="Revisa el identificador. / Check the id.")
+        return ResourceNotFound.keyed("client.no_such", "client.check_id", subject=subject)
     if isinstance(exc, openai.NotFoundError) or error_code(exc) == "model_not_found":
         retired = catalog.retired_message(model)
-        return ModelNotFound(
-            retired or f"El modelo '{model}' no existe en {backend.labels[0]}. / Model '{model}' "
-                       f"not found on {backend.labels[1]}.",
-            hint="" if retired else "Elige otro modelo en la lista. / Pick another model.",
-        )
+        if retired:
+            return ModelNotFound.saying(retired)
+        return ModelNotFound.keyed("client.no_model", "client.pick_another", model=model,
+                                   where=backend.name)
     return None
 
 
@@ -122,40 +103,21 @@ def _size_or_rate_error(exc: openai.APIStatusError, backend: Backend, model: str
     if code == "context_length_exceeded" or ("context" in message and (
         "length" in message or "window" in message or "exceed" in message
     )):
-        return ContextTooLong(
-            f"El texto no cabe en el contexto de {model}. / The text does not fit {model}'s "
-            f"context window.",
-            hint="Acorta el mensaje o el historial, o baja max_tokens. / Shorten the message or "
-                 "history, or lower max_tokens.",
-        )
+        return ContextTooLong.keyed("client.too_long", "client.too_long_hint", model=model)
     if not isinstance(exc, openai.RateLimitError):
         return None
     if code == "insufficient_quota" or "quota" in message:
-        return QuotaExceeded(
-            "Tu cuenta de OpenAI no tiene saldo (insufficient_quota); reintentar no ayuda. / "
-            "Your OpenAI account is out of credit (insufficient_quota); retrying won't help.",
-            hint="Añade saldo en la facturación de OpenAI o usa el modelo embebido. / Add "
-                 "credit in OpenAI billing or use the embedded model.",
-        )
-    es, en = ((f"{retry_after:g} s", f"{retry_after:g} s") if retry_after
-              else ("unos segundos", "a few seconds"))
-    return RateLimited(
-        "Demasiadas peticiones seguidas (rate limit). / Too many requests (rate limit).",
-        hint=f"Espera {es} y reintenta. / Wait {en} and try again.",
-    )
+        return QuotaExceeded.keyed("client.no_credit", "client.no_credit_hint")
+    wait = f"{retry_after:g} s" if retry_after else Msg("client.a_few_seconds")
+    return RateLimited.keyed("client.rate_limited", "client.wait_and_retry", wait=wait)
 
 
 def _server_or_input_error(exc: openai.APIStatusError, backend: Backend) -> ChatbotError:
-    es, en = backend.labels
     if exc.status_code >= 500:
-        return ServerError(
-            f"{es} falló ({exc.status_code}). / {en} failed ({exc.status_code}).",
-            hint="Es un fallo del servidor, no tuyo: reintenta en un momento. / A server-side "
-                 "fault, not yours: try again shortly.",
-        )
+        return ServerError.keyed("client.server_failed", "client.server_failed_hint",
+                                 where=backend.name, status=exc.status_code)
     detail = redact(error_message(exc), backend.api_key)
-    return InvalidInput(f"{es} rechazó la petición: {detail} / {en} rejected the request: "
-                        f"{detail}")
+    return InvalidInput.keyed("client.rejected", where=backend.name, detail=detail)
 
 
 def error_message(exc: openai.APIStatusError) -> str:

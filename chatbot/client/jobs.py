@@ -11,6 +11,7 @@ from openai.types import FilePurpose
 from chatbot.client.request import Requests
 from chatbot.client.results import FileInfo, JobEvent, JobInfo, read_job, read_job_event
 from chatbot.client.transport import Transport
+from chatbot.i18n import Msg
 
 
 @dataclass
@@ -55,16 +56,16 @@ class JobCalls:
 
     def get_job(self, job_id: str) -> JobInfo:
         job, _ = self.transport.call("", lambda: self.transport.sdk.fine_tuning.jobs.retrieve(job_id),
-                            f"el trabajo / job {job_id}")
+                            Msg("client.the_job", id=job_id))
         return read_job(job)
 
     def cancel_job(self, job_id: str) -> JobInfo:
         job, _ = self.transport.call("", lambda: self.transport.sdk.fine_tuning.jobs.cancel(job_id),
-                            f"el trabajo / job {job_id}")
+                            Msg("client.the_job", id=job_id))
         return read_job(job)
 
     def job_events(self, job_id: str, limit: int = 100) -> list[JobEvent]:
         page, _ = self.transport.call("", lambda: self.transport.sdk.fine_tuning.jobs.list_events(
-            job_id, limit=limit), f"el trabajo / job {job_id}")
+            job_id, limit=limit), Msg("client.the_job", id=job_id))
         events = [read_job_event(e) for e in page.data]
         return events[::-1]  # the API lists newest first; seconds alone can't order them

@@ -34,7 +34,7 @@ class Metering:
 
     def estimate_embeddings(self, texts: list[str], model: str) -> billing.CostEstimate:
         if self.backend.kind == "local":  # free, and not worth a call to its tokenizer
-            return billing.CostEstimate(model, 0, 0, 1, 0.0, 0.0, "", 0.0)
+            return billing.CostEstimate(model, 0, 0, 1, 0.0, 0.0, (), 0.0)
         return billing.estimate_embeddings(self.catalog, model, texts)
 
     def hold(self, est: billing.CostEstimate) -> Hold | None:

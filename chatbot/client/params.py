@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chatbot.i18n import Msg
+
 MAX_N = 8
 MAX_STOP = 4
 EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh")
@@ -38,41 +40,38 @@ class ChatParams:
     # min_p); sent as the SDK's `extra_body`.
     extra_body: tuple[tuple[str, Any], ...] = ()
 
-    def problems(self, max_output: int | None = None) -> list[str]:
+    def problems(self, max_output: int | None = None) -> list[Msg]:
         """Every impossible value at once, in words a student understands."""
-        found: list[str] = []
+        found: list[Msg] = []
+
+        def outside(name: str, value: object, low: float, high: float) -> None:
+            found.append(Msg("params.between", name=name, value=value, low=low, high=high))
         if not self.model.strip():
-            found.append("falta el modelo / the model is missing")
+            found.append(Msg("params.no_model"))
         if not 1 <= self.n <= MAX_N:
-            found.append(f"n={self.n}: entre 1 y {MAX_N} / between 1 and {MAX_N}")
+            outside("n", self.n, 1, MAX_N)
         if self.temperature is not None and not 0 <= self.temperature <= 2:
-            found.append(f"temperature={self.temperature}: entre 0 y 2 / between 0 and 2")
+            outside("temperature", self.temperature, 0, 2)
         if self.top_p is not None and not 0 <= self.top_p <= 1:
-            found.append(f"top_p={self.top_p}: entre 0 y 1 / between 0 and 1")
+            outside("top_p", self.top_p, 0, 1)
         for name in ("frequency_penalty", "presence_penalty"):
             value = getattr(self, name)
             if value is not None and not -2 <= value <= 2:
-                found.append(f"{name}={value}: entre -2 y 2 / between -2 and 2")
+                outside(name, value, -2, 2)
         if self.max_tokens is not None:
             if self.max_tokens < 1:
-                found.append(f"max_tokens={self.max_tokens}: al menos 1 / at least 1")
+                found.append(Msg("params.at_least_one", value=self.max_tokens))
             elif max_output and self.max_tokens > max_output:
-                found.append(
-                    f"max_tokens={self.max_tokens}: este modelo da como mucho {max_output} / "
-                    f"this model returns at most {max_output}"
-                )
+                found.append(Msg("params.model_max", value=self.max_tokens, most=max_output))
         if len(self.stop) > MAX_STOP:
-            found.append(
-                f"{len(self.stop)} secuencias de parada; máximo {MAX_STOP} / "
-                f"{len(self.stop)} stop sequences; at most {MAX_STOP}"
-            )
+            found.append(Msg("params.too_many_stops", n=len(self.stop), most=MAX_STOP))
         if any(not s for s in self.stop):
-            found.append("una secuencia de parada está vacía / a stop sequence is empty")
+            found.append(Msg("params.empty_stop"))
         if self.top_logprobs is not None and not 0 <= self.top_logprobs <= 20:
-            found.append(f"top_logprobs={self.top_logprobs}: entre 0 y 20 / between 0 and 20")
+            outside("top_logprobs", self.top_logprobs, 0, 20)
         if self.reasoning_effort and self.reasoning_effort not in EFFORTS:
-            found.append(f"reasoning_effort={self.reasoning_effort}: uno de / one of "
-                         + ", ".join(EFFORTS))
+            found.append(Msg("params.effort_one_of", value=self.reasoning_effort,
+                             choices=", ".join(EFFORTS)))
         return found
 
     def sdk_kwargs(self) -> dict[str, Any]:

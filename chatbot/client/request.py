@@ -15,6 +15,7 @@ from chatbot.client.errors import UnsupportedParam
 from chatbot.client.params import API_DEFAULTS, ChatParams
 from chatbot.client.sdk import Backend
 from chatbot.errors import InvalidInput, ModelNotFound
+from chatbot.i18n import Msg
 from chatbot.models.capabilities import FEATURES, FIELDS, Capabilities
 from chatbot.models.catalog import Catalog
 
@@ -30,7 +31,7 @@ class Applied:
     """The body fields to send and, in both languages, each setting that was not applied."""
 
     body: dict[str, Any]
-    notes: tuple[str, ...]
+    notes: tuple[Msg, ...]
 
 
 def _shown(name: str, value: Any) -> str:
@@ -40,18 +41,16 @@ def _shown(name: str, value: Any) -> str:
         f"{name} {value}")
 
 
-def _effort(params: ChatParams, caps: Capabilities) -> tuple[str | None, list[str]]:
+def _effort(params: ChatParams, caps: Capabilities) -> tuple[str | None, list[Msg]]:
     effort = params.reasoning_effort or None
     if effort is None:
         return None, []
     if not caps.reasoning:
-        return None, [f"reasoning_effort {effort} no aplicado: {caps.model} no es un modelo de "
-                      f"razonamiento. / reasoning_effort {effort} not applied: {caps.model} is "
-                      "not a reasoning model."]
+        return None, [Msg("request.effort_not_reasoning", effort=effort, model=caps.model)]
     if caps.efforts and effort not in caps.efforts:
         levels = ", ".join(caps.efforts)
-        return None, [f"reasoning_effort {effort} no aplicado: {caps.model} acepta {levels}. / "
-                      f"reasoning_effort {effort} not applied: {caps.model} takes {levels}."]
+        return None, [Msg("request.effort_levels", effort=effort, model=caps.model,
+                          levels=levels)]
     return effort, []
 
 
@@ -82,9 +81,8 @@ def build_request(params: ChatParams, caps: Capabilities, *, legacy: bool = Fals
         body["logprobs"] = body.pop("top_logprobs", None) or 1
     for feature, shown in refused.items():
         settings = ", ".join(shown)
-        why = caps.why_not(feature, effort)
-        es, en = why.split(" / ", 1)
-        notes.append(f"{settings} no aplicado: {es} / {settings} not applied: {en}")
+        notes.append(Msg("request.not_applied", settings=settings,
+                         why=caps.why_not(feature, effort)))
     return Applied(body, tuple(notes))
 
 
@@ -106,7 +104,7 @@ class Requests:
         if self.backend.kind == "openai":
             retired = self.catalog.retired_message(model)
             if retired:
-                raise ModelNotFound(retired)
+                raise ModelNotFound.saying(retired)
 
     def validate(self, params: ChatParams) -> None:
         max_output = self.backend.context_window
@@ -114,8 +112,7 @@ class Requests:
             max_output = self.catalog.get(params.model).max_output
         problems = params.problems(max_output)
         if problems:
-            raise InvalidInput("Parámetros imposibles / Impossible parameters: "
-                               + "; ".join(problems) + ".")
+            raise InvalidInput.keyed("request.impossible", problems=problems)
         self.check_model(params.model)
 
     def adapting(self, params: ChatParams, send: Callable[[dict[str, Any]], T], *,
@@ -140,18 +137,15 @@ class Requests:
                 retried.append(refusal.param)
         if retried:
             names = ", ".join(retried)
-            applied = replace(applied, notes=(*applied.notes, (
-                f"{params.model} rechazó {names}: reintenté sin ello y lo recordaré. / "
-                f"{params.model} refused {names}: retried without it, and will remember.")))
+            applied = replace(applied, notes=(*applied.notes, Msg(
+                "request.refused_retried", model=params.model, names=names)))
         return value, applied
 
     @staticmethod
     def result_notes(applied: Applied, model: str, texts: list[str],
-                     finish: list[str | None]) -> tuple[str, ...]:
+                     finish: list[str | None]) -> tuple[Msg, ...]:
         """`applied`'s notes, plus one when hidden reasoning used up the whole answer budget."""
         limit = applied.body.get("max_completion_tokens")
         if limit is None or any(t.strip() for t in texts) or "length" not in finish:
             return applied.notes
-        return (*applied.notes, f"{model} gastó los {limit} tokens en razonar antes de "
-                f"responder: sube max_tokens o baja reasoning effort. / {model} spent all {limit} "
-                "tokens reasoning before answering: raise max_tokens or lower reasoning effort.")
+        return (*applied.notes, Msg("request.all_reasoning", model=model, limit=limit))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from chatbot.i18n import Msg
 from chatbot.money import billing
 
 
@@ -69,7 +70,7 @@ class Result:
     estimate: billing.CostEstimate | None = None
     cost_usd: float | None = None
     requests: int = 1  # more than one when `n` was fanned out
-    notes: tuple[str, ...] = ()  # bilingual: each setting not applied to this model, and why
+    notes: tuple[Msg, ...] = ()  # each setting not applied to this model and why, and the like
     system_fingerprint: str | None = None  # the backend's configuration, when it says
 
     @property

@@ -10,7 +10,7 @@ from typing import Any
 
 import openai
 
-from chatbot.i18n import LANGS, say
+from chatbot.i18n import Msg
 from chatbot.policy.redaction import without_userinfo
 from chatbot.policy.urlguard import guarded_http_client
 from chatbot.settings import BackendKind
@@ -45,14 +45,13 @@ class Backend:
         return None if self.hidden or not self.base_url else without_userinfo(self.base_url)
 
     @property
-    def labels(self) -> tuple[str, str]:
-        """Its name in Spanish and in English: a message names it once in each half."""
+    def name(self) -> Msg | str:
+        """Its name, for a message that says it in the reader's language."""
         if self.kind == "openai":
-            return "OpenAI", "OpenAI"
+            return "OpenAI"
         key = {"local": "backend.local"}.get(self.kind) or (
             "backend.host" if self.shown_url is None else "backend.compatible")
-        es, en = (say(lang, key, url=self.shown_url) for lang in LANGS)
-        return es, en
+        return Msg(key, url=self.shown_url)
 
 
 class SDKPool:

@@ -21,7 +21,12 @@ from chatbot.errors import ChatbotError, InvalidInput, StreamCut
 from chatbot.money import billing
 from chatbot.money.spending import Hold
 
-KEPT = "Lo recibido se conserva; reintenta. / What arrived is kept; try again."
+
+def _cut_off(key: str, hint_key: str, partial: str, **fields: object) -> StreamCut:
+    """A cut answer, said in the reader's language, keeping what had arrived."""
+    cut = StreamCut.keyed(key, hint_key, **fields)
+    cut.partial = partial
+    return cut
 
 
 @dataclass
@@ -59,8 +64,7 @@ class StreamCalls:
                     ) -> Generator[StreamEvent, None, None]:
         """Stream one answer; bill from the final `usage` chunk (tiktoken only when it is absent)."""
         if params.n != 1:
-            raise InvalidInput("El streaming da una sola respuesta (n=1). / Streaming returns "
-                               "a single answer (n=1).")
+            raise InvalidInput.keyed("client.stream_one")
         self.requests.validate(params)
         est = self.metering.estimate(messages, params)
         got = _Received(params.model)
@@ -113,16 +117,13 @@ class StreamCalls:
             error = translate(exc, wire.backend, model, wire.catalog, wire.pool.timeout)
             if not text:
                 return error
-            return StreamCut("La respuesta se detuvo a medias (tiempo agotado). / The answer "
-                             "stopped mid-way (timed out).", hint=str(error.hint), partial=text)
-        return StreamCut("La conexión se cortó a mitad de la respuesta. / The connection dropped "
-                         "mid-answer.", hint=KEPT, partial=text)
+            return _cut_off("client.stopped_midway", "client.timeout_hint", text)
+        return _cut_off("client.dropped", "client.kept", text)
 
     def _finish(self, got: _Received, params: ChatParams, est: billing.CostEstimate,
                 start: float, hold: Hold | None) -> Result:
         if got.finish is None:
-            raise StreamCut("La respuesta llegó incompleta (sin final). / The answer arrived "
-                            "incomplete (no end).", hint=KEPT, partial=got.text)
+            raise _cut_off("client.incomplete", "client.kept", got.text)
         usage = self._arrived(got, est)
         cost = self.metering.bill(params.model, usage, hold)
         return Result(got.model, (Choice(0, got.text, got.finish),), usage,

@@ -12,6 +12,7 @@ from chatbot.client import retry
 from chatbot.client.errors import UnsupportedParam, refused_param, translate
 from chatbot.client.sdk import Backend, SDKPool
 from chatbot.errors import ServerError
+from chatbot.i18n import Msg
 from chatbot.models.catalog import Catalog
 
 T = TypeVar("T")
@@ -32,7 +33,7 @@ class Transport:
     def sdk(self) -> openai.OpenAI:
         return self.pool.get(self.backend)
 
-    def call(self, model: str, fn: Callable[[], T], subject: str = "") -> tuple[T, int]:
+    def call(self, model: str, fn: Callable[[], T], subject: Msg | str = "") -> tuple[T, int]:
         """Run `fn` with bounded, backed-off retries; return its value and the attempts made.
 
         `subject` names what a non-model call is about ("job ftjob-1"), for a 404's message.
@@ -56,12 +57,8 @@ class Transport:
 
     def not_openai(self) -> ServerError:
         """A compatible server that answered 200 with HTML, or with JSON of another shape."""
-        es, en = self.backend.labels
-        return ServerError(
-            f"{es} respondió algo que no es una respuesta de la API de OpenAI. / {en} "
-            "answered with something that is not an OpenAI API response.",
-            hint="¿Es correcta la URL base (suele acabar en /v1)? / Is the base URL right (it "
-                 "usually ends in /v1)?")
+        return ServerError.keyed("client.not_openai", "client.not_openai_hint",
+                                 where=self.backend.name)
 
     def read(self, read: Callable[[], T]) -> T:
         """Read the SDK's parsed answer; a wrong shape is the server's fault, said so."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chatbot.context import AppContext, Session
-from chatbot.i18n import one_language, say
+from chatbot.i18n import say
 from chatbot.money import billing
 
 
@@ -16,7 +16,7 @@ def estimate_markdown(ctx: AppContext, session: Session, model: str,
     """Worst case before sending: input tokens plus n × max_tokens, times `calls` requests."""
     retired = ctx.catalog.retired_message(model)
     if retired:
-        return f"⚠️ {one_language(retired, session.lang)}"
+        return f"⚠️ {retired.said(session.lang)}"
     est = billing.estimate(ctx.catalog, model, prompt, max_tokens, n)
     many = f" × {calls}" if calls > 1 else ""
     tokens = say(session.lang, "costs.input_tokens", n=est.input_tokens, many=many)

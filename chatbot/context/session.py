@@ -15,6 +15,7 @@ from chatbot.client import Backend, CapabilityBook, LLMClient, SDKPool
 from chatbot.engine.llama_server import EMBED_CTX, EmbeddedServer
 from chatbot.engine.tuned import TunedServers, is_tuned
 from chatbot.errors import ChatbotError, ConfigError
+from chatbot.i18n import Msg
 from chatbot.models.capabilities import Capabilities
 from chatbot.models.catalog import Catalog
 from chatbot.money.billing import Ledger
@@ -65,7 +66,7 @@ class SessionPolicy:
 
     def local_server(self, model: str) -> EmbeddedServer:
         if self.embedded is None:
-            raise ConfigError("El modelo embebido está desactivado. / The embedded model is off.")
+            raise ConfigError.keyed("session.embedded_off")
         if self.tuned is not None and is_tuned(model):
             return self.tuned.server_for(model)
         return self.embedded
@@ -90,18 +91,12 @@ class SessionPolicy:
                 return Backend("compatible", session.base_url, session.api_key, visitor=True,
                                guarded=guarded)
             if not self.settings.openai_base_url:
-                raise ConfigError("Falta la URL base. / The base URL is missing.",
-                                  hint="Escríbela en Ajustes. / Type it in Settings.")
+                raise ConfigError.keyed("session.no_base_url", "session.type_it_in_settings")
             return Backend("compatible", self.settings.openai_base_url,
                            self.settings.openai_api_key, hidden=self.settings.hosted)
         key = session.api_key or self.settings.key_for_openai
         if not key:
-            raise ConfigError(
-                "No hay clave de OpenAI. / No OpenAI key found.",
-                hint="Pon OPENAI_API_KEY en .env o pega tu clave en Ajustes; o elige el modelo "
-                     "embebido. / Set OPENAI_API_KEY in .env or paste your key in Settings; or "
-                     "pick the embedded model.",
-            )
+            raise ConfigError.keyed("session.no_key", "session.no_key_hint")
         return Backend("openai", None, key, visitor=bool(session.api_key))
 
     def model_for(self, session: Session) -> str:
@@ -126,7 +121,7 @@ class SessionPolicy:
         budget = self.settings.session_budget(session.ledger.budget_usd)
         if budget is not None or session.keep_spending:
             caps.append(Cap(f"session:{session.id}", math.inf if budget is None else budget,
-                            "el límite de esta sesión", "this session's cap"))
+                            Msg("session.session_cap")))
         daily = self.daily_cap(session)
         if daily is not None:
             caps.append(daily)
@@ -135,8 +130,7 @@ class SessionPolicy:
     def daily_cap(self, session: Session) -> Cap | None:
         if self.settings.daily_budget_usd is None or not self.host_pays(session):
             return None
-        return Cap("host", self.settings.daily_budget_usd, "el límite diario del anfitrión, "
-                   "para todos", "the host's daily cap, shared by everyone", daily=True)
+        return Cap("host", self.settings.daily_budget_usd, Msg("session.host_cap"), daily=True)
 
     def host_models(self) -> list[str]:
         """What a visitor of a hosted app may ask for on the host's credentials: the host's
@@ -156,13 +150,8 @@ class SessionPolicy:
         if (not self.settings.hosted or not self.host_pays(session)
                 or model == self.settings.model or self._priced(model)):
             return
-        raise ConfigError(
-            f"En este servidor público, con la cuenta del anfitrión, elige uno de sus modelos; "
-            f"'{model}' no lo es. / On this public server, on the host's account, pick one of "
-            f"the host's models; '{model}' is not one.",
-            hint="Deja el modelo vacío (el predeterminado) o usa tu propia clave o servidor en "
-                 "Ajustes. / Leave the model blank (the default) or use your own key or server "
-                 "in Settings.")
+        raise ConfigError.keyed("session.host_models_only", "session.host_models_hint",
+                                model=model)
 
     def _client(self, session: Session, backend: Backend) -> LLMClient:
         return LLMClient(backend, self.pool, self.catalog, session.ledger,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from chatbot.context.session import Session, SessionPolicy
 from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.engine.warmup import PrefixWarmer
-from chatbot.i18n import DEFAULT, one_language, say
+from chatbot.i18n import DEFAULT, say
 from chatbot.money.billing import format_usd
 from chatbot.money.spending import utc_today
 from chatbot.policy.redaction import without_userinfo
@@ -70,7 +70,7 @@ def status_markdown(policy: SessionPolicy, session: Session, *, public: bool = F
     else:  # the host's own server: its address is not for the public
         where = say(lang, "status.compatible")
     retired = policy.catalog.retired_message(model) if kind == "openai" else None
-    warn = f"\n\n⚠️ {one_language(retired, lang)}" if retired else ""
+    warn = f"\n\n⚠️ {retired.said(lang)}" if retired else ""
     hosted = say(lang, "status.hosted") if policy.settings.hosted else ""
     return (f"{hosted}**Backend:** {where} · **{say(lang, 'status.model')}:** `{model}` · "
             f"{session.ledger.summary(lang)}{_spending_note(policy, session)}{warn}")

@@ -10,6 +10,7 @@ message saying, for this operating system, the one command that gets an engine.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import json
@@ -24,6 +25,7 @@ from pathlib import Path
 from chatbot.engine.building import EngineBuild, compiler_found
 from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError
+from chatbot.i18n import Msg
 
 SERVER_BINARY = "llama-server.exe" if sys.platform == "win32" else "llama-server"
 ENGINE_REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements-engine.txt"
@@ -62,18 +64,12 @@ class ExternalEngine:
     base_url: str
 
 
-def engine_help(platform: str = sys.platform) -> str:
-    """The one command for this operating system, in both languages."""
+def engine_help(platform: str = sys.platform) -> Msg:
+    """The one command for this operating system, said in the reader's language."""
     key = next((k for k in GET_ENGINE if platform.startswith(k)), "linux")
-    cmd = GET_ENGINE[key]
     conda = "`conda install -c conda-forge llama.cpp`"
-    also_es, also_en = (f"; con Anaconda: {conda}", f"; with Anaconda: {conda}") \
-        if key != "linux" else ("", "")
-    return (f"Instala el motor: `{cmd}`{also_es}. Después abre una terminal nueva y vuelve a "
-            f"lanzar `python app.py`; o usa Ollama (`{OLLAMA_PULL}`), o elige OpenAI o un "
-            f"servidor compatible en Ajustes. / Get the engine: `{cmd}`{also_en}. Then open a new "
-            f"terminal and run `python app.py` again; or use Ollama, or pick OpenAI or a "
-            f"compatible server in Settings.")
+    also = Msg("engine.with_anaconda", cmd=conda) if key != "linux" else ""
+    return Msg("engine.help", cmd=GET_ENGINE[key], also=also, pull=OLLAMA_PULL)
 
 
 def fits(model_id: str) -> bool:
@@ -92,18 +88,16 @@ def served_models(server: KnownServer, timeout: float = 1.0) -> list[str] | None
 
 
 def find_external(servers: tuple[KnownServer, ...]
-                  ) -> tuple[ExternalEngine | None, list[tuple[str, str]]]:
+                  ) -> tuple[ExternalEngine | None, list[Msg]]:
     """The first server serving the embedded model; else notes on running ones that lack it."""
-    notes: list[tuple[str, str]] = []  # (Spanish, English)
+    notes: list[Msg] = []
     for server in servers:
         models = served_models(server)
         if models is None:
             continue
         if any(fits(m) for m in models):
             return ExternalEngine(server.name, server.base_url), []
-        notes.append((f"{server.name} está en marcha sin el modelo; descárgalo con "
-                      f"`{server.get_model}`.", f"{server.name} is running without the model; "
-                      f"get it with `{server.get_model}`."))
+        notes.append(Msg("engine.running_without_model", name=server.name, cmd=server.get_model))
     return None, notes
 
 
@@ -131,9 +125,8 @@ class EngineLocator:
         """The setting, else this environment's build, else PATH."""
         if self.binary_setting is not None:
             if not self.binary_setting.is_file():
-                raise ConfigError(f"CHATBOT_LLAMA_SERVER={self.binary_setting}: no existe. / "
-                                  f"CHATBOT_LLAMA_SERVER={self.binary_setting}: file not found.",
-                                  hint=engine_help())
+                raise ConfigError.keyed("engine.no_such_binary", "engine.hint",
+                                        path=self.binary_setting, help=engine_help())
             return self.binary_setting
         root = site_root()
         if root is not None and (root / "bin" / SERVER_BINARY).is_file():
@@ -156,20 +149,16 @@ class EngineLocator:
                 binary = self.find_binary()
                 if binary is not None:
                     return binary
-            said = [("No encuentro llama-server, el motor del modelo embebido.",
-                     "llama-server, the embedded model's engine, is not installed.")]
+            said = [Msg("engine.not_installed")]
             if self.build is not None and self.build.error:
-                said.append((f"La compilación falló: {self.build.error}",
-                             f"The build failed: {self.build.error}"))
+                said.append(Msg("engine.build_failed", why=self.build.error))
             if site_root() is not None:  # an older llama-cpp-python, built without the server
-                rebuild = ("`pip install --no-cache-dir --force-reinstall --no-deps -r "
-                           "requirements-engine.txt`.")
-                said.append((f"llama-cpp-python está instalada sin llama-server; recompílala: "
-                              f"{rebuild}", f"llama-cpp-python is installed without "
-                              f"llama-server; rebuild it: {rebuild}"))
+                said.append(Msg("engine.rebuild", cmd="`pip install --no-cache-dir "
+                                "--force-reinstall --no-deps -r requirements-engine.txt`"))
             said += notes
-            raise ConfigError(" ".join(es for es, _ in said) + " / "
-                              + " ".join(en for _, en in said), hint=engine_help())
+            said_all = functools.reduce(lambda a, b: Msg("engine.then", first=a, rest=b), said)
+            raise ConfigError.keyed("engine.missing", "engine.hint", said=said_all,
+                                    help=engine_help())
 
     @property
     def progress(self) -> str | None:

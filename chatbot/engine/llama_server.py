@@ -30,7 +30,7 @@ from pathlib import Path
 from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.engine.finding import EngineLocator, ExternalEngine, site_root
 from chatbot.errors import BackendStarting, ChatbotError, ConfigError
-from chatbot.i18n import one_language
+from chatbot.i18n import Msg
 
 GGUF_FILENAME = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
 GGUF_SIZE = 491_400_064
@@ -46,14 +46,11 @@ def bundled_parts() -> list[Path]:
     for name in PART_PACKAGES:
         spec = importlib.util.find_spec(name)
         if spec is None or not spec.submodule_search_locations:
-            raise ConfigError(
-                f"Falta el paquete del modelo '{name}'. / Model package '{name}' is missing.",
-                hint="pip install -r requirements.txt",
-            )
+            raise ConfigError.keyed("engine.no_model_package", "tokens.pip_install", name=name)
         data = Path(next(iter(spec.submodule_search_locations))) / "data"
         found = sorted(data.glob("part*.bin"))
         if len(found) != 1:
-            raise ConfigError(f"'{name}' no contiene un trozo del modelo / holds no model chunk.")
+            raise ConfigError.keyed("engine.no_chunk", name=name)
         parts.extend(found)
     return parts
 
@@ -82,11 +79,7 @@ def assemble_model(cache_dir: Path) -> Path:
     digest = sha256_of(target)
     if digest != GGUF_SHA256:
         target.unlink(missing_ok=True)
-        raise ConfigError(
-            "El modelo ensamblado no coincide con su SHA-256; lo he borrado. / "
-            "The assembled model does not match its SHA-256; it was deleted.",
-            hint="Reinstala / reinstall: pip install --force-reinstall -r requirements.txt",
-        )
+        raise ConfigError.keyed("engine.bad_sha", "engine.reinstall")
     return target
 
 
@@ -144,13 +137,9 @@ class ServerConfig:
         return self.model_path.stem if self.model_path else LOCAL_MODEL_NAME
 
 
-def exit_reason(code: int) -> str:
+def exit_reason(code: int) -> Msg | str:
     """What a crash of llama.cpp means for the person who has to fix it."""
-    if code == -signal.SIGILL:
-        return ("llama.cpp usa instrucciones que esta CPU no ejecuta: reinstálalo compilado para "
-                "ella / llama.cpp uses instructions this CPU cannot run: rebuild it for this "
-                "machine with `pip install --no-cache-dir --force-reinstall -r requirements-engine.txt`. ")
-    return ""
+    return Msg("engine.sigill") if code == -signal.SIGILL else ""
 
 
 @dataclass(frozen=True)
@@ -219,7 +208,7 @@ class EmbeddedServer:
 
     def error_in(self, lang: str) -> str:
         """Why it failed, in one language where the reason is one of the project's errors."""
-        return self._failure.said(lang) if self._failure else one_language(self._error or "", lang)
+        return self._failure.said(lang) if self._failure else self._error or ""
 
     def start(self) -> EmbeddedServer:
         with self._lock:
@@ -240,22 +229,16 @@ class EmbeddedServer:
         self.start()
         self._settled.wait(timeout)
         if self._error:
-            raise ConfigError(f"El modelo local no arrancó / The local model failed: {self._error}")
+            raise ConfigError.keyed("engine.local_failed", why=self._failure or self._error)
         if not self._ready.is_set():
-            raise BackendStarting(
-                "El modelo local aún se está cargando. / The local model is still loading.",
-                hint="Prueba de nuevo en unos segundos. / Try again in a few seconds.",
-            )
+            raise BackendStarting.keyed("engine.still_loading", "engine.try_again_soon")
         return self.base_url
 
     def root(self) -> str:
         """The server's own endpoints (`/tokenize`, `/apply-template`), once it is ready."""
         self.wait_ready(120)
         if self.external is not None:
-            raise ConfigError(
-                f"Contar con el tokenizador del modelo embebido necesita llama-server; "
-                f"{self.external.name} no lo ofrece. / Counting with the embedded model's tokenizer "
-                f"needs llama-server; {self.external.name} does not offer it.")
+            raise ConfigError.keyed("engine.tokenizer_needs_server", name=self.external.name)
         return self.root_url
 
     def load(self) -> EngineLoad | None:
@@ -332,8 +315,8 @@ class EmbeddedServer:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 tail = self.log_path.read_text(errors="replace")[-600:]
-                raise RuntimeError(f"llama-server exited ({proc.returncode}): "
-                                   f"{exit_reason(proc.returncode)}{tail}")
+                raise ConfigError.keyed("engine.exited_loading", code=proc.returncode,
+                                        reason=exit_reason(proc.returncode), tail=tail)
             try:
                 with urllib.request.urlopen(f"{self.root_url}/health", timeout=2) as resp:
                     if resp.status == 200:
@@ -349,9 +332,9 @@ class EmbeddedServer:
         code = proc.wait()
         if self._proc is proc:  # not stopped by us
             self._ready.clear()
-            self._failure = None
-            self._error = (f"llama-server se cerró ({code}). / llama-server exited ({code}). "
-                           f"{exit_reason(code)}Log: {self.log_path}")
+            self._failure = ConfigError.keyed("engine.exited", code=code,
+                                              reason=exit_reason(code), log=self.log_path)
+            self._error = str(self._failure)
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None

@@ -44,8 +44,7 @@ class TunedServers:
                 return current
             model = tuned_store.find_model(self.cache_dir, name)
             if model is None:
-                raise ModelNotFound(
-                    f"No hay un modelo afinado local '{name}'. / No local tuned model '{name}'.")
+                raise ModelNotFound.keyed("engine.no_tuned_model", name=name)
             if self._current is not None:
                 self._current.stop()
             self._current = self._make(model).start()

@@ -19,8 +19,11 @@ How to add a string:
 5. An error raised below the UI, which knows no reader: ``Busy.keyed("fairshare.busy_simulations",
    "fairshare.wait", now=1, limit=1)`` (chatbot/errors.py); the edge says it in the reader's
    language (``exc.said(lang)``).
+6. Any other text made below the UI (a note, a notice, one problem of a list): ``Msg("key",
+   n=1)``, said by whoever knows the reader (``msg.said(lang)``). A field may itself be a Msg, or
+   a list of them (said joined by "; "), so a keyed error can list every problem.
 
-Older messages from feature packages still written "español / English" are cut to one side by
+Older messages some feature packages still write "español / English" are cut to one side by
 `one_language` at the edges (`chatbot.ui.common.friendly`), until they move to keys.
 """
 
@@ -31,6 +34,7 @@ import locale
 import os
 import re
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 LANGS = ("es", "en")
 DEFAULT = "es"  # the course's language
@@ -49,10 +53,60 @@ def normalise(code: str | None) -> str:
     return "es" if code.strip().lower().startswith("es") else "en"
 
 
-def say(lang: str, key: str, **values: object) -> str:
-    """The text for `key` in `lang`, its ``{fields}`` filled. A missing key is a bug: KeyError."""
+def say(lang: str, key: str, /, **values: object) -> str:
+    """The text for `key` in `lang`, its ``{fields}`` filled (a Msg field said in `lang` too).
+    A missing key is a bug: KeyError."""
     text = TABLES[normalise(lang) if lang not in TABLES else lang][key]
-    return text.format(**values) if values else text
+    return text.format(**{k: _in(lang, v) for k, v in values.items()}) if values else text
+
+
+@runtime_checkable
+class Sayable(Protocol):
+    """A Msg, or a project error: anything said in the reader's language."""
+
+    def said(self, lang: str) -> str: ...
+
+
+def _in(lang: str, value: object) -> object:
+    if isinstance(value, Sayable):
+        return value.said(lang)
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Sayable) for v in value):
+        return "; ".join(v.said(lang) for v in value)
+    return value
+
+
+class Msg:
+    """A text made before its reader is known: a key and its fields, said in one language later.
+
+    `str()` gives both languages, for logs only; a person reads `said(lang)`."""
+
+    __slots__ = ("fields", "key")
+
+    def __init__(self, key: str, /, **fields: object) -> None:
+        self.key = key
+        self.fields: dict[str, object] = fields
+
+    @classmethod
+    def written(cls, es: str, en: str) -> Msg:
+        """A text its data writes in both languages (a model's note in models.json)."""
+        return cls("", es=es, en=en)
+
+    def said(self, lang: str) -> str:
+        if not self.key:
+            return str(self.fields[lang if lang in LANGS else normalise(lang)])
+        return say(lang, self.key, **self.fields)
+
+    def __str__(self) -> str:
+        return " / ".join(self.said(lang) for lang in LANGS)
+
+    def __repr__(self) -> str:
+        return f"Msg({self.key!r}, {self.fields!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Msg) and (self.key, self.fields) == (other.key, other.fields)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
 
 def cli_lang() -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from chatbot.client import ChatParams, StreamEvent
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, InvalidInput
-from chatbot.i18n import DEFAULT, say
+from chatbot.i18n import DEFAULT, Msg, say
 from chatbot.settings import BACKEND_KINDS, BackendKind, as_backend_kind
 
 COLUMNS = ["backend", "model", "temperature", "top_p", "max_tokens", "seed"]
@@ -49,13 +49,13 @@ class Answer:
     done: bool = False
 
 
-def _number(value: Any, name: str, row: int, kind: type, problems: list[str]) -> Any:
+def _number(value: Any, name: str, row: int, kind: type, problems: list[Msg]) -> Any:
     if value is None or str(value).strip() in ("", "nan", "None"):
         return None
     try:
         return kind(float(value)) if kind is int else kind(value)
     except (TypeError, ValueError, OverflowError):
-        problems.append(f"fila / row {row}: {name}={value!r} no es un número / is not a number")
+        problems.append(Msg("lab.row_not_a_number", row=row, name=name, value=repr(value)))
         return None
 
 
@@ -63,21 +63,19 @@ def parse_configs(rows: Sequence[Sequence[Any]]) -> list[Config]:
     """Rows of the table → configurations; every problem named at once."""
     if isinstance(rows, str | bytes) or not isinstance(rows, Sequence) or any(
             isinstance(r, str | bytes) or not isinstance(r, Sequence) for r in rows):
-        raise InvalidInput("La tabla de configuraciones son filas de valores: " + ", ".join(COLUMNS)
-                           + ". / The configurations table is rows of values: "
-                           + ", ".join(COLUMNS) + ".")
+        raise InvalidInput.keyed("lab.configs_are_rows", columns=", ".join(COLUMNS))
     rows = [r for r in rows if any(str(v).strip() not in ("", "nan", "None") for v in r)]
-    problems: list[str] = []
+    problems: list[Msg] = []
     if not 2 <= len(rows) <= 4:
-        problems.append(f"{len(rows)} configuraciones; pon de 2 a 4 / {len(rows)} "
-                        "configurations; use 2 to 4")
+        problems.append(Msg("lab.configs_count", n=len(rows)))
     configs = []
     for i, raw in enumerate(rows, 1):
         row = [*raw, *[None] * (len(COLUMNS) - len(raw))]
         text = str(row[0] or "").strip().lower()
         backend = as_backend_kind(text)
         if backend is None:
-            problems.append(f"fila / row {i}: backend={text!r}; usa / use {', '.join(BACKEND_KINDS)}")
+            problems.append(Msg("lab.row_backend", row=i, value=repr(text),
+                                kinds=", ".join(BACKEND_KINDS)))
         max_tokens = _number(row[4], "max_tokens", i, int, problems) or 64
         temperature = _number(row[2], "temperature", i, float, problems)
         top_p = _number(row[3], "top_p", i, float, problems)
@@ -86,7 +84,7 @@ def parse_configs(rows: Sequence[Sequence[Any]]) -> list[Config]:
             configs.append(Config(backend, str(row[1] or "").strip(), temperature, top_p,
                                   max_tokens, seed))
     if problems:
-        raise InvalidInput("Configuraciones / Configurations: " + "; ".join(problems) + ".")
+        raise InvalidInput.keyed("lab.configs_invalid", problems=problems)
     return configs
 
 

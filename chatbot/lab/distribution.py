@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.errors import InvalidInput
+from chatbot.i18n import Msg
 
 EPS = 1e-12
 MAX_CANDIDATES = 20  # OpenAI's ceiling for top_logprobs
-OTHER = "~ otros tokens / other tokens"  # "~" sorts after the ranked labels
+OTHER = "~other"  # the unseen tail, named in the reader's words by lab.tables.other; "~" sorts last
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def candidates_from_rows(rows: Any) -> list[Candidate]:
     """The candidates table as it comes back from the page or a REST call ({token, logprob}
     rows); anything else is named, not a traceback."""
     if not rows:
-        raise InvalidInput("Primero pide la distribución. / Fetch the distribution first.")
+        raise InvalidInput.keyed("lab.fetch_distribution_first")
     found: list[Candidate] = []
     for i, row in enumerate(rows if isinstance(rows, list) else [rows], 1):
         try:
@@ -43,20 +44,16 @@ def candidates_from_rows(rows: Any) -> list[Candidate]:
         except (TypeError, KeyError, ValueError, IndexError):
             logprob, token = math.nan, None
         if not isinstance(token, str) or not math.isfinite(logprob) or logprob > 0:
-            raise InvalidInput(
-                f"Candidato {i} no válido: cada uno es {{\"token\": texto, \"logprob\": número "
-                f"≤ 0}}. / Candidate {i} is not valid: each is {{\"token\": text, \"logprob\": "
-                "number ≤ 0}.")
+            raise InvalidInput.keyed("lab.bad_candidate", i=i)
         found.append(Candidate(token, logprob))
     if len(found) > MAX_CANDIDATES:
-        raise InvalidInput(f"Como mucho {MAX_CANDIDATES} candidatos. / At most {MAX_CANDIDATES} "
-                           "candidates.")
+        raise InvalidInput.keyed("lab.too_many_candidates", most=MAX_CANDIDATES)
     return found
 
 
 def knobs(temperature: Any, top_k: Any, top_p: Any) -> tuple[float, int, float]:
     """The reshaping knobs as numbers in their ranges, or one message naming each problem."""
-    problems: dict[str, list[str]] = {"es": [], "en": []}
+    problems: list[Msg] = []
     values = []
     for name, value, low, high, kind in (("temperature", temperature, 0.0, 2.0, float),
                                          ("top_k", top_k, 0, MAX_CANDIDATES, int),
@@ -66,12 +63,11 @@ def knobs(temperature: Any, top_k: Any, top_p: Any) -> tuple[float, int, float]:
         except (TypeError, ValueError):
             number = math.nan
         if not low <= number <= high:  # NaN fails too
-            problems["es"].append(f"{name}={value!r}: entre {low:g} y {high:g}")
-            problems["en"].append(f"{name}={value!r}: between {low:g} and {high:g}")
+            problems.append(Msg("lab.knob_range", name=name, value=repr(value), low=f"{low:g}",
+                                high=f"{high:g}"))
         values.append(kind(number) if math.isfinite(number) else kind(0))
-    if problems["en"]:  # one sentence per language: the page shows one side
-        raise InvalidInput(f"Parámetros imposibles: {'; '.join(problems['es'])}. / Impossible "
-                           f"parameters: {'; '.join(problems['en'])}.")
+    if problems:
+        raise InvalidInput.keyed("lab.impossible_knobs", problems=problems)
     return float(values[0]), int(values[1]), float(values[2])
 
 

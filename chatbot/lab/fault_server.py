@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from chatbot.i18n import Msg
 from chatbot.lab.openai_errors import ApiError, known_error, mask_key
 
 FAILURES = ("bad_key", "rate_limit", "quota", "server_error", "timeout", "cut", "context")
@@ -29,7 +30,7 @@ MAX_RUNS = 64  # arrival logs kept, oldest dropped first
 @dataclass(frozen=True)
 class Arrival:
     at: float  # time.monotonic() when the request arrived
-    answer: str  # what the endpoint did with it, in words
+    answer: str | Msg  # what the endpoint did with it, in words
 
 
 class FaultServer:
@@ -60,7 +61,7 @@ class FaultServer:
         with self._lock:
             return list(self._runs.get(run, ()))
 
-    def log(self, run: str, answer: str) -> None:
+    def log(self, run: str, answer: str | Msg) -> None:
         with self._lock:
             self._runs.setdefault(run, []).append(Arrival(time.monotonic(), answer))
             self._runs.move_to_end(run)
@@ -114,13 +115,11 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("authorization", "")
         key = auth[7:] if auth.lower().startswith("bearer ") else ""
         if failure == "timeout":
-            faults.log(run, f"sin respuesta durante {faults.hang_s:g} s / no answer for "
-                            f"{faults.hang_s:g} s")
+            faults.log(run, Msg("lab.fault_hang", seconds=f"{faults.hang_s:g}"))
             faults.wait(faults.hang_s)
             self.close_connection = True
         elif failure == "cut":
-            faults.log(run, f"{len(CUT_WORDS)} trozos y la conexión se corta / "
-                            f"{len(CUT_WORDS)} chunks, then the connection drops")
+            faults.log(run, Msg("lab.fault_cut", n=len(CUT_WORDS)))
             self._cut(str(body.get("model") or ""))
         else:
             err = error_for(failure, body, key)

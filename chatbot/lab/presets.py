@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.errors import InvalidInput
+from chatbot.i18n import Msg
 
 MAX_BYTES = 64_000
 VERSION = 1
@@ -62,79 +63,74 @@ def dump(kind: str, values: dict[str, Any]) -> str:
     body = {f.name: values[f.name] for f in fields if f.name in values}
     problems = [p for f in fields if f.name in body if (p := _check(f, body[f.name]))]
     if problems:
-        raise InvalidInput("No puedo guardar el preset / Cannot save the preset: "
-                           + "; ".join(problems) + ".")
+        raise InvalidInput.keyed("presets.cannot_save", problems=problems)
     return json.dumps({"kind": kind, "version": VERSION, "values": body}, ensure_ascii=False,
                       indent=2)
 
 
-def _check(field: Field, value: Any) -> str | None:
+def _check(field: Field, value: Any) -> Msg | None:
     """The problem with one value, or None."""
     where = f"'{field.name}'"
     if value is None:
-        return None if field.optional else f"{where} está vacío / is empty"
+        return None if field.optional else Msg("presets.empty", where=where)
     if field.kind in ("text", "choice"):
         if not isinstance(value, str):
-            return f"{where} debe ser texto / must be text"
+            return Msg("presets.not_text", where=where)
         if field.choices and value not in field.choices:
-            return f"{where}={value!r}: uno de / one of {', '.join(field.choices)}"
+            return Msg("presets.one_of", where=where, value=repr(value),
+                       choices=", ".join(field.choices))
         if field.max_len and len(value) > field.max_len:
-            return f"{where}: más de / over {field.max_len} caracteres / characters"
+            return Msg("presets.too_long", where=where, most=field.max_len)
         return None
     if field.kind == "bool":
-        return None if isinstance(value, bool) else f"{where} debe ser true o false / must be " \
-                                                     "true or false"
+        return None if isinstance(value, bool) else Msg("presets.not_bool", where=where)
     if field.kind == "texts":
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            return f"{where} debe ser una lista de textos no vacíos / must be a list of non-empty " \
-                   "texts"
+            return Msg("presets.not_texts", where=where)
         return None if len(value) <= field.max_len else (
-            f"{where}: como mucho {field.max_len} / at most {field.max_len}")
+            Msg("presets.too_many", where=where, most=field.max_len))
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return f"{where} debe ser un número / must be a number"
+        return Msg("presets.not_a_number", where=where)
     if field.kind == "integer" and value != int(value):
-        return f"{where}={value}: debe ser entero / must be a whole number"
+        return Msg("presets.not_whole", where=where, value=value)
     if field.low is not None and field.high is not None and not field.low <= value <= field.high:
-        return f"{where}={value}: entre {field.low:g} y {field.high:g} / between {field.low:g} " \
-               f"and {field.high:g}"
+        return Msg("presets.range", where=where, value=value, low=f"{field.low:g}",
+                   high=f"{field.high:g}")
     return None
 
 
 def _parse(raw: bytes) -> Any:
     if len(raw) > MAX_BYTES:
-        raise InvalidInput(f"El archivo pesa más de {MAX_BYTES // 1000} KB: no parece un preset. "
-                           f"/ The file is over {MAX_BYTES // 1000} KB: not a preset.")
+        raise InvalidInput.keyed("presets.too_big", kb=MAX_BYTES // 1000)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("El archivo no es texto UTF-8. / The file is not UTF-8 text.") from None
+        raise InvalidInput.keyed("presets.not_utf8") from None
     try:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
-        where = (f" (línea / line {exc.lineno}, columna / column {exc.colno})"
-                 if isinstance(exc, json.JSONDecodeError) else "")
-        raise InvalidInput(f"El archivo no es JSON válido{where}. / The file is not valid "
-                           f"JSON{where}.") from None
+        if isinstance(exc, json.JSONDecodeError):
+            raise InvalidInput.keyed("presets.bad_json_at", line=exc.lineno,
+                                     column=exc.colno) from None
+        raise InvalidInput.keyed("presets.bad_json") from None
 
 
 def load(kind: str, raw: bytes) -> dict[str, Any]:
     """The values a preset file sets, checked; raises InvalidInput naming every problem."""
     data = _parse(raw)
     if not isinstance(data, dict) or not isinstance(data.get("values"), dict):
-        raise InvalidInput('No es un preset: falta {"kind": …, "values": {…}}. / Not a preset: '
-                           '{"kind": …, "values": {…}} is missing.')
+        raise InvalidInput.keyed("presets.not_a_preset", shape='{"kind": …, "values": {…}}')
     if data.get("kind") != kind:
-        raise InvalidInput(f"Este archivo es un preset de '{data.get('kind')}', no de '{kind}'. / "
-                           f"This file is a '{data.get('kind')}' preset, not '{kind}'.")
+        raise InvalidInput.keyed("presets.wrong_kind", found=data.get("kind"), kind=kind)
     if data.get("version", VERSION) != VERSION:
-        raise InvalidInput(f"Versión {data.get('version')!r} desconocida; esperaba {VERSION}. / "
-                           f"Unknown version {data.get('version')!r}; expected {VERSION}.")
+        raise InvalidInput.keyed("presets.unknown_version", found=repr(data.get("version")),
+                                 expected=VERSION)
     fields = {f.name: f for f in KINDS[kind]}
     values = data["values"]
-    problems = [f"campo desconocido / unknown field '{name}'" for name in values
+    problems = [Msg("presets.unknown_field", name=name) for name in values
                 if name not in fields]
     problems += [p for name, value in values.items() if name in fields
                  if (p := _check(fields[name], value))]
     if problems:
-        raise InvalidInput("Preset no válido / Invalid preset: " + "; ".join(problems) + ".")
+        raise InvalidInput.keyed("presets.invalid", problems=problems)
     return dict(values)

@@ -29,7 +29,7 @@ MODES = ("chat", "completion", "sentiment")  # sentiment: the text is a tweet fo
 
 
 class NoLogprobs(ChatbotError):
-    title = "Sin probabilidades / No probabilities"
+    title_key = "lab.no_logprobs_title"
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ class NextToken:
 
 def _check(prompt: str, mode: str) -> None:
     if not (prompt or "").strip():
-        raise InvalidInput("Escribe un prompt. / Type a prompt.")
+        raise InvalidInput.keyed("lab.type_a_prompt")
     if mode not in MODES:
-        raise InvalidInput(f"Modo desconocido / Unknown mode: {mode!r} ({' | '.join(MODES)}).")
+        raise InvalidInput.keyed("lab.unknown_mode", mode=repr(mode), modes=" | ".join(MODES))
 
 
 def messages_for(prompt: str, mode: str) -> list[dict[str, str]]:
@@ -83,13 +83,7 @@ def next_token(client: LLMClient, model: str, prompt: str, mode: str = "chat",
     result, sent = _ask(client, prompt, mode, params)
     first = result.choices[0].logprobs if result.choices else None
     if not first or not first[0].top:
-        raise NoLogprobs(
-            f"{model} no devuelve probabilidades (logprobs) aquí, así que no hay distribución que "
-            f"mostrar. / {model} returns no probabilities (logprobs) here, so there is no "
-            "distribution to show.",
-            hint="Usa el modelo embebido, o en OpenAI gpt-4o-mini (chat) o gpt-3.5-turbo-instruct "
-                 "(completion). / Use the embedded model, or on OpenAI gpt-4o-mini (chat) or "
-                 "gpt-3.5-turbo-instruct (completion).")
+        raise NoLogprobs.keyed("lab.no_logprobs", "lab.no_logprobs_hint", model=model)
     cands = sort_candidates([Candidate(t.token, t.logprob) for t in first[0].top])
     return NextToken(cands, sent, result.model, result.system_fingerprint)
 
@@ -133,7 +127,7 @@ def samples(client: LLMClient, model: str, prompt: str, mode: str, n: int,
             temperature: float, top_p: float, seed: int | None, max_tokens: int) -> SampleRun:
     """`n` answers, asked in batches the client accepts (it fans `n` out where it is ignored)."""
     if not 1 <= n <= MAX_SAMPLES:
-        raise InvalidInput(f"n={n}: entre 1 y {MAX_SAMPLES} / between 1 and {MAX_SAMPLES}.")
+        raise InvalidInput.keyed("lab.samples_range", n=n, most=MAX_SAMPLES)
     answers: list[str] = []
     firsts: list[str | None] = []
     prints: set[str] = set()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from chatbot.chat import error_notice
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import ChatbotError
-from chatbot.i18n import DEFAULT, one_language, say
+from chatbot.i18n import DEFAULT, Msg, say
 from chatbot.lab.fault_server import FaultServer
 from chatbot.models.catalog import Catalog
 
@@ -33,7 +33,7 @@ LABELS = {failure: f"lab.failure_{failure}" for failure in
 class Moment:
     at_s: float  # seconds since the run began
     who: str  # "server" | "client"
-    what: str
+    what: str | Msg
     attempt: int = 0  # the server's answer to attempt n (1, 2, …); 0 for the client's moments
     wait_s: float | None = None  # the client waits this long and retries
 
@@ -84,7 +84,7 @@ def simulate(server: FaultServer, failure: str, pool: SDKPool, catalog: Catalog,
 def _what(moment: Moment, lang: str) -> str:
     if moment.wait_s is not None:
         return say(lang, "lab.waits", seconds=f"{moment.wait_s:.2f}")
-    text = one_language(moment.what, lang)
+    text = moment.what.said(lang) if isinstance(moment.what, Msg) else moment.what
     return say(lang, "lab.attempt", n=moment.attempt) + f": {text}" if moment.attempt else text
 
 

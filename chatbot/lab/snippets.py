@@ -1,20 +1,25 @@
 """The few lines of Python that meet each failure, as the course's lesson on errors writes them
-with the official `openai` SDK (the app's client does the same, with bilingual messages)."""
+with the official `openai` SDK (the app's client does the same). Comments and printed lines are
+«marks» said in the reader's language; the code itself stays as the course writes it."""
 
 from __future__ import annotations
+
+import re
+
+from chatbot.i18n import say
 
 _SETUP = '''from openai import OpenAI
 import openai, time
 
-client = OpenAI(max_retries=0, timeout=60)  # reintentos a mano / retries by hand
+client = OpenAI(max_retries=0, timeout=60)  # «by_hand»
 messages = [{"role": "user", "content": "Explícame qué es un token."}]
 '''
 
 SNIPPETS = {
     "bad_key": '''try:
     r = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
-except openai.AuthenticationError:  # 401: no reintentes / don't retry
-    print("Clave no válida: revisa OPENAI_API_KEY en .env")
+except openai.AuthenticationError:  # 401: «no_retry»
+    print("«bad_key»")
 ''',
     "rate_limit": '''for intento in range(3):
     try:
@@ -22,32 +27,32 @@ except openai.AuthenticationError:  # 401: no reintentes / don't retry
         break
     except openai.RateLimitError as e:
         if e.code == "insufficient_quota":
-            raise  # sin saldo: reintentar no ayuda / out of credit
+            raise  # «no_credit»
         espera = float(e.response.headers.get("retry-after", 2 ** intento))
-        time.sleep(espera)  # lo que pide el servidor / what the server asks
+        time.sleep(espera)  # «server_asks»
 else:
-    print("Demasiadas peticiones: espera y reintenta")
+    print("«too_many»")
 ''',
     "quota": '''try:
     r = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
 except openai.RateLimitError as e:
-    if e.code == "insufficient_quota":  # 429 también, pero no se reintenta
-        print("Sin saldo: añade crédito en la facturación de OpenAI")
+    if e.code == "insufficient_quota":  # «quota_429»
+        print("«add_credit»")
 ''',
     "server_error": '''for intento in range(3):
     try:
         r = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
         break
-    except openai.InternalServerError:  # 5xx: culpa del servidor / server's fault
-        time.sleep(0.5 * 2 ** intento)  # backoff exponencial / exponential backoff
+    except openai.InternalServerError:  # 5xx: «server_fault»
+        time.sleep(0.5 * 2 ** intento)  # «backoff»
 else:
-    print("El servidor falló: reintenta en un momento")
+    print("«server_failed»")
 ''',
     "timeout": '''try:
     r = client.chat.completions.create(model="gpt-4o-mini", messages=messages,
                                        timeout=60)
-except openai.APITimeoutError:  # no se reintenta: la espera queda acotada
-    print("Sin respuesta a tiempo: baja max_tokens o sube el timeout")
+except openai.APITimeoutError:  # «timeout_bounded»
+    print("«no_answer»")
 ''',
     "cut": '''texto = ""
 try:
@@ -56,17 +61,22 @@ try:
     for chunk in stream:
         if chunk.choices and chunk.choices[0].delta.content:
             texto += chunk.choices[0].delta.content
-except (openai.APIError, Exception):  # la conexión se cortó / connection dropped
-    print("Respuesta cortada; lo recibido se conserva:", texto)
+except (openai.APIError, Exception):  # «dropped»
+    print("«cut_kept»", texto)
 ''',
     "context": '''try:
     r = client.chat.completions.create(model="gpt-4o-mini", messages=messages)
 except openai.BadRequestError as e:
     if e.code == "context_length_exceeded":
-        print("No cabe: acorta el historial o baja max_tokens")
+        print("«too_long»")
 ''',
 }
 
 
-def snippet(failure: str) -> str:
-    return _SETUP + "\n" + SNIPPETS[failure]
+_MARK = re.compile(r"«([a-z_0-9]+)»")
+
+
+def snippet(failure: str, lang: str) -> str:
+    """The code for `failure`, its comments and messages in `lang`."""
+    code = _SETUP + "\n" + SNIPPETS[failure]
+    return _MARK.sub(lambda m: say(lang, f"lab.snippet_{m.group(1)}"), code)

@@ -20,22 +20,18 @@ def add_vote(votes: list[dict[str, Any]], prompt: str, answers: list[dict[str, A
              choice: str) -> list[dict[str, Any]]:
     """A new list with the vote appended; the choice must name one of the answers, or a tie."""
     if not answers:
-        raise InvalidInput("Primero compara algo. / Compare something first.")
+        raise InvalidInput.keyed("lab.compare_first")
     if not isinstance(answers, list) or not all(
             isinstance(a, dict) and isinstance(a.get("config"), str) for a in answers):
-        raise InvalidInput("Los resultados no son los de «Comparar»: una lista de objetos con "
-                           "'config'. / The results are not Compare's: a list of objects with "
-                           "'config'.")
+        raise InvalidInput.keyed("lab.not_compare_results")
     if not isinstance(prompt, str) or not isinstance(choice, str):
-        raise InvalidInput("El prompt y el voto son texto. / The prompt and the vote are text.")
+        raise InvalidInput.keyed("lab.vote_is_text")
     if len(votes) >= MAX_VOTES:
-        raise InvalidInput(f"Ya hay {MAX_VOTES} votos en esta sesión: descárgalos y recarga la "
-                           f"página. / This session already has {MAX_VOTES} votes: download "
-                           "them and reload the page.")
+        raise InvalidInput.keyed("lab.votes_full", most=MAX_VOTES)
     names = [a["config"].split(" · ")[0] for a in answers]
     if choice not in (*names, TIE):
         allowed = ", ".join([*names, TIE])
-        raise InvalidInput(f"Vota una de: {allowed}. / Vote one of: {allowed}.")
+        raise InvalidInput.keyed("lab.vote_one_of", allowed=allowed)
     vote: dict[str, Any] = {"at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                             "prompt": prompt[:MAX_PROMPT_CHARS], "winner": choice,
                             "answers": answers}

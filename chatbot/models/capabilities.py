@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chatbot.i18n import Msg
+
 # A capability ("feature") may cover several request fields.
 FEATURES = ("temperature", "top_p", "n", "logprobs", "penalties", "seed", "stop")
 FIELDS: dict[str, str] = {
@@ -20,22 +22,6 @@ FIELDS: dict[str, str] = {
     "presence_penalty": "penalties", "seed": "seed", "stop": "stop",
 }
 TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
-# (es, en) of what the model does instead, for "<setting> not applied: <model> <does>".
-_DOES: dict[str, tuple[str, str]] = {
-    "temperature": ("solo muestrea a 1", "samples only at 1"),
-    "top_p": ("solo muestrea con top_p 1", "samples only with top_p 1"),
-    "n": ("da una respuesta por petición", "gives one answer per request"),
-    "logprobs": ("no da logprobs", "gives no logprobs"),
-    "penalties": ("no acepta penalizaciones", "takes no penalties"),
-    "seed": ("no acepta seed", "takes no seed"),
-    "stop": ("no acepta secuencias de parada", "takes no stop sequences"),
-}
-_WHY: dict[str, tuple[str, str]] = {
-    "reasoning": (" (modelo de razonamiento)", " (reasoning model)"),
-    "none": (" salvo con reasoning effort none", " unless reasoning effort is none"),
-    "probe": (" (comprobado en este servidor)", " (probed on this server)"),
-    "learned": (" (el servidor lo rechazó)", " (the server refused it)"),
-}
 
 
 @dataclass(frozen=True)
@@ -63,18 +49,19 @@ class Capabilities:
         """The server said no to a parameter the data allowed: remember it."""
         return replace(self, learned=self.learned | {feature})
 
-    def why_not(self, feature: str, effort: str | None) -> str:
-        """One line: why `feature` is off for this model right now."""
-        es, en = _DOES[feature]
+    def why_not(self, feature: str, effort: str | None) -> Msg:
+        """One line: why `feature` is off for this model right now (what it does instead,
+        capabilities.does_<feature>, and why, capabilities.why_<reason>)."""
         if feature in self.learned:
-            why = _WHY["learned"]
+            why: Msg | str = Msg("capabilities.why_learned")
         elif feature in self.none_restores and "none" in self.efforts:
-            why = _WHY["none"]
+            why = Msg("capabilities.why_none")
         elif self.reasoning:
-            why = _WHY["reasoning"]
+            why = Msg("capabilities.why_reasoning")
         else:
-            why = _WHY["probe"] if self.source == "probe" else ("", "")
-        return f"{self.model} {es}{why[0]}. / {self.model} {en}{why[1]}."
+            why = Msg("capabilities.why_probe") if self.source == "probe" else ""
+        return Msg("capabilities.why_not", model=self.model,
+                   does=Msg(f"capabilities.does_{feature}"), why=why)
 
 
 def _profile(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,7 +106,7 @@ class CapabilityTable:
         return Capabilities(name, **found)
 
 
-def control_states(caps: Capabilities, effort: str | None) -> dict[str, str]:
+def control_states(caps: Capabilities, effort: str | None) -> dict[str, Msg]:
     """For the UI: each feature the model does not take now -> the one-line reason."""
     takes = caps.takes_at(effort)
     return {f: caps.why_not(f, effort) for f in FEATURES if f not in takes}

@@ -19,6 +19,7 @@ import tiktoken
 
 from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.errors import ConfigError
+from chatbot.i18n import Msg
 from chatbot.models.capabilities import Capabilities, CapabilityTable
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "models.json"
@@ -47,7 +48,12 @@ class ModelInfo:
     replacement: str | None
     fine_tunable: bool
     known: bool  # False: an unknown name with guessed defaults, said so in `note`
-    note: str  # bilingual ES / EN
+    note: tuple[Msg, ...]  # what to know about its count or price, said in the reader's language
+
+
+def _written(note: Mapping[str, str] | None) -> tuple[Msg, ...]:
+    """models.json writes a model's note in each language: {"es": ..., "en": ...}."""
+    return (Msg.written(note["es"], note["en"]),) if note else ()
 
 
 def _guess_encoding(name: str) -> str:
@@ -65,9 +71,7 @@ def _unknown(name: str) -> ModelInfo:
         name=name, provider="openai", encoding=encoding, context_window=None, max_output=None,
         input_per_1m=None, cached_input_per_1m=None, output_per_1m=None, training_per_1m=None,
         status="active", shutdown_date=None, replacement=None, fine_tunable=False, known=False,
-        note=(f"Modelo desconocido: cuento con {encoding} y no conozco su precio (añádelo en "
-              f"CHATBOT_PRICES). / Unknown model: counted with {encoding}, price unknown (add it "
-              "in CHATBOT_PRICES)."),
+        note=(Msg("models.unknown", encoding=encoding),),
     )
 
 
@@ -76,34 +80,31 @@ def _local(name: str) -> ModelInfo:
         name=name, provider="local", encoding="local", context_window=32768, max_output=None,
         input_per_1m=0.0, cached_input_per_1m=0.0, output_per_1m=0.0, training_per_1m=None,
         status="active", shutdown_date=None, replacement=None, fine_tunable=False, known=True,
-        note=("Modelo integrado: corre en este ordenador, gratis; se cuenta con su propio "
-              "tokenizador. / Embedded model: runs on this computer, free; counted with its own "
-              "tokenizer."),
+        note=(Msg("models.embedded"),),
     )
 
 
-def _problems_in(name: str, fields: Any) -> list[str]:
+def _problems_in(name: str, fields: Any) -> list[Msg]:
     if not isinstance(fields, Mapping):
-        return [f"{name}: debe ser un objeto / must be an object"]
-    found: list[str] = []
+        return [Msg("models.not_an_object", name=name)]
+    found: list[Msg] = []
     for key, value in fields.items():
+        where = f"{name}.{key}"
         if key not in _OVERRIDE_KEYS:
-            found.append(f"{name}.{key}: clave desconocida / unknown key (usa / use "
-                         + ", ".join(_OVERRIDE_KEYS) + ")")
+            found.append(Msg("models.unknown_key", where=where, keys=", ".join(_OVERRIDE_KEYS)))
         elif key == "encoding":
             if value not in OFFLINE_ENCODINGS:
-                found.append(f"{name}.encoding={value!r}: usa / use " + " o / or ".join(
-                    OFFLINE_ENCODINGS))
+                found.append(Msg("models.use_encoding", where=where, value=repr(value),
+                                 encodings=", ".join(OFFLINE_ENCODINGS)))
         elif key in _SIZE_KEYS:
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10**8:
-                found.append(f"{name}.{key}={value!r}: entero entre 1 y 10^8 / integer 1..10^8")
+                found.append(Msg("models.size_range", where=where, value=repr(value)))
         elif value is not None and (
             isinstance(value, bool) or not isinstance(value, int | float)
             or not math.isfinite(value) or not 0 <= value <= MAX_PRICE_PER_1M
         ):
-            found.append(f"{name}.{key}={value!r}: USD por 1M tokens entre 0 y "
-                         f"{MAX_PRICE_PER_1M:g} / USD per 1M tokens between 0 and "
-                         f"{MAX_PRICE_PER_1M:g}")
+            found.append(Msg("models.price_range", where=where, value=repr(value),
+                             most=f"{MAX_PRICE_PER_1M:g}"))
     return found
 
 
@@ -119,28 +120,22 @@ def parse_overrides(overrides: str | None) -> dict[str, dict[str, Any]]:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(
-                f"No puedo leer los precios de '{path}' / Cannot read prices from '{path}': "
-                f"{exc.strerror if isinstance(exc, OSError) else 'no es UTF-8 / not UTF-8'}.",
-                hint='Usa JSON en línea o la ruta de un fichero JSON: {"modelo": '
-                     '{"input_per_1m": 0.5}} / Use inline JSON or a JSON file path.',
-            ) from None
+            why = exc.strerror if isinstance(exc, OSError) else Msg("models.not_utf8")
+            raise ConfigError.keyed("models.cannot_read_prices", "models.prices_hint", path=path,
+                                    why=why, example='{"gpt-4o-mini": {"input_per_1m": 0.5}}'
+                                    ) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{where}: JSON no válido en la línea {exc.lineno}, columna {exc.colno} / "
-            f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.",
-            hint='Ejemplo / example: {"gpt-4o-mini": {"input_per_1m": 0.15, '
-                 '"output_per_1m": 0.6}}',
-        ) from None
+        raise ConfigError.keyed(
+            "models.bad_prices_json", "tokens.chat_hint", where=where, line=exc.lineno,
+            column=exc.colno, why=exc.msg,
+            example='{"gpt-4o-mini": {"input_per_1m": 0.15, "output_per_1m": 0.6}}') from None
     if not isinstance(data, dict):
-        raise ConfigError(f"{where}: debe ser un objeto {{modelo: precios}} / must be an object "
-                          "{model: prices}.")
+        raise ConfigError.keyed("models.prices_not_an_object", where=where)
     problems = [p for name, fields in data.items() for p in _problems_in(name, fields)]
     if problems:
-        raise ConfigError(f"{where}: precios no válidos / invalid prices: "
-                          + "; ".join(problems) + ".")
+        raise ConfigError.keyed("models.invalid_prices", where=where, problems=problems)
     return data
 
 
@@ -157,7 +152,7 @@ def _model_from_data(name: str, raw: Mapping[str, Any], today: date) -> ModelInf
         output_per_1m=raw.get("output_per_1m"), training_per_1m=raw.get("training_per_1m"),
         status=status, shutdown_date=shutdown, replacement=raw.get("replacement"),
         fine_tunable=bool(raw.get("fine_tunable", False)) and status != "retired",
-        known=True, note=raw.get("note", ""),
+        known=True, note=_written(raw.get("note")),
     )
 
 
@@ -195,9 +190,8 @@ class Catalog:
         for name in local:
             models[name] = _local(name)
         for name, fields in parse_overrides(overrides).items():
-            base = models.get(name) or replace(_unknown(name), known=True, note="")
-            models[name] = replace(base, **fields, note=(base.note + " " if base.note else "")
-                                   + "Precio de CHATBOT_PRICES. / Price from CHATBOT_PRICES.")
+            base = models.get(name) or replace(_unknown(name), known=True, note=())
+            models[name] = replace(base, **fields, note=(*base.note, Msg("models.price_from_env")))
         server = local.get(LOCAL_MODEL_NAME) or next((s for s in local.values() if s), None)
         return cls(models, fine_tuned, source=raw["source"], as_of=raw["as_of"],
                    note=raw["note"], local_server=server,
@@ -235,18 +229,14 @@ class Catalog:
             return replace(base, name=name, fine_tunable=False)
         prices = self._fine_tuned.get(base.name)
         if prices is None:
-            return replace(base, name=name, fine_tunable=False, note=(
-                f"Modelo fine-tuned de {base.name}: no conozco su precio de inferencia, uso el del "
-                f"modelo base. / Fine-tuned from {base.name}: its inference price is unknown, "
-                "using the base model's."))
+            return replace(base, name=name, fine_tunable=False,
+                           note=(Msg("models.tuned_unknown_price", base=base.name),))
         return replace(
             base, name=name, fine_tunable=False,
             input_per_1m=prices.get("input_per_1m"),
             cached_input_per_1m=prices.get("cached_input_per_1m"),
             output_per_1m=prices.get("output_per_1m"),
-            note=(f"Modelo fine-tuned de {base.name}, con sus precios de inferencia; se retira con "
-                  f"su modelo base. / Fine-tuned from {base.name}, at fine-tuned inference prices; "
-                  "retired with its base model."),
+            note=(Msg("models.tuned_prices", base=base.name),),
         )
 
     def capabilities(self, name: str) -> Capabilities:
@@ -254,15 +244,13 @@ class Catalog:
         name = (name or "").strip()
         return self._capabilities.for_model(name, local=self.get(name).provider == "local")
 
-    def retired_message(self, name: str, today: date | None = None) -> str | None:
+    def retired_message(self, name: str, today: date | None = None) -> Msg | None:
         info = self.get(name)
         retired = info.status == "retired"
         if info.shutdown_date and not retired:
             retired = date.fromisoformat(info.shutdown_date) <= (today or date.today())
         if not retired:
             return None
-        when = f" el {info.shutdown_date}" if info.shutdown_date else ""
-        when_en = f" on {info.shutdown_date}" if info.shutdown_date else ""
-        use = f"; usa {info.replacement}" if info.replacement else ""
-        use_en = f"; use {info.replacement}" if info.replacement else ""
-        return f"{name} fue retirado{when}{use}. / {name} was retired{when_en}{use_en}."
+        when = Msg("models.retired_on", date=info.shutdown_date) if info.shutdown_date else ""
+        use = Msg("models.use_instead", model=info.replacement) if info.replacement else ""
+        return Msg("models.retired", model=name, when=when, use=use)

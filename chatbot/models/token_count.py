@@ -29,6 +29,7 @@ from tiktoken_ext import openai_public
 
 from chatbot import jsonsafe
 from chatbot.errors import ChatbotError, ConfigError, InvalidInput
+from chatbot.i18n import Msg
 from chatbot.messages import content_text
 from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
 
@@ -48,11 +49,7 @@ _LONG_BLANK = re.compile(rf"\s{{{SAFE_RUN},}}")
 def _bundled_file(name: str) -> Path:
     spec = importlib.util.find_spec("bpe_openai")
     if spec is None or not spec.submodule_search_locations:
-        raise ConfigError(
-            "Falta el paquete bpe-openai con los vocabularios de OpenAI. / The bpe-openai "
-            "package with OpenAI's vocabularies is missing.",
-            hint="pip install -r requirements.txt",
-        )
+        raise ConfigError.keyed("tokens.no_bpe", "tokens.pip_install")
     return Path(next(iter(spec.submodule_search_locations))) / "data" / f"{name}.tiktoken.gz"
 
 
@@ -63,14 +60,10 @@ def _offline_ranks(blobpath: str, expected_hash: str | None = None) -> dict[byte
     try:
         data = gzip.decompress(path.read_bytes())
     except (OSError, EOFError) as exc:
-        raise ConfigError(f"No puedo leer / Cannot read {path}: {exc}.",
-                          hint="pip install --force-reinstall bpe-openai") from None
+        raise ConfigError.keyed("tokens.cannot_read", "tokens.reinstall_bpe", path=path,
+                                why=exc) from None
     if not expected_hash or hashlib.sha256(data).hexdigest() != expected_hash:
-        raise ConfigError(
-            f"{path.name} no coincide con el SHA-256 que fija tiktoken. / {path.name} does not "
-            "match the SHA-256 tiktoken pins.",
-            hint="pip install --force-reinstall -r requirements.txt",
-        )
+        raise ConfigError.keyed("tokens.bad_sha", "tokens.reinstall", name=path.name)
     ranks: dict[bytes, int] = {}
     for line in data.splitlines():
         if line:
@@ -102,8 +95,8 @@ def _load_encoding(name: str) -> tiktoken.Encoding:
     nothing is patched and nothing can reach the network. Encodings are immutable: cached once.
     """
     if name not in OFFLINE_ENCODINGS:
-        raise InvalidInput(f"Codificación desconocida / Unknown encoding: {name!r}.",
-                           hint="Usa / use " + ", ".join(OFFLINE_ENCODINGS))
+        raise InvalidInput.keyed("tokens.unknown_encoding", "tokens.use_encodings",
+                                 name=repr(name), encodings=", ".join(OFFLINE_ENCODINGS))
     ctor = openai_public.ENCODING_CONSTRUCTORS[name]
     offline = types.FunctionType(ctor.__code__, {**ctor.__globals__,
                                                  "load_tiktoken_bpe": _offline_ranks},
@@ -155,10 +148,7 @@ def encode_lengths(enc: tiktoken.Encoding, strings: list[str]) -> list[int]:
     except BaseException as exc:  # pyo3's PanicException derives from BaseException
         if type(exc).__name__ != "PanicException":
             raise
-        raise InvalidInput("Este texto rompe el tokenizador (una secuencia patológica). / This "
-                           "text breaks the tokenizer (a pathological sequence).",
-                           hint="Acórtalo o quita las repeticiones. / Shorten it or remove the "
-                                "repetitions.") from None
+        raise InvalidInput.keyed("tokens.pathological", "tokens.shorten_it") from None
 
 
 def _long_length(enc: tiktoken.Encoding, text: str) -> int:
@@ -186,16 +176,12 @@ def check_messages(messages: Any) -> list[dict[str, Any]]:
     if isinstance(messages, Mapping) and "messages" in messages:
         messages = messages["messages"]
     if not isinstance(messages, list) or not messages:
-        raise InvalidInput(
-            "Un chat es una lista JSON de mensajes. / A chat is a JSON list of messages.",
-            hint='Ejemplo / example: [{"role": "user", "content": "Hola"}]',
-        )
+        raise InvalidInput.keyed("tokens.chat_is_a_list", "tokens.chat_hint",
+                                 example='[{"role": "user", "content": "Hola"}]')
     for i, msg in enumerate(messages):
         if not isinstance(msg, Mapping) or not isinstance(msg.get("role"), str):
-            raise InvalidInput(
-                f"El mensaje {i + 1} no tiene 'role'. / Message {i + 1} has no 'role'.",
-                hint='Cada mensaje / each message: {"role": "user", "content": "..."}',
-            )
+            raise InvalidInput.keyed("tokens.no_role", "tokens.each_message", n=i + 1,
+                                     example='{"role": "user", "content": "..."}')
     # dicts (JSON's, Gradio's) as they are: 100 MB fine-tuning files pass here line by line
     return [m if type(m) is dict else dict(m) for m in messages]
 
@@ -258,14 +244,10 @@ class LocalTokenizer:
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode(errors="replace")[:300]
             if endpoint == "/apply-template":  # the GGUF's Jinja template refused a message
-                raise InvalidInput(f"La plantilla de chat del modelo rechaza estos mensajes / The "
-                                   f"model's chat template refuses these messages: {detail}"
-                                   ) from None
-            raise ConfigError(f"El tokenizador del modelo embebido falló / The embedded "
-                              f"tokenizer failed ({exc.code}): {detail}") from None
+                raise InvalidInput.keyed("tokens.template_refuses", detail=detail) from None
+            raise ConfigError.keyed("tokens.local_failed", code=exc.code, detail=detail) from None
         except (urllib.error.URLError, OSError) as exc:
-            raise ConfigError(f"No puedo consultar el modelo embebido / Cannot reach the "
-                              f"embedded model: {exc}") from None
+            raise ConfigError.keyed("tokens.local_unreachable", why=exc) from None
 
     def _tokenize(self, text: str, *, bos: bool = False, pieces: bool = False) -> list[Any]:
         tokens: list[Any] = self._post("/tokenize", {
@@ -300,8 +282,7 @@ class LocalTokenizer:
 def local_tokenizer(catalog: Catalog) -> LocalTokenizer:
     """The embedded model's tokenizer, when this process runs one."""
     if catalog.local_server is None:
-        raise ConfigError("No hay modelo embebido en este proceso. / No embedded model runs in "
-                          "this process.")
+        raise ConfigError.keyed("tokens.no_local_here")
     return LocalTokenizer(catalog.local_server)
 
 
@@ -312,12 +293,7 @@ def local_tokenizer(catalog: Catalog) -> LocalTokenizer:
 class PromptCount:
     tokens: int
     encoding: str  # the encoding actually used (may be a fallback)
-    note: str = ""
-
-
-def _local_fallback_note(exc: Exception) -> str:
-    return (f"Tokenizador del modelo integrado no disponible ({exc}); aproximo con o200k_base. / "
-            f"Embedded tokenizer unavailable ({exc}); approximated with o200k_base.")
+    note: Msg | None = None
 
 
 def count_prompt(catalog: Catalog, info: ModelInfo,
@@ -329,12 +305,12 @@ def count_prompt(catalog: Catalog, info: ModelInfo,
             n = tok.count_prompt(prompt) if isinstance(prompt, str) else tok.count_chat(prompt)
             return PromptCount(n, "local")
         except ChatbotError as exc:
-            return _tiktoken_count("o200k_base", prompt, _local_fallback_note(exc))
+            return _tiktoken_count("o200k_base", prompt, Msg("tokens.local_fallback", why=exc))
     return _tiktoken_count(info.encoding, prompt)
 
 
 def _tiktoken_count(encoding: str, prompt: Sequence[Mapping[str, Any]] | str,
-                    note: str = "") -> PromptCount:
+                    note: Msg | None = None) -> PromptCount:
     if isinstance(prompt, str):
         return PromptCount(count_text(prompt, encoding), encoding, note)
     return PromptCount(count_chat(prompt, encoding).total, encoding, note)
@@ -361,5 +337,4 @@ def example_strings(obj: Any) -> tuple[list[dict[str, Any]] | None, list[str]]:
         return messages, message_strings(messages)
     if isinstance(obj, Mapping) and ("prompt" in obj or "completion" in obj):
         return None, [value_text(obj.get("prompt")), value_text(obj.get("completion"))]
-    raise InvalidInput("no tiene 'messages' ni 'prompt'/'completion' / has neither 'messages' "
-                       "nor 'prompt'/'completion'")
+    raise InvalidInput.keyed("tokens.not_an_example")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chatbot.i18n import DEFAULT as DEFAULT_LANG
-from chatbot.i18n import say
+from chatbot.i18n import Msg, say
 from chatbot.models.catalog import Catalog, ModelInfo
 from chatbot.models.token_count import count_output, count_prompt
 
@@ -26,7 +26,7 @@ class CostEstimate:
     n: int
     low_usd: float | None  # the prompt alone; None when the price is unknown
     high_usd: float | None  # the prompt plus n answers of max_output_tokens each
-    note: str
+    notes: tuple[Msg, ...]  # what the range assumes or does not know
     # The most the server can bill: the prompt at one token per byte, plus the answers. Holds
     # on a host's money use it, so a server that counts more tokens than tiktoken cannot take
     # concurrent requests past a cap (see spending.Meter).
@@ -37,10 +37,11 @@ class CostEstimate:
         return self.high_usd if self.worst_usd is None else self.worst_usd
 
 
-def format_usd(value: float | None) -> str:
-    """Cents hide what students spend per call, so small amounts keep six decimals."""
+def format_usd(value: float | None, lang: str = DEFAULT_LANG) -> str:
+    """Cents hide what students spend per call, so small amounts keep six decimals. An unknown
+    price is said in `lang`."""
     if value is None:
-        return "¿? (precio desconocido / unknown price)"
+        return say(lang, "billing.unknown_price")
     if value == 0:
         return "$0"
     if value < 0.01:  # two significant digits, however small
@@ -82,21 +83,16 @@ def estimate(catalog: Catalog, model: str, prompt: Sequence[Mapping[str, Any]] |
     low = _price(counted.tokens, info.input_per_1m)
     out = _price(n * room, info.output_per_1m)
     high = None if low is None or out is None else low + out
-    notes = [counted.note]
+    notes = [counted.note] if counted.note else []
     if not info.known:
-        notes.append(info.note)
+        notes += info.note
     if max_tokens is None and room:
-        notes.append(f"Sin max_tokens: el peor caso supone {room} tokens de respuesta. / "
-                     f"No max_tokens: the worst case assumes {room} answer tokens.")
+        notes.append(Msg("billing.no_max_tokens", room=room))
     if catalog.capabilities(model).reasoning:
-        notes.append("Modelo de razonamiento: el peor caso incluye sus tokens de razonamiento "
-                     "ocultos, que caben en max_completion_tokens y se cobran como salida. / "
-                     "Reasoning model: the worst case includes its hidden reasoning tokens, which "
-                     "fit in max_completion_tokens and are billed as output.")
+        notes.append(Msg("billing.reasoning_worst"))
     bound = _price(max(counted.tokens, billable_bound(prompt)), info.input_per_1m)
     worst = None if bound is None or out is None else bound + out
-    return CostEstimate(model, counted.tokens, room, n, low, high,
-                        " ".join(x for x in notes if x), worst)
+    return CostEstimate(model, counted.tokens, room, n, low, high, tuple(notes), worst)
 
 
 def estimate_embeddings(catalog: Catalog, model: str, texts: Sequence[str]) -> CostEstimate:
@@ -107,7 +103,7 @@ def estimate_embeddings(catalog: Catalog, model: str, texts: Sequence[str]) -> C
                  for t in texts)
     low = _price(tokens, info.input_per_1m)
     worst = _price(max(tokens, sum(billable_bound(t) for t in texts)), info.input_per_1m)
-    return CostEstimate(model, tokens, 0, 1, low, low, "" if info.known else info.note, worst)
+    return CostEstimate(model, tokens, 0, 1, low, low, () if info.known else info.note, worst)
 
 
 def cost(catalog: Catalog, model: str, prompt_tokens: int, completion_tokens: int,

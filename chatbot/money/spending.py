@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from chatbot.errors import BudgetExceeded
+from chatbot.i18n import Msg
 from chatbot.money.billing import CostEstimate, format_usd
 from chatbot.store import Store
 
@@ -24,8 +25,7 @@ class Cap:
 
     scope: str
     limit_usd: float
-    es: str  # what the cap is, for the message when it is hit
-    en: str
+    name: Msg  # what the cap is, for the message when it is hit
     daily: bool = False
 
     def key(self, today: dt.date) -> str:
@@ -75,36 +75,22 @@ class Meter:
             if not limited:  # only counting: what it cost is unknown, so is the worst case
                 return self.reserve(0.0)
             cap = limited[0]
-            raise BudgetExceeded(
-                f"Hay un límite de gasto ({cap.es}: {format_usd(cap.limit_usd)}) y no conozco el "
-                f"precio de {est.model}, así que no puedo garantizarlo. / There is a spending cap "
-                f"({cap.en}: {format_usd(cap.limit_usd)}) and {est.model}'s price is unknown, so "
-                "I cannot keep to it.",
-                hint="Añade su precio en CHATBOT_PRICES o elige un modelo del catálogo. / Add "
-                     "its price in CHATBOT_PRICES or pick a catalog model.",
-            )
-        return self.reserve(worst, detail=(
-            f" ({est.input_tokens} tokens de entrada + {est.n}×{est.max_output_tokens} de salida)",
-            f" ({est.input_tokens} input + {est.n}×{est.max_output_tokens} output tokens)"))
+            raise BudgetExceeded.keyed("spending.unknown_price", "spending.price_it", cap=cap.name,
+                                       limit=format_usd(cap.limit_usd), model=est.model)
+        return self.reserve(worst, detail=Msg("spending.detail", tokens=est.input_tokens, n=est.n,
+                                              most=est.max_output_tokens))
 
-    def reserve(self, usd: float, detail: tuple[str, str] = ("", "")) -> Hold:
+    def reserve(self, usd: float, detail: Msg | str = "") -> Hold:
         today = utc_today()
         limits = {cap.key(today): cap.limit_usd for cap in self.caps}
         hold_id, refused = self.store.hold(usd, limits)
         if hold_id is None:
             cap = next(c for c in self.caps if c.key(today) in refused)
             left = format_usd(refused[cap.key(today)])
-            raise BudgetExceeded(
-                f"En el peor caso esta petición cuesta {format_usd(usd)}{detail[0]} y quedan "
-                f"{left} de {format_usd(cap.limit_usd)} ({cap.es}). / Worst case this request "
-                f"costs {format_usd(usd)}{detail[1]} and {left} of {format_usd(cap.limit_usd)} "
-                f"remain ({cap.en}).",
-                hint="Baja max_tokens (o n) o acorta el mensaje; el límite vuelve a empezar "
-                     "mañana (UTC) si es diario. / Lower max_tokens (or n) or shorten the "
-                     "message; a daily cap starts again tomorrow (UTC)." if cap.daily else
-                     "Baja max_tokens (o n) o acorta el mensaje. / Lower max_tokens (or n) or "
-                     "shorten the message.",
-            )
+            raise BudgetExceeded.keyed(
+                "spending.over_cap", "spending.lower_daily" if cap.daily else "spending.lower",
+                usd=format_usd(usd), detail=detail, left=left, limit=format_usd(cap.limit_usd),
+                cap=cap.name)
         return Hold(self, hold_id, tuple(limits), usd)
 
     def charge(self, usd: float) -> None:

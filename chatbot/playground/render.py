@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from chatbot.client import Result, TokenLogprob, Usage
-from chatbot.i18n import one_language, say
+from chatbot.i18n import Msg, say
 
 
 def _colour(prob: float) -> str:
@@ -71,12 +71,12 @@ def reasoning_part(usage: Usage, lang: str) -> str:
     return say(lang, "playground.of_which_reasoning", n=usage.reasoning_tokens)
 
 
-def notes_markdown(notes: tuple[str, ...], lang: str) -> str:
+def notes_markdown(notes: tuple[Msg, ...], lang: str) -> str:
     """The settings the model did not take (and usage the app recounted), one line each."""
-    return "".join(f"\n\n⚠️ {one_language(note, lang)}" for note in notes)
+    return "".join(f"\n\n⚠️ {note.said(lang)}" for note in notes)
 
 
-def raw_result(result: Result) -> dict[str, Any]:
+def raw_result(result: Result, lang: str) -> dict[str, Any]:
     """A plain summary for the API and for students curious about the response's shape."""
     return {
         "model": result.model,
@@ -89,5 +89,5 @@ def raw_result(result: Result) -> dict[str, Any]:
         "cost_usd": result.cost_usd,
         "latency_s": round(result.latency_s, 3),
         "requests": result.requests,
-        "not_applied": list(result.notes),
+        "not_applied": [note.said(lang) for note in result.notes],
     }

@@ -54,7 +54,7 @@ def run_view(ctx: AppContext, session: Session, user: str, system: str, endpoint
     code = python_code(client.backend, params, messages, prompt,
                                   caps=client.capabilities_for(params.model))
     usage = f"{usage_markdown(result, session.lang)}\n\n{session.ledger.summary(session.lang)}"
-    return result_html(result, session.lang), usage, code, raw_result(result)
+    return result_html(result, session.lang), usage, code, raw_result(result, session.lang)
 
 
 def code_view(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,

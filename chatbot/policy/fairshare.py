@@ -19,7 +19,7 @@ from chatbot.errors import ChatbotError
 # timeout) waits a few seconds on purpose. Chat and Playground calls are bounded by the caps.
 LIMITS: Mapping[str, int] = {"experiments": 2, "simulations": 1}
 class Busy(ChatbotError):
-    title = "Espera tu turno / Wait your turn"
+    title_key = "fairshare.title"
 
 
 class FairShare:

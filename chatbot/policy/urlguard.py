@@ -19,16 +19,12 @@ import httpx2
 import openai
 
 from chatbot.errors import InvalidInput
+from chatbot.i18n import Msg
 from chatbot.policy.redaction import without_userinfo
 from chatbot.settings import Settings
 
 # Cloud metadata services outside the ranges `ipaddress` already calls private or link-local.
 METADATA = (ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200"))
-
-HOSTED_HINT = ("Usa el modelo embebido, OpenAI con tu clave, o pide al anfitrión que añada la URL "
-               "a CHATBOT_ALLOWED_BASE_URLS. / Use the embedded model, OpenAI with your key, or "
-               "ask the host to add the URL to CHATBOT_ALLOWED_BASE_URLS.")
-
 
 def blocked(address: str) -> bool:
     """Loopback, private, link-local (metadata lives there), multicast, reserved, unspecified."""
@@ -50,10 +46,9 @@ def resolve(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def _refused(url: str, why_es: str, why_en: str) -> InvalidInput:
-    url = without_userinfo(url)
-    return InvalidInput(f"No puedo usar la URL base {url}: {why_es}. / Cannot use the base URL "
-                        f"{url}: {why_en}.", hint=HOSTED_HINT)
+def _refused(url: str, why: Msg) -> InvalidInput:
+    return InvalidInput.keyed("urlguard.refused", "urlguard.hint", url=without_userinfo(url),
+                              why=why)
 
 
 def check_typed_url(settings: Settings, url: str) -> bool:
@@ -66,21 +61,18 @@ def check_typed_url(settings: Settings, url: str) -> bool:
     except ValueError:  # a port that is not a number, brackets that do not close
         parts, port = None, 0
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput(f"La URL base debe ser http(s)://servidor[:puerto]/… : {shown!r}. / "
-                           f"The base URL must be http(s)://host[:port]/… : {shown!r}.")
+        raise InvalidInput.keyed("urlguard.shape", url=repr(shown))
     if url.rstrip("/") in settings.allowed_base_urls:
         return False  # the host chose it, wherever it points
     if settings.hosted:
-        raise _refused(url, "en este servidor público solo se admiten las URL que el anfitrión "
-                       "autorizó", "on this public server only base URLs the host allowed work")
+        raise _refused(url, Msg("urlguard.host_allowed_only"))
     if not settings.public_listener:
         return False  # a lab on the student's own machine: their loopback is theirs
     addresses = resolve(parts.hostname, port)
     if not addresses:
-        raise _refused(url, f"no encuentro {parts.hostname}", f"{parts.hostname} does not resolve")
+        raise _refused(url, Msg("urlguard.no_such_host", host=parts.hostname))
     if any(blocked(a) for a in addresses):
-        raise _refused(url, "apunta a una dirección local, privada o de metadatos",
-                       "it points to a loopback, private or metadata address")
+        raise _refused(url, Msg("urlguard.private_address"))
     return True
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from chatbot.client import Backend, Usage
-from chatbot.sentiment.labels import LABELS, Probs, normalise, rows_by_label, softmax
+from chatbot.sentiment.labels import LABELS, Probs, Source, normalise, rows_by_label, softmax
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "sentiment.json"
 FLOOR = 1e-6  # a prior this small is treated as this small (no division by zero)
@@ -60,13 +60,13 @@ class Calibration:
 
     weights: tuple[tuple[float, ...], ...] | None
     bias: tuple[float, ...]
-    source: str
+    source: Source
     usage: Usage = field(default_factory=Usage)
     cost_usd: float | None = 0.0
     calls: int = 0
 
     @classmethod
-    def from_prior(cls, prior: Probs | None, source: str, usage: Usage | None = None,
+    def from_prior(cls, prior: Probs | None, source: Source, usage: Usage | None = None,
                    cost_usd: float | None = 0.0, calls: int = 0) -> Calibration:
         usage = usage or Usage()
         if prior is None:
@@ -119,7 +119,7 @@ def shipped(backend: Backend, model: str, prompt_text: str) -> Calibration | Non
     return None
 
 
-def fit(raw: Sequence[Probs], gold: Sequence[str], source: str) -> Calibration:
+def fit(raw: Sequence[Probs], gold: Sequence[str], source: Source) -> Calibration:
     """W and b by multinomial logistic regression on log p (scikit-learn), classes balanced."""
     from sklearn.linear_model import LogisticRegression
 

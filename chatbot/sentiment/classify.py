@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from chatbot.client import LLMClient, Result, TopToken, Usage
 from chatbot.errors import InvalidInput
+from chatbot.i18n import Msg
 from chatbot.sentiment.asking import Asking, asking_for, label_from_json, logprob_effort
 from chatbot.sentiment.calibration import (
     CALIBRATION_TWEETS,
@@ -55,7 +56,7 @@ class Verdict:
     examples: tuple[Example, ...] = ()
     neighbours: tuple[Neighbour, ...] = ()
     parts: tuple[tuple[str, Probs], ...] = ()  # the opinions mixed into `probs`, by name
-    notices: tuple[str, ...] = ()
+    notices: tuple[Msg, ...] = ()
 
     @property
     def confidence(self) -> float | None:
@@ -114,7 +115,7 @@ def measure(client: LLMClient, model: str, prompt: Prompt,
     without logprobs has nothing to measure: no request is spent on it.
     """
     if not gives_logprobs(client, model):
-        return Calibration.from_prior(None, "sin logprobs / no logprobs")
+        return Calibration.from_prior(None, Msg("sentiment.source_no_logprobs"))
     samples: list[Probs | None] = []
     usage = Usage()
     cost: float | None = 0.0
@@ -125,18 +126,16 @@ def measure(client: LLMClient, model: str, prompt: Prompt,
         samples.append(probs)
         usage = usage + result.usage
         cost = None if cost is None or result.cost_usd is None else cost + result.cost_usd
-    source = (f"sesgo medido ahora en {len(inputs)} tweets de referencia / bias measured now on "
-              f"{len(inputs)} reference tweets")
+    source = Msg("sentiment.source_measured_now", n=len(inputs))
     return Calibration.from_prior(mean_probs(samples), source, usage, cost, len(inputs))
 
 
-def clean_tweet(tweet: str | None) -> tuple[str, tuple[str, ...]]:
+def clean_tweet(tweet: str | None) -> tuple[str, tuple[Msg, ...]]:
     """Checked before anything is spent: empty is an error, very long is cut with a notice."""
     text, cut = clip(tweet or "")
     if not text:
-        raise InvalidInput("Escribe un tweet para clasificar. / Type a tweet to classify.")
-    notices = ("El tweet era muy largo: solo se ha usado el principio. / The tweet was very long: "
-               "only its start was used.",) if cut else ()
+        raise InvalidInput.keyed("sentiment.type_a_tweet")
+    notices = (Msg("sentiment.tweet_cut"),) if cut else ()
     return text, notices
 
 
@@ -154,9 +153,7 @@ def classify(client: LLMClient, model: str, prompt: Prompt, tweet: str,
     result, raw, label = ask(client, model, messages, structured=structured)
     usage, cost, latency, calls = result.usage, result.cost_usd, result.latency_s, result.requests
     if label is None and not structured:  # it said something else: ask for the label as JSON
-        notices += ("El modelo no respondió con una etiqueta; se la pedí otra vez con structured "
-                    "output. / The model did not answer with a label; asked again with "
-                    "structured output.",)
+        notices += (Msg("sentiment.asked_again"),)
         result, raw, label = ask(client, model, messages, structured=True)
         structured, usage = True, usage + result.usage
         cost = None if cost is None or result.cost_usd is None else cost + result.cost_usd

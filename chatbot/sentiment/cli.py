@@ -13,7 +13,7 @@ from pathlib import Path
 
 from chatbot.context import AppContext, Session
 from chatbot.errors import InvalidInput
-from chatbot.i18n import cli_lang
+from chatbot.i18n import Msg, cli_lang, say
 from chatbot.sentiment.classify import Verdict
 from chatbot.sentiment.pool import Pool, load_pool
 from chatbot.sentiment.prompt import DEFAULT_PROMPT
@@ -23,24 +23,22 @@ from chatbot.settings import Settings
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "sentiment", help="clasifica tweets / classify tweets (positive, neutral, negative)")
+    lang = cli_lang()
+    parser = subparsers.add_parser("sentiment", help=say(lang, "sentiment.cli_help"))
     sub = parser.add_subparsers(dest="sentiment_command", required=True, metavar="ACTION")
-    one = sub.add_parser("classify", help="un tweet / one tweet")
+    one = sub.add_parser("classify", help=say(lang, "sentiment.cli_classify"))
     one.add_argument("tweet")
-    many = sub.add_parser("batch", help="un CSV con columna text / a CSV with a text column")
+    many = sub.add_parser("batch", help=say(lang, "sentiment.cli_batch"))
     many.add_argument("file", type=Path)
-    many.add_argument("--output", type=Path, required=True,
-                      help="CSV nuevo con las etiquetas / new CSV with the labels")
+    many.add_argument("--output", type=Path, required=True, help=say(lang, "sentiment.cli_output"))
     for p in (one, many):
         p.add_argument("--method", choices=list(METHODS), default=DEFAULT_METHOD,
-                       help="; ".join(f"{k}: {v}" for k, v in METHODS.items()))
-        p.add_argument("--pool", type=Path,
-                       help="CSV text,label de ejemplos etiquetados / labelled examples")
-        p.add_argument("--prompt-file", type=Path,
-                       help="otro prompt (formato de la pestaña) / another prompt (tab format)")
+                       help="; ".join(f"{m}: {say(lang, f'sentiment.method_{m}')}"
+                                      for m in METHODS))
+        p.add_argument("--pool", type=Path, help=say(lang, "sentiment.cli_pool"))
+        p.add_argument("--prompt-file", type=Path, help=say(lang, "sentiment.cli_prompt_file"))
         p.add_argument("--no-calibration", action="store_true",
-                       help="sin calibrar / without calibration")
+                       help=say(lang, "sentiment.cli_no_calibration"))
 
 
 def _plain(markdown: str) -> str:
@@ -64,11 +62,10 @@ def _classify(ctx: AppContext, session: Session, args: argparse.Namespace) -> in
 
 def _batch(ctx: AppContext, session: Session, args: argparse.Namespace) -> int:
     if args.output.resolve() == args.file.resolve():
-        raise InvalidInput("--output no puede ser el fichero de entrada. / --output cannot be "
-                           "the input file.")
+        raise InvalidInput.keyed("sentiment.cli_output_is_input")
     prompt, pool = _inputs(args)
     verdicts: list[Verdict] = []
-    notices: list[str] = []
+    notices: list[Msg] = []
     for _, done, notes, total, _, _ in classify_batch(
             ctx, session, {}, "", str(args.file), prompt, not args.no_calibration,
             args.method, pool):
@@ -76,8 +73,8 @@ def _batch(ctx: AppContext, session: Session, args: argparse.Namespace) -> int:
         print(f"\r{len(verdicts)}/{total}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     for note in notices:
-        print(_plain(note), file=sys.stderr)
-    print(f"Escrito / written: {write_csv(verdicts, args.output)}")
+        print(_plain(note.said(cli_lang())), file=sys.stderr)
+    print(say(cli_lang(), "sentiment.cli_written", path=write_csv(verdicts, args.output)))
     return 0
 
 

@@ -20,7 +20,7 @@ from chatbot.client import Backend, LLMClient, Usage
 from chatbot.errors import InvalidInput
 from chatbot.sentiment.calibration import shipped_data
 from chatbot.sentiment.classify import Neighbour, Verdict, clean_tweet
-from chatbot.sentiment.labels import LABELS, Probs, best, rows_by_label, softmax
+from chatbot.sentiment.labels import LABELS, Probs, Source, best, rows_by_label, softmax
 from chatbot.sentiment.pool import Pool, Vectors, cosine, unit_rows
 from chatbot.sentiment.words import Stack, Words, fit_words, shipped_words
 
@@ -62,7 +62,7 @@ class Probe:
 
     weights: np.ndarray  # (3, dimensions)
     bias: np.ndarray  # (3,)
-    source: str
+    source: Source
     words: Words | None = None
     stack: Stack = field(default_factory=Stack.mixing)
 
@@ -78,10 +78,10 @@ class Probe:
             return embedded, ()
         words = self.words.predict(text)
         return self.stack.combine(embedded, words), (
-            ("Sobre embeddings / On embeddings", embedded), ("Palabras (TF-IDF) / Words (TF-IDF)", words))
+            ("embeddings", embedded), ("words", words))
 
 
-def fit_probe(vectors: Vectors, labels: Sequence[str], source: str,
+def fit_probe(vectors: Vectors, labels: Sequence[str], source: Source,
               c: float = 30.0) -> Probe:
     """Multinomial logistic regression (scikit-learn), classes balanced, on unit vectors.
 
@@ -166,14 +166,9 @@ def check_vector_size(pool: Pool, dimensions: int) -> None:
     need = len(pool.texts) * dimensions * 4
     if need > MAX_VECTOR_BYTES:
         fits = MAX_VECTOR_BYTES // max(1, dimensions * 4)
-        raise InvalidInput(
-            f"El pool «{pool.name}» tiene {len(pool.texts)} tweets: sus vectores de {dimensions} "
-            f"dimensiones ocuparían {need // 2**20} MB, y el máximo por sesión es "
-            f"{MAX_VECTOR_BYTES // 2**20} MB. / The pool '{pool.name}' has {len(pool.texts)} "
-            f"tweets: their {dimensions}-dimension vectors would take {need // 2**20} MB, and a "
-            f"session may hold {MAX_VECTOR_BYTES // 2**20} MB.",
-            hint=f"Usa como mucho {fits} tweets (una muestra estratificada basta). / Use at most "
-                 f"{fits} tweets (a stratified sample is enough).")
+        raise InvalidInput.keyed("sentiment.pool_too_big", "sentiment.use_at_most",
+                                 name=pool.name, n=len(pool.texts), dimensions=dimensions,
+                                 mb=need // 2**20, most=MAX_VECTOR_BYTES // 2**20, fits=fits)
 
 
 def nearest(vectors: PoolVectors, vector: Sequence[float], k: int = NEIGHBOURS

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatbot.errors import InvalidInput
+from chatbot.i18n import Msg
 
 MAX_TWEETS = 100  # a batch stays within a minute or two on the embedded model
 MAX_CHARS = 1000  # a tweet is at most 280 characters; longer lines are cut, not refused
@@ -25,7 +26,7 @@ class Batch:
     """The tweets to classify, plus notices about what was cut, to show next to the table."""
 
     tweets: tuple[str, ...]
-    notices: tuple[str, ...] = ()
+    notices: tuple[Msg, ...] = ()
 
 
 def clip(text: str, limit: int = MAX_CHARS) -> tuple[str, bool]:
@@ -36,7 +37,7 @@ def clip(text: str, limit: int = MAX_CHARS) -> tuple[str, bool]:
     return clean[:limit].rstrip() + "…", True
 
 
-def _bounded(lines: list[str], source: str, limit: int) -> Batch:
+def _bounded(lines: list[str], source: Msg, limit: int) -> Batch:
     tweets: list[str] = []
     cut = 0
     for line in lines:
@@ -45,38 +46,23 @@ def _bounded(lines: list[str], source: str, limit: int) -> Batch:
             tweets.append(tweet)
             cut += was_cut
     if not tweets:
-        raise InvalidInput(
-            f"No hay ningún tweet en {source}. / There is no tweet in {source}.",
-            hint="Escribe un tweet por línea o sube un CSV con una columna de texto. / "
-                 "Write one tweet per line or upload a CSV with a text column.",
-        )
-    notices: list[str] = []
+        raise InvalidInput.keyed("sentiment.no_tweet_in", "sentiment.one_per_line_hint", source=source)
+    notices: list[Msg] = []
     if len(tweets) > limit:
-        notices.append(
-            f"Solo clasifico los primeros {limit} de {len(tweets)} tweets; divide el resto en "
-            f"otros lotes. / Only the first {limit} of {len(tweets)} tweets are classified; "
-            f"split the rest into further batches."
-        )
+        notices.append(Msg("sentiment.only_first", limit=limit, n=len(tweets)))
         tweets = tweets[:limit]
     if cut:
-        notices.append(
-            f"{cut} tweet(s) de más de {MAX_CHARS} caracteres se han recortado. / "
-            f"{cut} tweet(s) longer than {MAX_CHARS} characters were cut."
-        )
+        notices.append(Msg("sentiment.tweets_cut", n=cut, most=MAX_CHARS))
     return Batch(tuple(tweets), tuple(notices))
 
 
 def from_paste(text: str | None, limit: int = MAX_TWEETS) -> Batch:
     """One tweet per non-empty line."""
-    return _bounded((text or "").splitlines(), "el texto pegado / the pasted text", limit)
+    return _bounded((text or "").splitlines(), Msg("sentiment.the_pasted_text"), limit)
 
 
 def _binary(name: str) -> InvalidInput:
-    return InvalidInput(
-        f"'{name}' parece un fichero binario, no un CSV. / '{name}' looks like a binary file, "
-        f"not a CSV.",
-        hint="Exporta la hoja como CSV (texto, UTF-8). / Export the sheet as CSV (text, UTF-8).",
-    )
+    return InvalidInput.keyed("sentiment.binary", "sentiment.export_csv", name=name)
 
 
 def _decode(data: bytes, name: str) -> str:
@@ -122,24 +108,19 @@ def find_column(header: list[str], wanted_names: tuple[str, ...] = TEXT_COLUMNS
 def read_table(data: bytes, name: str = "CSV") -> list[list[str]]:
     """The non-empty rows of an uploaded CSV (any delimiter), header first; clear errors."""
     if not data.strip():
-        raise InvalidInput(f"'{name}' está vacío. / '{name}' is empty.")
+        raise InvalidInput.keyed("sentiment.file_empty", name=name)
     if len(data) > MAX_FILE_BYTES:
-        raise InvalidInput(
-            f"'{name}' pesa {len(data) // 1024} KB; el máximo es {MAX_FILE_BYTES // 1024 // 1024} "
-            f"MB. / '{name}' is {len(data) // 1024} KB; the limit is "
-            f"{MAX_FILE_BYTES // 1024 // 1024} MB."
-        )
+        raise InvalidInput.keyed("sentiment.file_too_big", name=name, kb=len(data) // 1024,
+                                 most=MAX_FILE_BYTES // 1024 // 1024)
     text = _decode(data, name)
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True))
     except csv.Error as exc:
-        raise InvalidInput(
-            f"'{name}' no es un CSV válido / is not a valid CSV: {exc}.",
-            hint="Revisa las comillas del fichero. / Check the file's quotes.",
-        ) from None
+        raise InvalidInput.keyed("sentiment.bad_csv", "sentiment.check_quotes", name=name,
+                                 why=exc) from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
-        raise InvalidInput(f"'{name}' está vacío. / '{name}' is empty.")
+        raise InvalidInput.keyed("sentiment.file_empty", name=name)
     return rows
 
 
@@ -148,12 +129,8 @@ def text_column(header: list[str], name: str) -> int:
     column = find_column(header)
     if column is None:
         found = ", ".join(repr(h.strip()) for h in header if h.strip()) or "—"
-        raise InvalidInput(
-            f"'{name}' no tiene una columna text, tweet o texto; sus columnas son: {found}. / "
-            f"'{name}' has no text, tweet or texto column; its columns are: {found}.",
-            hint="Renombra la columna de los tweets a 'text'. / Rename the tweets column to "
-                 "'text'.",
-        )
+        raise InvalidInput.keyed("sentiment.no_text_column", "sentiment.rename_column",
+                                 name=name, found=found)
     return column
 
 
@@ -162,8 +139,7 @@ def from_csv(data: bytes, name: str = "CSV", limit: int = MAX_TWEETS) -> Batch:
     rows = read_table(data, name)
     column = text_column(rows[0], name)
     cells = [r[column] if column < len(r) else "" for r in rows[1:]]
-    return _bounded(cells, f"la columna '{rows[0][column].strip()}' / column "
-                           f"'{rows[0][column].strip()}'", limit)
+    return _bounded(cells, Msg("sentiment.the_column", name=rows[0][column].strip()), limit)
 
 
 def read_upload(path: str | Path) -> tuple[bytes, str]:
@@ -173,8 +149,8 @@ def read_upload(path: str | Path) -> tuple[bytes, str]:
         with path.open("rb") as fh:
             return fh.read(MAX_FILE_BYTES + 1), path.name
     except OSError as exc:
-        raise InvalidInput(f"No puedo leer el fichero subido / Cannot read the uploaded file "
-                           f"'{path.name}': {exc.strerror}.") from None
+        raise InvalidInput.keyed("sentiment.cannot_read_upload", name=path.name,
+                                 why=exc.strerror) from None
 
 
 def gather(paste: str | None, data: bytes | None, name: str = "CSV",
@@ -182,9 +158,7 @@ def gather(paste: str | None, data: bytes | None, name: str = "CSV",
     """Pasted tweets first, then the CSV's; one cap for both."""
     has_paste = bool((paste or "").strip())
     if not has_paste and data is None:
-        raise InvalidInput(
-            "Pega tweets (uno por línea) o sube un CSV. / Paste tweets (one per line) or upload "
-            "a CSV.")
+        raise InvalidInput.keyed("sentiment.paste_or_upload")
     pasted = from_paste(paste, limit) if has_paste else Batch(())
     if data is None:
         return pasted
@@ -192,8 +166,6 @@ def gather(paste: str | None, data: bytes | None, name: str = "CSV",
     tweets = pasted.tweets + uploaded.tweets
     notices = pasted.notices + uploaded.notices
     if len(tweets) > limit:
-        notices += (f"Solo clasifico {limit} tweets por lote; el resto del CSV queda fuera. / "
-                    f"Only {limit} tweets are classified per batch; the rest of the CSV is left "
-                    f"out.",)
+        notices += (Msg("sentiment.per_batch", limit=limit),)
         tweets = tweets[:limit]
     return Batch(tweets, notices)

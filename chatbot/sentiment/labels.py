@@ -8,13 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.i18n import DEFAULT, say
+from chatbot.i18n import DEFAULT, Msg, say
 
 LABELS = ("positive", "neutral", "negative")
+# Where a calibration or classifier came from: a Msg when made now, shipped data's own text.
+Source = str | Msg
 
 
 def display(label: str | None, lang: str) -> str:
-    """A label as the reader reads it ("positivo" / "positive"); None is "unclassified"."""
+    """A label as the reader reads it ("positivo" in Spanish); None is "unclassified"."""
     return say(lang, f"sentiment.label_{label or 'unknown'}")
 
 

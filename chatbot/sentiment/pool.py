@@ -113,8 +113,7 @@ def parse_pool(data: bytes, name: str) -> Pool:
     text_at = text_column(rows[0], name)
     label_at = find_column(rows[0], LABEL_COLUMNS)
     if label_at is None:
-        raise InvalidInput(f"'{name}' no tiene columna label. / '{name}' has no label column.",
-                           hint="Columnas / columns: text,label (positive, neutral, negative).")
+        raise InvalidInput.keyed("sentiment.no_label_column", "sentiment.pool_columns", name=name)
     texts: list[str] = []
     labels: list[str] = []
     for row in rows[1:]:
@@ -125,8 +124,7 @@ def parse_pool(data: bytes, name: str) -> Pool:
             labels.append(label)
     missing = [label for label in LABELS if label not in labels]
     if missing:
-        raise InvalidInput(f"'{name}' no tiene ejemplos de / has no examples of: "
-                           f"{', '.join(missing)}.")
+        raise InvalidInput.keyed("sentiment.no_examples_of", name=name, labels=", ".join(missing))
     return Pool(PackedTexts(texts), PackedLabels(labels), name, len(rows) - 1 - len(texts))
 
 

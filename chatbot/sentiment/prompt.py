@@ -74,9 +74,7 @@ def parse_prompt(text: str) -> Prompt:
     Every problem is reported with its example number so a student can fix an edited prompt.
     """
     if not (text or "").strip():
-        raise InvalidInput("El prompt está vacío. / The prompt is empty.",
-                           hint="Pulsa «Restaurar» para recuperar el de serie. / Press «Reset» "
-                                "to get the default back.")
+        raise InvalidInput.keyed("sentiment.prompt_empty", "sentiment.press_reset")
     instructions: list[str] = []
     examples: list[tuple[str, str]] = []
     tweet: list[str] | None = None
@@ -84,23 +82,17 @@ def parse_prompt(text: str) -> Prompt:
         label = _label_line(line)
         if line.lower().startswith(TWEET_TAG.lower()):
             if tweet is not None:
-                raise InvalidInput(
-                    f"El ejemplo {len(examples) + 1} no tiene «Sentiment:». / Example "
-                    f"{len(examples) + 1} has no «Sentiment:» line.")
+                raise InvalidInput.keyed("sentiment.no_sentiment_line", n=len(examples) + 1)
             tweet = [line[len(TWEET_TAG):].strip()]
         elif label is not None:
             number = len(examples) + 1
             if tweet is None:
-                raise InvalidInput(f"«{line.strip()}» no sigue a ningún «Tweet:». / "
-                                   f"«{line.strip()}» follows no «Tweet:» line.")
+                raise InvalidInput.keyed("sentiment.no_tweet_line", line=line.strip())
             if label_of(label) is None:
-                raise InvalidInput(
-                    f"Ejemplo {number}: «{label}» no es positive, neutral ni negative. / "
-                    f"Example {number}: «{label}» is not positive, neutral or negative.")
+                raise InvalidInput.keyed("sentiment.bad_label", n=number, label=label)
             body = " ".join(part for part in tweet if part)
             if not body:
-                raise InvalidInput(f"El ejemplo {number} no tiene texto. / Example {number} "
-                                   "has no text.")
+                raise InvalidInput.keyed("sentiment.example_no_text", n=number)
             examples.append((body, label))
             tweet = None
         elif tweet is not None:
@@ -108,8 +100,7 @@ def parse_prompt(text: str) -> Prompt:
         else:
             instructions.append(line)
     if tweet is not None:
-        raise InvalidInput(f"El ejemplo {len(examples) + 1} no tiene «Sentiment:». / Example "
-                           f"{len(examples) + 1} has no «Sentiment:» line.")
+        raise InvalidInput.keyed("sentiment.no_sentiment_line", n=len(examples) + 1)
     return Prompt("\n".join(instructions).strip(), tuple(examples))
 
 

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chatbot.client import Usage
-from chatbot.i18n import one_language, say
+from chatbot.i18n import Msg, one_language, say
 from chatbot.money.billing import format_usd
 from chatbot.sentiment.classify import Verdict
-from chatbot.sentiment.labels import LABELS, Probs, display
+from chatbot.sentiment.labels import LABELS, Probs, Source, display
 
 COLUMNS = ("sentiment.col_tweet", "sentiment.col_sentiment", "sentiment.col_confidence")
 SHOWN_CHARS = 140
@@ -45,19 +45,24 @@ def _short(text: str) -> str:
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS].rstrip() + "…"
 
 
-def how_markdown(verdict: Verdict, source: str | None, lang: str) -> list[str]:
+def source_text(source: Source, lang: str) -> str:
+    """Where a calibration or classifier came from: made now (a Msg), or shipped data's words."""
+    return source.said(lang) if isinstance(source, Msg) else one_language(source, lang)
+
+
+def how_markdown(verdict: Verdict, source: Source | None, lang: str) -> list[str]:
     """How it decided: probabilities before and after calibration, examples, nearest tweets."""
     lines: list[str] = []
     if verdict.raw_probs is not None and verdict.calibrated and verdict.probs is not None:
         lines.append(say(lang, "sentiment.uncalibrated", probs=_probs(verdict.raw_probs))
                      + "  \n" + say(lang, "sentiment.calibrated", probs=_probs(verdict.probs))
-                     + (f"  \n({one_language(source, lang)})" if source else ""))
+                     + (f"  \n({source_text(source, lang)})" if source else ""))
     elif verdict.probs is not None and verdict.raw_probs is None:
-        parts = "".join(f"{one_language(name, lang)}: {_probs(probs)}  \n"
+        parts = "".join(f"{say(lang, f'sentiment.part_{name}')}: {_probs(probs)}  \n"
                         for name, probs in verdict.parts)
         mixed = say(lang, "sentiment.mix") if verdict.parts else ""
         lines.append(parts + say(lang, "sentiment.linear", mixed=mixed, probs=_probs(verdict.probs))
-                     + (f" ({one_language(source, lang)})" if source else ""))
+                     + (f" ({source_text(source, lang)})" if source else ""))
     if verdict.examples:
         shots = "\n".join(f"{i}. *{label}* — {_short(text)}"
                           for i, (text, label) in enumerate(verdict.examples, 1))
@@ -69,7 +74,7 @@ def how_markdown(verdict: Verdict, source: str | None, lang: str) -> list[str]:
     return lines
 
 
-def verdict_markdown(verdict: Verdict, use_calibration: bool, source: str | None,
+def verdict_markdown(verdict: Verdict, use_calibration: bool, source: Source | None,
                      lang: str) -> str:
     """The answer in words, why the confidence may be missing, and how it was reached."""
     lines = [say(lang, "sentiment.verdict", name=display(verdict.label, lang),
@@ -83,7 +88,7 @@ def verdict_markdown(verdict: Verdict, use_calibration: bool, source: str | None
     elif use_calibration and not verdict.calibrated:
         lines.append(say(lang, "sentiment.not_calibrated"))
     lines += how_markdown(verdict, source, lang)
-    lines.extend(one_language(notice, lang) for notice in verdict.notices)
+    lines.extend(notice.said(lang) for notice in verdict.notices)
     return "\n\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from chatbot.client import Backend, LLMClient, Usage
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, InvalidInput
+from chatbot.i18n import Msg
 from chatbot.policy.lru import ByteLRU
 from chatbot.sentiment.calibration import Calibration
 from chatbot.sentiment.classify import Step, Verdict, calibration_for, classify
@@ -33,13 +34,7 @@ from chatbot.sentiment.prompt import Prompt, parse_prompt
 from chatbot.sentiment.words import fit_words
 
 AUTO, PROMPT, SIMILAR, EMBEDDINGS = "auto", "prompt", "similar", "embeddings"
-METHODS = {
-    AUTO: "Automático: el mejor medido para este modelo / Automatic: the best measured for this "
-          "model",
-    PROMPT: "Prompt few-shot fijo / Fixed few-shot prompt",
-    SIMILAR: "Ejemplos parecidos del pool / Similar examples from the pool",
-    EMBEDDINGS: "Embeddings + clasificador lineal / Embeddings + linear classifier",
-}
+METHODS = (AUTO, PROMPT, SIMILAR, EMBEDDINGS)  # each named by sentiment.method_<method>
 DEFAULT_METHOD = AUTO
 Cache = dict[str, Any]
 Fitted = MutableMapping[str, Any]  # a session's pool vectors and fitted probes
@@ -104,11 +99,8 @@ class Plan:
 
 def _need_pool(pool: Pool | None, method: str) -> Pool:
     if pool is None:
-        raise InvalidInput(
-            f"«{METHODS[method]}» necesita un pool de tweets etiquetados. / needs a pool of "
-            "labelled tweets.",
-            hint="Sube un CSV con columnas text y label (p. ej. el split de train). / Upload a "
-                 "CSV with text and label columns (e.g. the train split).")
+        raise InvalidInput.keyed("sentiment.needs_pool", "sentiment.upload_pool",
+                                 method=Msg(f"sentiment.method_{method}"))
     return pool
 
 
@@ -131,7 +123,7 @@ def _probe(known: Fitted, client: LLMClient, model: str, pool: Pool | None,
         assert vectors is not None
         probe = known.get(key + "\x1fprobe")
         if probe is None:  # fitted once per pool, like its vectors
-            source = f"ajustado ahora en {pool.name} / fitted now on {pool.name}"
+            source = Msg("sentiment.fitted_now", name=pool.name)
             probe = replace(fit_probe(vectors.matrix, pool.labels, source),
                             words=fit_words(pool.texts, pool.labels, source))
             known[key + "\x1fprobe"] = probe
@@ -147,8 +139,8 @@ def build_plan(client: LLMClient, model: str, known: MutableMapping[str, Any], p
     Returns the plan and the calibrations to keep in the session.
     """
     if method not in METHODS:
-        raise InvalidInput(f"Método desconocido / Unknown method: {method!r} "
-                           f"({', '.join(METHODS)}).")
+        raise InvalidInput.keyed("sentiment.unknown_method", method=repr(method),
+                                 methods=", ".join(METHODS))
     method = resolve(method, client.backend, model)
     prompt = parse_prompt(prompt_text)
     lexical = LexicalIndex(_need_pool(pool, method).texts) if method == SIMILAR else None
@@ -189,7 +181,7 @@ def classify_batch(ctx: AppContext, session: Session, cache: Mapping[str, Any], 
                    step: Step | None = None,
                    progress: Callable[[int, int], None] | None = None,
                    fitted: Fitted | None = None,
-                   ) -> Iterator[tuple[Plan, list[Verdict], list[str], int, Cache, bool]]:
+                   ) -> Iterator[tuple[Plan, list[Verdict], list[Msg], int, Cache, bool]]:
     """Yields the growing list of verdicts (with the notices, the batch size, the cache to keep
     and whether it is the last step); stops early, keeping them, on a backend error."""
     data, name = read_upload(upload) if upload else (None, "CSV")
@@ -207,14 +199,11 @@ def classify_batch(ctx: AppContext, session: Session, cache: Mapping[str, Any], 
         except ChatbotError as exc:
             if not verdicts:
                 raise
-            notices.append(f"⚠️ Me detuve en el tweet {len(verdicts) + 1}: / Stopped at tweet "
-                           f"{len(verdicts) + 1}: {exc}")
+            notices.append(Msg("sentiment.stopped_at", n=len(verdicts) + 1, why=exc))
             break
         yield setup, list(verdicts), list(notices), total, merged, False
     # `setup.method` is `auto` resolved: the embeddings classifier calibrates nothing.
     if use_calibration and setup.method != EMBEDDINGS and (
             setup.calibration is None or setup.calibration.weights is None):
-        notices.append("No pude medir el sesgo del modelo (sin logprobs): resultados sin "
-                       "calibrar. / Could not measure the model's bias (no logprobs): results "
-                       "are uncalibrated.")
+        notices.append(Msg("sentiment.bias_not_measured"))
     yield setup, verdicts, notices, total, merged, True

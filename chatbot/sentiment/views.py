@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 
 from chatbot.context import AppContext, Session
-from chatbot.i18n import DEFAULT, one_language, say
+from chatbot.i18n import DEFAULT, say
 from chatbot.sentiment.classify import Step, clean_tweet
 from chatbot.sentiment.inputs import read_upload
-from chatbot.sentiment.labels import LABELS
+from chatbot.sentiment.labels import LABELS, Source
 from chatbot.sentiment.pool import Pool, parse_pool
 from chatbot.sentiment.render import (
     counts_markdown,
@@ -44,7 +44,7 @@ def load_pool(path: str | None, lang: str = DEFAULT) -> tuple[Pool | None, str]:
     return pool, f"**{pool.name}:** {len(pool.texts)} tweets ({counts}){skipped}"
 
 
-def source_of(setup: Plan) -> str | None:
+def source_of(setup: Plan) -> Source | None:
     if setup.probe is not None:
         return setup.probe.source
     return setup.calibration.source if setup.calibration is not None else None
@@ -86,7 +86,7 @@ def classify_many(ctx: AppContext, session: Session, cache: Mapping[str, Any], p
             csv_path = str(write_csv(verdicts, out))
         rows = pd.DataFrame(table(verdicts, session.lang), columns=headers(session.lang))
         yield (rows, counts_markdown(verdicts, total, session.lang),
-               "\n\n".join(one_language(n, session.lang) for n in notices), line, csv_path, merged)
+               "\n\n".join(n.said(session.lang) for n in notices), line, csv_path, merged)
 
 
 def add_costs(costs: Sequence[float | None]) -> float | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.sentiment.labels import LABELS, Probs, rows_by_label, softmax
+from chatbot.sentiment.labels import LABELS, Probs, Source, rows_by_label, softmax
 
 BITS = 14  # 2 x 16,384 hashed columns: as good as 2^16 or 2^18 in cross-validation, 4x smaller
 WORDS_WEIGHT = 0.3  # the words' share where no stack was fitted (a pool uploaded at run time)
@@ -66,7 +66,7 @@ class Words:
     idf: np.ndarray  # (2 * 2**BITS,)
     weights: np.ndarray  # (3, 2 * 2**BITS)
     bias: np.ndarray  # (3,)
-    source: str
+    source: Source
 
     def predict(self, text: str) -> Probs:
         scores = _features([text], self.idf) @ self.weights.T + self.bias
@@ -77,11 +77,11 @@ class Words:
         out = io.BytesIO()
         np.savez_compressed(out, idf=self.idf.astype(np.float32),
                             weights=self.weights.astype(np.float32),
-                            bias=self.bias.astype(np.float32), source=np.array(self.source))
+                            bias=self.bias.astype(np.float32), source=np.array(str(self.source)))
         return out.getvalue()
 
 
-def fit_words(texts: Sequence[str], labels: Sequence[str], source: str,
+def fit_words(texts: Sequence[str], labels: Sequence[str], source: Source,
               c: float = WORDS_C) -> Words:
     """Idf from these texts, then multinomial logistic regression (scikit-learn)."""
     from sklearn.linear_model import LogisticRegression

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.errors import ChatbotError, InvalidInput
-from chatbot.i18n import DEFAULT, one_language, say
+from chatbot.i18n import DEFAULT, say
 from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog, ModelInfo
 from chatbot.models.token_count import (
     REPLY_PRIMING,
@@ -44,15 +44,10 @@ def headers(names: tuple[str, ...], lang: str) -> list[str]:
 
 def check_text(text: str | None) -> str:
     if text is None or not text.strip():
-        raise InvalidInput("Escribe o pega un texto (o un chat en JSON). / Type or paste a text "
-                           "(or a chat as JSON).")
+        raise InvalidInput.keyed("tokens.type_a_text")
     if len(text) > MAX_TAB_CHARS:
-        raise InvalidInput(
-            f"El texto tiene {len(text):,} caracteres; aquí caben {MAX_TAB_CHARS:,}. / The text "
-            f"has {len(text):,} characters; this tab takes up to {MAX_TAB_CHARS:,}.",
-            hint="Para ficheros grandes usa / For big files use: python -m chatbot tokens "
-                 "--model MODELO fichero.jsonl",
-        )
+        raise InvalidInput.keyed("tokens.text_too_long", "tokens.use_the_cli",
+                                 chars=f"{len(text):,}", most=f"{MAX_TAB_CHARS:,}")
     return text
 
 
@@ -68,7 +63,8 @@ def visible(piece: bytes) -> str:
     return text or "∅"
 
 
-def render_tokens_html(pieces: list[tuple[int, bytes]], total: int | None = None) -> str:
+def render_tokens_html(pieces: list[tuple[int, bytes]], total: int | None = None,
+                       lang: str = DEFAULT) -> str:
     """One coloured span per token, its id on hover; `total` says when only a prefix is shown."""
     spans = [
         f'<span class="tok" style="background:{PALETTE[i % len(PALETTE)]};{_TOKEN_STYLE}" '
@@ -77,8 +73,9 @@ def render_tokens_html(pieces: list[tuple[int, bytes]], total: int | None = None
     ]
     more = ""
     if total is not None and total > len(spans):
-        more = (f'<p class="tok-more">Mostrando los primeros {len(spans):,} de {total:,} tokens. '
-                f"/ Showing the first {len(spans):,} of {total:,} tokens.</p>")
+        more = ('<p class="tok-more">'
+                + say(lang, "tokens.showing_first", shown=f"{len(spans):,}", total=f"{total:,}")
+                + "</p>")
     return f'<div class="tok-view" style="{_VIEW_STYLE}">{"".join(spans)}</div>{more}'
 
 
@@ -113,7 +110,7 @@ def _local_counts(catalog: Catalog, text: str, chat: list[dict[str, Any]] | None
         return Counts(label, plain, tok.count_chat(chat) - plain,
                       say(lang, "tokens.own_template"))
     except ChatbotError as exc:
-        return Counts(label, None, 0, say(lang, "tokens.unavailable", why=one_language(str(exc), lang)))
+        return Counts(label, None, 0, say(lang, "tokens.unavailable", why=exc))
 
 
 def count_all(catalog: Catalog, text: str, chat: list[dict[str, Any]] | None,
@@ -187,13 +184,13 @@ def analyse(catalog: Catalog, text: str | None, view: str = "o200k_base",
     """Everything the Tokens tab shows for a text or a chat pasted as JSON."""
     text = check_text(text)
     if view not in VIEWS:
-        raise InvalidInput(f"Vista desconocida / Unknown view: {view!r}.")
+        raise InvalidInput.keyed("tokens.unknown_view", view=repr(view))
     chat = parse_chat(text)
     rows = count_all(catalog, text, chat, lang)
     by_encoding = {name: row for name, row in zip(VIEWS, rows, strict=True)}
     if chat is None:
         html_view = render_tokens_html(token_pieces(catalog, text[:_PREFIX_CHARS], view),
-                                       by_encoding[view].total)
+                                       by_encoding[view].total, lang)
     elif view == "local":  # the whole prompt as llama.cpp builds it, special tokens and all
         prompt = local_tokenizer(catalog).render_chat(chat)
         html_view = render_tokens_html(token_pieces(catalog, prompt[:_PREFIX_CHARS], view))

@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from chatbot.i18n import DEFAULT, one_language, say
+from chatbot.i18n import DEFAULT, say
 from chatbot.models import capabilities
 from chatbot.models.capabilities import Capabilities
 from chatbot.ui.i18n import T
@@ -56,9 +56,8 @@ def control_states(caps: Capabilities, effort: str | None, infos: Mapping[str, s
     states = {}
     for name, key in infos.items():
         feature = capabilities.FIELDS.get(name)
-        reason = off.get(feature) if feature else None
-        if reason:
-            reason = one_language(reason, lang or DEFAULT)
+        why = off.get(feature) if feature else None
+        reason = why.said(lang or DEFAULT) if why else None
         if name == "max_tokens" and caps.token_limit == "max_completion_tokens":
             states[name] = {"interactive": True,
                             "info": word("capability_controls.sent_as_max_completion")}

@@ -11,7 +11,7 @@ import pandas as pd
 from gradio.events import Dependency
 
 from chatbot.context import AppContext, Session
-from chatbot.i18n import say
+from chatbot.i18n import DEFAULT, say
 from chatbot.lab import compare, sampling, tables, votes
 from chatbot.lab.distribution import Reshaped, candidates_from_rows, knobs, reshape
 from chatbot.lab.fault_server import FAILURES, FaultServer
@@ -305,7 +305,7 @@ def _errors(ctx: AppContext, session: gr.State) -> None:
             url = gr.Textbox(label=T("lab.simulated_base_url"), interactive=False,
                              visible=not ctx.settings.hosted,  # a public server refuses it there
                              info=T("lab.paste_it_in_settings"))
-        code = gr.Code(snippet("rate_limit"), language="python",
+        code = gr.Code(snippet("rate_limit", DEFAULT), language="python",
                        label=T("lab.how_it_is_handled"))
 
     @friendly
@@ -314,13 +314,16 @@ def _errors(ctx: AppContext, session: gr.State) -> None:
             raise gr.Error(say(state.lang, "lab.pick_failure", names=", ".join(FAILURES)))
         with ctx.fair.admit(state.id, "simulations"):
             run = simulate(server, failure, pool, ctx.catalog, pool.max_retries, state.lang)
-        return run.final, timeline_markdown(run, state.lang), run.base_url, snippet(failure)
+        return run.final, timeline_markdown(run, state.lang), run.base_url, snippet(failure, state.lang)
 
     running = go.click(errors_fn, [failure, session], [final, timeline, url, code],
                        api_name="lab_errors")
     show_result(go.click, "lab-final")
     stop.click(None, None, None, cancels=[running], api_visibility="private")
-    failure.change(snippet, failure, code, api_visibility="private")
+    def code_fn(failure: str, state: Session) -> str:
+        return snippet(failure, state.lang) if failure in FAILURES else ""
+
+    failure.change(code_fn, [failure, session], code, api_visibility="private")
 
 
 def build_lab_tab(ctx: AppContext, session: gr.State) -> list[Dependency]:
