@@ -7,6 +7,7 @@ import importlib
 import sys
 
 from chatbot.errors import ChatbotError
+from chatbot.i18n import cli_lang
 from chatbot.settings import load_env_file
 
 # Each subcommand lives with the feature it drives and exposes add_parser() and run().
@@ -19,6 +20,10 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        load_env_file()  # first, so CHATBOT_LANG from .env picks the language of the help too
+    except ChatbotError as exc:
+        return _failed(exc)
     parser = argparse.ArgumentParser(
         prog="python -m chatbot",
         description="Laboratorio de chatbots / Chatbot lab: herramientas de línea de órdenes.",
@@ -31,13 +36,17 @@ def main(argv: list[str] | None = None) -> int:
         modules[name] = module
     args = parser.parse_args(argv)
     try:
-        load_env_file()
         return int(modules[args.command].run(args) or 0)
     except ChatbotError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return _failed(exc)
     except KeyboardInterrupt:
         return 130
+
+
+def _failed(exc: ChatbotError) -> int:
+    """One line in the CLI's language (CHATBOT_LANG, else the system's), exit code 2."""
+    print(f"error: {exc.said(cli_lang())}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":
