@@ -44,8 +44,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _failed(exc: ChatbotError) -> int:
-    """One line in the CLI's language (CHATBOT_LANG, else the system's), exit code 2."""
-    print(f"error: {exc.said(cli_lang())}", file=sys.stderr)
+    """One line, exit code 2. An error written as keys, in the CLI's language (CHATBOT_LANG, else
+    the system's); an older "español / English" one whole, as some say more on one side."""
+    print(f"error: {exc.said(cli_lang()) if exc.keys is not None else exc}", file=sys.stderr)
     return 2
 
 

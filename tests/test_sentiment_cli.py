@@ -49,7 +49,7 @@ def test_batch_writes_a_new_csv_and_never_the_input(module_fake: FakeOpenAI, tmp
         ("I love it", "positive"), ("Odio esperar", "negative"),
         ("El tren sale a las 9", "neutral")]
     same = run_cli(module_fake, "batch", source, "--output", source)
-    assert same.returncode == 2 and "cannot be the input file" in same.stderr
+    assert same.returncode == 2 and "no puede ser el fichero de entrada" in same.stderr
 
 
 def test_a_method_that_needs_a_pool_says_so(module_fake: FakeOpenAI) -> None:
