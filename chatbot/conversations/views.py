@@ -59,7 +59,8 @@ def export_files(folder: Path, tree: Conversation, persona: Persona, lang: str =
     saved = Saved(tree, persona)
     stem = _stem(persona.name)
     out = []
-    for suffix, text in ((".json", exchange.to_json(saved)), (".md", exchange.to_markdown(saved, lang))):
+    for suffix, text in ((".json", exchange.to_json(saved)),
+                         (".md", exchange.to_markdown(saved, lang))):
         path = folder / f"{stem}{suffix}"
         path.write_text(text, encoding="utf-8")
         out.append(path)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatbot.errors import ChatbotError, InvalidInput
-from chatbot.i18n import DEFAULT, say
+from chatbot.i18n import DEFAULT, normalise, say
 from chatbot.tools.calculator import calculate
 
 NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$")
@@ -121,7 +121,7 @@ class Toolbox:
             return calculate(str(args.get("expression", "")))
         if name == TODAY and name in offered:
             day = self.today()
-            return f"{day.isoformat()} ({WEEKDAYS[self.lang][day.weekday()]})"
+            return f"{day.isoformat()} ({WEEKDAYS[normalise(self.lang)][day.weekday()]})"
         if name == SEARCH and name in offered:
             if self.search is None:
                 return say(self.lang, "tools.no_documents")
