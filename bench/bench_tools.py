@@ -27,7 +27,7 @@ from chatbot.context import AppContext  # noqa: E402
 from chatbot.errors import ChatbotError  # noqa: E402
 from chatbot.knowledge import library as lib  # noqa: E402
 from chatbot.settings import Settings  # noqa: E402
-from chatbot.tools import BUILTINS, Toolbox, custom_tool  # noqa: E402
+from chatbot.tools import Toolbox, builtins, custom_tool  # noqa: E402
 from chatbot.tools.calculator import calculate  # noqa: E402
 from chatbot.tools.loop import decide  # noqa: E402
 
@@ -77,7 +77,7 @@ def main() -> None:
     assert ctx.embedded is not None
     ctx.embedded.start()
     library = lib.Library(None, pack=True)
-    toolbox = Toolbox(BUILTINS, WEATHER, (("*", "Sol, 20 °C"),),
+    toolbox = Toolbox(builtins("es"), WEATHER, (("*", "Sol, 20 °C"),),
                       lambda q: lib.search_text(library, q))
     edu = persona.PRESETS[0]
     system = persona.identity_prompt(edu.name, edu.system_prompt)

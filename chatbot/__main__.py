@@ -20,6 +20,10 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        load_env_file()  # first, so CHATBOT_LANG from .env picks the language of the help too
+    except ChatbotError as exc:
+        return _failed(exc)
     parser = argparse.ArgumentParser(
         prog="python -m chatbot",
         description="Laboratorio de chatbots / Chatbot lab: herramientas de línea de órdenes.",
@@ -32,13 +36,18 @@ def main(argv: list[str] | None = None) -> int:
         modules[name] = module
     args = parser.parse_args(argv)
     try:
-        load_env_file()
         return int(modules[args.command].run(args) or 0)
     except ChatbotError as exc:
-        print(f"error: {exc.said(cli_lang())}", file=sys.stderr)
-        return 2
+        return _failed(exc)
     except KeyboardInterrupt:
         return 130
+
+
+def _failed(exc: ChatbotError) -> int:
+    """One line, exit code 2. An error written as keys, in the CLI's language (CHATBOT_LANG, else
+    the system's); an older "español / English" one whole, as some say more on one side."""
+    print(f"error: {exc.said(cli_lang()) if exc.keys is not None else exc}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -110,6 +110,7 @@ class Settings:
     telegram_base_url: str | None = None
     telegram_allowed_users: frozenset[int] = frozenset()
     telegram_public: bool = False
+    knowledge: tuple[Path, ...] = ()  # the host's documents the Telegram bot answers from
     # Hosting: policy for a public deployment (a Space), not another code path.
     hosted: bool = False
     daily_budget_usd: float | None = None
@@ -193,6 +194,8 @@ class Settings:
             telegram_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or None,
             telegram_allowed_users=_user_ids(env, problems),
             telegram_public=env.get("TELEGRAM_PUBLIC", "").strip().lower() in TRUE,
+            knowledge=tuple(Path(part.strip()).expanduser() for part in
+                            env.get("CHATBOT_KNOWLEDGE", "").split(",") if part.strip()),
             hosted=hosted,
             daily_budget_usd=_env_float(env, "CHATBOT_DAILY_BUDGET_USD", None, 0.0, 1e6, problems),
             db_path=Path(db).expanduser() if db else None,

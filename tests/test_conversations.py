@@ -106,8 +106,12 @@ def test_export_is_openai_messages_with_every_branch_and_the_feedback() -> None:
     contents = {n["content"]: n for n in document["branches"]["nodes"]}
     assert {"a1", "b1"} <= set(contents)
     assert contents["b1"]["feedback"] == "up" and contents["b1"]["note"] == "better"
-    markdown = exchange.to_markdown(saved(tree))
-    assert "Eres Edu." in markdown and "version 2/2 👍" in markdown and "a1" in markdown
+    for lang, words in (("es", ("**🧑 Tú**", "versión 2/2 👍", "_Nota: better_", "Otra versión")),
+                        ("en", ("**🧑 You**", "version 2/2 👍", "_Note: better_", "Other version"))):
+        markdown = exchange.to_markdown(saved(tree), lang)
+        assert "Eres Edu." in markdown and "a1" in markdown
+        assert all(word in markdown for word in words), words
+        assert " / " not in markdown  # the exporting session's one language
 
 
 def test_import_gives_back_what_was_exported() -> None:
@@ -178,3 +182,13 @@ def test_collecting_appends_new_examples_once(tmp_path) -> None:  # type: ignore
     report = validate_file(path, Catalog.load(), "gpt-4o-mini")
     assert report.format == "chat" and report.examples == 3
     assert report.ok and set(report.counts) == {"too_few"}  # only the warning of OpenAI's 10-example minimum
+
+
+def test_errors_are_said_in_the_readers_one_language() -> None:
+    with pytest.raises(InvalidInput) as bad:
+        exchange.from_json(b'{"messages": [{"role": "tool", "content": "x"}]}')
+    assert bad.value.said("en") == "messages[0]: role 'tool' not supported (system, user, assistant)."
+    assert bad.value.said("es") == "messages[0]: rol 'tool' no admitido (system, user, assistant)."
+    with pytest.raises(InvalidInput) as empty:
+        exchange.from_json(b"{")
+    assert " / " not in empty.value.said("en") and "Import the .json" in empty.value.said("en")

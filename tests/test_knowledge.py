@@ -5,14 +5,17 @@ from pathlib import Path
 import pytest
 
 from chatbot.errors import InvalidInput
+from chatbot.i18n import say
 from chatbot.knowledge import Index, course_pack, ground, read_files
-from chatbot.knowledge.grounding import HEADER, INSTRUCTION, sources_markdown, sources_title
+from chatbot.knowledge.grounding import sources_markdown, sources_title
+from chatbot.knowledge.library import Library, summary
 from chatbot.knowledge.passages import MAX_CHARS, split_document, split_markdown, split_qa_csv
 from chatbot.knowledge.search import terms
 from chatbot.knowledge.views import retrieval_markdown
 from chatbot.messages import history_to_messages
 
 FAQ = Path(__file__).resolve().parent.parent / "bench" / "knowledge"
+HEADER, INSTRUCTION = say("es", "knowledge.header"), say("es", "knowledge.instruction")
 
 
 def words(text: str) -> int:
@@ -79,7 +82,9 @@ def test_a_pdf_is_read_page_by_page(tmp_path: Path) -> None:
         writer.write(f)
     passages, _ = read_files([path], max_passages=10)
     assert [(p.section, p.text) for p in passages] == [
-        ("página 1 / page 1", "Horario de 9 a 5"), ("página 2 / page 2", "La clave es Loro-7")]
+        ("página 1", "Horario de 9 a 5"), ("página 2", "La clave es Loro-7")]
+    passages, _ = read_files([path], max_passages=10, lang="en")
+    assert [p.section for p in passages] == ["page 1", "page 2"]
 
 
 def test_read_files_bounds_the_passages_and_says_so(tmp_path: Path) -> None:
@@ -175,3 +180,29 @@ def test_the_pack_grounds_only_questions_that_name_its_concepts(chit_chat: str) 
     assert any("temperatura" in s for s in ground_pack("¿Para qué sirve la temperatura?"))
     assert any("contexto" in s for s in ground_pack("¿Qué es la ventana de contexto?"))
     assert any("precios" in s for s in ground_pack("¿Cómo se calculan los precios?"))
+
+
+def test_what_the_reader_sees_is_in_their_one_language(tmp_path: Path) -> None:
+    """Summary, retrieval table, the text added to the prompt, the sources, the search tool's
+    answer, notices and errors: Spanish or English, never "español / English"."""
+    from chatbot.knowledge.library import search_text
+    passages, _ = read_files([FAQ / "rueda_libre_faq.md"], max_passages=100)
+    index = Index(passages)
+    question = "precio bicicleta eléctrica casco candado"
+    empty = tmp_path / "vacio.txt"
+    empty.write_text(" ")
+    for lang, word in (("es", "fragmentos"), ("en", "passages")):
+        g = ground(index, question, "", words, 200, k=3, lang=lang)
+        _, notices = read_files([FAQ / "cowork_faq.md", empty], max_passages=100, lang=lang)
+        with pytest.raises(InvalidInput) as bad:
+            read_files([tmp_path / "no-such.md"], max_passages=10)
+        shown = [summary(Library(index), lang), summary(Library(pack=False), lang),
+                 retrieval_markdown(question, g, index.search(question, 5), lang),
+                 retrieval_markdown("xyzzy", g, [], lang), g.context, sources_title(g, lang),
+                 sources_markdown(g, lang), search_text(Library(index, pack=False), "xyzzy",
+                                                        lang=lang),
+                 *notices, bad.value.said(lang)]
+        assert [text for text in shown if " / " in text] == []
+        assert word in summary(Library(index), lang) and word in shown[2]
+        assert say(lang, "knowledge.instruction") in g.context
+        assert "no-such.md" in shown[-1] and "vacio.txt" in notices[0]

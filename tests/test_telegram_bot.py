@@ -21,6 +21,7 @@ from chatbot.context import AppContext, Session
 from chatbot.conversations import exchange
 from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.errors import ConfigError
+from chatbot.i18n import say
 from chatbot.money import billing
 from chatbot.settings import Settings
 from chatbot.telegram import text as tt
@@ -118,6 +119,10 @@ def spanish_bot(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHATBOT_LANG", "es")
 
 
+NOT_TEXT = say("es", "telegram.not_text")
+REFUSAL = say("es", "telegram.refusal")
+
+
 def wait_text(telegram: FakeTelegram, chat_id: int, fragment: str) -> str:
     return telegram.wait_for(lambda: fragment in last_text(telegram, chat_id)
                              and last_text(telegram, chat_id))
@@ -135,7 +140,7 @@ def test_start_greets_with_the_persona_and_lists_the_commands(
     telegram.user_says(USER, "/start")
     reply = wait_text(telegram, USER, "/usage")
     assert reply.startswith(preset("course").greeting)
-    assert all(f"/{name}" in reply for name, _ in tt.COMMANDS)
+    assert all(f"/{name}" in reply for name in tt.COMMANDS)
     telegram.user_says(USER, "/help")
     telegram.wait_for(lambda: len(telegram.texts(USER)) == 2)
     assert not chat_requests(openai_fake)  # commands cost nothing
@@ -178,7 +183,7 @@ def test_a_conversation_keeps_history_until_reset_and_usage_reports_it(
     assert session is not None and session.ledger.calls == 2 and session.ledger.spent_usd > 0
 
     telegram.user_says(USER, "/reset")
-    wait_text(telegram, USER, tt.RESET_DONE)
+    wait_text(telegram, USER, say("es", "telegram.reset_done"))
     telegram.user_says(USER, "Otra vez")
     telegram.wait_for(lambda: len(chat_requests(openai_fake)) == 3)
     assert len(chat_requests(openai_fake)[-1].json["messages"]) == 2  # system + the new message
@@ -249,9 +254,9 @@ def test_markdown_is_rendered_and_falls_back_to_plain_text_when_rejected(
 def test_stickers_photos_and_edits_cost_nothing_and_the_bot_goes_on(
         bot: RunningBot, telegram: FakeTelegram, openai_fake: FakeOpenAI) -> None:
     telegram.user_sends_sticker(USER)
-    wait_text(telegram, USER, tt.NOT_TEXT)
+    wait_text(telegram, USER, NOT_TEXT)
     telegram.user_sends_photo(USER, caption="¿Qué ves?")
-    telegram.wait_for(lambda: telegram.texts(USER).count(tt.NOT_TEXT) == 2)
+    telegram.wait_for(lambda: telegram.texts(USER).count(NOT_TEXT) == 2)
     original = telegram.user_says(USER, "/nada")
     wait_text(telegram, USER, "No conozco esa orden")
     telegram.user_edits(original, "texto editado")
@@ -269,9 +274,9 @@ def test_only_allowed_users_are_answered(telegram: FakeTelegram,
     settings = make_settings(telegram, openai_fake, TELEGRAM_ALLOWED_USERS="7, 8")
     with start_bot(settings) as running:
         telegram.user_says(99, "hola")
-        wait_text(telegram, 99, tt.REFUSAL)
+        wait_text(telegram, 99, REFUSAL)
         telegram.user_says(99, "/usage")
-        telegram.wait_for(lambda: telegram.texts(99) == [tt.REFUSAL, tt.REFUSAL])
+        telegram.wait_for(lambda: telegram.texts(99) == [REFUSAL, REFUSAL])
         telegram.user_says(GROUP, "charla sin mención", user_id=99, chat_type="supergroup")
         telegram.user_says(7, "hola")
         telegram.wait_for(lambda: running.answered(7, 1))
@@ -315,10 +320,10 @@ def test_telegram_429_retry_after_is_honoured(bot: RunningBot, telegram: FakeTel
 def test_model_api_errors_become_a_short_message_and_the_bot_keeps_serving(
         bot: RunningBot, telegram: FakeTelegram, openai_fake: FakeOpenAI) -> None:
     cases = [
-        (lambda: openai_fake.fail_next(401, "invalid_api_key"), "Clave no válida / Invalid key"),
-        (lambda: openai_fake.fail_next(429, "insufficient_quota"), "Sin saldo / Quota exceeded"),
+        (lambda: openai_fake.fail_next(401, "invalid_api_key"), "Clave no válida"),
+        (lambda: openai_fake.fail_next(429, "insufficient_quota"), "Sin saldo"),
         (lambda: openai_fake.fail_next(500, "server_error", times=2),
-         "Error del servidor / Server error"),
+         "Error del servidor"),
         (lambda: openai_fake.fail_next(404, "model_not_found"), "Modelo no disponible"),
     ]
     for i, (script, title) in enumerate(cases):
@@ -337,7 +342,7 @@ def test_an_answer_cut_mid_stream_keeps_what_arrived(
     openai_fake.reply = "uno dos tres cuatro cinco seis siete ocho"
     openai_fake.cut_stream_next(after_chunks=4)
     telegram.user_says(USER, "cuenta")
-    wait_text(telegram, USER, "Respuesta cortada / Answer cut off")
+    wait_text(telegram, USER, "Respuesta cortada")
     partial = telegram.texts(USER)[0]
     assert partial.endswith("[…]") and partial.startswith("uno")
     assert bot.state(USER).history[-1]["content"] == partial
@@ -348,7 +353,7 @@ def test_budget_refuses_before_calling_the_model(telegram: FakeTelegram,
     settings = make_settings(telegram, openai_fake, CHATBOT_BUDGET_USD="0.000001")
     with start_bot(settings):
         telegram.user_says(USER, "hola")
-        wait_text(telegram, USER, "Presupuesto / Budget")
+        wait_text(telegram, USER, "Presupuesto")
     assert not chat_requests(openai_fake)
 
 
@@ -425,21 +430,21 @@ def test_the_daily_cap_applies_to_the_bot(telegram: FakeTelegram,
     settings = make_settings(telegram, openai_fake, CHATBOT_DAILY_BUDGET_USD="0.0000001")
     with start_bot(settings):
         telegram.user_says(USER, "hola")
-        wait_text(telegram, USER, "daily cap")
+        wait_text(telegram, USER, "límite diario del anfitrión")
     assert not chat_requests(openai_fake)
 
 
 def test_export_sends_the_chat_as_a_json_file_the_web_chat_imports(
         bot: RunningBot, telegram: FakeTelegram, openai_fake: FakeOpenAI) -> None:
     telegram.user_says(USER, "/export")
-    wait_text(telegram, USER, tt.EXPORT_EMPTY)
+    wait_text(telegram, USER, say("es", "telegram.export_empty"))
     assert not telegram.documents.get(USER)
 
     telegram.user_says(USER, "Hola, soy Ana")
     telegram.wait_for(lambda: bot.answered(USER, 1))
     telegram.user_says(USER, "/export")
     [document] = telegram.wait_for(lambda: telegram.documents.get(USER))
-    assert document.filename.endswith(".json") and document.caption == tt.EXPORT_CAPTION
+    assert document.filename.endswith(".json") and document.caption == say("es", "telegram.export_caption")
 
     sent = json.loads(document.data)
     assert sent["messages"] == [

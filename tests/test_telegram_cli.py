@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def bot_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """No .env of the developer's: the run happens in an empty directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "OPENAI_"))}
-    env |= {"PYTHONPATH": str(ROOT), "CHATBOT_ENV_FILE": str(tmp_path / "none.env"), **extra}
+    env |= {"PYTHONPATH": str(ROOT), "CHATBOT_ENV_FILE": str(tmp_path / "none.env"),
+            "CHATBOT_LANG": "es", **extra}  # the bot's own language: these tests read Spanish
     (tmp_path / "none.env").write_text("")
     return env
 
@@ -44,7 +45,9 @@ def test_a_rejected_token_or_an_unreachable_server_exits_2_without_traceback(
         done = run_cli(tmp_path, TELEGRAM_BOT_TOKEN="999:wrong-token", TELEGRAM_PUBLIC="1",
                        TELEGRAM_API_BASE_URL=telegram.base_url, CHATBOT_BACKEND="local")
     assert done.returncode == 2
-    assert "rechazó el token. / " in done.stderr and "Traceback" not in done.stderr
+    assert "rechazó el token." in done.stderr and "Traceback" not in done.stderr
+    [error] = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert "rejected" not in error and " / " not in error  # one language
     assert "999:wrong-token" not in done.stderr
     done = run_cli(tmp_path, TELEGRAM_BOT_TOKEN="1:x", CHATBOT_BACKEND="local",
                    TELEGRAM_ALLOWED_USERS="7", TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot")
@@ -61,6 +64,18 @@ def test_without_an_allow_list_it_refuses_to_start(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "TELEGRAM_ALLOWED_USERS" in done.stderr and "TELEGRAM_PUBLIC=1" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_knowledge_file_that_is_not_there_stops_the_bot_before_it_serves(
+        tmp_path: Path) -> None:
+    with FakeTelegram() as telegram:
+        done = run_cli(tmp_path, "--knowledge", "faq-perdida.md", TELEGRAM_BOT_TOKEN=telegram.token,
+                       TELEGRAM_API_BASE_URL=telegram.base_url, CHATBOT_BACKEND="local",
+                       TELEGRAM_PUBLIC="1", CHATBOT_LANG="en")
+        assert telegram.calls_to("getMe") == []
+    assert done.returncode == 2
+    assert "Cannot load the bot's documents" in done.stderr and "faq-perdida.md" in done.stderr
+    assert "Traceback" not in done.stderr and "No puedo" not in done.stderr
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
 from chatbot.errors import InvalidInput
 from chatbot.models.catalog import Catalog
 from chatbot.money.billing import Ledger
-from chatbot.tools import BUILTINS, Toolbox, answer_with_tools, custom_tool
+from chatbot.tools import BUILTIN_NAMES, Toolbox, answer_with_tools, builtins, custom_tool
 from chatbot.tools.calculator import calculate
-from chatbot.tools.loop import choice_schema, printed_call
+from chatbot.tools.loop import choice_schema, printed_call, tool_list_prompt
 from chatbot.tools.toolbox import table_answer
 from chatbot.tools.views import run_message
 from tests.fakes.openai_server import FakeOpenAI
@@ -58,10 +58,10 @@ def test_the_students_tool_is_checked_and_answered_from_the_table() -> None:
 
 
 def test_a_toolbox_runs_only_its_own_tools_and_turns_errors_into_results() -> None:
-    box = Toolbox(BUILTINS[:2], custom_tool(WEATHER), (("*", "Sol"),),
+    box = Toolbox(builtins()[:2], custom_tool(WEATHER), (("*", "Sol"),),
                   today=lambda: dt.date(2026, 12, 7))
     assert box.run("calculator", '{"expression": "6*7"}').result == "42"
-    assert box.run("today", "{}").result == "2026-12-07 (lunes / Monday)"
+    assert box.run("today", "{}").result == "2026-12-07 (lunes)"
     assert box.run("weather", '{"city": "Lugo"}').result == "Sol"
     refused = [box.run("search_knowledge", '{"query": "x"}'), box.run("shell", "{}"),
                box.run("calculator", "not json"), box.run("calculator", '{"expression": "a"}')]
@@ -69,6 +69,27 @@ def test_a_toolbox_runs_only_its_own_tools_and_turns_errors_into_results() -> No
     assert "«shell»" in refused[1].result and "JSON" in refused[2].result
     shown = run_message(box.run("calculator", '{"expression": "6*7"}'))
     assert shown["metadata"]["title"] == "🛠️ calculator" and "42" in shown["content"]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_what_the_model_and_the_student_read_is_in_the_sessions_one_language(lang: str) -> None:
+    """Descriptions, results, refusals, the tool list and the boxes the chat shows."""
+    box = Toolbox(builtins(lang), custom_tool(WEATHER), (("Lugo", "Lluvia"),),
+                  today=lambda: dt.date(2026, 12, 7), lang=lang)
+    runs = [box.run("today", "{}"), box.run("search_knowledge", '{"query": "x"}'),
+            box.run("weather", '{"city": "Vigo"}'), box.run("shell", "{}"),
+            box.run("calculator", "not json"), box.run("calculator", "[1]"),
+            *(box.run("calculator", json.dumps({"expression": e}))
+              for e in ("a", "9**9**9", "1/0", "", "2 +", "1" * 300))]
+    texts = [tool_list_prompt(box), *(r.result for r in runs),
+             *(run_message(r, lang)["content"] for r in runs), *(t.description for t in box.tools),
+             json.dumps([t.parameters for t in box.tools], ensure_ascii=False)]
+    assert [t for t in texts if " / " in t] == []
+    other = "en" if lang == "es" else "es"
+    elsewhere = Toolbox(builtins(other), today=box.today, lang=other)
+    assert all(box.run(*call).result != elsewhere.run(*call).result
+               for call in (("today", "{}"), ("calculator", '{"expression": "1/0"}')))
+    assert ("lunes" if lang == "es" else "Monday") in runs[0].result
 
 
 def test_a_call_printed_as_text_is_recognised() -> None:
@@ -80,7 +101,7 @@ def test_a_call_printed_as_text_is_recognised() -> None:
 
 
 def test_the_constrained_schema_offers_each_tool_with_its_arguments_or_an_answer() -> None:
-    schema = choice_schema(Toolbox(BUILTINS[:1], custom_tool(WEATHER)))
+    schema = choice_schema(Toolbox(builtins()[:1], custom_tool(WEATHER)))
     options = schema["properties"]["call"]["anyOf"]
     assert [o["properties"]["tool"]["const"] for o in options] == ["calculator", "weather",
                                                                    "answer"]
@@ -106,9 +127,9 @@ def test_the_loop_runs_the_call_and_sends_its_result_back() -> None:
         fake.raw_next(tool_call_reply("calculator", '{"expression": "37*48"}'))
         turn = answer_with_tools(client, [{"role": "user", "content": "¿37 por 48?"}],
                                  ChatParams(model="gpt-4o-mini", max_tokens=64),
-                                 Toolbox(BUILTINS))
+                                 Toolbox(builtins()))
         first, second = (r.json for r in fake.requests_to("/v1/chat/completions"))
-    assert [t["function"]["name"] for t in first["tools"]] == [t.name for t in BUILTINS]
+    assert [t["function"]["name"] for t in first["tools"]] == list(BUILTIN_NAMES)
     assert [(r.name, r.result) for r in turn.runs] == [("calculator", "1776")]
     assert second["messages"][-2]["tool_calls"][0]["id"] == "call_7"
     assert second["messages"][-1] == {"role": "tool", "tool_call_id": "call_7",

@@ -45,7 +45,7 @@ PRESETS: tuple[Persona, ...] = (
             "code examples, ask one question back to check understanding, and answer in the "
             "language the student writes in (Spanish or English)."
         ),
-        greeting="Hola, soy Profe Python. / Hi, I'm Profe Python. ¿Qué código miramos hoy?",
+        greeting="Hola, soy Profe Python. ¿Qué código miramos hoy?",
         description="Tutor de programación paciente. / A patient programming tutor.",
     ),
     Persona(
@@ -77,7 +77,7 @@ def preset(key: str) -> Persona:
         if persona.key == key or persona.name.lower() == key.lower():
             return persona
     names = ", ".join(p.key for p in PRESETS)
-    raise InvalidInput(f"No existe la persona '{key}'. / No persona '{key}'. Usa / use: {names}.")
+    raise InvalidInput.keyed("chat.no_persona", name=key, names=names)
 
 
 def identity_prompt(name: str, system_prompt: str) -> str:

@@ -42,8 +42,7 @@ def liked_examples(conversation: Conversation, system_prompt: str) -> list[dict[
         messages.append({"role": "assistant", "content": answer.content})
         examples.append({"messages": messages})
     if not examples:
-        raise InvalidInput("Aún no hay respuestas con 👍: valora las que quieras como ejemplo. / "
-                           "No answer has a 👍 yet: like the ones you want as examples.")
+        raise InvalidInput.keyed("conversations.no_likes")
     return examples
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from chatbot import jsonsafe
 from chatbot.conversations.tree import Conversation
 from chatbot.errors import InvalidInput
+from chatbot.i18n import DEFAULT, say
 
 FORMAT = "chatbot-lab.conversation"
 VERSION = 1
@@ -58,25 +59,29 @@ def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
 
 
-def to_markdown(saved: Saved) -> str:
-    """For reading and sharing: the path on screen, then the other versions of each message."""
+def to_markdown(saved: Saved, lang: str = DEFAULT) -> str:
+    """For reading and sharing: the path on screen, then the other versions of each message;
+    its headings in `lang`, the language of whoever exports it."""
     conversation, persona = saved.conversation, saved.persona
     bot = persona.name.strip() or "Bot"
     lines = [f"# {bot}", ""]
     if persona.system_prompt.strip():
-        lines += ["**Prompt de sistema / System prompt**", "", _quote(persona.system_prompt), ""]
+        lines += [f"**{say(lang, 'conversations.md_system_prompt')}**", "",
+                  _quote(persona.system_prompt), ""]
     for node_id, (version, count) in zip(conversation.path, conversation.versions(), strict=True):
         node = conversation.nodes[node_id]
-        who = "🧑 Tú / You" if node.role == "user" else f"🤖 {bot}"
-        extra = f" · versión / version {version}/{count}" if count > 1 else ""
+        who = say(lang, "conversations.md_you") if node.role == "user" else f"🤖 {bot}"
+        extra = (say(lang, "conversations.md_version", version=version, count=count)
+                 if count > 1 else "")
         rating = f" {THUMBS[node.feedback]}" if node.feedback else ""
         lines += [f"**{who}**{extra}{rating}", "", node.content, ""]
         if node.note:
-            lines += [f"_Nota / Note: {node.note}_", ""]
+            lines += [f"_{say(lang, 'conversations.md_note', note=node.note)}_", ""]
+        other_version = say(lang, "conversations.md_other_version")
         for other in conversation.siblings(node_id):
             if other.id != node_id:
                 mark = f" {THUMBS[other.feedback]}" if other.feedback else ""
-                lines += [f"<details><summary>Otra versión / Other version{mark}</summary>", "",
+                lines += [f"<details><summary>{other_version}{mark}</summary>", "",
                           other.content, "", "</details>", ""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -86,43 +91,34 @@ def to_markdown(saved: Saved) -> str:
 
 def _decode(data: bytes) -> Any:
     if len(data) > MAX_IMPORT_BYTES:
-        raise InvalidInput(f"El fichero ocupa {len(data) // 1024:,} KB; el máximo es "
-                           f"{MAX_IMPORT_BYTES // 1024:,} KB. / The file is {len(data) // 1024:,} "
-                           f"KB; the limit is {MAX_IMPORT_BYTES // 1024:,} KB.")
+        raise InvalidInput.keyed("conversations.too_big", size=len(data) // 1024,
+                                 limit=MAX_IMPORT_BYTES // 1024)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("El fichero no es texto UTF-8: ¿es el JSON que exportó el chat? / The "
-                           "file is not UTF-8 text: is it the JSON the chat exported?") from None
+        raise InvalidInput.keyed("conversations.not_utf8") from None
     if not text.strip():
-        raise InvalidInput("El fichero está vacío. / The file is empty.")
+        raise InvalidInput.keyed("conversations.empty_file")
     try:
         return jsonsafe.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"No es JSON válido: {exc.msg} (línea {exc.lineno}, columna "
-                           f"{exc.colno}). / Not valid JSON: {exc.msg} (line {exc.lineno}, "
-                           f"column {exc.colno}).",
-                           hint="Importa el .json que exportó el chat (el .md es solo para "
-                                "leer). / Import the .json the chat exported (the .md is for "
-                                "reading only).") from None
+        raise InvalidInput.keyed("conversations.bad_json", "conversations.bad_json_hint",
+                                 error=exc.msg, line=exc.lineno, column=exc.colno) from None
 
 
 def _plain_messages(messages: Any) -> tuple[str, list[dict[str, str]]]:
     """(system prompt, user/assistant messages) of an OpenAI message list, checked."""
     if not isinstance(messages, list):
-        raise InvalidInput("'messages' debe ser una lista. / 'messages' must be a list.")
+        raise InvalidInput.keyed("conversations.messages_not_list")
     system, turns = [], []
     for i, msg in enumerate(messages):
         if not isinstance(msg, dict):
-            raise InvalidInput(f"messages[{i}] no es un objeto. / messages[{i}] is not an object.")
+            raise InvalidInput.keyed("conversations.message_not_object", i=i)
         role, content = msg.get("role"), msg.get("content")
         if role not in ("system", "developer", "user", "assistant"):
-            raise InvalidInput(f"messages[{i}]: rol {role!r} no admitido (system, user, "
-                               f"assistant). / messages[{i}]: role {role!r} not supported "
-                               "(system, user, assistant).")
+            raise InvalidInput.keyed("conversations.message_role", i=i, role=repr(role))
         if not isinstance(content, str):
-            raise InvalidInput(f"messages[{i}]: 'content' debe ser texto. / messages[{i}]: "
-                               "'content' must be text.")
+            raise InvalidInput.keyed("conversations.message_content", i=i)
         if role in ("system", "developer"):
             system.append(content)
         else:
@@ -136,24 +132,18 @@ def from_json(data: bytes) -> Saved:
     if isinstance(document, list):
         document = {"messages": document}
     if not isinstance(document, dict) or "messages" not in document:
-        raise InvalidInput("El JSON no tiene 'messages': no es una conversación exportada ni "
-                           "una lista de mensajes de OpenAI. / The JSON has no 'messages': it is "
-                           "neither an exported conversation nor a list of OpenAI messages.")
+        raise InvalidInput.keyed("conversations.no_messages")
     if document.get("format", FORMAT) != FORMAT or not isinstance(document.get("version", 1),
                                                                   int):
-        raise InvalidInput(f"Formato {document.get('format')!r} desconocido. / Unknown format "
-                           f"{document.get('format')!r}.")
+        raise InvalidInput.keyed("conversations.unknown_format",
+                                 format=repr(document.get("format")))
     if document.get("version", VERSION) > VERSION:
-        raise InvalidInput(f"Lo exportó una versión más nueva (v{document['version']}); "
-                           "actualiza la app. / A newer version exported it "
-                           f"(v{document['version']}); update the app.")
+        raise InvalidInput.keyed("conversations.newer_version", version=document["version"])
     system, turns = _plain_messages(document["messages"])
     if "branches" in document:
         conversation = Conversation.from_dict(document["branches"])
         if conversation.history() != turns:
-            raise InvalidInput("'messages' y 'branches' no cuentan la misma conversación (¿se "
-                               "editó a mano?). / 'messages' and 'branches' disagree (was it "
-                               "edited by hand?).")
+            raise InvalidInput.keyed("conversations.branches_disagree")
     else:
         conversation = Conversation.from_history(turns)
     about = document.get("persona")

@@ -80,9 +80,7 @@ class Conversation:
             if node.role == role and node.content == content:
                 return self, node.id
         if len(self.nodes) >= MAX_NODES:
-            raise InvalidInput(f"La conversación ya tiene {MAX_NODES} mensajes: expórtala y "
-                               f"empieza otra. / The conversation already holds {MAX_NODES} "
-                               "messages: export it and start another.")
+            raise InvalidInput.keyed("conversations.full", n=MAX_NODES)
         node = Node(len(self.nodes), parent, role, content)
         return replace(self, nodes=(*self.nodes, node)), node.id
 
@@ -103,16 +101,15 @@ class Conversation:
 
     def _at(self, index: int) -> int:
         if not 0 <= index < len(self.path):
-            raise InvalidInput(f"No hay mensaje {index} en la conversación (tiene "
-                               f"{len(self.path)}). / There is no message {index} in the "
-                               f"conversation (it has {len(self.path)}).")
+            raise InvalidInput.keyed("conversations.no_message", index=index,
+                                     count=len(self.path))
         return self.path[index]
 
     def edit(self, index: int, text: str) -> Conversation:
         """A new version of message `index`; the path ends there (what followed answered the old
         one). The earlier version stays as a branch."""
         if not text.strip():
-            raise InvalidInput("El mensaje editado está vacío. / The edited message is empty.")
+            raise InvalidInput.keyed("conversations.edit_empty")
         node = self.nodes[self._at(index)]
         tree, new = self._child(node.parent, node.role, text)
         return tree._remember([*self.path[:index], new])
@@ -131,12 +128,10 @@ class Conversation:
         """Thumbs up / down (None clears) and an optional note on answer `index`."""
         node = self.nodes[self._at(index)]
         if node.role != "assistant":
-            raise InvalidInput(f"El mensaje {index} es tuyo: solo se valoran respuestas del bot. "
-                               f"/ Message {index} is yours: only the bot's answers are rated.")
+            raise InvalidInput.keyed("conversations.rate_yours", index=index)
         value = (value or "").strip().lower() or None
         if value not in (*FEEDBACK, None):
-            raise InvalidInput(f"Valoración '{value}' desconocida: usa up, down o vacío. / "
-                               f"Unknown rating '{value}': use up, down or empty.")
+            raise InvalidInput.keyed("conversations.rate_unknown", value=value)
         nodes = list(self.nodes)
         nodes[node.id] = replace(node, feedback=value, note=(note or "").strip()[:MAX_NOTE_CHARS])
         return replace(self, nodes=tuple(nodes))
@@ -150,12 +145,10 @@ class Conversation:
     def from_dict(cls, data: Any) -> Conversation:
         """Rebuilt and checked: a stored or imported tree may be old, edited by hand or broken."""
         if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
-            raise InvalidInput("Falta la lista 'nodes' de la conversación. / The conversation's "
-                               "'nodes' list is missing.")
+            raise InvalidInput.keyed("conversations.no_nodes")
         raw = data["nodes"]
         if len(raw) > MAX_NODES:
-            raise InvalidInput(f"Demasiados mensajes ({len(raw)}; máximo {MAX_NODES}). / Too many "
-                               f"messages ({len(raw)}; at most {MAX_NODES}).")
+            raise InvalidInput.keyed("conversations.too_many", n=len(raw), limit=MAX_NODES)
         nodes = tuple(_read_node(i, item) for i, item in enumerate(raw))
         nodes = tuple(  # `last` is only a hint for navigation: a wrong one is dropped
             n if n.last is None or (n.last < len(nodes) and nodes[n.last].parent == n.id)
@@ -163,13 +156,11 @@ class Conversation:
         path = data.get("path") or []
         if not isinstance(path, list) or not all(type(i) is int and 0 <= i < len(nodes)
                                                  for i in path):
-            raise InvalidInput("'path' debe ser una lista de ids de 'nodes'. / 'path' must be a "
-                               "list of ids from 'nodes'.")
+            raise InvalidInput.keyed("conversations.bad_path")
         expected = None
         for node_id in path:
             if nodes[node_id].parent != expected:
-                raise InvalidInput(f"'path' salta de rama en el id {node_id}. / 'path' jumps "
-                                   f"between branches at id {node_id}.")
+                raise InvalidInput.keyed("conversations.path_jumps", id=node_id)
             expected = node_id
         return cls(nodes, tuple(path))
 
@@ -205,27 +196,23 @@ def _node_dict(node: Node) -> dict[str, Any]:
 def _read_node(index: int, item: Any) -> Node:
     where = f"nodes[{index}]"
     if not isinstance(item, dict):
-        raise InvalidInput(f"{where} no es un objeto. / {where} is not an object.")
+        raise InvalidInput.keyed("conversations.node_not_object", where=where)
     if item.get("id", index) != index:
-        raise InvalidInput(f"{where} tiene id {item.get('id')!r}; debe ser {index}. / {where} has "
-                           f"id {item.get('id')!r}; it must be {index}.")
+        raise InvalidInput.keyed("conversations.node_id", where=where, id=repr(item.get("id")),
+                                 index=index)
     parent, last = item.get("parent"), item.get("last")
     if parent is not None and not (type(parent) is int and 0 <= parent < index):
-        raise InvalidInput(f"{where}: 'parent' debe ser un id anterior o null. / {where}: "
-                           "'parent' must be an earlier id or null.")
+        raise InvalidInput.keyed("conversations.node_parent", where=where)
     if not (type(last) is int and index < last < MAX_NODES):
         last = None
     role = item.get("role")
     if role not in ROLES:
-        raise InvalidInput(f"{where}: rol {role!r} desconocido (user o assistant). / {where}: "
-                           f"unknown role {role!r} (user or assistant).")
+        raise InvalidInput.keyed("conversations.node_role", where=where, role=repr(role))
     content = item.get("content")
     if not isinstance(content, str):
-        raise InvalidInput(f"{where}: 'content' debe ser texto. / {where}: 'content' must be "
-                           "text.")
+        raise InvalidInput.keyed("conversations.node_content", where=where)
     feedback = item.get("feedback")
     if feedback not in (*FEEDBACK, None):
-        raise InvalidInput(f"{where}: 'feedback' debe ser up, down o null. / {where}: "
-                           "'feedback' must be up, down or null.")
+        raise InvalidInput.keyed("conversations.node_feedback", where=where)
     note = item.get("note") or ""
     return Node(index, parent, role, content, feedback, str(note)[:MAX_NOTE_CHARS], last)

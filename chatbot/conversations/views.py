@@ -12,6 +12,7 @@ from chatbot.conversations import dataset, exchange
 from chatbot.conversations.exchange import Persona, Saved
 from chatbot.conversations.tree import Conversation
 from chatbot.errors import ChatbotError, InvalidInput
+from chatbot.i18n import DEFAULT
 
 PREVIEW_CHARS = 40
 
@@ -49,15 +50,17 @@ def _stem(name: str) -> str:
     return f"chat-{safe or 'bot'}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-def export_files(folder: Path, tree: Conversation, persona: Persona) -> list[Path]:
-    """The conversation as JSON (to import again, or use with the API) and Markdown (to read)."""
+def export_files(folder: Path, tree: Conversation, persona: Persona, lang: str = DEFAULT
+                 ) -> list[Path]:
+    """The conversation as JSON (to import again, or use with the API) and Markdown (to read,
+    headed in `lang`, the exporting session's language)."""
     if not tree.path:
-        raise InvalidInput("La conversación está vacía: escribe algo antes de exportar. / The "
-                           "conversation is empty: write something before exporting.")
+        raise InvalidInput.keyed("conversations.empty_export")
     saved = Saved(tree, persona)
     stem = _stem(persona.name)
     out = []
-    for suffix, text in ((".json", exchange.to_json(saved)), (".md", exchange.to_markdown(saved))):
+    for suffix, text in ((".json", exchange.to_json(saved)),
+                         (".md", exchange.to_markdown(saved, lang))):
         path = folder / f"{stem}{suffix}"
         path.write_text(text, encoding="utf-8")
         out.append(path)
@@ -66,14 +69,12 @@ def export_files(folder: Path, tree: Conversation, persona: Persona) -> list[Pat
 
 def import_file(path: Path | str | None) -> Saved:
     if not path:
-        raise InvalidInput("Elige el fichero .json que exportaste. / Pick the .json file you "
-                           "exported.")
+        raise InvalidInput.keyed("conversations.pick_json")
     try:
         with Path(path).open("rb") as handle:  # one byte past the limit is enough to refuse
             data = handle.read(exchange.MAX_IMPORT_BYTES + 1)
     except OSError as exc:
-        raise InvalidInput(f"No puedo leer el fichero: {exc.strerror}. / Cannot read the file: "
-                           f"{exc.strerror}.") from None
+        raise InvalidInput.keyed("conversations.cannot_read", error=exc.strerror) from None
     return exchange.from_json(data)
 
 

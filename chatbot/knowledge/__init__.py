@@ -3,13 +3,15 @@ the best passages put in the prompt with their file and section, so the answer c
 
 Modules: `passages` (files → passages), `search` (the lexical index), `grounding` (passages into
 the system prompt within a token budget; the sources shown with the answer), `pack` (the course's
-own concepts, shipped), `views` (what retrieval found for one question, for the Chat tab).
+own concepts, shipped), `views` (what retrieval found for one question, for the Chat tab),
+`library` (a session's documents and the pack, searched each turn: the Chat tab's and the bot's).
 """
 
-from chatbot.knowledge.grounding import Grounding, ground, sources_markdown
+from chatbot.knowledge.grounding import Grounding, ground, sources_markdown, sources_title
+from chatbot.knowledge.library import Library, for_turn, load, summary
 from chatbot.knowledge.pack import course_pack
 from chatbot.knowledge.passages import Passage, read_files
 from chatbot.knowledge.search import Hit, Index
 
-__all__ = ["Grounding", "Hit", "Index", "Passage", "course_pack", "ground", "read_files",
-           "sources_markdown"]
+__all__ = ["Grounding", "Hit", "Index", "Library", "Passage", "course_pack", "for_turn", "ground",
+           "load", "read_files", "sources_markdown", "sources_title", "summary"]

@@ -14,14 +14,6 @@ from chatbot.i18n import DEFAULT, say
 from chatbot.knowledge.search import Hit, Index
 
 TOP_K = 2  # passages offered per question (tuned on docs/knowledge.md's question set)
-HEADER = "Documentos / Documents:"
-# After the passages, where a small model reads it last: numbered passages made the 0.5B model
-# answer "3" (a passage's number) to a question, so passages are headed by their file instead.
-INSTRUCTION = (
-    "Responde a la pregunta con los datos exactos de estos documentos y di de qué archivo "
-    "salen. Si no están, di que no lo sabes. / Answer with the exact facts of these documents "
-    "and say which file they come from. If they are not there, say you do not know."
-)
 
 
 def passage_block(hit: Hit) -> str:
@@ -30,9 +22,13 @@ def passage_block(hit: Hit) -> str:
     return f"### {p.label}\n{p.text}"
 
 
-def context_text(hits: Sequence[Hit]) -> str:
-    """Exactly what is added to the system prompt for these passages."""
-    return "\n\n".join([HEADER, *(passage_block(h) for h in hits), INSTRUCTION])
+def context_text(hits: Sequence[Hit], lang: str = DEFAULT) -> str:
+    """Exactly what is added to the system prompt for these passages, headed and followed by
+    words in the reader's language (knowledge.header, knowledge.instruction). The instruction
+    comes after the passages, where a small model reads it last: numbered passages made the 0.5B
+    model answer "3" (a passage's number) to a question, so passages are headed by their file."""
+    return "\n\n".join([say(lang, "knowledge.header"), *(passage_block(h) for h in hits),
+                        say(lang, "knowledge.instruction")])
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,8 @@ class Grounding:
 
 def ground(index: Index, question: str, system_prompt: str, count: Callable[[str], int],
            budget: int, k: int = TOP_K, keep: Callable[[Hit], bool] = lambda _hit: True,
-           same: Callable[[Hit], object] = lambda hit: hit.passage) -> Grounding:
+           same: Callable[[Hit], object] = lambda hit: hit.passage, lang: str = DEFAULT
+           ) -> Grounding:
     """The `k` best passages for `question` that `keep` accepts and that fit `budget` tokens,
     in the system prompt; of passages that are `same` (one fact in two languages), the best.
 
@@ -69,7 +66,7 @@ def ground(index: Index, question: str, system_prompt: str, count: Callable[[str
     cut: list[Hit] = []
     context = ""
     for hit in hits:
-        candidate = context_text([*used, hit])
+        candidate = context_text([*used, hit], lang)
         if count(candidate) <= budget:
             used.append(hit)
             context = candidate

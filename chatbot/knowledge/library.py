@@ -13,7 +13,7 @@ from pathlib import Path
 
 from chatbot.chat import context_budget
 from chatbot.context import AppContext, Session
-from chatbot.i18n import say
+from chatbot.i18n import DEFAULT, say
 from chatbot.knowledge.grounding import Grounding, ground, merged
 from chatbot.knowledge.pack import concept, course_pack, on_topic
 from chatbot.knowledge.passages import read_files
@@ -44,22 +44,24 @@ class Library:
         return tuple(dict.fromkeys(p.file for p in docs))
 
 
-def load(paths: Iterable[str | Path], *, hosted: bool) -> tuple[Index, list[str]]:
-    """The files' passages, indexed; notices say what was left out."""
+def load(paths: Iterable[str | Path], *, hosted: bool, lang: str = DEFAULT
+         ) -> tuple[Index, list[str]]:
+    """The files' passages, indexed; notices (in `lang`) say what was left out."""
     passages, notices = read_files(paths, max_passages=MAX_PASSAGES_HOSTED if hosted
-                                   else MAX_PASSAGES)
+                                   else MAX_PASSAGES, lang=lang)
     return Index(passages), notices
 
 
-def summary(library: Library) -> str:
+def summary(library: Library, lang: str = DEFAULT) -> str:
     """One line saying what the bot knows."""
     docs = library.documents
     parts = []
     if docs is not None:
-        parts.append(f"📚 {len(docs)} fragmentos de / passages from " + ", ".join(library.files))
+        parts.append(say(lang, "knowledge.summary_docs", n=len(docs),
+                         files=", ".join(library.files)))
     if library.pack:
-        parts.append(f"🎓 conceptos del curso / course concepts ({len(course_pack())})")
-    return " · ".join(parts) or "Sin documentos / No documents"
+        parts.append(say(lang, "knowledge.summary_pack", n=len(course_pack())))
+    return " · ".join(parts) or say(lang, "knowledge.summary_none")
 
 
 def context_budget_for(ctx: AppContext, session: Session, max_tokens: int) -> int:
@@ -78,7 +80,7 @@ def for_turn(ctx: AppContext, session: Session, library: Library, message: str,
     extra = {} if k is None else {"k": k}
     return ground(library.index, message, system_prompt, count,
                   context_budget_for(ctx, session, max_tokens), keep=on_topic, same=concept,
-                  **extra)
+                  lang=session.lang, **extra)
 
 
 def context_line(ctx: AppContext, session: Session, grounding: Grounding) -> str:
@@ -92,9 +94,9 @@ def context_line(ctx: AppContext, session: Session, grounding: Grounding) -> str
                tokens=grounding.tokens, cost=billing.format_usd(cost))
 
 
-def search_text(library: Library, query: str, k: int = 3) -> str:
+def search_text(library: Library, query: str, k: int = 3, lang: str = DEFAULT) -> str:
     """The search tool's result: the best passages with their file and section."""
     hits = library.index.search(query, k)
     if not hits:
-        return "Nada encontrado. / Nothing found."
+        return say(lang, "knowledge.nothing_found")
     return "\n\n".join(f"[{h.passage.label}] {h.passage.text}" for h in hits)

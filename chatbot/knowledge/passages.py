@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chatbot.errors import InvalidInput
+from chatbot.i18n import DEFAULT, say
 
 MAX_CHARS = 700  # one passage: about 150-250 tokens, so several fit a small model's context
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -119,10 +120,7 @@ def split_qa_csv(name: str, text: str) -> list[Passage]:
     else:
         rows = rows[1:]
     if any(len(r) < 2 for r in rows):
-        raise InvalidInput(
-            f"{name}: cada fila necesita una pregunta y una respuesta. / {name}: every row needs "
-            "a question and an answer.",
-            hint="Usa dos columnas: pregunta,respuesta. / Use two columns: question,answer.")
+        raise InvalidInput.keyed("knowledge.csv_row", "knowledge.csv_row_hint", name=name)
     out = []
     for row in rows:
         question, answer = " ".join(row[q].split()), " ".join(row[a].split())
@@ -131,8 +129,9 @@ def split_qa_csv(name: str, text: str) -> list[Passage]:
     return out
 
 
-def split_pdf(name: str, data: bytes) -> list[Passage]:
-    """A PDF's text, page by page (pypdf, pure Python); a scanned PDF has no text to give."""
+def split_pdf(name: str, data: bytes, lang: str = DEFAULT) -> list[Passage]:
+    """A PDF's text, page by page (pypdf, pure Python); a scanned PDF has no text to give.
+    The section names the page in `lang`, the language of whoever loads the file."""
     from pypdf import PdfReader  # imported here: only an uploaded PDF needs it
     from pypdf.errors import PdfReadError
 
@@ -140,19 +139,16 @@ def split_pdf(name: str, data: bytes) -> list[Passage]:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise InvalidInput(f"{name} no se puede leer como PDF ({exc}). / {name} cannot be read "
-                           f"as a PDF ({exc}).") from None
+        raise InvalidInput.keyed("knowledge.not_pdf", name=name, error=exc) from None
     out: list[Passage] = []
     for i, page in enumerate(pages, 1):
-        out.extend(split_text(name, page, f"página {i} / page {i}"))
+        out.extend(split_text(name, page, say(lang, "knowledge.page", n=i)))
     return out
 
 
 def _decode(name: str, data: bytes) -> str:
     if b"\x00" in data[:4096]:
-        raise InvalidInput(f"{name} no es un archivo de texto. / {name} is not a text file.",
-                           hint="Sube Markdown, texto, PDF o CSV. / Upload Markdown, text, PDF "
-                                "or CSV.")
+        raise InvalidInput.keyed("knowledge.not_text", "knowledge.not_text_hint", name=name)
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -161,16 +157,15 @@ def _decode(name: str, data: bytes) -> str:
     return data.decode("latin-1")
 
 
-def split_document(name: str, data: bytes) -> list[Passage]:
+def split_document(name: str, data: bytes, lang: str = DEFAULT) -> list[Passage]:
     """One file's passages, by its extension."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise InvalidInput(
-            f"{name}: no sé leer archivos {suffix or 'sin extensión'}. / {name}: cannot read "
-            f"{suffix or 'extension-less'} files.",
-            hint="Sube " + ", ".join(SUFFIXES) + " / Upload " + ", ".join(SUFFIXES))
+        raise InvalidInput.keyed("knowledge.unknown_suffix" if suffix else "knowledge.no_suffix",
+                                 "knowledge.suffix_hint", name=name, suffix=suffix,
+                                 suffixes=", ".join(SUFFIXES))
     if suffix == ".pdf":
-        return split_pdf(name, data)
+        return split_pdf(name, data, lang)
     text = _decode(name, data)
     if suffix == ".csv":
         return split_qa_csv(name, text)
@@ -179,31 +174,30 @@ def split_document(name: str, data: bytes) -> list[Passage]:
     return split_markdown(name, text)
 
 
-def read_files(paths: Iterable[str | Path], *, max_passages: int) -> tuple[list[Passage],
-                                                                           list[str]]:
-    """Every file's passages, up to `max_passages` in all; notices say what was left out."""
+def read_files(paths: Iterable[str | Path], *, max_passages: int, lang: str = DEFAULT
+               ) -> tuple[list[Passage], list[str]]:
+    """Every file's passages, up to `max_passages` in all; notices (in `lang`) say what was
+    left out."""
     paths = list(paths)
     if not paths:
-        raise InvalidInput("Elige al menos un archivo. / Pick at least one file.")
+        raise InvalidInput.keyed("knowledge.no_files")
     if len(paths) > MAX_FILES:
-        raise InvalidInput(f"Como mucho {MAX_FILES} archivos a la vez. / At most {MAX_FILES} "
-                           f"files at once.")
+        raise InvalidInput.keyed("knowledge.too_many_files", n=MAX_FILES)
     passages: list[Passage] = []
     notices: list[str] = []
     for path in map(Path, paths):
         name = path.name
+        if not path.is_file():  # a host's setting may name a file that is not there
+            raise InvalidInput.keyed("knowledge.not_found", name=str(path))
         if path.stat().st_size > MAX_FILE_BYTES:
-            raise InvalidInput(f"{name} pasa de {MAX_FILE_BYTES // 2**20} MB. / {name} is over "
-                               f"{MAX_FILE_BYTES // 2**20} MB.")
-        found = split_document(name, path.read_bytes())
+            raise InvalidInput.keyed("knowledge.too_big", name=name, mb=MAX_FILE_BYTES // 2**20)
+        found = split_document(name, path.read_bytes(), lang)
         if not found:
-            notices.append(f"{name} no tiene texto. / {name} has no text.")
+            notices.append(say(lang, "knowledge.empty_file", name=name))
         passages.extend(found)
     if len(passages) > max_passages:
-        notices.append(f"Solo guardo los primeros {max_passages} de {len(passages)} fragmentos. "
-                       f"/ Only the first {max_passages} of {len(passages)} passages are kept.")
+        notices.append(say(lang, "knowledge.kept_first", kept=max_passages, total=len(passages)))
         passages = passages[:max_passages]
     if not passages:
-        raise InvalidInput("Los archivos no tienen texto que buscar. / The files have no text "
-                           "to search.", hint="¿Es un PDF escaneado? / Is it a scanned PDF?")
+        raise InvalidInput.keyed("knowledge.no_text", "knowledge.no_text_hint")
     return passages, notices

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chatbot.i18n import DEFAULT, say
 from chatbot.knowledge.grounding import Grounding
 from chatbot.knowledge.search import Hit
 
@@ -14,23 +15,20 @@ def _row(rank: int, hit: Hit, fate: str) -> str:
             f"{fate} | {preview}… |")
 
 
-def retrieval_markdown(question: str, grounding: Grounding, ranked: list[Hit]) -> str:
+def retrieval_markdown(question: str, grounding: Grounding, ranked: list[Hit],
+                       lang: str = DEFAULT) -> str:
     """`ranked`: the search's best hits, more than were offered, so the runners-up show too."""
     if not ranked:
-        return (f"Ningún fragmento comparte palabras con «{question}»: el modelo responde sin "
-                f"documentos. / No passage shares a word with «{question}»: the model answers "
-                "without documents.")
+        return say(lang, "knowledge.no_shared_words", question=question)
     used = {id(h.passage) for h in grounding.used}
     cut = {id(h.passage) for h in grounding.cut}
-    lines = ["| # | Archivo / File | Sección / Section | BM25 | Palabras / Words | "
-             "¿En el prompt? / In the prompt? | Texto / Text |", "|---|---|---|---|---|---|---|"]
+    columns = [say(lang, f"knowledge.col_{c}") for c in ("file", "section")]
+    columns += ["BM25", *(say(lang, f"knowledge.col_{c}") for c in ("words", "in_prompt", "text"))]
+    lines = ["| # | " + " | ".join(columns) + " |", "|---|---|---|---|---|---|---|"]
     for rank, hit in enumerate(ranked, 1):
         key = id(hit.passage)
-        fate = ("✅ sí / yes" if key in used else
-                "✂️ recortado: no cabía / cut: did not fit" if key in cut else
-                "— fuera del top-k / below top-k")
-        lines.append(_row(rank, hit, fate))
+        fate = "used" if key in used else "cut" if key in cut else "below"
+        lines.append(_row(rank, hit, say(lang, f"knowledge.fate_{fate}")))
     lines.append("")
-    lines.append(f"Añadidos al prompt / Added to the prompt: {len(grounding.used)} fragmentos / "
-                 f"passages, {grounding.tokens} tokens.")
+    lines.append(say(lang, "knowledge.added", n=len(grounding.used), tokens=grounding.tokens))
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 from typing import Any
 
 from telegram import Update
@@ -17,6 +18,7 @@ from telegram.error import InvalidToken, NetworkError
 from chatbot.chat import PRESETS
 from chatbot.context import AppContext
 from chatbot.errors import BackendUnreachable, ConfigError
+from chatbot.i18n import cli_lang, say
 from chatbot.policy.redaction import redact
 from chatbot.settings import Settings
 from chatbot.telegram.handlers import BotConfig, build_application
@@ -55,30 +57,28 @@ def setup_logging(token: str, *, verbose: bool) -> None:
 
 
 def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "telegram", help="el chatbot en Telegram / the chatbot on Telegram",
-        description="Sirve el chatbot en Telegram (long polling). Token en TELEGRAM_BOT_TOKEN; "
-                    "TELEGRAM_API_BASE_URL para un servidor Bot API local. / Serves the chatbot "
-                    "on Telegram (long polling). Token in TELEGRAM_BOT_TOKEN; "
-                    "TELEGRAM_API_BASE_URL for a local Bot API server.")
+    lang = cli_lang()
+    parser = subparsers.add_parser("telegram", help=say(lang, "telegram.cli_help"),
+                                   description=say(lang, "telegram.cli_description"))
     parser.add_argument("--persona", choices=[p.key for p in PRESETS], default=DEFAULTS.persona,
-                        help="personalidad inicial de cada chat (/persona la cambia) / each "
-                             "chat's starting persona (/persona switches it)")
+                        help=say(lang, "telegram.cli_persona"))
     parser.add_argument("--max-tokens", type=int, default=DEFAULTS.max_tokens,
-                        help="longitud máxima de cada respuesta / longest answer, in tokens")
+                        help=say(lang, "telegram.cli_max_tokens"))
     parser.add_argument("--edit-interval", type=float, default=DEFAULTS.edit_interval,
-                        help="segundos entre ediciones de una respuesta en curso / seconds "
-                             "between edits of an answer being written")
+                        help=say(lang, "telegram.cli_edit_interval"))
+    parser.add_argument("--knowledge", nargs="+", type=Path, metavar="FILE",
+                        help=say(lang, "telegram.cli_knowledge"))
     parser.add_argument("-v", "--verbose", action="store_true",
-                        help="registro detallado / debug logging")
+                        help=say(lang, "telegram.cli_verbose"))
 
 
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.max_tokens < 1 or args.edit_interval < 0:
-        raise ConfigError("--max-tokens ≥ 1 y / and --edit-interval ≥ 0.")
+        raise ConfigError.keyed("telegram.bad_numbers")
     config = BotConfig(persona=args.persona, max_tokens=args.max_tokens,
-                       edit_interval=args.edit_interval)
+                       edit_interval=args.edit_interval,
+                       knowledge=tuple(args.knowledge) if args.knowledge else None)
     ctx = AppContext.create(settings)
     application = build_application(ctx, config)  # names a missing token before anything starts
     token = settings.telegram_token or ""
@@ -90,18 +90,12 @@ def run(args: argparse.Namespace) -> int:
         application.run_polling(allowed_updates=[Update.MESSAGE, Update.EDITED_MESSAGE],
                                 bootstrap_retries=3)
     except InvalidToken:
-        raise ConfigError(
-            f"{where} rechazó el token. / {where} rejected the token.",
-            hint="Copia de nuevo el token de @BotFather en TELEGRAM_BOT_TOKEN. / Copy the token "
-                 "from @BotFather into TELEGRAM_BOT_TOKEN again.",
-        ) from None
+        raise ConfigError.keyed("telegram.token_rejected", "telegram.token_rejected_hint",
+                                where=where) from None
     except NetworkError as exc:
-        raise BackendUnreachable(
-            f"No puedo conectar con la API de Telegram ({where}): {redact(str(exc), token, TOKEN_SHOWN_AS)}."
-            f" / Cannot reach the Telegram API ({where}).",
-            hint="Revisa la conexión o TELEGRAM_API_BASE_URL. / Check the connection or "
-                 "TELEGRAM_API_BASE_URL.",
-        ) from None
+        raise BackendUnreachable.keyed(
+            "telegram.unreachable", "telegram.unreachable_hint", where=where,
+            detail=redact(str(exc), token, TOKEN_SHOWN_AS)) from None
     finally:
         if ctx.embedded is not None:
             ctx.embedded.stop()

@@ -1,5 +1,5 @@
-"""One turn of a Telegram chat: the same prompt building, client and billing as the web Chat tab,
-run in a worker thread so one slow answer never holds up the other chats."""
+"""One turn of a Telegram chat: the same prompt building, knowledge, client and billing as the web
+Chat tab, run in a worker thread so one slow answer never holds up the other chats."""
 
 from __future__ import annotations
 
@@ -20,9 +20,11 @@ from chatbot.context import AppContext, Session
 from chatbot.conversations import Conversation, Saved, to_json
 from chatbot.conversations import Persona as Card
 from chatbot.errors import ChatbotError
+from chatbot.i18n import one_language, say
+from chatbot.knowledge import Grounding, Library, for_turn, sources_title
 from chatbot.store import Store
 from chatbot.telegram.live import LiveReply, send_text, typing_indicator
-from chatbot.telegram.text import CUT_BY_LENGTH, EMPTY_ANSWER, error_reply
+from chatbot.telegram.text import error_reply
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -111,37 +113,53 @@ async def iterate_in_thread(make: Callable[[], Iterator[T]], executor: Executor
         stop.set()
 
 
-def _final_text(turn: ChatTurn) -> str:
-    shown = turn.answer.strip() or EMPTY_ANSWER
+def _final_text(turn: ChatTurn, grounding: Grounding | None, lang: str) -> str:
+    """The answer, then what the reader should know: a cut, the sources, a trimmed history."""
+    parts = [turn.answer.strip() or say(lang, "telegram.empty_answer")]
     result = turn.result
     if result is not None and result.choices and result.choices[0].finish_reason == "length":
-        shown += "\n\n" + CUT_BY_LENGTH
-    return f"{shown}\n\n{turn.notice}" if turn.notice else shown
+        parts.append(say(lang, "telegram.cut_by_length"))
+    if grounding is not None and grounding.used:
+        parts.append(sources_title(grounding, lang))
+    if turn.notice:
+        parts.append(one_language(turn.notice, lang))
+    return "\n\n".join(parts)
+
+
+def _turn(ctx: AppContext, session: Session, state: ChatState, text: str, max_tokens: int,
+          library: Library | None) -> tuple[ChatTurn, Grounding | None]:
+    """The web Chat's turn: the host's documents searched for this message, the best passages
+    in the persona's system prompt."""
+    system, grounding = state.persona.system_prompt, None
+    if library is not None:
+        grounding = for_turn(ctx, session, library, text, system, max_tokens)
+        system = grounding.system_prompt
+    return ChatTurn(ctx, session, text, state.history, system, max_tokens=max_tokens), grounding
 
 
 async def answer(bot: Bot, ctx: AppContext, session: Session, state: ChatState, text: str, *,
                  chat_id: int, reply_to: int | None, max_tokens: int, edit_interval: float,
-                 executor: Executor) -> None:
+                 executor: Executor, library: Library | None = None) -> None:
     """Stream one answer into the chat; project errors become a short message in the chat."""
+    lang = session.lang
     async with state.lock, typing_indicator(bot, chat_id):
         loop = asyncio.get_running_loop()
         live = LiveReply(bot, chat_id, reply_to=reply_to, interval=edit_interval)
         try:
-            turn = await loop.run_in_executor(executor, partial(
-                ChatTurn, ctx, session, text, state.history, state.persona.system_prompt,
-                max_tokens=max_tokens))
+            turn, grounding = await loop.run_in_executor(executor, partial(
+                _turn, ctx, session, state, text, max_tokens, library))
             events = iterate_in_thread(turn.stream, executor)
             async with contextlib.aclosing(events):  # a failed edit stops the stream at once
                 async for shown in events:
                     await live.show(shown)
         except ChatbotError as exc:
             log.info("chat %s: %s: %s", chat_id, type(exc).__name__, exc.message)
-            await send_text(bot, chat_id, error_reply(exc), reply_to=reply_to)
+            await send_text(bot, chat_id, error_reply(exc, lang), reply_to=reply_to)
             return
         if turn.cut is None:
-            await live.finish(_final_text(turn))
+            await live.finish(_final_text(turn, grounding, lang))
         elif turn.answer:
             await live.finish(turn.answer)
         state.history = turn.conversation()
         if turn.cut is not None:
-            await send_text(bot, chat_id, error_reply(turn.cut), reply_to=reply_to)
+            await send_text(bot, chat_id, error_reply(turn.cut, lang), reply_to=reply_to)

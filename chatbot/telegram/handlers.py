@@ -8,6 +8,7 @@ import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, InputFile, Message, MessageEntity, ReplyParameters, Update
@@ -26,19 +27,15 @@ from telegram.ext import (
 from chatbot.chat import PRESETS, preset
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ConfigError
-from chatbot.i18n import cli_lang
+from chatbot.i18n import cli_lang, say
+from chatbot.knowledge import Library, load
+from chatbot.knowledge import summary as knowledge_summary
 from chatbot.settings import Settings
 from chatbot.telegram.conversation import ChatState, answer, export_json, remember, restore
 from chatbot.telegram.limiter import RetryAfterLimiter
 from chatbot.telegram.live import send_text
 from chatbot.telegram.text import (
-    COMMANDS,
-    EXPORT_CAPTION,
-    EXPORT_EMPTY,
-    NOT_TEXT,
-    REFUSAL,
-    RESET_DONE,
-    UNEXPECTED,
+    commands,
     error_reply,
     help_text,
     persona_list,
@@ -56,6 +53,7 @@ class BotConfig:
     edit_interval: float = 1.0  # seconds between edits of a streamed answer
     workers: int = 32  # model calls running at once (threads); more wait their turn
     concurrent_updates: int = 64
+    knowledge: tuple[Path, ...] | None = None  # the host's documents; None: CHATBOT_KNOWLEDGE
 
 
 class Addressed(filters.MessageFilter):
@@ -106,11 +104,14 @@ class Handlers:
     """The bot's callbacks. Per-chat and per-user state lives in PTB's chat_data / user_data,
     never here: this object only holds what every chat shares."""
 
-    def __init__(self, ctx: AppContext, config: BotConfig, executor: ThreadPoolExecutor) -> None:
+    def __init__(self, ctx: AppContext, config: BotConfig, executor: ThreadPoolExecutor,
+                 library: Library | None) -> None:
         self.ctx = ctx
         self.config = config
         self.executor = executor
         self.default_persona = preset(config.persona)
+        self.lang = cli_lang()  # the bot's one language: CHATBOT_LANG, else the system's
+        self.library = library  # the host's documents, the same for every chat
 
     def chat(self, update: Update, context: Context) -> ChatState:
         """The chat's conversation, as the store last saw it (it outlives a restart)."""
@@ -126,8 +127,7 @@ class Handlers:
         data: Any = context.user_data if context.user_data is not None else context.chat_data
         if "session" not in data:
             user = update.effective_user
-            # The bot's own locale setting (CHATBOT_LANG, else the system's) for its status.
-            new = replace(self.ctx.new_session(), lang=cli_lang())
+            new = replace(self.ctx.new_session(), lang=self.lang)
             if user is not None:
                 new = replace(new, id=f"tg:{user.id}", keep_spending=True)
             data["session"] = new
@@ -136,21 +136,23 @@ class Handlers:
     async def refuse(self, update: Update, context: Context) -> None:
         message = update.effective_message
         user = update.effective_user
-        log.info("Usuario no autorizado / user not allowed: %s", user.id if user else None)
+        log.info(say(self.lang, "telegram.log_refused", user=user.id if user else None))
         if message is not None:
-            await send_text(context.bot, message.chat_id, REFUSAL, reply_to=_reply_to(message))
+            await send_text(context.bot, message.chat_id, say(self.lang, "telegram.refusal"),
+                            reply_to=_reply_to(message))
         raise ApplicationHandlerStop
 
     async def start(self, update: Update, context: Context) -> None:
         message = _message(update)
         persona = self.chat(update, context).persona
         await send_text(context.bot, message.chat_id,
-                        f"{persona.greeting}\n\n{help_text(persona)}",
+                        f"{persona.greeting}\n\n{help_text(persona, self.lang)}",
                         reply_to=_reply_to(message))
 
     async def help(self, update: Update, context: Context) -> None:
         message = _message(update)
-        await send_text(context.bot, message.chat_id, help_text(self.chat(update, context).persona),
+        await send_text(context.bot, message.chat_id,
+                        help_text(self.chat(update, context).persona, self.lang),
                         reply_to=_reply_to(message))
 
     async def reset(self, update: Update, context: Context) -> None:
@@ -159,23 +161,24 @@ class Handlers:
         async with state.lock:
             state.history = []
             remember(self.ctx.store, message.chat_id, state)
-        await send_text(context.bot, message.chat_id, RESET_DONE, reply_to=_reply_to(message))
+        await send_text(context.bot, message.chat_id, say(self.lang, "telegram.reset_done"),
+                        reply_to=_reply_to(message))
 
     async def persona(self, update: Update, context: Context) -> None:
         message = _message(update)
         state = self.chat(update, context)
         if not context.args:
-            reply = persona_list(state.persona, PRESETS)
+            reply = persona_list(state.persona, PRESETS, self.lang)
         else:
             try:
                 chosen = preset(" ".join(context.args))
             except ChatbotError as exc:
-                reply = error_reply(exc)
+                reply = error_reply(exc, self.lang)
             else:
                 async with state.lock:
                     state.persona, state.history = chosen, []
                     remember(self.ctx.store, message.chat_id, state)
-                reply = persona_switched(chosen)
+                reply = persona_switched(chosen, self.lang)
         await send_text(context.bot, message.chat_id, reply, reply_to=_reply_to(message))
 
     async def usage(self, update: Update, context: Context) -> None:
@@ -188,26 +191,27 @@ class Handlers:
         message = _message(update)
         state = self.chat(update, context)
         if not state.history:
-            await send_text(context.bot, message.chat_id, EXPORT_EMPTY,
+            await send_text(context.bot, message.chat_id, say(self.lang, "telegram.export_empty"),
                             reply_to=_reply_to(message))
             return
         reply_to = _reply_to(message)
         await context.bot.send_document(
             message.chat_id, InputFile(export_json(state), filename=f"chat-{message.chat_id}.json"),
-            caption=EXPORT_CAPTION,
+            caption=say(self.lang, "telegram.export_caption"),
             reply_parameters=(ReplyParameters(reply_to, allow_sending_without_reply=True)
                               if reply_to is not None else None))
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         message = _message(update)
         await send_text(context.bot, message.chat_id,
-                        "🤔 No conozco esa orden. / Unknown command.\n\n"
-                        + help_text(self.chat(update, context).persona),
+                        say(self.lang, "telegram.unknown_command") + "\n\n"
+                        + help_text(self.chat(update, context).persona, self.lang),
                         reply_to=_reply_to(message))
 
     async def not_text(self, update: Update, context: Context) -> None:
         message = _message(update)
-        await send_text(context.bot, message.chat_id, NOT_TEXT, reply_to=_reply_to(message))
+        await send_text(context.bot, message.chat_id, say(self.lang, "telegram.not_text"),
+                        reply_to=_reply_to(message))
 
     async def text(self, update: Update, context: Context) -> None:
         message = _message(update)
@@ -220,24 +224,26 @@ class Handlers:
         await answer(context.bot, self.ctx, self.session(update, context), state, question,
                      chat_id=message.chat_id, reply_to=_reply_to(message),
                      max_tokens=self.config.max_tokens, edit_interval=self.config.edit_interval,
-                     executor=self.executor)
+                     executor=self.executor, library=self.library)
         remember(self.ctx.store, message.chat_id, state)
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log it and, when a chat is known, say so there: one failed update never stops the bot."""
-        log.error("Error con la actualización / while handling update %s",
-                  getattr(update, "update_id", None), exc_info=context.error)
+        log.error(say(self.lang, "telegram.log_update_failed",
+                      update=getattr(update, "update_id", None)), exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             with contextlib.suppress(TelegramError):
-                await context.bot.send_message(update.effective_chat.id, UNEXPECTED)
+                await context.bot.send_message(update.effective_chat.id,
+                                               say(self.lang, "telegram.unexpected"))
 
 
 async def _register_commands(application: Application) -> None:
     """The command menu in Telegram's UI; a server without setMyCommands costs only a log line."""
+    lang = cli_lang()
     try:
-        await application.bot.set_my_commands([BotCommand(n, d) for n, d in COMMANDS])
+        await application.bot.set_my_commands([BotCommand(n, d) for n, d in commands(lang)])
     except TelegramError as exc:
-        log.warning("setMyCommands falló / failed: %s", exc)
+        log.warning(say(lang, "telegram.log_commands_failed", error=exc))
 
 
 def check_audience(settings: Settings) -> None:
@@ -246,32 +252,37 @@ def check_audience(settings: Settings) -> None:
     if settings.telegram_allowed_users:
         return
     if not settings.telegram_public:
-        raise ConfigError(
-            "Falta TELEGRAM_ALLOWED_USERS: sin lista, el bot respondería a cualquiera con tu "
-            "clave. / TELEGRAM_ALLOWED_USERS is missing: without it the bot would answer anyone "
-            "on your key.",
-            hint="Pon los ids permitidos (TELEGRAM_ALLOWED_USERS=11111111,22222222), o "
-                 "TELEGRAM_PUBLIC=1 si de verdad quieres un bot abierto. / Set the allowed ids "
-                 "(TELEGRAM_ALLOWED_USERS=11111111,22222222), or TELEGRAM_PUBLIC=1 if you really "
-                 "want an open bot.",
-        )
-    log.warning("TELEGRAM_PUBLIC=1: el bot responde a cualquiera / the bot answers anyone "
-                "(CHATBOT_BUDGET_USD y / and CHATBOT_DAILY_BUDGET_USD limitan el gasto / cap "
-                "the spending)")
+        raise ConfigError.keyed("telegram.no_allowed_users", "telegram.no_allowed_users_hint")
+    log.warning(say(cli_lang(), "telegram.log_public"))
+
+
+def host_library(settings: Settings, paths: tuple[Path, ...] | None) -> Library | None:
+    """The documents the host gave the bot (`paths`, else CHATBOT_KNOWLEDGE), read once at start
+    with the Chat tab's knowledge code; None when there are none. A file that cannot be read
+    stops the bot before it serves, saying which."""
+    chosen = settings.knowledge if paths is None else paths
+    if not chosen:
+        return None
+    lang = cli_lang()
+    try:
+        index, notices = load(chosen, hosted=settings.hosted, lang=lang)
+    except ChatbotError as exc:
+        raise ConfigError.keyed("telegram.knowledge_failed", "telegram.knowledge_failed_hint",
+                                detail=exc.said(lang)) from None
+    library = Library(documents=index, pack=False)
+    for line in [knowledge_summary(library, lang), *notices]:
+        log.info(say(lang, "telegram.log_knowledge", summary=line))
+    return library
 
 
 def build_application(ctx: AppContext, config: BotConfig) -> Application:
     settings = ctx.settings
     if not settings.telegram_token:
-        raise ConfigError(
-            "Falta TELEGRAM_BOT_TOKEN. / TELEGRAM_BOT_TOKEN is missing.",
-            hint="Crea un bot con @BotFather en Telegram y pon su token en .env "
-                 "(TELEGRAM_BOT_TOKEN=...). / Create a bot with @BotFather in Telegram and put "
-                 "its token in .env (TELEGRAM_BOT_TOKEN=...).",
-        )
+        raise ConfigError.keyed("telegram.no_token", "telegram.no_token_hint")
     check_audience(settings)
+    library = host_library(settings, config.knowledge)
     executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="tg-model")
-    handlers = Handlers(ctx, config, executor)
+    handlers = Handlers(ctx, config, executor, library)
 
     async def shutdown(_: Application) -> None:
         executor.shutdown(wait=False, cancel_futures=True)

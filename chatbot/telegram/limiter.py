@@ -14,6 +14,8 @@ from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from chatbot.i18n import cli_lang, say
+
 log = logging.getLogger(__name__)
 
 
@@ -65,6 +67,6 @@ class RetryAfterLimiter(BaseRateLimiter[int]):
                 attempt += 1
                 if attempt > retries or wait > self.max_wait:
                     raise
-                log.warning("Telegram 429 en %s: espero %.1f s / waiting %.1f s", endpoint,
-                            wait, wait)
+                log.warning(say(cli_lang(), "telegram.log_retry_after", endpoint=endpoint,
+                                seconds=wait))
                 self._resume_at = max(self._resume_at, time.monotonic() + wait)

@@ -16,6 +16,7 @@ from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest, TelegramError
 
+from chatbot.i18n import cli_lang, say
 from chatbot.telegram.text import (
     has_markup,
     is_not_modified,
@@ -38,7 +39,7 @@ async def typing_indicator(bot: Bot, chat_id: int, every: float = TYPING_EVERY_S
             try:
                 await bot.send_chat_action(chat_id, ChatAction.TYPING)
             except TelegramError as exc:
-                log.debug("sendChatAction falló / failed: %s", exc)
+                log.debug(say(cli_lang(), "telegram.log_typing_failed", error=exc))
             await asyncio.sleep(every)
 
     task = asyncio.create_task(keep_typing())
@@ -118,8 +119,7 @@ async def _formatted(call: Callable[..., Awaitable[Any]], text: str, markdown: b
         except BadRequest as exc:
             if is_not_modified(exc.message):
                 raise
-            log.info("Markdown rechazado, queda texto plano / Markdown rejected, plain text "
-                     "stays: %s", exc.message)
+            log.info(say(cli_lang(), "telegram.log_plain_text", error=exc.message))
             if not plain:
                 return None
     return await call(text)

@@ -1,5 +1,5 @@
 """Telegram's text rules as pure functions: the 4096-character limit, its Markdown dialect, and
-the bot's fixed replies (Spanish / English)."""
+the bot's fixed replies, in the bot's language (`cli_lang()`: CHATBOT_LANG or the system locale)."""
 
 from __future__ import annotations
 
@@ -8,32 +8,19 @@ from collections.abc import Sequence
 
 from chatbot.chat import Persona
 from chatbot.errors import ChatbotError
+from chatbot.i18n import one_language, say
 
 TELEGRAM_LIMIT = 4096  # per message, counted in UTF-16 code units after entity parsing
 FENCE = "```"
 _CLOSE = "\n" + FENCE
 _MAX_FENCE_LINE = 40  # a longer opening line is reopened bare, so a part always shrinks the rest
 
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Saludo y ayuda / Greeting and help"),
-    ("help", "Qué sé hacer / What I can do"),
-    ("reset", "Empezar una conversación nueva / Start a new conversation"),
-    ("persona", "Ver o cambiar la personalidad / List or switch the persona"),
-    ("usage", "Tokens y coste gastados / Tokens and cost so far"),
-    ("export", "La conversación como fichero JSON / The conversation as a JSON file"),
-)
-REFUSAL = "⛔ Lo siento, este bot es privado. / Sorry, this bot is private."
-NOT_TEXT = ("🙂 Por ahora solo entiendo mensajes de texto. / For now I only understand text "
-            "messages.")
-EMPTY_ANSWER = "(El modelo no devolvió texto. / The model returned no text.)"
-EXPORT_EMPTY = ("📭 Aún no hay conversación que exportar. / No conversation to export yet.")
-EXPORT_CAPTION = ("💾 Tu conversación en el formato de mensajes de OpenAI; impórtala en la "
-                  "pestaña Chat de la app. / Your conversation in OpenAI's message format; "
-                  "import it in the app's Chat tab.")
-RESET_DONE = "🧹 Conversación borrada. / Conversation cleared."
-CUT_BY_LENGTH = "✂️ (Cortado por el límite de tokens. / Cut off at the token limit.)"
-UNEXPECTED = ("⚠️ Algo ha fallado al responder; sigo aquí, prueba otra vez. / Something failed "
-              "while answering; I'm still here, try again.")
+COMMANDS = ("start", "help", "reset", "persona", "usage", "export")  # each has telegram.cmd_*
+
+
+def commands(lang: str) -> list[tuple[str, str]]:
+    """(command, what it does) for the help and Telegram's command menu, in `lang`."""
+    return [(name, say(lang, f"telegram.cmd_{name}")) for name in COMMANDS]
 
 
 def utf16_len(text: str) -> int:
@@ -137,26 +124,25 @@ def is_not_modified(description: str) -> bool:
     return "message is not modified" in description.lower()
 
 
-def error_reply(exc: ChatbotError) -> str:
-    return f"⚠️ {exc.title}\n{exc}"
+def error_reply(exc: ChatbotError, lang: str) -> str:
+    return f"⚠️ {exc.title_in(lang)}\n{exc.said(lang)}"
 
 
-def help_text(persona: Persona) -> str:
-    lines = [f"Soy {persona.name}. {persona.description}", ""]
-    lines += [f"/{name} — {what}" for name, what in COMMANDS]
-    lines += ["", "En grupos respondo si me mencionas o respondes a mis mensajes. / In groups I "
-                  "answer when mentioned or replied to."]
+def help_text(persona: Persona, lang: str) -> str:
+    lines = [say(lang, "telegram.i_am", name=persona.name,
+                 description=one_language(persona.description, lang)), ""]
+    lines += [f"/{name} — {what}" for name, what in commands(lang)]
+    lines += ["", say(lang, "telegram.groups")]
     return "\n".join(lines)
 
 
-def persona_list(current: Persona, presets: Sequence[Persona]) -> str:
-    lines = ["Personalidades / Personas (/persona <clave / key>):"]
+def persona_list(current: Persona, presets: Sequence[Persona], lang: str) -> str:
+    lines = [say(lang, "telegram.personas")]
     for p in presets:
         mark = "👉" if p.key == current.key else "•"
-        lines.append(f"{mark} {p.key} — {p.name}: {p.description}")
+        lines.append(f"{mark} {p.key} — {p.name}: {one_language(p.description, lang)}")
     return "\n".join(lines)
 
 
-def persona_switched(persona: Persona) -> str:
-    return (f"🎭 Ahora soy {persona.name}; conversación nueva. / I'm now {persona.name}; new "
-            f"conversation.\n\n{persona.greeting}")
+def persona_switched(persona: Persona, lang: str) -> str:
+    return f"{say(lang, 'telegram.persona_switched', name=persona.name)}\n\n{persona.greeting}"

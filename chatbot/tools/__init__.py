@@ -7,7 +7,7 @@ Nothing here runs anything but the built-ins and the student's table.
 """
 
 from chatbot.tools.loop import ToolTurn, answer_with_tools
-from chatbot.tools.toolbox import BUILTINS, Tool, Toolbox, ToolRun, custom_tool
+from chatbot.tools.toolbox import BUILTIN_NAMES, Tool, Toolbox, ToolRun, builtins, custom_tool
 
-__all__ = ["BUILTINS", "Tool", "ToolRun", "ToolTurn", "Toolbox", "answer_with_tools",
-           "custom_tool"]
+__all__ = ["BUILTIN_NAMES", "Tool", "ToolRun", "ToolTurn", "Toolbox", "answer_with_tools",
+           "builtins", "custom_tool"]

@@ -28,10 +28,9 @@ _UNARY: dict[type[ast.unaryop], Callable[[float], float]] = {
 }
 
 
-def _refuse(what: str) -> InvalidInput:
-    return InvalidInput(f"La calculadora no acepta {what}. / The calculator does not take {what}.",
-                        hint="Solo números, + - * / // % ** y paréntesis. / Only numbers, + - * / "
-                             "// % ** and parentheses.")
+def _refuse(key: str, **fields: object) -> InvalidInput:
+    """What the calculator does not take (tools.calc_*), with the hint of what it does."""
+    return InvalidInput.keyed(f"tools.calc_{key}", "tools.calc_hint", **fields)
 
 
 def _value(node: ast.AST) -> float:
@@ -43,18 +42,18 @@ def _value(node: ast.AST) -> float:
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left, right = _value(node.left), _value(node.right)
         if isinstance(node.op, ast.Pow) and abs(right) > MAX_EXPONENT:
-            raise _refuse(f"exponentes mayores que {MAX_EXPONENT} / exponents over "
-                          f"{MAX_EXPONENT}")
+            raise _refuse("exponent", limit=MAX_EXPONENT)
         try:
             result = _BINARY[type(node.op)](left, right)
         except ZeroDivisionError:
-            raise InvalidInput("División por cero. / Division by zero.") from None
+            raise InvalidInput.keyed("tools.calc_zero") from None
         except OverflowError:
-            raise _refuse("resultados tan grandes / results that large") from None
+            raise _refuse("too_large") from None
         if isinstance(result, complex) or abs(result) > MAX_MAGNITUDE:
-            raise _refuse("ese resultado / that result")
+            raise _refuse("too_large")
         return result
-    raise _refuse(f"«{ast.unparse(node)}»" if isinstance(node, ast.expr) else "eso / that")
+    raise _refuse("not_allowed", what=ast.unparse(node) if isinstance(node, ast.expr)
+                  else type(node).__name__)
 
 
 def calculate(expression: str) -> str:
@@ -62,18 +61,17 @@ def calculate(expression: str) -> str:
     text = (expression or "").strip().replace("×", "*").replace("÷", "/").replace("^", "**")
     text = text.replace(",", ".")
     if not text:
-        raise InvalidInput("La expresión está vacía. / The expression is empty.")
+        raise InvalidInput.keyed("tools.calc_empty")
     if len(text) > MAX_CHARS:
-        raise _refuse(f"expresiones de más de {MAX_CHARS} caracteres / expressions over "
-                      f"{MAX_CHARS} characters")
+        raise _refuse("too_long", limit=MAX_CHARS)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
-        raise _refuse(f"«{expression}»: no es una operación / is not arithmetic") from None
+        raise _refuse("not_arithmetic", what=expression) from None
     value = _value(tree.body)
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
-            raise _refuse("ese resultado / that result")
+            raise _refuse("too_large")
         if value.is_integer() and abs(value) < 1e15:
             return str(int(value))
         return f"{value:.10g}"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chatbot.client import ChatParams, LLMClient, Result, ToolCall
+from chatbot.i18n import say
 from chatbot.tools.toolbox import Toolbox, ToolRun
 
 MAX_ROUNDS = 3
@@ -73,13 +74,13 @@ def choice_schema(toolbox: Toolbox) -> dict[str, Any]:
 
 
 def tool_list_prompt(toolbox: Toolbox) -> str:
-    lines = [f"- {t.name}: {t.description} Argumentos / arguments: "
+    lang = toolbox.lang
+    arguments = say(lang, "tools.list_arguments")
+    lines = [f"- {t.name}: {t.description} {arguments} "
              f"{json.dumps(t.parameters.get('properties', {}), ensure_ascii=False)}"
              for t in toolbox.tools]
-    return ("Herramientas disponibles / Available tools:\n" + "\n".join(lines) + "\n"
-            'Responde con JSON {"call": {"tool": nombre, "arguments": {…}}} para usar una, o '
-            f'{{"call": {{"tool": "{ANSWER}", "arguments": {{}}}}}} para responder tú. / Reply '
-            "with that JSON to use one, or with tool \"answer\" to answer yourself.")
+    return "\n".join([say(lang, "tools.list_header"), *lines,
+                      say(lang, "tools.list_instruction", answer=ANSWER)])
 
 
 def _with_system(messages: list[dict[str, Any]], extra: str) -> list[dict[str, Any]]:
@@ -118,7 +119,7 @@ def decide(client: LLMClient, messages: list[dict[str, Any]], params: ChatParams
     return Decision((), result, "answer")
 
 
-def _call_messages(decision: Decision, runs: list[ToolRun]) -> list[dict[str, Any]]:
+def _call_messages(decision: Decision, runs: list[ToolRun], lang: str) -> list[dict[str, Any]]:
     """The calls and their results as the next request carries them."""
     if decision.how == "tool_calls":
         calls = [{"id": c.id, "type": "function",
@@ -129,10 +130,9 @@ def _call_messages(decision: Decision, runs: list[ToolRun]) -> list[dict[str, An
                 *({"role": "tool", "tool_call_id": c.id, "content": r.result}
                   for c, r in zip(decision.calls, runs, strict=True))]
     # A call that came as text goes back as text: the server has no tool_call id to match.
-    results = "\n".join(f"Resultado de / Result of {r.name}: {r.result}" for r in runs)
+    results = [say(lang, "tools.result_of", name=r.name, result=r.result) for r in runs]
     return [{"role": "assistant", "content": decision.result.text},
-            {"role": "user", "content": f"{results}\nResponde ahora a mi pregunta con ese "
-             "resultado. / Now answer my question with that result."}]
+            {"role": "user", "content": "\n".join([*results, say(lang, "tools.now_answer")])}]
 
 
 def answer_with_tools(client: LLMClient, messages: list[dict[str, Any]], params: ChatParams,
@@ -153,7 +153,7 @@ def answer_with_tools(client: LLMClient, messages: list[dict[str, Any]], params:
         printed += decision.how == "printed"
         made = [toolbox.run(c.name, c.arguments) for c in decision.calls]
         runs.extend(made)
-        messages = [*messages, *_call_messages(decision, made)]
+        messages = [*messages, *_call_messages(decision, made, toolbox.lang)]
         if constrained:
             break  # one forced decision, then a free answer
     final = client.chat(messages, params)

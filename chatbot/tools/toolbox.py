@@ -1,4 +1,7 @@
-"""The tools a chat offers and how one call runs: a built-in, or a row of the student's table."""
+"""The tools a chat offers and how one call runs: a built-in, or a row of the student's table.
+
+Descriptions, results and refusals are in the toolbox's language, the session's: the model reads
+them, and the student sees them in the chat."""
 
 from __future__ import annotations
 
@@ -11,12 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chatbot.errors import ChatbotError, InvalidInput
+from chatbot.i18n import DEFAULT, normalise, say
 from chatbot.tools.calculator import calculate
 
 NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$")
 MAX_RESULT_CHARS = 2000
 MAX_ROWS = 50
-WEEKDAYS = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
+WEEKDAYS = {"es": ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+            "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")}
+CALCULATOR, TODAY, SEARCH = BUILTIN_NAMES = ("calculator", "today", "search_knowledge")
 
 
 @dataclass(frozen=True)
@@ -31,19 +37,18 @@ class Tool:
             "name": self.name, "description": self.description, "parameters": self.parameters}}
 
 
-CALCULATOR = Tool("calculator", "Calcula una operación aritmética exacta. / Computes exact "
-                  "arithmetic, e.g. 37*48 or (12+3)/4.",
-                  {"type": "object", "properties": {"expression": {
-                      "type": "string", "description": "p. ej. / e.g. 37*48"}},
-                   "required": ["expression"]})
-TODAY = Tool("today", "La fecha de hoy y el día de la semana. / Today's date and weekday.",
-             {"type": "object", "properties": {}})
-SEARCH = Tool("search_knowledge", "Busca en los documentos cargados. / Searches the loaded "
-              "documents.",
-              {"type": "object", "properties": {"query": {
-                  "type": "string", "description": "palabras a buscar / words to search"}},
-               "required": ["query"]})
-BUILTINS = (CALCULATOR, TODAY, SEARCH)
+def builtins(lang: str = DEFAULT) -> tuple[Tool, ...]:
+    """The built-in tools (BUILTIN_NAMES), described to the model in `lang`."""
+    def text(key: str) -> dict[str, str]:
+        return {"type": "string", "description": say(lang, key)}
+
+    return (Tool(CALCULATOR, say(lang, "tools.calculator"),
+                 {"type": "object", "properties": {"expression": text(
+                     "tools.calculator_expression")}, "required": ["expression"]}),
+            Tool(TODAY, say(lang, "tools.today"), {"type": "object", "properties": {}}),
+            Tool(SEARCH, say(lang, "tools.search"),
+                 {"type": "object", "properties": {"query": text("tools.search_query")},
+                  "required": ["query"]}))
 
 
 def custom_tool(text: str) -> Tool:
@@ -51,19 +56,15 @@ def custom_tool(text: str) -> Tool:
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"La herramienta no es JSON válido (línea {exc.lineno}): {exc.msg}. / "
-                           f"The tool is not valid JSON (line {exc.lineno}): {exc.msg}.") from None
+        raise InvalidInput.keyed("tools.custom_not_json", line=exc.lineno, error=exc.msg) from None
     raw = raw.get("function", raw) if isinstance(raw, dict) else raw
     if not isinstance(raw, dict) or not NAME.match(str(raw.get("name", ""))):
-        raise InvalidInput("La herramienta necesita un \"name\" de letras, números o _ . / The "
-                           "tool needs a \"name\" of letters, digits or _.")
+        raise InvalidInput.keyed("tools.custom_name")
     params = raw.get("parameters", {"type": "object", "properties": {}})
     if not isinstance(params, dict) or params.get("type") != "object":
-        raise InvalidInput("\"parameters\" debe ser un esquema JSON con \"type\": \"object\". / "
-                           "\"parameters\" must be a JSON schema with \"type\": \"object\".")
-    if raw["name"] in {t.name for t in BUILTINS}:
-        raise InvalidInput(f"«{raw['name']}» ya es una herramienta incluida; elige otro nombre. /"
-                           f" «{raw['name']}» is a built-in tool; pick another name.")
+        raise InvalidInput.keyed("tools.custom_parameters")
+    if raw["name"] in BUILTIN_NAMES:
+        raise InvalidInput.keyed("tools.custom_builtin", name=raw["name"])
     return Tool(raw["name"], str(raw.get("description", "")), params)
 
 
@@ -98,13 +99,14 @@ class ToolRun:
 @dataclass(frozen=True)
 class Toolbox:
     """What one chat offers: some built-ins, maybe the student's tool and its table of answers,
-    and how to search the session's knowledge (None: nothing loaded)."""
+    how to search the session's knowledge (None: nothing loaded), and the session's language."""
 
     builtins: tuple[Tool, ...] = ()
     custom: Tool | None = None
     table: tuple[tuple[str, str], ...] = ()
     search: Callable[[str], str] | None = None
     today: Callable[[], dt.date] = field(default=dt.date.today)
+    lang: str = DEFAULT
 
     @property
     def tools(self) -> tuple[Tool, ...]:
@@ -114,22 +116,20 @@ class Toolbox:
         return [t.spec() for t in self.tools]
 
     def _answer(self, name: str, args: dict[str, Any]) -> str:
-        if name == CALCULATOR.name and CALCULATOR in self.builtins:
+        offered = {t.name for t in self.builtins}
+        if name == CALCULATOR and name in offered:
             return calculate(str(args.get("expression", "")))
-        if name == TODAY.name and TODAY in self.builtins:
+        if name == TODAY and name in offered:
             day = self.today()
-            return f"{day.isoformat()} ({WEEKDAYS[day.weekday()]} / {day.strftime('%A')})"
-        if name == SEARCH.name and SEARCH in self.builtins:
+            return f"{day.isoformat()} ({WEEKDAYS[normalise(self.lang)][day.weekday()]})"
+        if name == SEARCH and name in offered:
             if self.search is None:
-                return "No hay documentos cargados. / No documents are loaded."
+                return say(self.lang, "tools.no_documents")
             return self.search(str(args.get("query", "")))
         if self.custom is not None and name == self.custom.name:
             found = table_answer(self.table, args)
-            if found is None:
-                return ("La tabla no tiene respuesta para estos argumentos. / The table has no "
-                        "answer for these arguments.")
-            return found
-        raise InvalidInput(f"No existe la herramienta «{name}». / There is no tool «{name}».")
+            return say(self.lang, "tools.table_has_no_answer") if found is None else found
+        raise InvalidInput.keyed("tools.no_such_tool", name=name)
 
     def run(self, name: str, arguments: str) -> ToolRun:
         """Run one call; a bad call becomes a result the model (and the student) can read."""
@@ -137,12 +137,10 @@ class Toolbox:
         try:
             args = json.loads(arguments or "{}")
             if not isinstance(args, dict):
-                raise InvalidInput("Los argumentos no son un objeto JSON. / The arguments are "
-                                   "not a JSON object.")
+                raise InvalidInput.keyed("tools.arguments_not_object")
             result, ok = self._answer(name, args)[:MAX_RESULT_CHARS], True
         except json.JSONDecodeError:
-            result, ok = ("Los argumentos no son JSON válido. / The arguments are not valid "
-                          "JSON."), False
+            result, ok = say(self.lang, "tools.arguments_not_json"), False
         except ChatbotError as exc:
-            result, ok = f"Error: {exc}", False
+            result, ok = f"Error: {exc.said(self.lang)}", False
         return ToolRun(name, arguments, result, time.monotonic() - start, ok)

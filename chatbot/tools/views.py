@@ -17,19 +17,20 @@ def _pretty(arguments: str) -> str:
         return arguments
 
 
-def run_message(run: ToolRun) -> dict[str, Any]:
+def run_message(run: ToolRun, lang: str = DEFAULT) -> dict[str, Any]:
     """Gradio 6 shows `metadata` as a titled box with the time it took."""
     mark = "🛠️" if run.ok else "⚠️"
-    body = (f"**Argumentos / Arguments**\n```json\n{_pretty(run.arguments)}\n```\n"
-            f"**Resultado / Result**\n```text\n{run.result}\n```")
+    body = (f"**{say(lang, 'tools.shown_arguments')}**\n```json\n{_pretty(run.arguments)}\n```\n"
+            f"**{say(lang, 'tools.shown_result')}**\n```text\n{run.result}\n```")
     return {"role": "assistant", "content": body,
             "metadata": {"title": f"{mark} {run.name}", "duration": round(run.seconds, 4),
                          "status": "done"}}
 
 
-def turn_messages(turn: ToolTurn) -> list[dict[str, Any]]:
+def turn_messages(turn: ToolTurn, lang: str = DEFAULT) -> list[dict[str, Any]]:
     """Every call, then the answer."""
-    return [*(run_message(r) for r in turn.runs), {"role": "assistant", "content": turn.answer}]
+    return [*(run_message(r, lang) for r in turn.runs),
+            {"role": "assistant", "content": turn.answer}]
 
 
 def turn_line(turn: ToolTurn, money: str, lang: str = DEFAULT) -> str:

@@ -144,9 +144,9 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
                                           persona.identity_prompt(bot_name, system_prompt),
                                           max_tokens)
         try:
-            box = tools_ui.toolbox(library, tool_names, tool_json, tool_table)
+            box = tools_ui.toolbox(library, tool_names, tool_json, tool_table, state.lang)
         except ChatbotError as exc:
-            raise gr.Error(str(exc), title=exc.title) from None
+            raise error_for(exc, state.lang) from None
         replies = (tools_ui.respond(ctx, state, message, history, grounded.system_prompt,
                                     temperature, max_tokens, box, constrained) if box.tools
                    else respond(ctx, state, message, history, grounded.system_prompt,

@@ -269,13 +269,14 @@ def build_conversation_panel(ctx: AppContext, parts: ChatParts,
 
     @friendly
     def export_fn(history: History, bot_name: str, system_prompt: str, greeting: str,
-                  data: Any) -> list[str]:
+                  data: Any, state: Session) -> list[str]:
         about = Persona(bot_name or "", prompt_for(bot_name, system_prompt), greeting or "")
-        paths = views.export_files(ctx.workdirs.fresh(), views.current(data, history), about)
+        paths = views.export_files(ctx.workdirs.fresh(), views.current(data, history), about,
+                                   state.lang)
         return [str(p) for p in paths]
 
-    export.click(export_fn, [chat, parts.name, parts.system, parts.greeting, tree], exported,
-                 api_name="chat_export")
+    export.click(export_fn, [chat, parts.name, parts.system, parts.greeting, tree, session],
+                 exported, api_name="chat_export")
 
     @friendly
     def import_fn(file: str | None, state: Session) -> list[Any]:

@@ -1,7 +1,7 @@
 """Chat tab, knowledge panel: load documents, switch the course pack, see what retrieval finds.
 
-Wiring only; the logic is `chatbot.knowledge`. Every string the panel shows is in `TEXT`, one row
-per string (Spanish, English), until the app's translation table takes them.
+Wiring only; the logic is `chatbot.knowledge`. Labels are `T(...)` keys; what the server writes
+(the summary, the retrieval table) is in the session's language.
 """
 
 from __future__ import annotations
@@ -50,18 +50,19 @@ def build_panel(ctx: AppContext, session: gr.State, persona: gr.Dropdown,
         view = gr.Markdown()
 
     @friendly
-    def load_fn(paths: list[str] | None, current: lib.Library) -> tuple[lib.Library, str]:
-        index, notices = lib.load(paths or [], hosted=ctx.settings.hosted)
+    def load_fn(paths: list[str] | None, current: lib.Library, state: Session
+                ) -> tuple[lib.Library, str]:
+        index, notices = lib.load(paths or [], hosted=ctx.settings.hosted, lang=state.lang)
         loaded = dataclasses.replace(current, documents=index)
-        return loaded, "\n\n".join([lib.summary(loaded), *notices])
+        return loaded, "\n\n".join([lib.summary(loaded, state.lang), *notices])
 
-    def forget_fn(current: lib.Library) -> tuple[lib.Library, str]:
+    def forget_fn(current: lib.Library, state: Session) -> tuple[lib.Library, str]:
         kept = dataclasses.replace(current, documents=None)
-        return kept, lib.summary(kept)
+        return kept, lib.summary(kept, state.lang)
 
-    def pack_fn(on: bool, current: lib.Library) -> tuple[lib.Library, str]:
+    def pack_fn(on: bool, current: lib.Library, state: Session) -> tuple[lib.Library, str]:
         switched = dataclasses.replace(current, pack=bool(on))
-        return switched, lib.summary(switched)
+        return switched, lib.summary(switched, state.lang)
 
     @friendly
     def search_fn(text: str, current: lib.Library, tokens_out: int, state: Session) -> str:
@@ -69,12 +70,14 @@ def build_panel(ctx: AppContext, session: gr.State, persona: gr.Dropdown,
             raise gr.Error(say(state.lang, "knowledge.type_a_question"))
         grounding = lib.for_turn(ctx, state, current, text, "", int(tokens_out))
         ranked = current.index.search(text, TOP_K + 3)
-        return retrieval_markdown(text, grounding, ranked)
+        return retrieval_markdown(text, grounding, ranked, state.lang)
 
-    load.click(load_fn, [files, library], [library, status], api_name="knowledge_load")
-    forget.click(forget_fn, library, [library, status], api_name="knowledge_forget")
-    pack.change(pack_fn, [pack, library], [library, status], api_name="knowledge_pack")
+    load.click(load_fn, [files, library, session], [library, status], api_name="knowledge_load")
+    forget.click(forget_fn, [library, session], [library, status], api_name="knowledge_forget")
+    pack.change(pack_fn, [pack, library, session], [library, status], api_name="knowledge_pack")
     persona.change(lambda key: key == "course", persona, pack, api_visibility="private")
+    session.change(lambda current, state: lib.summary(current, state.lang), [library, session],
+                   status, api_visibility="private", show_progress="hidden")  # the page's language
     gr.on([search.click, question.submit], search_fn, [question, library, max_tokens, session],
           view, api_name="knowledge_search")
     return KnowledgePanel(library, pack)

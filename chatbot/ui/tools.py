@@ -1,5 +1,5 @@
 """Chat tab, tools panel: which functions the model may call, the student's own tool and its
-table of answers. Wiring only; the logic is `chatbot.tools`. Strings in `TEXT` (Spanish, English).
+table of answers. Wiring only; the logic is `chatbot.tools`, in the session's language.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from chatbot.errors import ChatbotError
 from chatbot.i18n import one_language
 from chatbot.knowledge import library as lib
 from chatbot.money.billing import format_usd
-from chatbot.tools import BUILTINS, Toolbox, answer_with_tools, custom_tool
+from chatbot.tools import BUILTIN_NAMES, Toolbox, answer_with_tools, builtins, custom_tool
 from chatbot.tools.views import turn_line, turn_messages
 from chatbot.ui.common import error_for, warn
 from chatbot.ui.i18n import T, follow_language, titled
@@ -41,8 +41,7 @@ class ToolsPanel:
 def build_panel(session: gr.State) -> ToolsPanel:
     with gr.Accordion(T("tools.panel"), open=False):
         gr.Markdown(T("tools.intro"))
-        builtins = gr.CheckboxGroup([tool.name for tool in BUILTINS], value=[],
-                                    label=T("tools.builtins"))
+        offered = gr.CheckboxGroup(list(BUILTIN_NAMES), value=[], label=T("tools.builtins"))
         custom = gr.Code("", language="json", label=T("tools.custom"), lines=6)
         gr.Markdown(f"```json\n{EXAMPLE_TOOL}\n```")
         table = gr.Dataframe(EXAMPLE_TABLE, headers=titled(TABLE_HEADERS),
@@ -51,7 +50,7 @@ def build_panel(session: gr.State) -> ToolsPanel:
         constrained = gr.Checkbox(False, label=T("tools.constrained"),
                                   info=T("tools.constrained_info"))
     follow_language(session, {table: TABLE_HEADERS})
-    return ToolsPanel([builtins, custom, table, constrained])
+    return ToolsPanel([offered, custom, table, constrained])
 
 
 def _rows(table: list[list[Any]] | None) -> tuple[tuple[str, str], ...]:
@@ -59,11 +58,12 @@ def _rows(table: list[list[Any]] | None) -> tuple[tuple[str, str], ...]:
 
 
 def toolbox(library: lib.Library, names: list[str] | None, custom: str,
-            table: list[list[Any]] | None) -> Toolbox:
-    """The session's choice of tools; searching uses the session's own knowledge."""
-    chosen = tuple(tool for tool in BUILTINS if tool.name in (names or []))
+            table: list[list[Any]] | None, lang: str) -> Toolbox:
+    """The session's choice of tools, in its language; searching uses its own knowledge."""
+    chosen = tuple(tool for tool in builtins(lang) if tool.name in (names or []))
     mine = custom_tool(custom) if (custom or "").strip() else None
-    return Toolbox(chosen, mine, _rows(table), lambda q: lib.search_text(library, q))
+    return Toolbox(chosen, mine, _rows(table), lambda q: lib.search_text(library, q, lang=lang),
+                   lang=lang)
 
 
 def respond(ctx: AppContext, session: Session, message: str, history: History,
@@ -88,5 +88,5 @@ def respond(ctx: AppContext, session: Session, message: str, history: History,
         warn(exc, session.lang)
         yield history, message, error_notice(exc, session.lang)
         return
-    yield ([*mine, *turn_messages(turn)], "",
+    yield ([*mine, *turn_messages(turn, session.lang)], "",
            f"{notice}\n\n{turn_line(turn, format_usd(turn.cost_usd), session.lang)}".strip())
