@@ -7,7 +7,7 @@ import importlib
 import sys
 
 from chatbot.errors import ChatbotError
-from chatbot.i18n import cli_lang
+from chatbot.i18n import cli_lang, say
 from chatbot.settings import load_env_file
 
 # Each subcommand lives with the feature it drives and exposes add_parser() and run().
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         return _failed(exc)
     parser = argparse.ArgumentParser(
         prog="python -m chatbot",
-        description="Laboratorio de chatbots / Chatbot lab: herramientas de línea de órdenes.",
+        description=say(cli_lang(), "app.cli_description"),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     modules = {}
