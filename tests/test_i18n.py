@@ -48,6 +48,12 @@ def test_cli_follows_its_own_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli_lang() == "en"
     monkeypatch.setenv("CHATBOT_LANG", "es_ES.UTF-8")
     assert cli_lang() == "es"
+    monkeypatch.delenv("CHATBOT_LANG")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")  # no language chosen: the course's
+    assert cli_lang() == "es"
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert cli_lang() == "en"
 
 
 def test_a_legacy_pair_is_cut_to_one_side_and_other_slashes_stay() -> None:

@@ -110,10 +110,12 @@ class Msg:
 
 
 def cli_lang() -> str:
-    """The CLI's and the bot's language: CHATBOT_LANG, else the system locale (LANG/LC_ALL)."""
+    """The CLI's and the bot's language: CHATBOT_LANG, else the system locale (LANG/LC_ALL),
+    else (none, or C/POSIX) Spanish, the course's."""
     chosen = os.environ.get("CHATBOT_LANG") or os.environ.get("LC_ALL") \
         or os.environ.get("LANG") or (locale.getlocale()[0] or "")
-    return normalise(chosen) if chosen and chosen not in {"C", "POSIX"} else DEFAULT
+    unset = not chosen or chosen.split(".")[0] in {"C", "POSIX"}  # Debian's and Docker's default
+    return DEFAULT if unset else normalise(chosen)
 
 
 _PAIR = re.compile(r"\s/\s")
