@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from chatbot.context import AppContext
 from chatbot.errors import InvalidInput
 from chatbot.finetune import DatasetCount, count_dataset
+from chatbot.i18n import cli_lang
 from chatbot.models.catalog import Catalog, ModelInfo
 from chatbot.models.token_count import count_chat, parse_chat
 from chatbot.money import billing
@@ -122,7 +123,7 @@ def _report_dataset(catalog: Catalog, info: ModelInfo, path: Path, out: TextIO) 
     if result.bad_lines:
         print(f"{result.bad_lines} líneas no válidas / invalid lines:", file=out)
         for problem in result.problems:
-            print(f"  {problem}", file=out)
+            print(f"  {problem.said(cli_lang())}", file=out)
     return result
 
 
