@@ -60,8 +60,9 @@ def test_a_legacy_pair_is_cut_to_one_side_and_other_slashes_stay() -> None:
     assert one_language("3/4 tokens", "en") == "3/4 tokens"
 
 
-# T("key"), say(lang, "key"), Error.keyed("key"): the literal key, fields kept as {...}.
-KEY_IN_CODE = re.compile(r"""(?:\bT\(|\bsay\([^,()]+,\s*|\.keyed\()"""
+# T("key"), say(lang, "key"), Error.keyed("key"), words("key") (chatbot/finetune/words.py): the
+# literal key, fields kept as {...}.
+KEY_IN_CODE = re.compile(r"""(?:\bT\(|\bsay\([^,()]+,\s*|\.keyed\(|\bwords\()"""
                          r"""f?["']([a-z_]+\.(?:[a-z0-9_.]|\{[^}]*\})+)["'\s]""")
 
 
