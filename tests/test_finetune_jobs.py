@@ -62,8 +62,10 @@ def test_job_to_success_gives_a_usable_model(client: LLMClient, fake: FakeOpenAI
     assert statuses[-1] == "succeeded"
     assert any(e.message == "Fine-tuning job started" for e in events)
     assert final.fine_tuned_model and "campus" in final.fine_tuned_model
-    rows = jobs.metric_rows(events)
+    rows = jobs.metric_rows(events, "en")
     assert {r["metric"] for r in rows} == {"train loss", "train accuracy"}
+    assert {r["metric"] for r in jobs.metric_rows(events, "es")} == {
+        "pérdida de entrenamiento", "exactitud de entrenamiento"}
     assert [r["step"] for r in rows] == sorted(r["step"] for r in rows)
     assert f"**Modelo:** `{final.fine_tuned_model}`: úsalo en Chat" in jobs.job_markdown(final, "es")
     assert "✅ Succeeded" in jobs.job_markdown(final, "en")
@@ -156,7 +158,7 @@ def test_events_merge_across_polls() -> None:
                for i in (1, 2, 3))
     merged = jobs.merge_events([a, b], [b, c])
     assert [e.id for e in merged] == ["e1", "e2", "e3"]
-    assert [r["value"] for r in jobs.metric_rows(merged)] == [1.0, 0.5, pytest.approx(1 / 3)]
+    assert [r["value"] for r in jobs.metric_rows(merged, "en")] == [1.0, 0.5, pytest.approx(1 / 3)]
     assert [row[2] for row in jobs.events_table(merged)] == ["m3", "m2", "m1"]
 
 

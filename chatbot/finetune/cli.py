@@ -209,7 +209,7 @@ def _show_job(job: JobInfo, events: Iterable[JobEvent]) -> None:
     print(_plain(jobs.job_markdown(job, lang)))
     for when, level, message in reversed(jobs.events_table(events)):
         print(f"  {when} {level:5} {message}")
-    metrics = jobs.metric_rows(events)
+    metrics = jobs.metric_rows(events, lang)
     if metrics:
         last = max(r["step"] for r in metrics)
         print("  " + say(lang, "finetune.cli_step", step=last) + ": " + ", ".join(

@@ -27,13 +27,8 @@ if TYPE_CHECKING:
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 STATUSES = ("validating_files", "queued", "running", "succeeded", "failed", "cancelled")
-# OpenAI's metric names in event data -> what the plot calls them
-METRICS = {
-    "train_loss": "train loss",
-    "valid_loss": "valid loss",
-    "train_mean_token_accuracy": "train accuracy",
-    "valid_mean_token_accuracy": "valid accuracy",
-}
+# OpenAI's metric names in event data; the plot's legend calls them finetune.metric_<name>
+METRICS = ("train_loss", "valid_loss", "train_mean_token_accuracy", "valid_mean_token_accuracy")
 MAX_SUFFIX = 64
 
 
@@ -184,15 +179,17 @@ def merge_events(known: Iterable[JobEvent], new: Iterable[JobEvent]) -> list[Job
     return sorted(by_id.values(), key=lambda e: e.created_at)
 
 
-def metric_rows(events: Iterable[JobEvent]) -> list[dict[str, Any]]:
-    """Long-format rows (step, metric, value) for a line plot of loss and accuracy."""
+def metric_rows(events: Iterable[JobEvent], lang: str) -> list[dict[str, Any]]:
+    """Long-format rows (step, metric, value) for a line plot of loss and accuracy, the metrics
+    named in `lang` (the legend)."""
+    labels = {key: say(lang, f"finetune.metric_{key}") for key in METRICS}
     rows = []
     for event in events:
         data = event.data or {}
         step = data.get("step")
         if not isinstance(step, int | float):
             continue
-        for key, label in METRICS.items():
+        for key, label in labels.items():
             value = data.get(key)
             if isinstance(value, int | float):
                 rows.append({"step": int(step), "metric": label, "value": float(value)})

@@ -129,7 +129,7 @@ def _known(job_id: str, known: Known | None) -> list[JobEvent]:
 
 
 def _job_outputs(job: JobInfo, events: list[JobEvent], lang: str) -> JobView:
-    plot = pd.DataFrame(jobs.metric_rows(events), columns=["step", "metric", "value"])
+    plot = pd.DataFrame(jobs.metric_rows(events, lang), columns=["step", "metric", "value"])
     return jobs.job_markdown(job, lang), plot, jobs.events_table(events), (job.id, events)
 
 
