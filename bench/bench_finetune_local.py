@@ -53,10 +53,10 @@ def train(settings: Settings, wanted: job.Settings) -> str:
           " speed)")
     started = time.monotonic()
     info = job.start(settings.cache_dir, base, base_name, DATA / "style_train.jsonl", wanted,
-                     Catalog.load(settings.prices))
+                     Catalog.load(settings.prices), lang="en")
     pid = int((tuned_store.job_dir(settings.cache_dir, info.id) / "pid").read_text())
     peak = 0
-    while (info := job.get_job(settings.cache_dir, info.id)).status not in (
+    while (info := job.get_job(settings.cache_dir, info.id, lang="en")).status not in (
             "succeeded", "failed", "cancelled"):
         peak = max(peak, peak_rss(pid))
         time.sleep(2)
@@ -76,7 +76,8 @@ def loss_curve(settings: Settings, model_name: str) -> None:
     model = tuned_store.find_model(settings.cache_dir, model_name)
     if model is None:
         raise SystemExit(f"no local model {model_name}")
-    steps = [e.data for e in job.job_events(settings.cache_dir, model.manifest["job"]) if e.data]
+    steps = [e.data for e in job.job_events(settings.cache_dir, model.manifest["job"], lang="en")
+             if e.data]
     print("loss per step: " + " ".join(f"{s['train_loss']:.2f}" for s in steps))
     print("accuracy per step: " + " ".join(f"{s['train_mean_token_accuracy']:.2f}"
                                             for s in steps))
@@ -90,7 +91,7 @@ def style_check(settings: Settings, model_name: str, max_tokens: int) -> None:
     contenders = [ev.contender(ctx, session, "base", "local", None, None),
                   ev.contender(ctx, session, "tuned", "local", model_name, None)]
     try:
-        result = ev.evaluate(examples, contenders, max_tokens=max_tokens)
+        result = ev.evaluate(examples, contenders, lang="en", max_tokens=max_tokens)
     finally:
         if ctx.tuned:
             ctx.tuned.stop()

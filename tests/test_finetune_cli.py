@@ -19,7 +19,8 @@ DATA = Path(__file__).parent / "data" / "finetune"
 
 def run_cli(*args: str | Path, env: dict[str, str] | None = None,
             cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    """In English unless `env` sets CHATBOT_LANG (the machine's locale must not decide)."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "CHATBOT_LANG": "en", **(env or {})}
     proc = subprocess.run([sys.executable, "-m", "chatbot", "finetune", *map(str, args)],
                           cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300)
     assert "Traceback" not in proc.stderr, proc.stderr
@@ -48,6 +49,21 @@ def test_validate_exit_codes_and_line_numbers(work: Path) -> None:
     assert "line 9: warning [duplicate]" in bad.stdout
     good = run_cli("validate", work / "chat_bom_crlf.jsonl")
     assert good.returncode == 0 and "No errors" in good.stdout
+    spanish = run_cli("validate", work / "chat_broken.jsonl", env={"CHATBOT_LANG": "es"})
+    assert "línea 2: error [invalid_json] JSON no válido" in spanish.stdout
+    assert "línea 9: aviso [duplicate] Ejemplo repetido" in spanish.stdout
+    assert " / " not in spanish.stdout and "line 2" not in spanish.stdout
+    assert "Sin errores" in run_cli("validate", work / "chat_bom_crlf.jsonl",
+                                    env={"CHATBOT_LANG": "es"}).stdout
+
+
+def test_help_is_in_the_cli_s_language() -> None:
+    spanish = run_cli("--help", env={"CHATBOT_LANG": "es"}).stdout
+    english = run_cli("--help").stdout
+    assert "Valida, prepara, estima" in spanish and "Validate," not in spanish
+    assert "Validate, prepare, cost" in english and "Valida," not in english
+    create = run_cli("create", "--help", env={"CHATBOT_LANG": "es"}).stdout
+    assert "dónde entrenar" in create and "where to train" not in create
 
 
 def test_bad_input_is_a_message_not_a_traceback(work: Path) -> None:
@@ -62,6 +78,9 @@ def test_bad_input_is_a_message_not_a_traceback(work: Path) -> None:
     assert "PNG" in errors["validate photo.jsonl"]
     assert "missing.jsonl" in errors["validate missing.jsonl"]
     assert "'id', 'name', 'email'" in errors["prepare wrong_columns.csv"]
+    assert errors["validate missing.jsonl"].startswith("error: File not found:")
+    spanish = run_cli("validate", work / "missing.jsonl", env={"CHATBOT_LANG": "es"}).stderr
+    assert "No encuentro el fichero" in spanish and "not found" not in spanish
 
 
 def test_prepare_csv_writes_beside_the_input(work: Path) -> None:

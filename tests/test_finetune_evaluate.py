@@ -64,6 +64,8 @@ def test_validation_jsonl_uses_the_last_assistant_turn(tmp_path: Path) -> None:
     examples, skipped = ev.load_examples(path)
     assert [m["content"] for m in examples[0].messages] == ["hola", "¡hola!", "¿2+2?"]
     assert examples[0].expected == "4" and [line for line, _ in skipped] == [2]
+    assert skipped[0][1].said("es").startswith("JSON no válido: ")
+    assert skipped[0][1].said("en").startswith("Invalid JSON: ")
 
 
 def test_scores_per_label_confusion_and_differences_first(client: LLMClient,
@@ -72,7 +74,7 @@ def test_scores_per_label_confusion_and_differences_first(client: LLMClient,
     seen: list[tuple[int, int]] = []
     result = ev.evaluate(examples, [ev.Contender("base", client, "gpt-4o-mini"),
                                     ev.Contender("tuned", client, "ft:gpt-4o-mini:org:x:1")],
-                         max_tokens=8, on_progress=lambda d, t: seen.append((d, t)))
+                         lang="es", max_tokens=8, on_progress=lambda d, t: seen.append((d, t)))
     base, tuned = result.scores
     assert result.labels == ["negative", "neutral", "positive"]
     assert base.accuracy == pytest.approx(2 / 6) and tuned.accuracy == 1.0
@@ -88,10 +90,13 @@ def test_scores_per_label_confusion_and_differences_first(client: LLMClient,
     sent = fake.requests_to("/v1/chat/completions")
     assert {r.json["temperature"] for r in sent} == {0.0}
     assert {r.json["max_tokens"] for r in sent} == {8}
-    text = ev.summary_markdown(result)
-    assert "tuned" in text and "100%" in text and "4" in text
-    headers, matrix = ev.confusion_rows(result, 1)
-    assert headers[1:] == ["negative", "neutral", "positive", ev.OTHER]
+    text = ev.summary_markdown(result, "es")
+    assert "- **tuned** (`ft:gpt-4o-mini:org:x:1`): coincidencia exacta 0/6 (0%) · exactitud 100%" \
+        in text and "Difieren en 4 de 6 ejemplos" in text and " / " not in text
+    assert "exact match 0/6 (0%) · accuracy 100%" in ev.summary_markdown(result, "en")
+    headers, matrix = ev.confusion_rows(result, 1, "es")
+    assert headers == ["esperado \\ predicho", "negative", "neutral", "positive", "(otro)"]
+    assert ev.confusion_rows(result, 1, "en")[0][-1] == "(other)"
     assert [row[1:] for row in matrix] == [[2, 0, 0, 0], [0, 2, 0, 0], [0, 0, 2, 0]]
     assert len(ev.per_label_rows(result)) == 6
 
@@ -99,7 +104,8 @@ def test_scores_per_label_confusion_and_differences_first(client: LLMClient,
 def test_free_text_is_scored_by_exact_match(client: LLMClient, fake: FakeOpenAI) -> None:
     fake.reply = lambda body: "El curso empieza el 3 de marzo"
     examples, _ = ev.load_examples(DATA / "chat_valid.jsonl")
-    result = ev.evaluate(examples, [ev.Contender("a", client, "gpt-4o-mini")], max_tokens=16)
+    result = ev.evaluate(examples, [ev.Contender("a", client, "gpt-4o-mini")], lang="es",
+                         max_tokens=16)
     assert result.labels is None and result.scores[0].exact == 1  # case and final dot ignored
     assert result.scores[0].confusion == []
 
@@ -109,7 +115,8 @@ def test_a_reasoning_model_is_evaluated_at_its_lowest_effort(client: LLMClient,
     """At effort none gpt-5.6-luna takes temperature 0 and spends no tokens thinking, so a short
     answer budget still holds its label."""
     examples, _ = ev.load_examples(DATA / "sentiment_eval.csv")
-    result = ev.evaluate(examples[:2], [ev.Contender("r", client, "gpt-5.6-luna")], max_tokens=4)
+    result = ev.evaluate(examples[:2], [ev.Contender("r", client, "gpt-5.6-luna")], lang="es",
+                         max_tokens=4)
     assert result.scores[0].answers == ["positive", "positive"]
     body = fake.requests_to("/v1/chat/completions")[-1].json
     assert body["reasoning_effort"] == "none" and body["temperature"] == 0
@@ -119,15 +126,17 @@ def test_a_reasoning_model_is_evaluated_at_its_lowest_effort(client: LLMClient,
 def test_a_contender_prompt_replaces_the_system_message(client: LLMClient,
                                                         fake: FakeOpenAI) -> None:
     examples, _ = ev.load_examples(DATA / "sentiment_eval.csv", system_prompt="original")
-    ev.evaluate(examples[:1], [ev.Contender("p", client, "gpt-4o-mini", "otro prompt")])
+    ev.evaluate(examples[:1], [ev.Contender("p", client, "gpt-4o-mini", "otro prompt")], lang="es")
     sent = fake.requests_to("/v1/chat/completions")[-1].json["messages"]
     assert sent[0] == {"role": "system", "content": "otro prompt"} and len(sent) == 2
 
 
 def test_nothing_to_evaluate_is_a_clear_error() -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as err:
         ev.load_examples(DATA / "wrong_columns.csv", question_column="name",
                          answer_column="nope")
+    assert err.value.said("es").startswith("Columnas del CSV no reconocidas (no hay columna 'nope')")
+    assert err.value.said("en").startswith("CSV columns not recognised (there is no column 'nope')")
 
 
 @pytest.mark.model
@@ -141,7 +150,7 @@ def test_embedded_model_evaluated_offline(embedded: EmbeddedServer) -> None:
     result = ev.evaluate(examples[:4], [
         ev.Contender("zero-shot", client, embedded.model_name, labels),
         ev.Contender("terse", client, embedded.model_name, labels + " No punctuation."),
-    ], max_tokens=3)
+    ], lang="en", max_tokens=3)
     assert result.labels == ["negative", "positive"]
     for score in result.scores:
         assert len(score.answers) == 4 and all(a.strip() for a in score.answers)

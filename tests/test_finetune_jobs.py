@@ -62,10 +62,13 @@ def test_job_to_success_gives_a_usable_model(client: LLMClient, fake: FakeOpenAI
     assert statuses[-1] == "succeeded"
     assert any(e.message == "Fine-tuning job started" for e in events)
     assert final.fine_tuned_model and "campus" in final.fine_tuned_model
-    rows = jobs.metric_rows(events)
+    rows = jobs.metric_rows(events, "en")
     assert {r["metric"] for r in rows} == {"train loss", "train accuracy"}
+    assert {r["metric"] for r in jobs.metric_rows(events, "es")} == {
+        "pérdida de entrenamiento", "exactitud de entrenamiento"}
     assert [r["step"] for r in rows] == sorted(r["step"] for r in rows)
-    assert final.fine_tuned_model in jobs.job_markdown(final)
+    assert f"**Modelo:** `{final.fine_tuned_model}`: úsalo en Chat" in jobs.job_markdown(final, "es")
+    assert "✅ Succeeded" in jobs.job_markdown(final, "en")
     assert train.read_bytes() == (DATA / "chat_valid.jsonl").read_bytes()
 
 
@@ -78,14 +81,17 @@ def test_server_side_file_failure_is_reported(client: LLMClient, tmp_path: Path)
     final, events = follow_fast(client, job.id)
     assert final.status == "failed" and final.fine_tuned_model is None
     assert final.error and "10" in final.error
-    assert "Error" in jobs.job_markdown(final)
+    assert "❌ Falló" in jobs.job_markdown(final, "es") and "Error" in jobs.job_markdown(final, "es")
     assert any(e.level == "error" for e in events)
 
 
 def test_local_check_refuses_before_uploading(client: LLMClient, fake: FakeOpenAI) -> None:
     with pytest.raises(InvalidInput) as err:
         jobs.launch(client, jobs.JobRequest(DATA / "chat_broken.jsonl", "gpt-4o-mini"))
-    assert "line 2" in str(err.value)
+    said = err.value.said("en")
+    assert said.startswith("The training file has 14 errors; not uploading it. Line 2: Invalid JSON")
+    assert said.endswith("(Validate the file to see them all.)") and "Línea" not in said
+    assert err.value.said("es").startswith("El fichero de entrenamiento tiene 14 errores")
     assert fake.requests_to("/v1/files") == []
 
 
@@ -101,7 +107,8 @@ def test_too_few_examples_are_valid_but_refused_by_an_openai_launch_before_uploa
     assert report.ok and set(report.counts) == {"too_few"}
     with pytest.raises(InvalidInput) as err:
         jobs.launch(client, jobs.JobRequest(few, "gpt-4o-mini"))
-    assert "10" in str(err.value)
+    assert err.value.said("es") == ("Solo 3 ejemplos válidos; OpenAI exige al menos 10. Añade "
+                                    "ejemplos (se notan mejoras a partir de 50–100).")
     assert fake.requests_to("/v1/files") == []
 
 
@@ -120,7 +127,8 @@ def test_cancel_a_running_job(make_fake: FakeFactory, catalog: Catalog, train: P
     assert final.status == "cancelled"
     with pytest.raises(ChatbotError):  # a finished job cannot be cancelled again
         client.cancel_job(job.id)
-    assert job.id in {row[0] for row in jobs.jobs_table(client.list_jobs())}
+    assert [row[1] for row in jobs.jobs_table(client.list_jobs(), "en")
+            if row[0] == job.id] == ["⏹️ Cancelled"]
 
 
 def test_impossible_parameters_are_named_before_any_request(client: LLMClient,
@@ -129,9 +137,12 @@ def test_impossible_parameters_are_named_before_any_request(client: LLMClient,
     with pytest.raises(InvalidInput) as err:
         jobs.launch(client, jobs.JobRequest(train, "gpt-5", suffix="x" * 65, n_epochs=0,
                                             batch_size=999, learning_rate_multiplier=0))
-    text = str(err.value)
+    text = err.value.said("en")
     for name in ("gpt-5", "suffix", "n_epochs", "batch_size", "learning_rate_multiplier"):
         assert name in text
+    assert text.startswith("Impossible parameters: gpt-5 does not accept fine-tuning; use:")
+    assert "n_epochs=0: between 1 and 50; batch_size=999: between 1 and 256" in text
+    assert "n_epochs=0: entre 1 y 50" in err.value.said("es") and " / " not in text
     assert fake.requests == []
 
 
@@ -147,7 +158,7 @@ def test_events_merge_across_polls() -> None:
                for i in (1, 2, 3))
     merged = jobs.merge_events([a, b], [b, c])
     assert [e.id for e in merged] == ["e1", "e2", "e3"]
-    assert [r["value"] for r in jobs.metric_rows(merged)] == [1.0, 0.5, pytest.approx(1 / 3)]
+    assert [r["value"] for r in jobs.metric_rows(merged, "en")] == [1.0, 0.5, pytest.approx(1 / 3)]
     assert [row[2] for row in jobs.events_table(merged)] == ["m3", "m2", "m1"]
 
 

@@ -37,11 +37,11 @@ TINY = job.Settings(epochs=3, suffix="ci", seed=3, trainable=r"^(blk\.23\.|outpu
 def wait(cache_dir: Path, job_id: str, until: tuple[str, ...], timeout: float = 1200):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        info = job.get_job(cache_dir, job_id)
+        info = job.get_job(cache_dir, job_id, lang="en")
         if info.status in until:
             return info
         time.sleep(1)
-    job.cancel(cache_dir, job_id)
+    job.cancel(cache_dir, job_id, lang="en")
     raise TimeoutError(f"{job_id} still {info.status} after {timeout} s")
 
 
@@ -56,16 +56,19 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, st
     examples.write_text("".join(DATA.read_text(encoding="utf-8").splitlines(True)[:2]),
                         encoding="utf-8")
     info = job.start(cache, assemble_model(CACHE_DIR), LOCAL_MODEL_NAME, examples, TINY,
-                     Catalog.load())
+                     Catalog.load(), lang="en")
     yield cache, info.id, examples
-    job.cancel(cache, info.id)
+    job.cancel(cache, info.id, lang="en")
 
 
 def test_tiny_run_loss_goes_down_and_the_model_is_recorded(trained) -> None:
     cache, job_id, examples = trained
     info = wait(cache, job_id, ("succeeded", "failed", "cancelled"))
     assert info.status == "succeeded", info.error
-    steps = [e.data for e in job.job_events(cache, job_id) if e.data]
+    said = job.job_events(cache, job_id, lang="es")
+    steps = [e.data for e in said if e.data]
+    assert said[-1].message == "Modelo listo"
+    assert next(e.message for e in said if e.data).startswith("Paso 1/3 (época 1): loss=")
     assert [s["step"] for s in steps] == [1, 2, 3]  # one window, three epochs
     losses = [s["train_loss"] for s in steps]
     assert losses[0] > losses[1] > losses[2], losses  # the same window, each step lower
@@ -119,39 +122,47 @@ def test_a_second_training_waits_in_line_and_can_be_cancelled(tmp_path: Path) ->
     with lock_path().open("a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
         info = job.start(tmp_path, assemble_model(CACHE_DIR), LOCAL_MODEL_NAME, examples,
-                         TINY, Catalog.load())
+                         TINY, Catalog.load(), lang="en")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and "queued" not in events(tmp_path, info.id):
             time.sleep(0.5)
-        assert job.get_job(tmp_path, info.id).status == "queued"
+        assert job.get_job(tmp_path, info.id, lang="en").status == "queued"
         assert "waiting in line" in events(tmp_path, info.id)
-        assert job.cancel(tmp_path, info.id).status == "cancelled"
+        assert "espero mi turno" in events(tmp_path, info.id, "es")
+        assert job.cancel(tmp_path, info.id, lang="en").status == "cancelled"
     assert "started" not in events(tmp_path, info.id)
 
 
-def events(cache: Path, job_id: str) -> str:
-    return json.dumps([e.message for e in job.job_events(cache, job_id)] +
+def events(cache: Path, job_id: str, lang: str = "en") -> str:
+    return json.dumps([e.message for e in job.job_events(cache, job_id, lang=lang)] +
                       [e["event"] for e in tuned_store.read_events(
                           tuned_store.job_dir(cache, job_id))])
 
 
 def test_bad_settings_and_files_are_refused_before_anything_runs(tmp_path: Path) -> None:
     base = assemble_model(CACHE_DIR)
-    with pytest.raises(InvalidInput, match="multiple of 256"):
-        job.start(tmp_path, base, LOCAL_MODEL_NAME, DATA, job.Settings(ctx=300), Catalog.load())
+    with pytest.raises(InvalidInput) as err:
+        job.start(tmp_path, base, LOCAL_MODEL_NAME, DATA, job.Settings(ctx=300), Catalog.load(),
+                  lang="en")
+    assert err.value.said("en") == ("Impossible parameters: context: a multiple of 256 between "
+                                    "256 and 2048.")
+    assert err.value.said("es") == ("Parámetros imposibles: contexto: múltiplo de 256 entre 256 "
+                                    "y 2048.")
     broken = tmp_path / "broken.jsonl"
     broken.write_text('{"messages": [{"role": "user"}]}\n', encoding="utf-8")
     with pytest.raises(InvalidInput):
-        job.start(tmp_path, base, LOCAL_MODEL_NAME, broken, job.Settings(), Catalog.load())
+        job.start(tmp_path, base, LOCAL_MODEL_NAME, broken, job.Settings(), Catalog.load(),
+                  lang="en")
     assert not (tmp_path / "finetune-local" / "jobs").exists()
 
 
 def test_short_memory_or_disk_is_a_clear_refusal(tmp_path: Path) -> None:
     assert shortfall(1, 1, tmp_path) is None
     memory = shortfall(1 << 50, 1, tmp_path)
-    assert memory and "free memory" in memory and "SGD" in memory
+    assert memory and "free memory" in memory.said("en") and "SGD" in memory.said("en")
+    assert memory.said("es").startswith("No hay recursos para entrenar: memoria libre ")
     disk = shortfall(1, 1 << 60, tmp_path)
-    assert disk and "free disk" in disk
+    assert disk and "free disk" in disk.said("en") and "disco libre" in disk.said("es")
 
 
 def test_the_plan_counts_tokens_before_starting(tmp_path: Path) -> None:
@@ -159,4 +170,5 @@ def test_the_plan_counts_tokens_before_starting(tmp_path: Path) -> None:
     assert plan.examples == 20 and plan.longest > 40
     assert plan.tokens == plan.windows * 256 * 2
     assert plan.seconds > plan.tokens / 1000 and not plan.measured
-    assert "min" in plan.markdown()
+    assert "min" in plan.markdown("en") and "20 examples → " in plan.markdown("en")
+    assert "20 ejemplos → " in plan.markdown("es") and "Tiempo estimado" in plan.markdown("es")

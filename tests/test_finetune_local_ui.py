@@ -50,7 +50,8 @@ def client(ctx: AppContext) -> Iterator[Client]:
 
 def test_estimate_launch_wait_in_line_and_cancel(client: Client) -> None:
     estimate = client.predict(handle_file(DATA), *SETTINGS, api_name="/ft_local_plan")
-    assert "20 ejemplos / examples" in estimate and "min" in estimate and "GB" in estimate
+    assert "20 ejemplos → " in estimate and "min" in estimate and "GB" in estimate
+    assert "examples" not in estimate  # the page's session reads Spanish
     with lock_path().open("a") as held:  # another training holds the machine
         fcntl.flock(held, fcntl.LOCK_EX)
         job_id, status = client.predict(handle_file(DATA), *SETTINGS,
@@ -58,12 +59,12 @@ def test_estimate_launch_wait_in_line_and_cancel(client: Client) -> None:
         assert job_id.startswith("ftjob-local-") and ":ui:" not in status
         for _ in range(120):
             status, _, events = client.predict(job_id, api_name="/ft_status")
-            if "waiting in line" in str(events):
+            if "espero mi turno" in str(events):
                 break
-        assert "Queued" in status and "waiting in line" in str(events)
+        assert "En cola" in status and "espero mi turno" in str(events)
         jobs = client.predict(api_name="/ft_list")
-        assert jobs["data"][0][0] == job_id
-        assert "Cancelled" in client.predict(job_id, api_name="/ft_cancel")
+        assert jobs["data"][0][0] == job_id and jobs["data"][0][1] == "⏳ En cola"
+        assert "Cancelado" in client.predict(job_id, api_name="/ft_cancel")
 
 
 def test_the_list_puts_the_newest_job_first_whoever_runs_it(tmp_path: Path,
@@ -95,6 +96,8 @@ def test_bad_settings_are_refused_plainly(client: Client) -> None:
 def test_the_host_can_turn_local_training_off(tmp_path: Path) -> None:
     ctx = AppContext.create(Settings(cache_dir=tmp_path, local_training=False,
                                      local_model_path=assemble_model(CACHE_DIR)))
-    with pytest.raises(InvalidInput, match="turned off"):
+    with pytest.raises(InvalidInput) as err:
         views.create_view(ctx, ctx.new_session(), str(DATA), **NAMED)
+    assert err.value.said("en") == ("Local training is turned off on this server. The host can "
+                                    "turn it on with CHATBOT_LOCAL_TRAINING=on.")
     assert Settings.from_env({"CHATBOT_LOCAL_TRAINING": "off"}).local_training is False

@@ -62,7 +62,8 @@ def test_each_chosen_legacy_fix_is_applied(catalog: Catalog, work: Path) -> None
     assert all(r["prompt"].endswith(" ->") for r in rows)
     assert all(r["completion"].startswith(" ") and r["completion"].endswith("\n") for r in rows)
     assert rows[0]["prompt"] == "i love this course ->"
-    assert any("stop" in note for note in result.notes)
+    assert any(note.said("en").startswith('Use stop=["\\n"]') for note in result.notes)
+    assert any(note.said("es").startswith('Usa stop=["\\n"]') for note in result.notes)
     assert src.read_bytes() == before  # the input is never touched
 
 
@@ -82,7 +83,9 @@ def test_excel_csv_to_chat(catalog: Catalog, work: Path) -> None:
     src = work / "faq_excel.csv"
     with pytest.raises(InvalidInput) as err:  # one row has no answer: we do not guess
         prepare(src, catalog, PrepareOptions(system_prompt="Eres el asistente."))
-    assert "drop_invalid" in str(err.value) and "Respuesta" in str(err.value)
+    said = err.value.said("es")
+    assert "drop_invalid" in said and "'Respuesta'" in said and " / " not in said
+    assert err.value.said("en").startswith("1 rows cannot be used; the first is line")
     result = prepare(src, catalog, PrepareOptions(system_prompt="Eres el asistente.",
                                                   fixes=fixes("drop_invalid")))
     rows = read_jsonl(result.outputs[0])

@@ -45,8 +45,10 @@ def test_cost_is_billed_tokens_times_epochs_times_price(catalog: Catalog) -> Non
 def test_unknown_price_is_none_not_zero(catalog: Catalog) -> None:
     cost = stats.training_cost(catalog, "gpt-6-luna", [10] * 20)
     assert cost.usd is None and not cost.fine_tunable
-    text = stats.cost_markdown(cost, stats.Distribution.of([10] * 20))
-    assert "gpt-6-luna" in text and "¿?" in text
+    text = stats.cost_markdown(cost, stats.Distribution.of([10] * 20), "es")
+    assert "gpt-6-luna no tiene precio de entrenamiento" in text and "¿?" in text
+    english = stats.cost_markdown(cost, stats.Distribution.of([10] * 20), "en")
+    assert "gpt-6-luna has no training price" in english and "precio" not in english
 
 
 def test_counts_match_the_token_module(catalog: Catalog) -> None:

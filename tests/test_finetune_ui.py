@@ -40,35 +40,43 @@ def work(tmp_path: Path) -> Path:
 
 def test_validate_view_reports_lines_and_cost(ctx: AppContext, work: Path) -> None:
     seen: list[float] = []
-    summary, rows, cost, bars = ui.validate_view(ctx, str(work / "chat_broken.jsonl"),
+    summary, rows, cost, bars = ui.validate_view(ctx, "en", str(work / "chat_broken.jsonl"),
                                                  "gpt-4o-mini", None, seen.append)
-    assert "❌" in summary and rows[1][:3] == [2, "error", "invalid_json"]
-    # the examples column is named in the reader's language
-    assert "Epochs" in cost and bars[bars.columns[1]].sum() == 2
-    with pytest.raises(InvalidInput):
-        ui.validate_view(ctx, None, "gpt-4o-mini", None)
+    assert "❌ **14 errors** · 2 warnings" in summary and rows[1][:3] == [2, "error", "invalid_json"]
+    assert rows[1][3].startswith("Invalid JSON") and "Epochs" in cost
+    assert bars[bars.columns[1]].sum() == 2
+    summary, rows, cost, _ = ui.validate_view(ctx, "es", str(work / "chat_broken.jsonl"),
+                                              "gpt-4o-mini", None)
+    assert "❌ **14 errores** · 2 avisos" in summary and rows[1][3].startswith("JSON no válido")
+    assert "**Épocas:**" in cost and "Epochs" not in cost
+    with pytest.raises(InvalidInput) as err:
+        ui.validate_view(ctx, "es", None, "gpt-4o-mini", None)
+    assert err.value.said("en") == "Upload a file first."
 
 
 def test_analyze_proposes_fixes_and_prepare_applies_only_ticked(ctx: AppContext,
                                                                 work: Path) -> None:
     src = str(work / "faq_excel.csv")
     options = ("Eres el asistente.", "chat", [], 0.25, 1, "", "", "gpt-4o-mini")
-    text, ticked = ui.analyze_view(ctx, src, *options)
-    assert ticked == ["drop_invalid"] and "13" in text
+    text, ticked = ui.analyze_view(ctx, "es", src, *options)
+    assert ticked == ["drop_invalid"] and "**13** filas · tarea: **generación**" in text
+    assert "1 filas no se pueden usar (p. ej. línea " in text
+    text, _ = ui.analyze_view(ctx, "en", src, *options)
+    assert "**13** rows · task: **generation**" in text and "filas" not in text
     with pytest.raises(InvalidInput):
-        ui.prepare_view(ctx, src, *options)
-    log, outputs = ui.prepare_view(ctx, src, "Eres el asistente.", "chat", ticked, 0.25, 1, "",
-                                   "", "gpt-4o-mini")
+        ui.prepare_view(ctx, "es", src, *options)
+    log, outputs = ui.prepare_view(ctx, "en", src, "Eres el asistente.", "chat", ticked, 0.25, 1,
+                                   "", "", "gpt-4o-mini")
     assert [Path(p).name for p in outputs] == ["faq_excel_prepared_train.jsonl",
                                                "faq_excel_prepared_valid.jsonl"]
-    assert "**9**" in log and "**3**" in log
+    assert "Training: **9** · validation: **3**" in log and "Dropped (drop_invalid): 1" in log
 
 
 def test_job_views_drive_a_job_and_hand_over_the_model(ctx: AppContext, work: Path) -> None:
-    session = ctx.new_session()
+    session = replace(ctx.new_session(), lang="en")
     job_id, text = ui.create_view(ctx, session, str(work / "chat_valid.jsonl"), None,
                                   "gpt-4o-mini", "aula", 3, 2, None, None, True)
-    assert job_id.startswith("ftjob-") and "Validating" in text
+    assert job_id.startswith("ftjob-") and "Validating" in text and "Validando" not in text
     views = list(ui.follow_view(ctx, session, job_id, 1, None))
     status, plot, events, known = views[-1]
     assert "Succeeded" in status and set(plot["metric"]) == {"train loss", "train accuracy"}
@@ -78,7 +86,8 @@ def test_job_views_drive_a_job_and_hand_over_the_model(ctx: AppContext, work: Pa
     assert ui.list_view(ctx, session)[0][0] == job_id
     new_session, note = ui.use_model_view(ctx, session, job_id)
     assert new_session.model and ":aula:" in new_session.model and session.model is None
-    assert ctx.model_for(new_session) == new_session.model and new_session.model in note
+    assert ctx.model_for(new_session) == new_session.model
+    assert note == f"✅ Now using `{new_session.model}` in Chat, Playground and Sentiment."
 
 
 def test_use_model_before_it_exists_and_cancel(ctx: AppContext, fake: FakeOpenAI,
@@ -89,8 +98,8 @@ def test_use_model_before_it_exists_and_cancel(ctx: AppContext, fake: FakeOpenAI
                                "gpt-4o-mini", "", None, None, None, None, True)
     with pytest.raises(InvalidInput) as err:
         ui.use_model_view(ctx, session, job_id)
-    assert "validating_files" in str(err.value)
-    assert "Cancelled" in ui.cancel_view(ctx, session, job_id)
+    assert err.value.said("es") == "El trabajo está «validating_files»: aún no hay modelo."
+    assert "⏹️ Cancelado" in ui.cancel_view(ctx, session, job_id)
     with pytest.raises(InvalidInput):
         ui.status_view(ctx, session, "  ", None)
 
@@ -110,8 +119,11 @@ def test_evaluate_view_side_by_side(ctx: AppContext, fake: FakeOpenAI, work: Pat
         ctx, Session(), str(work / "sentiment_eval.csv"), "Clasifica.", "", "", 6, 4,
         "session", "", "", "session", "ft:gpt-4o-mini:org:x:1", "")
     assert "A" in summary and "B" in summary and len(labels) == 6
-    assert list(conf_a.columns)[1:4] == ["negative", "neutral", "positive"]
-    assert list(side.columns)[-1] == "B: ft:gpt-4o-mini:org:x:1" and len(side) == 6
+    assert "**Ejemplos:** 6 · **Etiquetas:**" in summary
+    assert list(conf_a.columns) == ["esperado \\ predicho", "negative", "neutral", "positive",
+                                    "(otro)"]
+    assert list(side.columns) == ["línea", "entrada", "esperado", "A: gpt-4o-mini",
+                                  "B: ft:gpt-4o-mini:org:x:1"] and len(side) == 6
     only_a = ui.evaluate_view(ctx, Session(), str(work / "sentiment_eval.csv"), "", "", "", 2, 4,
                               "session", "", "", "session", "", "")
     assert len(only_a[4].columns) == 4 and only_a[3].empty
@@ -141,7 +153,7 @@ def test_every_api_name_through_gradio_client(ctx: AppContext, fake: FakeOpenAI,
                                       api_name="/ft_create")
         client.predict(job_id, 1, api_name="/ft_follow")  # the session's State stays server-side
         status, _, _ = client.predict(job_id, api_name="/ft_status")
-        assert "Succeeded" in status
+        assert "✅ Terminado" in status  # the page's session reads Spanish
         session_model_note = client.predict(job_id, api_name="/ft_use_model")
         assert ":api:" in session_model_note
         fake.reply = "positive"
@@ -150,7 +162,7 @@ def test_every_api_name_through_gradio_client(ctx: AppContext, fake: FakeOpenAI,
                                      api_name="/ft_evaluate")
         sent = fake.requests_to("/v1/chat/completions")[-1].json
         assert sent["model"].startswith("ft:gpt-4o-mini") and ":api:" in sent["model"]
-        assert "Examples:** 3" in summary
+        assert "Ejemplos:** 3" in summary
         with pytest.raises(Exception, match=r"Sube un fichero"):
             client.predict(None, "gpt-4o-mini", None, api_name="/ft_validate")
     finally:

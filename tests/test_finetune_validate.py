@@ -11,7 +11,8 @@ import pytest
 
 from chatbot.errors import InvalidInput
 from chatbot.finetune import formats
-from chatbot.finetune.validate import MAX_DETAILS, validate_file
+from chatbot.finetune.validate import MAX_DETAILS, problem_rows, validate_file
+from chatbot.i18n import TABLES
 from chatbot.models.catalog import Catalog
 
 DATA = Path(__file__).parent / "data" / "finetune"
@@ -64,10 +65,24 @@ def test_errors_and_warnings_are_separate(catalog: Catalog) -> None:
     assert report.warning_count >= 1 and report.error_count >= 13
 
 
-def test_messages_are_bilingual_with_a_fix(catalog: Catalog) -> None:
+def test_each_problem_is_said_in_the_reader_s_language_with_a_fix(catalog: Catalog) -> None:
     report = validate_file(DATA / "chat_broken.jsonl", catalog, "gpt-4o-mini")
     for p in report.problems:
-        assert " / " in p.message and p.fix, p
+        es, en = p.message.said("es"), p.message.said("en")
+        assert es != en and " / " not in es + en, p
+        assert p.fix.said("es") != p.fix.said("en") and " / " not in p.fix.said("es"), p
+    blank = next(p for p in report.problems if p.code == "messages_not_list")
+    assert blank.message.said("es") == "'messages' debe ser una lista no vacía."
+    assert blank.message.said("en") == "'messages' must be a non-empty list."
+    assert problem_rows(report, "en")[0][1] in {"error", "warning"}
+    assert {row[1] for row in problem_rows(report, "es")} <= {"error", "aviso"}
+
+
+def test_every_problem_code_has_a_message_and_a_fix_in_both_tables() -> None:
+    for code in formats.SEVERITY:
+        for lang in ("es", "en"):
+            assert TABLES[lang][f"finetune.check_{code}"], code
+            assert TABLES[lang][f"finetune.check_{code}_fix"], code
 
 
 def test_legacy_format_is_validated_and_flagged(catalog: Catalog) -> None:
@@ -111,7 +126,8 @@ def test_over_the_limit_is_an_error_with_the_numbers(catalog: Catalog, tmp_path:
     report = validate_file(path, catalog, "gpt-4o-mini", limit=300)
     too_long = [p for p in report.problems if p.code == "too_long"]
     assert [p.line for p in too_long] == [5]
-    assert "300" in too_long[0].message and "gpt-4o-mini" in too_long[0].message
+    assert too_long[0].message.said("es") == ("El ejemplo tiene 415 tokens; el límite de "
+                                              "gpt-4o-mini es 300.")
 
 
 def test_binary_files_are_refused_plainly(catalog: Catalog, tmp_path: Path) -> None:

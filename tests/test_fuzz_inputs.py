@@ -18,6 +18,8 @@ import pytest
 
 from chatbot.errors import ChatbotError
 from chatbot.finetune import evaluate, prepare, validate
+from chatbot.finetune.formats import CHAT
+from chatbot.finetune.words import Refusal
 from chatbot.models.catalog import Catalog
 from chatbot.playground import build_messages, parse_seed, parse_stop
 from chatbot.sentiment import inputs as sentiment_batch
@@ -81,14 +83,46 @@ def test_sentiment_batch_inputs(name: str, text: str) -> None:
     survives(lambda: sentiment_batch.from_csv(b"text\n" + data, "tweets.csv"))
 
 
+def in_one_language(text: str, lang: str) -> None:
+    """A fine-tuning message in `lang` only: no "español / English" pair."""
+    assert text.strip() and " / " not in text, (lang, text)
+
+
+def said_in_each_language(fn: Callable[[], Any], show: Callable[[Any, str], list[str]]) -> None:
+    """`fn`'s result (or its error), as each reader reads it, holds one language only."""
+    try:
+        result = fn()
+    except ChatbotError as exc:  # said from the language tables, not cut from a pair
+        assert exc.keys is not None or isinstance(exc, Refusal), str(exc)
+        for lang in ("es", "en"):
+            in_one_language(exc.said(lang), lang)
+        return
+    for lang in ("es", "en"):
+        for text in show(result, lang):
+            in_one_language(text, lang)
+
+
+def _report_texts(report: validate.Report, lang: str) -> list[str]:
+    return [validate.summary_markdown(report, lang),
+            *(str(cell) for row in validate.problem_rows(report, lang) for cell in row[1:])]
+
+
 @pytest.mark.parametrize(("name", "text"), CASES, ids=[c[0] for c in CASES])
 def test_fine_tuning_inputs(catalog: Catalog, tmp_path: Path, name: str, text: str) -> None:
+    """Whatever the file holds, it is read without a traceback, and what the reader is told
+    (problems, suggestions, refusals) comes in the reader's language only."""
     data = text.encode("utf-8", errors="surrogatepass")
+    if " / " in text:  # a message may quote the file; the pair would be the file's own
+        data = data.replace(b" / ", b"/")
     for suffix in (".jsonl", ".csv"):
         path = tmp_path / f"data{suffix}"
         path.write_bytes(data)
-        survives(lambda p=path: validate.validate_file(p, catalog, "gpt-4o-mini",
-                                                       max_line=64 * 1024))
-        survives(lambda p=path: prepare.analyze(p, catalog, prepare.PrepareOptions()))
-        survives(lambda p=path: evaluate.load_examples(p, limit=5, max_line=64 * 1024))
+        said_in_each_language(lambda p=path: validate.validate_file(
+            p, catalog, "gpt-4o-mini", max_line=64 * 1024), _report_texts)
+        said_in_each_language(
+            lambda p=path: prepare.analyze(p, catalog, prepare.PrepareOptions()),
+            lambda a, lang: [t.said(lang) for _, t in a.suggestions(CHAT)])
+        said_in_each_language(
+            lambda p=path: evaluate.load_examples(p, limit=5, max_line=64 * 1024),
+            lambda loaded, lang: [why.said(lang) for _, why in loaded[1]])
         assert path.read_bytes() == data  # the input is never overwritten

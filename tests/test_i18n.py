@@ -66,10 +66,10 @@ def test_a_legacy_pair_is_cut_to_one_side_and_other_slashes_stay() -> None:
     assert one_language("3/4 tokens", "en") == "3/4 tokens"
 
 
-# T("key"), say(lang, "key"), Error.keyed("key", "hint_key"), Msg("key"): the literal key,
-# fields kept as {...}.
+# T("key"), say(lang, "key"), Error.keyed("key", "hint_key"), Msg("key"), words("key")
+# (chatbot/finetune/words.py): the literal key, fields kept as {...}.
 KEY = r"""f?["']([a-z_]+\.(?:[a-z0-9_.]|\{[^}]*\})+)["'\s]"""
-KEY_IN_CODE = re.compile(r"""(?:\bT\(|\bsay\([^,()]+,\s*|\.keyed\(|\bMsg\()""" + KEY)
+KEY_IN_CODE = re.compile(r"""(?:\bT\(|\bsay\([^,()]+,\s*|\.keyed\(|\bMsg\(|\bwords\()""" + KEY)
 HINT_IN_CODE = re.compile(r"""\.keyed\("[a-z_.]+",\s*""" + KEY)
 
 

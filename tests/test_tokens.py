@@ -297,10 +297,14 @@ def test_bad_dataset_lines_are_reported_with_their_numbers(tmp_path):
              b'{"text": "sin formato"}\n', *_jsonl(DATASET[1:])]
     got = _count(tmp_path, lines)
     assert got.examples == 2 and got.blank_lines == 1 and got.bad_lines == 4
-    assert got.problems[0].startswith("línea / line 3") and "role" in got.problems[0]
-    assert "line 4" in got.problems[1] and "invalid JSON" in got.problems[1]
-    assert "line 5" in got.problems[2] and "UTF-8" in got.problems[2]
-    assert "line 6" in got.problems[3] and "messages" in got.problems[3]
+    english = [p.said("en") for p in got.problems]
+    assert english[0].startswith("line 3: ") and "role" in english[0]
+    assert english[1].startswith("line 4: invalid JSON (")
+    assert english[2] == "line 5: not UTF-8"
+    assert english[3].startswith("line 6: ") and "messages" in english[3]
+    assert [p.said("es")[:8] for p in got.problems] == ["línea 3:", "línea 4:", "línea 5:",
+                                                        "línea 6:"]
+    assert got.problems[1].said("es").startswith("línea 4: JSON no válido (")
 
 
 def test_dataset_with_a_pathological_blank_run_is_counted(tmp_path):

@@ -20,13 +20,15 @@ from chatbot.errors import ContextTooLong, InvalidInput
 from chatbot.finetune.files import MAX_LINE_BYTES
 from chatbot.finetune.formats import CHAT
 from chatbot.finetune.records import ReadOptions, read_rows
+from chatbot.finetune.words import Words, words
+from chatbot.i18n import say
 from chatbot.models import token_count
 
 if TYPE_CHECKING:
     from chatbot.context import AppContext, Session
 
 MAX_LABELS = 20  # more distinct answers than this: free text, scored by exact match only
-OTHER = "(otro / other)"
+OTHER = "(other)"  # no label can be it (normalize strips brackets); shown in words
 _STRIP = " \t\n\"'`.,;:!?¡¿()[]{}*"
 
 
@@ -45,15 +47,15 @@ class EvalExample:
 def load_examples(path: Path | str, *, system_prompt: str = "", question_column: str | None = None,
                   answer_column: str | None = None, limit: int | None = None,
                   max_line: int = MAX_LINE_BYTES
-                  ) -> tuple[list[EvalExample], list[tuple[int, str]]]:
+                  ) -> tuple[list[EvalExample], list[tuple[int, Words]]]:
     """(examples, skipped rows with the reason): a chat/legacy JSONL or a labelled CSV."""
     _, rows = read_rows(path, ReadOptions(system_prompt, CHAT, question_column, answer_column,
                                           max_line))
     examples: list[EvalExample] = []
-    skipped: list[tuple[int, str]] = []
+    skipped: list[tuple[int, Words]] = []
     for row in rows:
         if row.record is None:
-            skipped.append((row.line, row.error or ""))
+            skipped.append((row.line, row.error or words("finetune.unusable_row")))
             continue
         messages = row.record["messages"]
         last = max(i for i, m in enumerate(messages) if m.get("role") == "assistant")
@@ -62,9 +64,7 @@ def load_examples(path: Path | str, *, system_prompt: str = "", question_column:
         if limit and len(examples) >= limit:
             break
     if not examples:
-        raise InvalidInput("No hay ningún ejemplo que evaluar. / There is no example to evaluate.",
-                           hint="Valida el fichero para ver qué falla. / Validate the file to see "
-                                "what is wrong.")
+        raise InvalidInput.keyed("finetune.nothing_to_evaluate", "finetune.nothing_to_evaluate_hint")
     return examples, skipped
 
 
@@ -180,14 +180,16 @@ def label_set(examples: list[EvalExample]) -> list[str] | None:
     return distinct if len(distinct) <= MAX_LABELS and len(distinct) < len(examples) else None
 
 
-def evaluate(examples: list[EvalExample], contenders: list[Contender], *, max_tokens: int = 32,
-             seed: int = 0, on_progress: Callable[[int, int], None] | None = None) -> Evaluation:
-    """Ask every contender every example at temperature 0, then score them the same way.
+def evaluate(examples: list[EvalExample], contenders: list[Contender], *, lang: str,
+             max_tokens: int = 32, seed: int = 0,
+             on_progress: Callable[[int, int], None] | None = None) -> Evaluation:
+    """Ask every contender every example at temperature 0, then score them the same way (an
+    example too long for a model gets, as its answer, why, in `lang`).
 
     A reasoning model is asked at its lowest reasoning effort ("none" takes temperature 0 back),
     so its hidden thinking neither eats the short answer budget nor changes the comparison."""
     if not 1 <= len(contenders) <= 2:
-        raise InvalidInput("Compara uno o dos modelos. / Compare one or two models.")
+        raise InvalidInput.keyed("finetune.one_or_two_models")
     labels = label_set(examples)
     total = len(examples) * len(contenders)
     scores: list[ModelScore] = []
@@ -200,7 +202,7 @@ def evaluate(examples: list[EvalExample], contenders: list[Contender], *, max_to
             try:
                 answers.append(c.client.chat(c.messages_for(ex), params).text)
             except ContextTooLong as exc:  # one over-long example must not stop the run
-                answers.append(f"⚠️ {exc.message}")
+                answers.append(f"⚠️ {exc.said(lang)}")
             if on_progress:
                 on_progress(len(scores) * len(examples) + len(answers), total)
         scores.append(ModelScore(c.name, c.model, answers))
@@ -209,21 +211,19 @@ def evaluate(examples: list[EvalExample], contenders: list[Contender], *, max_to
     return Evaluation(examples, labels, scores)
 
 
-def summary_markdown(ev: Evaluation) -> str:
+def summary_markdown(ev: Evaluation, lang: str) -> str:
     n = len(ev.examples)
-    lines = [f"**Ejemplos / Examples:** {n}" + (
-        f" · **Etiquetas / Labels:** {', '.join(ev.labels)}" if ev.labels else
-        " · respuestas libres: solo coincidencia exacta / free-text answers: exact match only")]
+    lines = [say(lang, "finetune.eval_labels", n=n, labels=", ".join(ev.labels)) if ev.labels
+             else say(lang, "finetune.eval_free_text", n=n)]
     for s in ev.scores:
-        line = f"- **{s.name}** (`{s.model}`): coincidencia exacta / exact match {s.exact}/{n} " \
-               f"({s.exact / n:.0%})"
+        line = say(lang, "finetune.eval_exact", name=s.name, model=s.model, exact=s.exact, n=n,
+                   share=f"{s.exact / n:.0%}")
         if ev.labels:
-            line += f" · exactitud / accuracy {s.accuracy:.0%}"
+            line += say(lang, "finetune.eval_accuracy", share=f"{s.accuracy:.0%}")
         lines.append(line)
     if len(ev.scores) == 2:
-        differ = sum(map(ev.differs, range(n)))
-        lines.append(f"Difieren en / they differ on {differ} de / of {n} ejemplos / examples "
-                     "(primeros en la tabla / first in the table).")
+        lines.append(say(lang, "finetune.eval_differ", differ=sum(map(ev.differs, range(n))),
+                         n=n))
     return "\n".join(lines)
 
 
@@ -232,10 +232,11 @@ def per_label_rows(ev: Evaluation) -> list[list[Any]]:
              ls.support] for s in ev.scores for ls in s.per_label]
 
 
-def confusion_rows(ev: Evaluation, index: int) -> tuple[list[str], list[list[Any]]]:
+def confusion_rows(ev: Evaluation, index: int, lang: str) -> tuple[list[str], list[list[Any]]]:
     """(headers, rows) of one model's confusion matrix: expected down, predicted across."""
     if not ev.labels or index >= len(ev.scores):
         return [], []
-    headers = ["esperado \\ predicho / expected \\ predicted", *ev.labels, OTHER]
+    headers = [say(lang, "finetune.expected_predicted"), *ev.labels,
+               say(lang, "finetune.other_label")]
     return headers, [[lab, *row] for lab, row in zip(ev.labels, ev.scores[index].confusion,
                                                     strict=True)]

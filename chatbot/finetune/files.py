@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from chatbot.errors import InvalidInput
+from chatbot.finetune.words import Refusal, Words, words
 
 SNIFF_BYTES = 8192
 MAX_LINE_BYTES = 1 << 20  # CHATBOT_MAX_LINE_KB: one example this long is already a mistake
@@ -35,23 +36,20 @@ def check_readable(path: Path | str) -> Path:
     """The file exists, is a regular file, and is text, or a plain message says what to do."""
     path = Path(path)
     if not path.is_file():
-        raise InvalidInput(f"No encuentro el fichero / File not found: {path}.",
-                           hint="Revisa la ruta. / Check the path.")
+        raise InvalidInput.keyed("finetune.file_not_found", "finetune.file_not_found_hint",
+                                 path=str(path))
     with path.open("rb") as fh:
         head = fh.read(SNIFF_BYTES)
     if not head:
-        raise InvalidInput(f"El fichero está vacío / The file is empty: {path.name}.",
-                           hint="Añade ejemplos, uno por línea. / Add examples, one per line.")
+        raise InvalidInput.keyed("finetune.file_empty", "finetune.file_empty_hint",
+                                 name=path.name)
     kind = next((name for sig, name in _SIGNATURES.items() if head.startswith(sig)), None)
     if kind is None and _looks_binary(head):
-        kind = "binario / binary"
+        raise InvalidInput.keyed("finetune.file_binary", "finetune.file_not_text_hint",
+                                 name=path.name)
     if kind:
-        raise InvalidInput(
-            f"{path.name} es un fichero {kind}, no texto JSONL/CSV. / {path.name} is a {kind} "
-            "file, not JSONL/CSV text.",
-            hint="Expórtalo como CSV (UTF-8) o JSONL y vuelve a subirlo. / Export it as CSV "
-                 "(UTF-8) or JSONL and upload it again.",
-        )
+        raise InvalidInput.keyed("finetune.file_not_text", "finetune.file_not_text_hint",
+                                 name=path.name, kind=kind)
     return path
 
 
@@ -132,38 +130,27 @@ def _pick(header: list[str], wanted: str | None, aliases: tuple[str, ...], what:
     if wanted:
         found = by_norm.get(_norm(wanted))
         if found is None:
-            raise _wrong_columns(header, f"no hay columna '{wanted}' / there is no column "
-                                         f"'{wanted}'")
+            raise _wrong_columns(header, words("finetune.no_such_column", column=wanted))
         return found
     for alias in aliases:
         if alias in by_norm:
             return by_norm[alias]
-    raise _wrong_columns(header, f"falta la columna de {what}")
+    raise _wrong_columns(header, words(f"finetune.missing_{what}_column"))
 
 
-def _wrong_columns(header: list[str], detail: str) -> InvalidInput:
-    shown = ", ".join(repr(h) for h in header) or "(ninguna / none)"
-    return InvalidInput(
-        f"Columnas del CSV no reconocidas ({detail}). Encontradas / found: {shown}. / "
-        "CSV columns not recognised.",
-        hint="Llama a las columnas 'question' y 'answer' (o 'pregunta'/'respuesta', "
-             "'prompt'/'completion', 'text'/'label'), o elige las columnas a mano. / Name the "
-             "columns 'question' and 'answer' (or 'prompt'/'completion', 'text'/'label'), or pick "
-             "the columns by hand.",
-    )
+def _wrong_columns(header: list[str], detail: Words) -> InvalidInput:
+    shown = ", ".join(repr(h) for h in header) or words("finetune.no_columns")
+    return Refusal(words("finetune.csv_columns", detail=detail, found=shown),
+                   words("finetune.csv_columns_hint"))
 
 
 def bad_csv(name: str, line: int, exc: csv.Error) -> InvalidInput:
     """csv's own errors (a field over its 128 KB limit, a NUL, a stray quote) in plain words."""
-    detail = str(exc)
-    if "field larger than field limit" in detail:
-        detail = (f"un campo pasa de {csv.field_size_limit() // 1024} KB / a field is over "
-                  f"{csv.field_size_limit() // 1024} KB")
-    return InvalidInput(
-        f"{name}, línea / line {line}: el CSV no se puede leer / the CSV cannot be read ({detail}).",
-        hint="Revisa las comillas de esa línea o acorta el texto; un texto largo cabe mejor en "
-             "JSONL. / Check that line's quotes or shorten the text; long texts fit JSONL better.",
-    )
+    detail: Words | str = str(exc)
+    if "field larger than field limit" in str(exc):
+        detail = words("finetune.csv_field_too_big", limit=csv.field_size_limit() // 1024)
+    return Refusal(words("finetune.csv_unreadable", name=name, line=line, detail=detail),
+                   words("finetune.csv_unreadable_hint"))
 
 
 def _sniff_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
@@ -191,11 +178,10 @@ def iter_csv(path: Path, question: str | None = None, answer: str | None = None
         header = next(csv.reader(io.StringIO(sample), dialect), [])
     except csv.Error as exc:
         raise bad_csv(path.name, 1, exc) from None
-    q = _pick(header, question, QUESTION_NAMES, "pregunta / question")
-    a = _pick(header, answer, ANSWER_NAMES, "respuesta / answer")
+    q = _pick(header, question, QUESTION_NAMES, "question")
+    a = _pick(header, answer, ANSWER_NAMES, "answer")
     if q == a:
-        raise _wrong_columns(header, "pregunta y respuesta son la misma columna / question and "
-                                     "answer are the same column")
+        raise _wrong_columns(header, words("finetune.same_column"))
     qi, ai = header.index(q), header.index(a)
 
     def rows() -> Iterator[CsvRow]:

@@ -3,7 +3,8 @@
 Chat format (current models): `{"messages": [{"role": ..., "content": ...}, ...]}`.
 Legacy format (babbage-002 / davinci-002): `{"prompt": ..., "completion": ...}`.
 Checks follow OpenAI's cookbook "Data preparation and analysis for chat model fine-tuning".
-Each problem carries a code, a bilingual message and a bilingual fix a student can act on.
+Each problem carries a code, and words (in the reader's language) for what is wrong and
+how a student fixes it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from chatbot.finetune.words import Words, words
 
 CHAT = "chat"
 LEGACY = "legacy"
@@ -25,162 +28,20 @@ RECOMMENDED_EXAMPLES = 50  # OpenAI: "clear improvements from 50 to 100 examples
 ERROR = "error"
 WARNING = "warning"
 
-# code -> (severity, message "ES / EN", fix "ES / EN"); fields are filled per problem.
-PROBLEMS: dict[str, tuple[str, str, str]] = {
-    "not_utf8": (
-        ERROR, "La línea no es texto UTF-8. / The line is not UTF-8 text.",
-        "Guarda el fichero como UTF-8 (en Excel: «CSV UTF-8»). / Save the file as UTF-8.",
-    ),
-    "line_too_long": (
-        ERROR, "La línea pasa de {limit} KB y no se lee. / The line is over {limit} KB and is "
-        "not read.",
-        "Un ejemplo no debería ser tan largo: pártelo o revisa que no falten saltos de línea "
-        "(CHATBOT_MAX_LINE_KB sube el límite). / No example should be this long: split it or "
-        "check for missing line breaks (CHATBOT_MAX_LINE_KB raises the limit).",
-    ),
-    "blank_line": (
-        ERROR, "Línea vacía. / Blank line.",
-        "Borra la línea: cada línea debe ser un ejemplo. / Delete it: every line must be one "
-        "example.",
-    ),
-    "invalid_json": (
-        ERROR, "JSON no válido: {detail}. / Invalid JSON: {detail}.",
-        "Cada línea debe ser un objeto JSON completo; revisa comillas, comas y llaves. / Each "
-        "line must be one complete JSON object; check quotes, commas and braces.",
-    ),
-    "json_document": (
-        ERROR, "Parece un documento JSON (una lista o un objeto en varias líneas), no JSONL. / "
-        "This looks like a JSON document (an array or a multi-line object), not JSONL.",
-        "Escribe un ejemplo por línea, sin '[' ni ']' alrededor (usa Preparar para convertir). "
-        "/ Write one example per line, no surrounding '[' ']' (use Prepare to convert).",
-    ),
-    "not_object": (
-        ERROR, "La línea es JSON pero no un objeto {{...}}. / The line is JSON but not an "
-        "object {{...}}.",
-        'Usa {{"messages": [...]}} o {{"prompt": ..., "completion": ...}}. / Use '
-        '{{"messages": [...]}} or {{"prompt": ..., "completion": ...}}.',
-    ),
-    "unknown_record": (
-        ERROR, "Faltan las claves 'messages' o 'prompt'/'completion' (claves: {keys}). / Missing "
-        "key 'messages' or 'prompt'/'completion' (keys: {keys}).",
-        'Formato chat: {{"messages": [...]}}. / Chat format: {{"messages": [...]}}.',
-    ),
-    "key_case": (
-        ERROR, "La clave '{key}' debe ir en minúsculas: '{expected}'. / Key '{key}' must be "
-        "lowercase: '{expected}'.",
-        "Renombra la clave a '{expected}'. / Rename the key to '{expected}'.",
-    ),
-    "mixed_format": (
-        ERROR, "Este ejemplo está en formato {found} pero el fichero empezó en formato {expected}. "
-        "/ This example is in {found} format but the file started in {expected} format.",
-        "Usa un solo formato en todo el fichero (Preparar convierte el legado a chat). / Use one "
-        "format for the whole file (Prepare converts legacy to chat).",
-    ),
-    "unknown_key": (
-        ERROR, "Clave desconocida '{key}'. / Unknown key '{key}'.",
-        "Quítala; se admiten: {allowed}. / Remove it; allowed: {allowed}.",
-    ),
-    "missing_key": (
-        ERROR, "Falta la clave '{key}'. / Missing key '{key}'.",
-        "Añade '{key}' a este ejemplo. / Add '{key}' to this example.",
-    ),
-    "messages_not_list": (
-        ERROR, "'messages' debe ser una lista no vacía. / 'messages' must be a non-empty list.",
-        'Ejemplo / example: "messages": [{{"role": "user", "content": "Hola"}}, '
-        '{{"role": "assistant", "content": "¡Hola!"}}]',
-    ),
-    "message_not_object": (
-        ERROR, "El mensaje {index} no es un objeto. / Message {index} is not an object.",
-        'Cada mensaje / each message: {{"role": "...", "content": "..."}}',
-    ),
-    "missing_role": (
-        ERROR, "El mensaje {index} no tiene 'role'. / Message {index} has no 'role'.",
-        "Añade \"role\": \"system\", \"user\" o \"assistant\". / Add \"role\": \"system\", "
-        "\"user\" or \"assistant\".",
-    ),
-    "unknown_role": (
-        ERROR, "Rol desconocido '{role}' en el mensaje {index}. / Unknown role '{role}' in "
-        "message {index}.",
-        "Usa / use: system, user, assistant (o / or tool).",
-    ),
-    "unknown_message_key": (
-        ERROR, "Clave desconocida '{key}' en el mensaje {index}. / Unknown key '{key}' in "
-        "message {index}.",
-        "Quítala; se admiten: {allowed}. / Remove it; allowed: {allowed}.",
-    ),
-    "missing_content": (
-        ERROR, "El mensaje {index} ({role}) no tiene 'content'. / Message {index} ({role}) has "
-        "no 'content'.",
-        "Añade \"content\" con el texto. / Add \"content\" with the text.",
-    ),
-    "empty_content": (
-        ERROR, "El mensaje {index} ({role}) está vacío. / Message {index} ({role}) is empty.",
-        "Escribe el texto o borra el mensaje. / Write the text or delete the message.",
-    ),
-    "content_type": (
-        ERROR, "'{key}' debe ser texto y es {kind_es}. / '{key}' must be text and is {kind_en}.",
-        "Pon el valor entre comillas como texto JSON. / Put the value in quotes as JSON text.",
-    ),
-    "bad_weight": (
-        ERROR, "'weight' del mensaje {index} debe ser 0 o 1 y solo en mensajes del asistente. / "
-        "Message {index}'s 'weight' must be 0 or 1 and only on assistant messages.",
-        "Usa \"weight\": 0 para no entrenar ese turno, 1 para entrenarlo. / Use \"weight\": 0 "
-        "to skip training on that turn, 1 to train on it.",
-    ),
-    "no_assistant": (
-        ERROR, "El ejemplo no tiene ningún mensaje del asistente. / The example has no assistant "
-        "message.",
-        "Añade la respuesta que quieres que aprenda: {{\"role\": \"assistant\", \"content\": "
-        "\"...\"}}. / Add the answer it should learn.",
-    ),
-    "empty_completion": (
-        ERROR, "'completion' está vacío. / 'completion' is empty.",
-        "Escribe la respuesta esperada o borra el ejemplo. / Write the expected answer or delete "
-        "the example.",
-    ),
-    "empty_cell": (
-        ERROR, "La columna '{column}' está vacía en esta fila. / Column '{column}' is empty in "
-        "this row.",
-        "Rellénala o borra la fila. / Fill it in or delete the row.",
-    ),
-    "too_long": (
-        ERROR, "El ejemplo tiene {tokens} tokens; el límite de {model} es {limit}. / The example "
-        "has {tokens} tokens; {model}'s limit is {limit}.",
-        "Acórtalo o pártelo en varios ejemplos (si no, OpenAI lo trunca). / Shorten it or split "
-        "it into several examples (otherwise OpenAI truncates it).",
-    ),
-    "no_user": (
-        WARNING, "El ejemplo no tiene mensaje del usuario. / The example has no user message.",
-        "Normalmente cada ejemplo lleva la pregunta del usuario. / Usually each example "
-        "includes the user's question.",
-    ),
-    "duplicate": (
-        WARNING, "Ejemplo repetido (igual que la línea {first}). / Duplicate example (same as "
-        "line {first}).",
-        "Bórralo (Preparar → quitar duplicados). / Delete it (Prepare → remove duplicates).",
-    ),
-    "legacy_format": (
-        WARNING, "Formato legado prompt/completion: solo para babbage-002 y davinci-002, que ya no "
-        "aceptan fine-tuning nuevo. / Legacy prompt/completion format: only for babbage-002 and "
-        "davinci-002, which no longer accept new fine-tuning.",
-        "Conviértelo a chat con Preparar (y un prompt de sistema). / Convert it to chat with "
-        "Prepare (and a system prompt).",
-    ),
-    "empty_file": (
-        ERROR, "El fichero no contiene ningún ejemplo válido. / The file holds no valid example.",
-        "Un ejemplo JSON por línea. / One JSON example per line.",
-    ),
-    "too_few": (  # a rule of OpenAI's jobs, not of the file: launch() refuses it for OpenAI
-        WARNING, "Solo {count} ejemplos válidos; OpenAI exige al menos {minimum}. / Only {count} "
-        "valid examples; OpenAI requires at least {minimum}.",
-        "Añade ejemplos (se notan mejoras a partir de 50–100). / Add examples (improvements show "
-        "from 50–100).",
-    ),
-    "few": (
-        WARNING, "{count} ejemplos: OpenAI recomienda al menos {recommended}. / {count} examples: "
-        "OpenAI recommends at least {recommended}.",
-        "Añade más ejemplos variados. / Add more varied examples.",
-    ),
+# code -> severity; what each means and how to fix it are the keys finetune.check_<code> and
+# finetune.check_<code>_fix of the language tables, filled per problem.
+# too_few is a rule of OpenAI's jobs, not of the file: launch() refuses it for OpenAI.
+SEVERITY: dict[str, str] = {
+    **dict.fromkeys((
+        "not_utf8", "line_too_long", "blank_line", "invalid_json", "json_document", "not_object",
+        "unknown_record", "key_case", "mixed_format", "unknown_key", "missing_key",
+        "messages_not_list", "message_not_object", "missing_role", "unknown_role",
+        "unknown_message_key", "missing_content", "empty_content", "content_type", "bad_weight",
+        "no_assistant", "empty_completion", "empty_cell", "too_long", "empty_file",
+    ), ERROR),
+    **dict.fromkeys((
+        "no_user", "duplicate", "legacy_format", "too_few", "few",
+    ), WARNING),
 }
 
 
@@ -189,13 +50,19 @@ class Problem:
     line: int  # 1-based; 0 for the whole file
     severity: str
     code: str
-    message: str
-    fix: str
+    fields: dict[str, Any]
+
+    @property
+    def message(self) -> Words:
+        return Words(f"finetune.check_{self.code}", self.fields)
+
+    @property
+    def fix(self) -> Words:
+        return Words(f"finetune.check_{self.code}_fix", self.fields)
 
 
 def problem(line: int, code: str, **fields: Any) -> Problem:
-    severity, message, fix = PROBLEMS[code]
-    return Problem(line, severity, code, message.format(**fields), fix.format(**fields))
+    return Problem(line, SEVERITY[code], code, fields)
 
 
 Finding = tuple[str, dict[str, Any]]
@@ -209,14 +76,13 @@ def kind_of(record: Mapping[str, Any]) -> str | None:
     return None
 
 
-_TYPE_NAMES = {dict: ("un objeto", "an object"), list: ("una lista", "a list"),
-               bool: ("true/false", "true/false"), int: ("un número", "a number"),
-               float: ("un número", "a number"), type(None): ("null", "null")}
+_TYPE_NAMES = {dict: words("finetune.kind_object"), list: words("finetune.kind_list"),
+               bool: "true/false", int: words("finetune.kind_number"),
+               float: words("finetune.kind_number"), type(None): "null"}
 
 
-def _type_fields(key: str, value: Any) -> dict[str, str]:
-    es, en = _TYPE_NAMES.get(type(value), (type(value).__name__, type(value).__name__))
-    return {"key": key, "kind_es": es, "kind_en": en}
+def _type_fields(key: str, value: Any) -> dict[str, Any]:
+    return {"key": key, "kind": _TYPE_NAMES.get(type(value), type(value).__name__)}
 
 
 def record_findings(record: Any) -> tuple[str | None, list[Finding]]:
@@ -341,7 +207,7 @@ def example_key(kind: str, record: Mapping[str, Any]) -> int:
 
 
 def is_error(finding: Finding) -> bool:
-    return PROBLEMS[finding[0]][0] == ERROR
+    return SEVERITY[finding[0]] == ERROR
 
 
 def chat_example(user: str, assistant: str, system: str | None = None) -> dict[str, Any]:

@@ -18,27 +18,17 @@ from chatbot.errors import BudgetExceeded, InvalidInput, ResourceNotFound
 from chatbot.finetune import files
 from chatbot.finetune.stats import fine_tunable_models, training_cost
 from chatbot.finetune.validate import Report, validate_file
+from chatbot.finetune.words import Refusal, Words, words
+from chatbot.i18n import say
 from chatbot.models.catalog import Catalog
 
 if TYPE_CHECKING:
     from chatbot.context import AppContext, Session
 
 TERMINAL = ("succeeded", "failed", "cancelled")
-STATUS = {
-    "validating_files": "🔎 Validando ficheros / Validating files",
-    "queued": "⏳ En cola / Queued",
-    "running": "🏋️ Entrenando / Running",
-    "succeeded": "✅ Terminado / Succeeded",
-    "failed": "❌ Falló / Failed",
-    "cancelled": "⏹️ Cancelado / Cancelled",
-}
-# OpenAI's metric names in event data -> what the plot calls them
-METRICS = {
-    "train_loss": "train loss",
-    "valid_loss": "valid loss",
-    "train_mean_token_accuracy": "train accuracy",
-    "valid_mean_token_accuracy": "valid accuracy",
-}
+STATUSES = ("validating_files", "queued", "running", "succeeded", "failed", "cancelled")
+# OpenAI's metric names in event data; the plot's legend calls them finetune.metric_<name>
+METRICS = ("train_loss", "valid_loss", "train_mean_token_accuracy", "valid_mean_token_accuracy")
 MAX_SUFFIX = 64
 
 
@@ -55,38 +45,27 @@ def job_client(ctx: AppContext, session: Session, job_id: str | None = None) -> 
     return ctx.client_for(session)
 
 
+def status_text(status: str, lang: str) -> str:
+    """A job's status in words, with its icon (an unknown one as the API says it)."""
+    return say(lang, f"finetune.status_{status}") if status in STATUSES else status
+
+
 def ensure_can_train(backend_kind: str) -> None:
     if backend_kind == "local":
-        raise InvalidInput(
-            "Con el modelo embebido no hay trabajos de OpenAI: entrénalo en esta máquina. / The "
-            "embedded model has no OpenAI jobs: train it on this machine.",
-            hint="Usa «Entrenar en esta máquina» o `finetune create --backend local`; para "
-                 "OpenAI, elige OpenAI en Ajustes (con tu clave). / Use \"Train on this "
-                 "machine\" or `finetune create --backend local`; for OpenAI, pick OpenAI in "
-                 "Settings (with your key).",
-        )
+        raise InvalidInput.keyed("finetune.embedded_has_no_jobs", "finetune.embedded_has_no_jobs_hint")
 
 
 def ensure_own_key(host_pays: bool) -> None:
     """On a public server the host's key trains nothing: its jobs and money are the host's."""
     if host_pays:
-        raise InvalidInput(
-            "En este servidor público el fine-tuning necesita tu propia clave de OpenAI. / On "
-            "this public server fine-tuning needs your own OpenAI key.",
-            hint="Pégala en Ajustes (OpenAI); validar, preparar, estimar y evaluar funcionan "
-                 "sin ella. / Paste it in Settings (OpenAI); validate, prepare, cost and "
-                 "evaluate work without it.",
-        )
+        raise InvalidInput.keyed("finetune.needs_own_key", "finetune.needs_own_key_hint")
 
 
 def ensure_owned(job_id: str, owned: Collection[str]) -> None:
     """A session acts only on the jobs it created, even when others share the key."""
     if job_id not in owned:
-        raise ResourceNotFound(
-            f"{job_id} no es un trabajo de esta sesión. / {job_id} is not a job of this session.",
-            hint="Aquí solo se ven los trabajos que creaste en esta página. / Only jobs you "
-                 "created on this page are shown here.",
-        )
+        raise ResourceNotFound.keyed("finetune.not_your_job", "finetune.not_your_job_hint",
+                                     job_id=job_id)
 
 
 def charge_training(client: LLMClient, req: JobRequest, report: Report | None) -> None:
@@ -98,11 +77,8 @@ def charge_training(client: LLMClient, req: JobRequest, report: Report | None) -
     cost = training_cost(client.catalog, model, report.tokens, limit=report.limit,
                          n_epochs=req.n_epochs)
     if cost.usd is None:
-        raise BudgetExceeded(
-            f"Hay un límite de gasto y no conozco el precio de entrenar {model}. / There is a "
-            f"spending cap and the training price of {model} is unknown.",
-            hint="Añade su precio en CHATBOT_PRICES (training_per_1m). / Add its price in "
-                 "CHATBOT_PRICES (training_per_1m).")
+        raise BudgetExceeded.keyed("finetune.cap_unknown_price", "finetune.cap_unknown_price_hint",
+                                   model=model)
     client.meter.charge(cost.usd)
 
 
@@ -117,42 +93,41 @@ class JobRequest:
     batch_size: int | None = None
     learning_rate_multiplier: float | None = None
 
-    def problems(self, catalog: Catalog, backend_kind: str) -> list[str]:
+    def problems(self, catalog: Catalog, backend_kind: str) -> list[Words]:
         """Every impossible value at once (ranges as OpenAI documents them)."""
         found = []
         if not self.model.strip():
-            found.append("falta el modelo / the model is missing")
+            found.append(words("finetune.no_model"))
         info = catalog.get(self.model)
         if backend_kind == "openai" and info.known and not info.fine_tunable \
                 and not self.model.startswith("ft:"):
-            found.append(f"{self.model} no acepta fine-tuning; usa / does not accept "
-                         f"fine-tuning; use: {', '.join(fine_tunable_models(catalog))}")
+            found.append(words("finetune.model_not_tunable", model=self.model,
+                               tunable=", ".join(fine_tunable_models(catalog))))
         if self.suffix and len(self.suffix) > MAX_SUFFIX:
-            found.append(f"suffix: como mucho {MAX_SUFFIX} caracteres / at most {MAX_SUFFIX} "
-                         "characters")
+            found.append(words("finetune.suffix_too_long", limit=MAX_SUFFIX))
         if self.n_epochs is not None and not 1 <= self.n_epochs <= 50:
-            found.append(f"n_epochs={self.n_epochs}: entre 1 y 50 / between 1 and 50")
+            found.append(words("finetune.between", name="n_epochs", value=self.n_epochs,
+                               low=1, high=50))
         if self.batch_size is not None and not 1 <= self.batch_size <= 256:
-            found.append(f"batch_size={self.batch_size}: entre 1 y 256 / between 1 and 256")
+            found.append(words("finetune.between", name="batch_size", value=self.batch_size,
+                               low=1, high=256))
         lr = self.learning_rate_multiplier
         if lr is not None and not 0 < lr <= 10:
-            found.append(f"learning_rate_multiplier={lr}: mayor que 0 y hasta 10 / above 0 and "
-                         "up to 10")
+            found.append(words("finetune.lr_multiplier_range", value=lr))
         return found
 
 
-def refuse_invalid(report: Report, es: str, en: str) -> None:
+def refuse_invalid(report: Report, role: str) -> None:
+    """`role`: "training" or "validation", the file's part in the job."""
     if report.ok:
         return
     errors = [p for p in report.problems if p.severity == "error"]
     first = next((p for p in errors if p.line), errors[0])  # a line to look at, when there is one
-    where = f"Línea / line {first.line}: " if first.line else ""
-    raise InvalidInput(
-        f"El fichero de {es} tiene {report.error_count} errores; no lo subo. / The {en} file "
-        f"has {report.error_count} errors; not uploading it. {where}{first.message}",
-        hint=first.fix + " (Valida el fichero para verlos todos. / Validate the file to see "
-                         "them all.)",
-    )
+    where = words("finetune.on_line", line=first.line, text=first.message) if first.line \
+        else first.message
+    raise Refusal(words(f"finetune.file_has_errors_{role}", count=report.error_count,
+                        first=where),
+                  words("finetune.file_has_errors_hint", fix=first.fix))
 
 
 def refuse_too_few(report: Report | None) -> None:
@@ -160,34 +135,34 @@ def refuse_too_few(report: Report | None) -> None:
     local run takes it), so validation only warns and the OpenAI launch refuses before uploading."""
     too_few = next((p for p in report.problems if p.code == "too_few"), None) if report else None
     if too_few is not None:
-        raise InvalidInput(too_few.message, hint=too_few.fix)
+        raise Refusal(too_few.message, too_few.fix)
 
 
 def launch(client: LLMClient, req: JobRequest, *, check: bool = True,
-           progress: Callable[[str], None] | None = None) -> JobInfo:
-    """Validate locally (unless `check` is off), upload the file(s), create the job."""
+           progress: Callable[[Words], None] | None = None) -> JobInfo:
+    """Validate locally (unless `check` is off), upload the file(s), create the job; `progress`
+    hears each step, in words its reader says."""
     ensure_can_train(client.backend.kind)
     problems = req.problems(client.catalog, client.backend.kind)
     if problems:
-        raise InvalidInput("Parámetros imposibles / Impossible parameters: "
-                           + "; ".join(problems) + ".")
-    paths = [("entrenamiento", "training", req.training_file)]
+        raise Refusal(words("finetune.impossible_parameters", problems=problems))
+    paths = [("training", req.training_file)]
     if req.validation_file:
-        paths.append(("validación", "validation", req.validation_file))
+        paths.append(("validation", req.validation_file))
     reports: dict[Path, Report] = {}
-    for es, en, path in paths:
+    for role, path in paths:
         if check:  # validating reads the file, which checks it is readable
             reports[path] = validate_file(path, client.catalog, req.model)
-            refuse_invalid(reports[path], es, en)
+            refuse_invalid(reports[path], role)
         else:
             files.check_readable(path)
     refuse_too_few(reports.get(req.training_file))
     charge_training(client, req, reports.get(req.training_file))
-    say = progress or (lambda _m: None)
-    say("Subiendo el fichero… / Uploading the file…")
+    step = progress or (lambda _m: None)
+    step(words("finetune.uploading"))
     training = client.upload_file(req.training_file)
     validation = client.upload_file(req.validation_file) if req.validation_file else None
-    say("Creando el trabajo… / Creating the job…")
+    step(words("finetune.creating_job"))
     return client.create_job(
         training.id, req.model, validation_file=validation.id if validation else None,
         suffix=req.suffix or None, seed=req.seed, n_epochs=req.n_epochs,
@@ -204,15 +179,17 @@ def merge_events(known: Iterable[JobEvent], new: Iterable[JobEvent]) -> list[Job
     return sorted(by_id.values(), key=lambda e: e.created_at)
 
 
-def metric_rows(events: Iterable[JobEvent]) -> list[dict[str, Any]]:
-    """Long-format rows (step, metric, value) for a line plot of loss and accuracy."""
+def metric_rows(events: Iterable[JobEvent], lang: str) -> list[dict[str, Any]]:
+    """Long-format rows (step, metric, value) for a line plot of loss and accuracy, the metrics
+    named in `lang` (the legend)."""
+    labels = {key: say(lang, f"finetune.metric_{key}") for key in METRICS}
     rows = []
     for event in events:
         data = event.data or {}
         step = data.get("step")
         if not isinstance(step, int | float):
             continue
-        for key, label in METRICS.items():
+        for key, label in labels.items():
             value = data.get(key)
             if isinstance(value, int | float):
                 rows.append({"step": int(step), "metric": label, "value": float(value)})
@@ -237,25 +214,24 @@ def _when(ts: int | None) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "—"
 
 
-def job_markdown(job: JobInfo) -> str:
-    lines = [f"**{job.id}** · {STATUS.get(job.status, job.status)} · `{job.model}`",
-             f"Creado / created: {_when(job.created_at)} · terminado / finished: "
-             f"{_when(job.finished_at)}"]
+def job_markdown(job: JobInfo, lang: str) -> str:
+    lines = [f"**{job.id}** · {status_text(job.status, lang)} · `{job.model}`",
+             say(lang, "finetune.job_times", created=_when(job.created_at),
+                 finished=_when(job.finished_at))]
     if job.hyperparameters:
-        lines.append("Hiperparámetros / hyperparameters: " + ", ".join(
-            f"{k}={v}" for k, v in sorted(job.hyperparameters.items())))
+        lines.append(say(lang, "finetune.job_hyperparameters", values=", ".join(
+            f"{k}={v}" for k, v in sorted(job.hyperparameters.items()))))
     if job.trained_tokens:
-        lines.append(f"Tokens entrenados / trained tokens: {job.trained_tokens:,}")
+        lines.append(say(lang, "finetune.job_trained_tokens", tokens=f"{job.trained_tokens:,}"))
     if job.fine_tuned_model:
-        lines.append(f"**Modelo / model:** `{job.fine_tuned_model}`: úsalo en Chat, Playground y "
-                     "Sentimiento / use it in Chat, Playground and Sentiment.")
+        lines.append(say(lang, "finetune.job_model", model=job.fine_tuned_model))
     if job.error:
         lines.append(f"**Error:** {job.error}")
     return "\n\n".join(lines)
 
 
-def jobs_table(jobs: Iterable[JobInfo]) -> list[list[str]]:
-    return [[j.id, STATUS.get(j.status, j.status), j.model, j.fine_tuned_model or "",
+def jobs_table(jobs: Iterable[JobInfo], lang: str) -> list[list[str]]:
+    return [[j.id, status_text(j.status, lang), j.model, j.fine_tuned_model or "",
              _when(j.created_at)] for j in jobs]
 
 

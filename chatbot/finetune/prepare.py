@@ -20,26 +20,13 @@ from chatbot.finetune import files
 from chatbot.finetune.formats import CHAT, LEGACY, example_key
 from chatbot.finetune.records import ReadOptions, read_rows
 from chatbot.finetune.stats import ExampleCounter
+from chatbot.finetune.words import Refusal, Words, words
 from chatbot.models import token_count
 from chatbot.models.catalog import Catalog
 
-# name -> what choosing it does (ES / EN)
-FIXES: dict[str, str] = {
-    "drop_invalid": "Quitar las filas que no se pueden usar (JSON roto, respuesta vacía…) / "
-                    "Drop rows that cannot be used (broken JSON, empty answer…)",
-    "remove_duplicates": "Quitar ejemplos repetidos (se queda el primero) / Remove duplicate "
-                         "examples (the first one stays)",
-    "remove_long": "Quitar ejemplos que pasan del límite de tokens del modelo / Remove examples "
-                   "over the model's token limit",
-    "lowercase": "Pasar a minúsculas el texto (más de un tercio está en mayúsculas) / Lower-case "
-                 "the text (over a third is upper case)",
-    "add_separator": "Añadir un separador común al final de cada prompt (solo formato legado) / "
-                     "Add a common separator at the end of each prompt (legacy format only)",
-    "completion_space": "Empezar cada completion con un espacio (solo formato legado) / Start "
-                        "each completion with a space (legacy format only)",
-    "add_stop": "Añadir una terminación común (stop) a cada completion (solo formato legado) / "
-                "Add a common ending (stop) to each completion (legacy format only)",
-}
+# The fixes a student may tick; what each does is the key finetune.fix_<name>.
+FIXES = ("drop_invalid", "remove_duplicates", "remove_long", "lowercase", "add_separator",
+         "completion_space", "add_stop")
 LEGACY_ONLY = ("add_separator", "completion_space", "add_stop")
 SEPARATORS = (" ->", "\n\n###\n\n", "\n\n===\n\n", "\n\n---\n\n", "\n\n===>\n\n", "\n\n--->\n\n")
 DEFAULT_SEPARATOR = "\n\n### =>\n\n"
@@ -67,16 +54,15 @@ class PrepareOptions:
     limit: int | None = None
     max_line: int = files.MAX_LINE_BYTES
 
-    def problems(self) -> list[str]:
-        found = [f"'{f}' no existe / does not exist" for f in sorted(self.fixes - FIXES.keys())]
+    def problems(self) -> list[Words]:
+        found = [words("finetune.no_such_fix", fix=f) for f in sorted(self.fixes - set(FIXES))]
         if self.output not in (CHAT, LEGACY):
-            found.append(f"salida '{self.output}': usa / use chat, legacy")
+            found.append(words("finetune.no_such_output", output=self.output))
         if self.output == CHAT:
-            found += [f"'{f}' solo sirve para salida prompt/completion / only applies to "
-                      "prompt/completion output" for f in sorted(self.fixes & set(LEGACY_ONLY))]
+            found += [words("finetune.legacy_only_fix", fix=f)
+                      for f in sorted(self.fixes & set(LEGACY_ONLY))]
         if not 0 <= self.validation_fraction < 1:
-            found.append("la fracción de validación va de 0 a 0,9 / the validation fraction "
-                         "goes from 0 to 0.9")
+            found.append(words("finetune.fraction_range"))
         return found
 
     @property
@@ -118,7 +104,7 @@ class Analysis:
     path: Path
     source: str  # CHAT or LEGACY (a CSV is read as prompt/completion)
     rows: int = 0
-    invalid: list[tuple[int, str]] = field(default_factory=list)  # the first MAX_LISTED
+    invalid: list[tuple[int, Words]] = field(default_factory=list)  # the first MAX_LISTED
     invalid_count: int = 0
     duplicates: list[int] = field(default_factory=list)
     duplicate_count: int = 0
@@ -149,55 +135,49 @@ class Analysis:
             return "classification"
         return "generation"
 
-    def suggestions(self, output: str) -> list[tuple[str | None, str]]:
-        """(fix name or None for plain advice, bilingual explanation), most urgent first."""
-        out: list[tuple[str | None, str]] = []
+    def suggestions(self, output: str) -> list[tuple[str | None, Words]]:
+        """(fix name or None for plain advice, what it is about), most urgent first."""
+        out: list[tuple[str | None, Words]] = []
         if self.invalid_count:
-            out.append(("drop_invalid", f"{self.invalid_count} filas no se pueden usar (p. ej. "
-                        f"línea {self.invalid[0][0]}: {self.invalid[0][1]}) / {self.invalid_count}"
-                        " rows cannot be used"))
+            line, why = self.invalid[0]
+            out.append(("drop_invalid", words("finetune.suggest_invalid",
+                                              count=self.invalid_count, line=line, why=why)))
         if self.duplicate_count:
-            out.append(("remove_duplicates", f"{self.duplicate_count} ejemplos repetidos (líneas "
-                        f"{_lines(self.duplicates)}) / {self.duplicate_count} duplicates"))
+            out.append(("remove_duplicates", words("finetune.suggest_duplicates",
+                                                   count=self.duplicate_count,
+                                                   lines=_lines(self.duplicates))))
         if self.long_count:
-            out.append(("remove_long", f"{self.long_count} ejemplos pasan de {self.limit} tokens "
-                        f"(líneas {_lines(self.long)}) / {self.long_count} examples over "
-                        f"{self.limit} tokens"))
+            out.append(("remove_long", words("finetune.suggest_long", count=self.long_count,
+                                             limit=self.limit, lines=_lines(self.long))))
         if self.upper * 2 > self.lower:
-            out.append(("lowercase", "Más de un tercio de las letras están en mayúsculas. / More "
-                        "than a third of the letters are upper case."))
+            out.append(("lowercase", words("finetune.suggest_lowercase")))
         if self.task == "classification" and self.labels is not None:
             names = ", ".join(f"{k!r} ({v})" for k, v in self.labels.most_common(8))
-            out.append((None, f"Parece clasificación con {len(self.labels)} etiquetas: {names}. "
-                        "Separa un conjunto de validación y evalúalo por etiqueta. / Looks like "
-                        f"classification with {len(self.labels)} labels: keep a validation set "
-                        "and evaluate it per label."))
+            out.append((None, words("finetune.suggest_classification", count=len(self.labels),
+                                    names=names)))
         if self.source == LEGACY and output == LEGACY:
             out += self._legacy_suggestions()
         return out
 
-    def _legacy_suggestions(self) -> list[tuple[str | None, str]]:
-        out: list[tuple[str | None, str]] = []
-        shown_sep = self.separator.replace("\n", "\\n")
+    def _legacy_suggestions(self) -> list[tuple[str | None, Words]]:
+        out: list[tuple[str | None, Words]] = []
         if self.task != "open-ended":
             if self.prompt_suffix:
-                out.append((None, f"Todos los prompts acaban en `{_show(self.prompt_suffix)}`: "
-                            "termina igual los prompts al usar el modelo. / All prompts end with "
-                            f"`{_show(self.prompt_suffix)}`: end prompts the same way when using "
-                            "the model."))
+                out.append((None, words("finetune.suggest_prompt_suffix",
+                                        suffix=_show(self.prompt_suffix))))
             else:
-                out.append(("add_separator", f"Los prompts no acaban en un separador común; "
-                            f"propuesto `{shown_sep}`. / Prompts have no common separator at the "
-                            f"end; proposed `{shown_sep}`."))
+                out.append(("add_separator", words("finetune.suggest_separator",
+                                                   separator=_show(self.separator))))
         if not self.all_space_start:
-            out.append(("completion_space", "No todas las completions empiezan con un espacio. / "
-                        "Not every completion starts with a space."))
+            out.append(("completion_space", words("finetune.suggest_space")))
         if self.task == "generation" and not self.completion_suffix:
-            shown = self.stop.replace("\n", "\\n")
-            out.append(("add_stop", f"Las completions no tienen una terminación común; propuesta "
-                        f"`{shown}` (úsala como stop). / Completions have no common ending; "
-                        f"proposed `{shown}` (use it as stop)."))
+            out.append(("add_stop", words("finetune.suggest_stop", stop=_show(self.stop))))
         return out
+
+
+def task_words(task: str) -> Words:
+    """What `Analysis.task` is called ("open-ended" → finetune.task_open_ended)."""
+    return words(f"finetune.task_{task.replace('-', '_')}")
 
 
 def _lines(numbers: list[int]) -> str:
@@ -252,13 +232,13 @@ class _Shape:
         result.stop = next((s for s in STOPS if s in self.stops), DEFAULT_STOP)
 
 
-def _flag_row(result: Analysis, line: int, record: dict[str, Any] | None, error: str | None,
+def _flag_row(result: Analysis, line: int, record: dict[str, Any] | None, error: Words | None,
               seen: set[int]) -> int:
     """The row's problems a fix could remove (invalid, duplicate); long ones are marked later."""
     if record is None:
         result.invalid_count += 1
         if len(result.invalid) < MAX_LISTED:
-            result.invalid.append((line, error or ""))
+            result.invalid.append((line, error or words("finetune.unusable_row")))
         return _INVALID
     key = example_key(CHAT if "messages" in record else LEGACY, record)
     duplicate = key in seen
@@ -277,7 +257,7 @@ def analyze(path: Path | str, catalog: Catalog, opts: PrepareOptions | None = No
     path = Path(path)
     problems = opts.problems()
     if problems:
-        raise InvalidInput("Opciones no válidas / Invalid options: " + "; ".join(problems) + ".")
+        raise Refusal(words("finetune.invalid_options", problems=problems))
     source, rows = read_rows(path, opts.read)
     counter = ExampleCounter(catalog, opts.model)
     result = Analysis(path, source, limit=opts.limit or counter.limit)
@@ -307,7 +287,7 @@ class PrepareResult:
     validation: int
     dropped: dict[str, int]
     applied: list[str]
-    notes: list[str]
+    notes: list[Words]
 
 
 def _fix_text(record: dict[str, Any], fixes: frozenset[str], analysis: Analysis
@@ -343,15 +323,11 @@ def prepare(path: Path | str, catalog: Catalog, opts: PrepareOptions) -> Prepare
     mask = _drop_mask(opts.fixes)
     if analysis.invalid_count and not mask & _INVALID:
         line, why = analysis.invalid[0]
-        raise InvalidInput(
-            f"{analysis.invalid_count} filas no se pueden usar; la primera es la línea {line}: "
-            f"{why} / {analysis.invalid_count} rows cannot be used; the first is line {line}.",
-            hint="Corrígelas o elige 'drop_invalid' para quitarlas. / Fix them or choose "
-                 "'drop_invalid' to drop them.",
-        )
+        raise Refusal(words("finetune.rows_unusable", count=analysis.invalid_count, line=line,
+                            why=why), words("finetune.rows_unusable_hint"))
     keep = [i for i, flag in enumerate(analysis.flags) if not flag & mask]
     if not keep:
-        raise InvalidInput("No queda ningún ejemplo que escribir. / No example is left to write.")
+        raise InvalidInput.keyed("finetune.nothing_left")
     n_valid = round(len(keep) * opts.validation_fraction)
     if opts.validation_fraction > 0:
         n_valid = min(max(n_valid, 1), len(keep) - 1)
@@ -368,11 +344,9 @@ def prepare(path: Path | str, catalog: Catalog, opts: PrepareOptions) -> Prepare
     notes = [text for fix, text in analysis.suggestions(opts.output)
              if fix is None or fix not in opts.fixes]
     if "add_stop" in opts.fixes:
-        notes.append(f"Usa stop=[\"{_show(analysis.stop)}\"] al pedir completions. / Use "
-                     f"stop=[\"{_show(analysis.stop)}\"] when asking for completions.")
+        notes.append(words("finetune.note_stop", stop=_show(analysis.stop)))
     if "add_separator" in opts.fixes:
-        notes.append(f"Termina cada prompt con `{_show(analysis.separator)}` al usar el modelo. / "
-                     f"End each prompt with `{_show(analysis.separator)}` when using the model.")
+        notes.append(words("finetune.note_separator", separator=_show(analysis.separator)))
     return PrepareResult(analysis, outputs, len(keep) - len(valid_rows), len(valid_rows),
                          dict(dropped),
                          sorted(opts.fixes), notes)

@@ -23,6 +23,7 @@ from chatbot.finetune.formats import (
     problem,
     record_findings,
 )
+from chatbot.finetune.words import Words
 
 CSV_SUFFIXES = (".csv", ".tsv")
 
@@ -40,7 +41,7 @@ class ReadOptions:
 class Row:
     line: int
     record: dict[str, Any] | None  # in the output format
-    error: str | None  # bilingual, when the row cannot be used
+    error: Words | None  # why, when the row cannot be used
 
 
 def _convert(record: dict[str, Any], kind: str, opts: ReadOptions) -> dict[str, Any]:
@@ -84,8 +85,7 @@ def read_rows(path: Path | str, opts: ReadOptions) -> tuple[str, Iterator[Row]]:
         return LEGACY, (_csv_row(r, columns, opts) for r in csv_rows)
     source = _jsonl_kind(path, opts.max_line)
     if opts.output == LEGACY and source == CHAT:
-        raise InvalidInput("Un fichero chat no se puede pasar a prompt/completion. / A chat file "
-                           "cannot be turned into prompt/completion.")
+        raise InvalidInput.keyed("finetune.chat_to_legacy")
     return source, _jsonl_rows(path, source, opts)
 
 
@@ -98,12 +98,8 @@ def _jsonl_kind(path: Path, max_line: int) -> str:
                 continue
             if kind:
                 return kind
-    raise InvalidInput(
-        f"{path.name} no tiene ningún ejemplo chat ni prompt/completion. / {path.name} has no "
-        "chat or prompt/completion example.",
-        hint="Valida el fichero para ver qué falla en cada línea; para una tabla, usa un .csv. / "
-             "Validate the file to see what is wrong on each line; for a table, use a .csv.",
-    )
+    raise InvalidInput.keyed("finetune.no_example_kind", "finetune.no_example_kind_hint",
+                             name=path.name)
 
 
 def _jsonl_rows(path: Path, source: str, opts: ReadOptions) -> Iterator[Row]:

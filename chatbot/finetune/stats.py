@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from chatbot.finetune.formats import CHAT, LEGACY
+from chatbot.i18n import say
 from chatbot.models import token_count
 from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog
 from chatbot.money.billing import format_usd
@@ -149,28 +150,25 @@ def fine_tunable_models(catalog: Catalog) -> list[str]:
     return [i.name for i in sorted(ok, key=lambda i: (i.training_per_1m or 0, i.name))]
 
 
-def cost_markdown(cost: TrainingCost, dist: Distribution) -> str:
-    """The cost and token numbers in the words the course uses (ES / EN)."""
-    epochs_note = ("por defecto de OpenAI para este tamaño / OpenAI's default for this size"
-                   if cost.default_epochs else "elegidas / chosen")
+def cost_markdown(cost: TrainingCost, dist: Distribution, lang: str) -> str:
+    """The cost and token numbers in the words the course uses."""
+    epochs_note = say(lang, "finetune.epochs_default" if cost.default_epochs
+                      else "finetune.epochs_chosen")
     lines = [
-        f"**Ejemplos / Examples:** {cost.examples} · **Tokens:** {dist.total:,} "
-        f"(mín/min {dist.minimum}, mediana/median {dist.median:g}, media/mean {dist.mean:.1f}, "
-        f"p5 {dist.p5:g}, p95 {dist.p95:g}, máx/max {dist.maximum})",
-        f"**Épocas / Epochs:** {cost.epochs} ({epochs_note})",
-        f"**Tokens facturados / Billed tokens:** {cost.billed_tokens:,} × {cost.epochs} = "
-        f"{cost.trained_tokens:,}",
+        say(lang, "finetune.cost_examples", examples=cost.examples, total=f"{dist.total:,}",
+            minimum=dist.minimum, median=f"{dist.median:g}", mean=f"{dist.mean:.1f}",
+            p5=f"{dist.p5:g}", p95=f"{dist.p95:g}", maximum=dist.maximum),
+        say(lang, "finetune.cost_epochs", epochs=cost.epochs, note=epochs_note),
+        say(lang, "finetune.cost_billed", billed=f"{cost.billed_tokens:,}", epochs=cost.epochs,
+            trained=f"{cost.trained_tokens:,}"),
     ]
     if cost.price_per_1m is None:
-        lines.append(f"**Coste / Cost:** {format_usd(None)}: {cost.model} no tiene precio de "
-                     f"entrenamiento en el catálogo / has no training price in the catalog.")
+        lines.append(say(lang, "finetune.cost_unknown", model=cost.model))
     else:
-        lines.append(f"**Coste estimado / Estimated cost:** {format_usd(cost.usd)} "
-                     f"({cost.trained_tokens:,} × ${cost.price_per_1m:g} / 1M)")
+        lines.append(say(lang, "finetune.cost_estimated", usd=format_usd(cost.usd),
+                         trained=f"{cost.trained_tokens:,}", price=f"{cost.price_per_1m:g}"))
     if cost.over_limit:
-        lines.append(f"⚠️ {cost.over_limit} ejemplos pasan del límite y se truncarían. / "
-                     f"{cost.over_limit} examples exceed the limit and would be truncated.")
+        lines.append(say(lang, "finetune.cost_over_limit", count=cost.over_limit))
     if not cost.fine_tunable:
-        lines.append(f"⚠️ {cost.model} no acepta trabajos de fine-tuning nuevos. / "
-                     f"{cost.model} does not accept new fine-tuning jobs.")
+        lines.append(say(lang, "finetune.cost_not_tunable", model=cost.model))
     return "\n\n".join(lines)

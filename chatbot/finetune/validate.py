@@ -25,8 +25,8 @@ from chatbot.finetune.formats import (
     ERROR,
     LEGACY,
     MIN_EXAMPLES,
-    PROBLEMS,
     RECOMMENDED_EXAMPLES,
+    SEVERITY,
     WARNING,
     Problem,
     example_key,
@@ -35,6 +35,7 @@ from chatbot.finetune.formats import (
     record_findings,
 )
 from chatbot.finetune.stats import ExampleCounter
+from chatbot.i18n import say
 from chatbot.models.catalog import Catalog
 
 MAX_DETAILS = 1000
@@ -57,7 +58,7 @@ class Report:
         return len(self.tokens)
 
     def count(self, severity: str) -> int:
-        return sum(n for code, n in self.counts.items() if PROBLEMS[code][0] == severity)
+        return sum(n for code, n in self.counts.items() if SEVERITY[code] == severity)
 
     @property
     def error_count(self) -> int:
@@ -183,24 +184,25 @@ def _add_file_level(report: Report) -> None:
         report.add(problem(0, "legacy_format"), always=True)
 
 
-def summary_markdown(report: Report) -> str:
+def summary_markdown(report: Report, lang: str) -> str:
     """The verdict first, then what was read, then how many of each problem."""
-    verdict = ("✅ **Sin errores / No errors**" if report.ok else
-               f"❌ **{report.error_count} errores / errors**")
+    verdict = (say(lang, "finetune.no_errors") if report.ok else
+               say(lang, "finetune.errors_count", count=report.error_count))
     lines = [
-        f"{verdict} · {report.warning_count} avisos / warnings",
-        f"`{report.path.name}` · formato / format: {FORMAT_NAMES.get(report.format or '', '?')} · "
-        f"{report.lines} líneas / lines · {report.examples} ejemplos válidos / valid examples",
+        say(lang, "finetune.verdict_warnings", verdict=verdict, count=report.warning_count),
+        say(lang, "finetune.summary_read", name=report.path.name,
+            format=FORMAT_NAMES.get(report.format or "", "?"), lines=report.lines,
+            examples=report.examples),
     ]
     if report.counts:
         lines.append(" · ".join(f"{code} ×{n}" for code, n in report.counts.most_common()))
     if report.truncated:
-        lines.append(f"Se muestran los primeros {len(report.problems)} problemas de "
-                     f"{sum(report.counts.values())}. / Showing the first {len(report.problems)} "
-                     f"problems of {sum(report.counts.values())}.")
+        lines.append(say(lang, "finetune.summary_truncated", shown=len(report.problems),
+                         total=sum(report.counts.values())))
     return "\n\n".join(lines)
 
 
-def problem_rows(report: Report) -> list[list[object]]:
+def problem_rows(report: Report, lang: str) -> list[list[object]]:
     """Line ("—" for the whole file), severity, code, message, fix."""
-    return [[p.line or "—", p.severity, p.code, p.message, p.fix] for p in report.problems]
+    return [[p.line or "—", say(lang, f"finetune.severity_{p.severity}"), p.code,
+             p.message.said(lang), p.fix.said(lang)] for p in report.problems]

@@ -20,13 +20,16 @@ from chatbot.finetune import jobs, prepare, stats, validate
 from chatbot.finetune.formats import CHAT
 from chatbot.finetune.on_machine import job as local_job
 from chatbot.finetune.on_machine import views as local_views
+from chatbot.i18n import say
 from chatbot.playground import parse_seed
 
 DEFAULT_MODEL = "gpt-4o-mini"
 MAX_FOLLOW_S = 3600.0  # a followed job is left after an hour; "Actualizar" picks it up again
+
+
 def _path(file: Any) -> Path:
     if not file:
-        raise InvalidInput("Sube un fichero primero. / Upload a file first.")
+        raise InvalidInput.keyed("finetune.upload_first")
     return Path(file if isinstance(file, str) else file.name)
 
 
@@ -43,7 +46,7 @@ def _auto_float(value: Any) -> float | None:
 # -- validate and cost ---------------------------------------------------------------------------
 
 
-def validate_view(ctx: AppContext, file: Any, model: str, epochs: Any,
+def validate_view(ctx: AppContext, lang: str, file: Any, model: str, epochs: Any,
                   progress: Callable[[float], None] | None = None
                   ) -> tuple[str, list[list[Any]], str, pd.DataFrame]:
     path = _path(file)
@@ -56,8 +59,8 @@ def validate_view(ctx: AppContext, file: Any, model: str, epochs: Any,
                                n_epochs=_auto_int(epochs))
     bars = pd.DataFrame(stats.histogram(report.tokens),
                         columns=["tokens", "n"])
-    return (validate.summary_markdown(report), validate.problem_rows(report),
-            stats.cost_markdown(cost, stats.Distribution.of(report.tokens)), bars)
+    return (validate.summary_markdown(report, lang), validate.problem_rows(report, lang),
+            stats.cost_markdown(cost, stats.Distribution.of(report.tokens), lang), bars)
 
 
 # -- prepare -------------------------------------------------------------------------------------
@@ -74,32 +77,32 @@ def _prepare_options(ctx: AppContext, system: str, output: str, fixes: list[str]
         model=(model or "").strip() or DEFAULT_MODEL, max_line=ctx.settings.max_line_kb * 1024)
 
 
-def analyze_view(ctx: AppContext, file: Any, system: str, output: str, fixes: list[str],
+def analyze_view(ctx: AppContext, lang: str, file: Any, system: str, output: str, fixes: list[str],
                  fraction: float, seed: Any, question: str, answer: str, model: str
                  ) -> tuple[str, list[str]]:
     """Suggestions in words, and the fixes they propose (pre-ticked for the user to review)."""
     opts = _prepare_options(ctx, system, output, fixes, fraction, seed, question, answer, model)
     analysis = prepare.analyze(_path(file), ctx.catalog, opts)
     suggestions = analysis.suggestions(opts.output)
-    lines = [f"**{analysis.rows}** filas / rows · tarea / task: **{analysis.task}**"]
-    lines += [f"- {'`' + fix + '` ' if fix else ''}{text}" for fix, text in suggestions]
+    lines = [say(lang, "finetune.rows_task", rows=analysis.rows,
+                 task=prepare.task_words(analysis.task).said(lang))]
+    lines += [f"- {'`' + fix + '` ' if fix else ''}{text.said(lang)}" for fix, text in suggestions]
     if len(lines) == 1:
-        lines.append("- Nada que sugerir. / Nothing to suggest.")
+        lines.append(say(lang, "finetune.nothing_to_suggest"))
     return "\n".join(lines), [fix for fix, _ in suggestions if fix]
 
 
-def prepare_view(ctx: AppContext, file: Any, system: str, output: str, fixes: list[str],
+def prepare_view(ctx: AppContext, lang: str, file: Any, system: str, output: str, fixes: list[str],
                  fraction: float, seed: Any, question: str, answer: str, model: str
                  ) -> tuple[str, list[str]]:
     opts = _prepare_options(ctx, system, output, fixes, fraction, seed, question, answer, model)
     # Written beside a private copy: the upload's folder is shared by whoever uploads the same file.
     source = ctx.workdirs.copy_in(_path(file))
     result = prepare.prepare(source, ctx.catalog, opts)
-    lines = [f"Escrito / written: `{p.name}`" for p in result.outputs]
-    lines.append(f"Entrenamiento / training: **{result.train}** · validación / validation: "
-                 f"**{result.validation}**")
-    lines += [f"Quitados / dropped ({fix}): {n}" for fix, n in result.dropped.items()]
-    lines += [f"- {note}" for note in result.notes]
+    lines = [say(lang, "finetune.written", name=p.name) for p in result.outputs]
+    lines.append(say(lang, "finetune.split", train=result.train, validation=result.validation))
+    lines += [say(lang, "finetune.dropped", fix=fix, count=n) for fix, n in result.dropped.items()]
+    lines += [f"- {note.said(lang)}" for note in result.notes]
     return "\n\n".join(lines), [str(p) for p in result.outputs]
 
 
@@ -113,7 +116,7 @@ JobView = tuple[str, pd.DataFrame, list[list[Any]], Known]
 def _jobs(ctx: AppContext, session: Session, job_id: str) -> Any:
     """Whoever runs `job_id`: this machine (ftjob-local-…) or the session's backend; on a
     public server, only a job this session started."""
-    local = local_views.jobs_for(ctx, job_id)
+    local = local_views.jobs_for(ctx, job_id, session.lang)
     if local is None:
         return jobs.job_client(ctx, session, job_id)
     if ctx.settings.hosted:
@@ -125,9 +128,9 @@ def _known(job_id: str, known: Known | None) -> list[JobEvent]:
     return list(known[1]) if known and known[0] == job_id else []
 
 
-def _job_outputs(job: JobInfo, events: list[JobEvent]) -> JobView:
-    plot = pd.DataFrame(jobs.metric_rows(events), columns=["step", "metric", "value"])
-    return jobs.job_markdown(job), plot, jobs.events_table(events), (job.id, events)
+def _job_outputs(job: JobInfo, events: list[JobEvent], lang: str) -> JobView:
+    plot = pd.DataFrame(jobs.metric_rows(events, lang), columns=["step", "metric", "value"])
+    return jobs.job_markdown(job, lang), plot, jobs.events_table(events), (job.id, events)
 
 
 def create_view(ctx: AppContext, session: Session, training: Any, validation: Any, model: str,
@@ -139,14 +142,13 @@ def create_view(ctx: AppContext, session: Session, training: Any, validation: An
                           parse_seed(seed), _auto_int(epochs), _auto_int(batch), _auto_float(lr))
     job = jobs.launch(client, req, check=bool(check))
     session.jobs.add(job.id)
-    return job.id, jobs.job_markdown(job)
+    return job.id, jobs.job_markdown(job, session.lang)
 
 
 def _job_id(job_id: str) -> str:
     job_id = (job_id or "").strip()
     if not job_id:
-        raise InvalidInput("Escribe o elige el id del trabajo (ftjob-…). / Type or pick the job "
-                           "id (ftjob-…).")
+        raise InvalidInput.keyed("finetune.job_id_missing")
     return job_id
 
 
@@ -156,7 +158,7 @@ def status_view(ctx: AppContext, session: Session, job_id: str, known: Known | N
     client = _jobs(ctx, session, job_id)
     job = client.get_job(job_id)
     return _job_outputs(job, jobs.merge_events(_known(job_id, known),
-                                               client.job_events(job_id)))
+                                               client.job_events(job_id)), session.lang)
 
 
 def follow_view(ctx: AppContext, session: Session, job_id: str, interval: float,
@@ -166,25 +168,25 @@ def follow_view(ctx: AppContext, session: Session, job_id: str, interval: float,
     deadline = time.monotonic() + MAX_FOLLOW_S
     for job, events in jobs.follow(client, job_id, interval=max(1.0, interval or 10),
                                    known=_known(job_id, known)):
-        yield _job_outputs(job, events)
+        yield _job_outputs(job, events, session.lang)
         if time.monotonic() > deadline:
             return
 
 
 def cancel_view(ctx: AppContext, session: Session, job_id: str) -> str:
     job_id = _job_id(job_id)
-    return jobs.job_markdown(_jobs(ctx, session, job_id).cancel_job(job_id))
+    return jobs.job_markdown(_jobs(ctx, session, job_id).cancel_job(job_id), session.lang)
 
 
 def list_view(ctx: AppContext, session: Session) -> list[list[Any]]:
     """This machine's jobs and the backend's (when it can train), newest first whatever ran
     them, so the job just launched heads the list."""
-    found = local_job.LocalJobs(ctx.settings.cache_dir).list_jobs()
+    found = local_job.LocalJobs(ctx.settings.cache_dir, session.lang).list_jobs()
     if ctx.backend_kind(session) != "local":
         found += jobs.job_client(ctx, session).list_jobs()
     if ctx.settings.hosted:
         found = [j for j in found if j.id in session.jobs]
-    return jobs.jobs_table(sorted(found, key=lambda j: j.created_at, reverse=True))
+    return jobs.jobs_table(sorted(found, key=lambda j: j.created_at, reverse=True), session.lang)
 
 
 def use_model_view(ctx: AppContext, session: Session, job_id: str) -> tuple[Session, str]:
@@ -192,12 +194,10 @@ def use_model_view(ctx: AppContext, session: Session, job_id: str) -> tuple[Sess
     job_id = _job_id(job_id)
     job = _jobs(ctx, session, job_id).get_job(job_id)
     if not job.fine_tuned_model:
-        raise InvalidInput(f"El trabajo está «{job.status}»: aún no hay modelo. / The job is "
-                           f"'{job.status}': there is no model yet.")
-    backend = "local" if local_views.jobs_for(ctx, job_id) else session.backend
+        raise InvalidInput.keyed("finetune.no_model_yet", status=job.status)
+    backend = "local" if local_views.jobs_for(ctx, job_id, session.lang) else session.backend
     return (replace(session, model=job.fine_tuned_model, backend=backend),
-            f"✅ Ahora usas / now using `{job.fine_tuned_model}` en Chat, Playground y "
-            "Sentimiento / in Chat, Playground and Sentiment.")
+            say(session.lang, "finetune.now_using", model=job.fine_tuned_model))
 
 
 # -- evaluate ------------------------------------------------------------------------------------
@@ -215,17 +215,18 @@ def evaluate_view(ctx: AppContext, session: Session, file: Any, system: str, que
     contenders = [ev.contender(ctx, session, "A", backend_a, model_a, prompt_a)]
     if (model_b or "").strip() or (prompt_b or "").strip() or backend_b == "local":
         contenders.append(ev.contender(ctx, session, "B", backend_b, model_b, prompt_b))
-    result = ev.evaluate(examples, contenders, max_tokens=_auto_int(max_tokens) or 16,
+    lang = session.lang
+    result = ev.evaluate(examples, contenders, lang=lang, max_tokens=_auto_int(max_tokens) or 16,
                          on_progress=(lambda d, t: progress(d / t)) if progress else None)
-    text = ev.summary_markdown(result)
+    text = ev.summary_markdown(result, lang)
     if skipped:
-        text += f"\n\n{len(skipped)} filas omitidas / rows skipped (p. ej. / e.g. línea / line " \
-                f"{skipped[0][0]}: {skipped[0][1]})"
+        text += "\n\n" + say(lang, "finetune.rows_skipped", count=len(skipped),
+                              line=skipped[0][0], why=skipped[0][1].said(lang))
     matrices = []
     for i in range(2):
-        headers, rows = ev.confusion_rows(result, i)
+        headers, rows = ev.confusion_rows(result, i, lang)
         matrices.append(pd.DataFrame(rows, columns=headers) if rows else pd.DataFrame())
     side = pd.DataFrame(result.side_by_side(), columns=[
-        "línea / line", "entrada / input", "esperado / expected",
+        *(say(lang, f"finetune.{name}") for name in ("line", "input", "expected")),
         *[f"{c.name}: {c.model}" for c in contenders]])
     return text, ev.per_label_rows(result), matrices[0], matrices[1], side

@@ -120,7 +120,7 @@ def _report_dataset(catalog: Catalog, info: ModelInfo, path: Path, out: TextIO, 
     if result.bad_lines:
         print(say(lang, "tokens.cli_bad_lines", n=result.bad_lines), file=out)
         for problem in result.problems:
-            print(f"  {problem}", file=out)
+            print(f"  {problem.said(lang)}", file=out)
     return result
 
 

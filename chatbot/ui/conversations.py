@@ -297,7 +297,7 @@ def build_conversation_panel(ctx: AppContext, parts: ChatParts,
         path, collected = views.build_dataset(ctx.workdirs.fresh(), views.current(data, history),
                                               prompt_for(bot_name, system_prompt),
                                               Path(previous) if previous else None)
-        verdict, _, cost, _ = validate_view(ctx, str(path), DATASET_MODEL, 0)
+        verdict, _, cost, _ = validate_view(ctx, state.lang, str(path), DATASET_MODEL, 0)
         lines = [say(state.lang, "conversations.collected", added=collected.added,
                      total=len(collected.lines)), verdict]
         if len(collected.lines) < OPENAI_MINIMUM:

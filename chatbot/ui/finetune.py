@@ -92,11 +92,11 @@ def build_finetune_tab(ctx: AppContext, session: gr.State,
                             sort=None, y_lim=[0, None])
 
         @friendly
-        def validate_fn(file: Any, model: str, epochs: Any,
+        def validate_fn(state: Session, file: Any, model: str, epochs: Any,
                         progress: gr.Progress = gr.Progress()) -> Any:  # noqa: B008
-            return validate_view(ctx, file, model, epochs, lambda f: progress(f))
+            return validate_view(ctx, state.lang, file, model, epochs, lambda f: progress(f))
 
-        v_btn.click(validate_fn, [v_file, v_model, v_epochs],
+        v_btn.click(validate_fn, [session, v_file, v_model, v_epochs],
                     [v_summary, v_problems, v_cost, v_hist], api_name="ft_validate")
 
     with gr.Tab(T("finetune.tab_prepare")):
@@ -130,17 +130,18 @@ def build_finetune_tab(ctx: AppContext, session: gr.State,
         p_log = gr.Markdown()
         p_outputs = gr.File(label=T("finetune.prepared_files"), file_count="multiple",
                             interactive=False)
-        p_form = Controls(file=p_file, system=p_system, output=p_output, fixes=p_fixes,
+        p_form = Controls(session=session, file=p_file, system=p_system, output=p_output,
+                          fixes=p_fixes,
                           fraction=p_fraction, seed=p_seed, question=p_question,
                           answer=p_answer, model=p_model)
 
         @friendly
-        def analyze_fn(**values: Any) -> tuple[str, list[str]]:
-            return analyze_view(ctx, **values)
+        def analyze_fn(session: Session, **values: Any) -> tuple[str, list[str]]:
+            return analyze_view(ctx, session.lang, **values)
 
         @friendly
-        def prepare_fn(**values: Any) -> tuple[str, list[str]]:
-            return prepare_view(ctx, **values)
+        def prepare_fn(session: Session, **values: Any) -> tuple[str, list[str]]:
+            return prepare_view(ctx, session.lang, **values)
 
         p_analyze.click(p_form.bind(analyze_fn), p_form.inputs, [p_log, p_fixes],
                         api_name="ft_analyze")

@@ -41,19 +41,18 @@ def build_local_training(ctx: AppContext, session: gr.State, training: gr.File,
             plan = gr.Button(T("finetune_local.estimate"))
             launch = gr.Button(T("finetune_local.train_here"), variant="primary")
         estimate = gr.Markdown()
-    form = Controls(file=training, epochs=epochs, learning_rate=lr, ctx_tokens=window,
-                    optimizer=optimizer, suffix=suffix)
-    owned = Controls(session=session, **form.components)
+    form = Controls(session=session, file=training, epochs=epochs, learning_rate=lr,
+                    ctx_tokens=window, optimizer=optimizer, suffix=suffix)
 
     @friendly
-    def plan_fn(**values: Any) -> str:
-        return views.plan_view(ctx, **values)
+    def plan_fn(session: Session, **values: Any) -> str:
+        return views.plan_view(ctx, session.lang, **values)
 
     @friendly
     def launch_fn(session: Session, **values: Any) -> tuple[str, str]:
         return views.create_view(ctx, session, **values)
 
     plan.click(form.bind(plan_fn), form.inputs, estimate, api_name="ft_local_plan")
-    launch.click(owned.bind(launch_fn), owned.inputs, [job, status],
+    launch.click(form.bind(launch_fn), form.inputs, [job, status],
                  api_name="ft_local_create")
     return launch

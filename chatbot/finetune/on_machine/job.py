@@ -26,6 +26,8 @@ from chatbot.finetune.jobs import refuse_invalid
 from chatbot.finetune.on_machine.resources import needs, shortfall
 from chatbot.finetune.on_machine.spec import Spec, machine_busy, require_library
 from chatbot.finetune.validate import validate_file
+from chatbot.finetune.words import Refusal, Words, words
+from chatbot.i18n import normalise, say
 from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings as AppSettings
 
@@ -50,21 +52,14 @@ class Settings:
     seed: int = 1
     trainable: str = ""
 
-    def problems(self) -> list[str]:
-        out = []
-        if not 1 <= self.epochs <= 20:
-            out.append("épocas entre 1 y 20 / epochs between 1 and 20")
-        if not 0 < self.learning_rate <= 1e-3:
-            out.append("tasa de aprendizaje en (0, 1e-3] / learning rate in (0, 1e-3]")
-        if self.ctx % 256 or not 256 <= self.ctx <= 2048:
-            out.append("contexto: múltiplo de 256 entre 256 y 2048 / context: a multiple of 256 "
-                       "between 256 and 2048")
-        if self.optimizer not in ("adamw", "sgd"):
-            out.append("optimizador adamw o sgd / optimizer adamw or sgd")
-        if len(self.suffix) > 40 or not all(c.isalnum() or c in "-_" for c in self.suffix):
-            out.append("sufijo: hasta 40 letras, cifras, - o _ / suffix: up to 40 letters, "
-                       "digits, - or _")
-        return out
+    def problems(self) -> list[Words]:
+        checks = (("epochs", 1 <= self.epochs <= 20),
+                  ("learning_rate", 0 < self.learning_rate <= 1e-3),
+                  ("context", not self.ctx % 256 and 256 <= self.ctx <= 2048),
+                  ("optimizer", self.optimizer in ("adamw", "sgd")),
+                  ("suffix", len(self.suffix) <= 40
+                   and all(c.isalnum() or c in "-_" for c in self.suffix)))
+        return [words(f"finetune_local.range_{name}") for name, ok in checks if not ok]
 
 
 @dataclass(frozen=True)
@@ -79,15 +74,15 @@ class Plan:
     memory: int
     disk: int
 
-    def markdown(self) -> str:
-        minutes = self.seconds / 60
-        source = ("velocidad medida aquí / speed measured here" if self.measured else
-                  "velocidad de referencia / reference speed")
-        lines = [f"{self.examples} ejemplos / examples → {self.windows} ventanas / windows, "
-                 f"{self.tokens:,} tokens entrenados / trained tokens",
-                 f"Tiempo estimado / estimated time: **~{minutes:.0f} min** ({source})",
-                 f"Memoria / memory: {self.memory / 1024**3:.1f} GB · disco / disk: "
-                 f"{self.disk / 1024**3:.1f} GB"]
+    def markdown(self, lang: str) -> str:
+        source = say(lang, "finetune_local.speed_measured" if self.measured
+                     else "finetune_local.speed_reference")
+        lines = [say(lang, "finetune_local.plan_tokens", examples=self.examples,
+                     windows=self.windows, tokens=f"{self.tokens:,}"),
+                 say(lang, "finetune_local.plan_time", minutes=f"{self.seconds / 60:.0f}",
+                     source=source),
+                 say(lang, "finetune_local.plan_space", memory=f"{self.memory / 1024**3:.1f}",
+                     disk=f"{self.disk / 1024**3:.1f}")]
         return "\n\n".join(lines)
 
 
@@ -132,27 +127,29 @@ def _new_job_id() -> str:
     return f"{tuned_store.JOB_PREFIX}{time.strftime('%Y%m%d%H%M%S')}{os.getpid() % 1000:03d}"
 
 
-def start(cache_dir: Path, base: Path, base_name: str, training_file: Path,
-          settings: Settings, catalog: Catalog) -> JobInfo:
-    """Check everything that can be checked here, then launch the worker and return at once."""
+def refuse_impossible(settings: Settings) -> None:
     problems = settings.problems()
     if problems:
-        raise InvalidInput("Parámetros imposibles / Impossible parameters: "
-                           + "; ".join(problems) + ".")
+        raise Refusal(words("finetune.impossible_parameters", problems=problems))
+
+
+def start(cache_dir: Path, base: Path, base_name: str, training_file: Path,
+          settings: Settings, catalog: Catalog, *, lang: str) -> JobInfo:
+    """Check everything that can be checked here, then launch the worker and return at once
+    (its status in `lang`)."""
+    refuse_impossible(settings)
     report = validate_file(training_file, catalog, CHECK_MODEL)
     for code in OPENAI_ONLY:  # a tiny local run is a fine first try
         report.counts.pop(code, None)
     report.problems = [p for p in report.problems if p.code not in OPENAI_ONLY]
-    refuse_invalid(report, "entrenamiento", "training")
+    refuse_invalid(report, "training")
     if report.format != "chat":
-        raise InvalidInput("El entrenamiento local usa el formato chat (messages). / Local "
-                           "training takes the chat format (messages).",
-                           hint="Conviértelo en Preparar / convert it in Prepare.")
+        raise InvalidInput.keyed("finetune_local.chat_only", "finetune_local.chat_only_hint")
     the_plan = plan(cache_dir, base, training_file, settings)
     cache_dir.mkdir(parents=True, exist_ok=True)
     refusal = None if machine_busy() else shortfall(the_plan.memory, the_plan.disk, cache_dir)
     if refusal:  # when another training runs, its memory comes back: wait in line instead
-        raise InvalidInput(refusal)
+        raise Refusal(refusal)
     job_id = _new_job_id()
     directory = tuned_store.job_dir(cache_dir, job_id)
     directory.mkdir(parents=True)
@@ -174,7 +171,7 @@ def start(cache_dir: Path, base: Path, base_name: str, training_file: Path,
             [sys.executable, "-m", "chatbot.finetune.on_machine.worker", str(directory)],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     (directory / "pid").write_text(str(proc.pid), encoding="utf-8")
-    return get_job(cache_dir, job_id)
+    return get_job(cache_dir, job_id, lang=lang)
 
 
 def _alive(directory: Path) -> bool:
@@ -186,24 +183,29 @@ def _alive(directory: Path) -> bool:
         return False
 
 
-def _status(events: list[dict[str, Any]], alive: bool) -> tuple[str, str | None]:
+def _said(record: dict[str, Any], lang: str) -> str | None:
+    """What the worker wrote on an event: its text in `lang`, or an exception's text."""
+    if "said" in record:
+        return record["said"].get(normalise(lang))
+    return record.get("message")
+
+
+def _status(events: list[dict[str, Any]], alive: bool, lang: str) -> tuple[str, str | None]:
     kinds = [e["event"] for e in events]
     for kind, status in (("cancelled", "cancelled"), ("done", "succeeded"), ("error", "failed")):
         if kind in kinds:
-            message = next((e.get("message") for e in events if e["event"] == "error"), None)
+            message = next((_said(e, lang) for e in events if e["event"] == "error"), None)
             return status, message if status == "failed" else None
     if not alive:
-        return "failed", ("El proceso de entrenamiento terminó sin avisar (¿sin memoria?); mira "
-                          "train.log. / The training process ended without a word (out of "
-                          "memory?); see train.log.")
+        return "failed", say(lang, "finetune_local.died")
     return ("running" if "started" in kinds else "queued"), None
 
 
-def get_job(cache_dir: Path, job_id: str) -> JobInfo:
+def get_job(cache_dir: Path, job_id: str, *, lang: str) -> JobInfo:
     directory = _existing(cache_dir, job_id)
     spec = json.loads((directory / "spec.json").read_text(encoding="utf-8"))
     events = tuned_store.read_events(directory)
-    status, error = _status(events, _alive(directory))
+    status, error = _status(events, _alive(directory), lang)
     done = next((e for e in events if e["event"] == "done"), None)
     ended = next((e for e in events if e["event"] in ("done", "error", "cancelled")), None)
     return JobInfo(
@@ -222,44 +224,46 @@ def _existing(cache_dir: Path, job_id: str) -> Path:
     except KeyError:
         directory = Path("/nonexistent")
     if not (directory / "spec.json").is_file():
-        raise InvalidInput(f"No hay un trabajo local '{job_id}'. / No local job '{job_id}'.")
+        raise InvalidInput.keyed("finetune_local.no_such_job", job_id=job_id)
     return directory
 
 
-def _event(index: int, record: dict[str, Any]) -> JobEvent:
+def _event(index: int, record: dict[str, Any], lang: str) -> JobEvent:
     kind = record["event"]
     data: dict[str, Any] | None = None
     if kind == "step":
         data = {"step": record["step"], "train_loss": record["loss"],
                 "train_mean_token_accuracy": record["accuracy"]}
-        message = (f"Paso / step {record['step']}/{record['steps']} (época / epoch "
-                   f"{record['epoch']}): loss={record['loss']:.4f}, "
-                   f"accuracy={record['accuracy']:.3f}")
-    elif kind == "stage":
-        message = STAGES.get(record["stage"], record["stage"])
+        message = say(lang, "finetune_local.event_step", step=record["step"],
+                      steps=record["steps"], epoch=record["epoch"], loss=f"{record['loss']:.4f}",
+                      accuracy=f"{record['accuracy']:.3f}")
+    elif kind == "stage" and record["stage"] in STAGES:
+        message = say(lang, f"finetune_local.stage_{record['stage']}")
     elif kind == "created":
-        message = Plan(**record["plan"]).markdown().replace("\n\n", " · ").replace("**", "")
+        message = Plan(**record["plan"]).markdown(lang).replace("\n\n", " · ").replace("**", "")
     else:
-        message = record.get("message") or MESSAGES.get(kind, kind)
+        message = _said(record, lang) or (say(lang, f"finetune_local.event_{kind}")
+                                          if kind in EVENTS else record.get("stage", kind))
     level = "error" if kind == "error" else "info"
     return JobEvent(f"{index}", int(record["time"]), level, message, data)
 
 
-def job_events(cache_dir: Path, job_id: str) -> list[JobEvent]:
-    return [_event(i, r) for i, r in enumerate(tuned_store.read_events(_existing(cache_dir, job_id)))]
+def job_events(cache_dir: Path, job_id: str, *, lang: str) -> list[JobEvent]:
+    return [_event(i, r, lang)
+            for i, r in enumerate(tuned_store.read_events(_existing(cache_dir, job_id)))]
 
 
-def list_jobs(cache_dir: Path) -> list[JobInfo]:
+def list_jobs(cache_dir: Path, *, lang: str) -> list[JobInfo]:
     """Newest first."""
     ids = sorted((p.name for p in (tuned_store.root(cache_dir) / "jobs").glob(f"{tuned_store.JOB_PREFIX}*")
                   if (p / "spec.json").is_file()), reverse=True)
-    return [get_job(cache_dir, i) for i in ids]
+    return [get_job(cache_dir, i, lang=lang) for i in ids]
 
 
-def cancel(cache_dir: Path, job_id: str) -> JobInfo:
+def cancel(cache_dir: Path, job_id: str, *, lang: str) -> JobInfo:
     """Stop the worker (queued or training); its scratch files go with the job directory's."""
     directory = _existing(cache_dir, job_id)
-    job = get_job(cache_dir, job_id)
+    job = get_job(cache_dir, job_id, lang=lang)
     if job.status in ("succeeded", "failed", "cancelled"):
         return job
     if _alive(directory):
@@ -269,45 +273,36 @@ def cancel(cache_dir: Path, job_id: str) -> JobInfo:
     tuned_store.append_event(directory, "cancelled")
     for scratch in directory.glob("*-f32.gguf"):
         scratch.unlink(missing_ok=True)
-    return get_job(cache_dir, job_id)
+    return get_job(cache_dir, job_id, lang=lang)
 
 
-STAGES = {
-    "convert": "Copiando el modelo base a F32 / Copying the base model to F32",
-    "train": "Entrenando / Training",
-    "save": "Guardando y cuantizando a Q4_K_M / Saving and quantizing to Q4_K_M",
-}
-MESSAGES = {
-    "started": "Empieza el entrenamiento / Training starts",
-    "done": "Modelo listo / Model ready",
-    "cancelled": "Cancelado / Cancelled",
-}
+# What the worker's stages and events are called: finetune_local.stage_<name>, .event_<kind>.
+STAGES = ("convert", "train", "save")
+EVENTS = ("queued", "started", "done", "cancelled")
 
 
 class LocalJobs:
     """The job methods of the client (get_job, job_events, cancel_job, list_jobs) for jobs run
-    on this machine, so the tab and the CLI follow both kinds the same way."""
+    on this machine, so the tab and the CLI follow both kinds the same way, in their reader's
+    language."""
 
-    def __init__(self, cache_dir: Path) -> None:
+    def __init__(self, cache_dir: Path, lang: str) -> None:
         self.cache_dir = cache_dir
+        self.lang = lang
 
     def get_job(self, job_id: str) -> JobInfo:
-        return get_job(self.cache_dir, job_id)
+        return get_job(self.cache_dir, job_id, lang=self.lang)
 
     def job_events(self, job_id: str) -> list[JobEvent]:
-        return job_events(self.cache_dir, job_id)
+        return job_events(self.cache_dir, job_id, lang=self.lang)
 
     def cancel_job(self, job_id: str) -> JobInfo:
-        return cancel(self.cache_dir, job_id)
+        return cancel(self.cache_dir, job_id, lang=self.lang)
 
     def list_jobs(self) -> list[JobInfo]:
-        return list_jobs(self.cache_dir)
+        return list_jobs(self.cache_dir, lang=self.lang)
 
 
 def ensure_enabled(enabled: bool) -> None:
     if not enabled:
-        raise InvalidInput(
-            "El entrenamiento local está desactivado en este servidor. / Local training is "
-            "turned off on this server.",
-            hint="Quien lo aloja puede activarlo con CHATBOT_LOCAL_TRAINING=on. / The host can "
-                 "turn it on with CHATBOT_LOCAL_TRAINING=on.")
+        raise InvalidInput.keyed("finetune_local.turned_off", "finetune_local.turned_off_hint")

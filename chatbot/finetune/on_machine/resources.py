@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from chatbot.finetune.words import Words, words
+
 GB = 1024**3
 # Peak resident memory / size of the F32 weights on Qwen2.5-0.5B at context 256 (2.35 GiB of
 # F32 weights): AdamW 9.7 GiB measured here (weights, gradients, two moments, activations);
@@ -34,19 +36,14 @@ def available_memory() -> int:
     return 1 << 62
 
 
-def shortfall(memory_needed: int, disk_needed: int, directory: Path) -> str | None:
-    """The refusal message when memory or disk is short, else None."""
+def shortfall(memory_needed: int, disk_needed: int, directory: Path) -> Words | None:
+    """The refusal when memory or disk is short, else None."""
     memory, disk = available_memory(), shutil.disk_usage(directory).free
     problems = []
     if memory < memory_needed:
-        problems.append(
-            f"memoria libre / free memory {memory / GB:.1f} GB < {memory_needed / GB:.1f} GB")
+        problems.append(words("finetune_local.short_memory", free=f"{memory / GB:.1f}",
+                              needed=f"{memory_needed / GB:.1f}"))
     if disk < disk_needed:
-        problems.append(f"disco libre en / free disk in {directory}: {disk / GB:.1f} GB < "
-                        f"{disk_needed / GB:.1f} GB")
-    if not problems:
-        return None
-    return ("No hay recursos para entrenar / Not enough resources to train: "
-            + "; ".join(problems) + ". Cierra otros programas, libera disco o usa el "
-            "optimizador SGD (menos memoria) / Close other programs, free disk space or use the "
-            "SGD optimizer (less memory).")
+        problems.append(words("finetune_local.short_disk", directory=str(directory),
+                              free=f"{disk / GB:.1f}", needed=f"{disk_needed / GB:.1f}"))
+    return words("finetune_local.no_resources", problems=problems) if problems else None

@@ -54,10 +54,4 @@ def require_library() -> None:
     """Training and its token counts run llama.cpp in-process, through llama-cpp-python, which only
     a build from requirements-engine.txt gives (a prebuilt llama-server does not)."""
     if importlib.util.find_spec("llama_cpp") is None:
-        raise ConfigError(
-            "El ajuste fino local necesita llama-cpp-python, la biblioteca de llama.cpp, que no está "
-            "instalada: se compila con un compilador de C/C++. / Local fine-tuning needs "
-            "llama-cpp-python, llama.cpp's library, which is not installed: it is built with a "
-            "C/C++ compiler.",
-            hint="pip install -r requirements-engine.txt (docs/install.md). El chat, los tokens y "
-                 "el resto funcionan sin ella. / Chat, tokens and the rest work without it.")
+        raise ConfigError.keyed("finetune_local.no_library", "finetune_local.no_library_hint")

@@ -30,9 +30,7 @@ def render(template: str, messages: Sequence[Mapping[str, Any]], *,
             messages=[dict(m) for m in messages], add_generation_prompt=add_generation_prompt,
             bos_token=bos_token, eos_token=eos_token, tools=None)
     except TemplateError as exc:
-        raise InvalidInput(
-            f"La plantilla de chat del modelo rechaza un ejemplo: {exc} / The model's chat "
-            f"template rejects an example: {exc}") from exc
+        raise InvalidInput.keyed("finetune_local.template_rejects", detail=str(exc)) from exc
 
 
 def training_texts(template: str, examples: Sequence[Mapping[str, Any]]) -> list[str]:

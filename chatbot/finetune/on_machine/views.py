@@ -20,24 +20,21 @@ def settings_from(epochs: Any, learning_rate: Any, ctx_tokens: Any, optimizer: A
                             ctx=int(ctx_tokens or job.Settings.ctx),
                             optimizer=str(optimizer or "adamw"), suffix=(suffix or "").strip())
     except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"Ajuste no numérico / Non-numeric setting: {exc}") from exc
+        raise InvalidInput.keyed("finetune_local.not_a_number", detail=str(exc)) from exc
 
 
 def _training_file(file: Any) -> Path:
     if not file:
-        raise InvalidInput("Sube el JSONL de entrenamiento. / Upload the training JSONL.")
+        raise InvalidInput.keyed("finetune_local.upload_training")
     return Path(file if isinstance(file, str) else file.name)
 
 
-def plan_view(ctx: AppContext, file: Any, **settings: Any) -> str:
+def plan_view(ctx: AppContext, lang: str, file: Any, **settings: Any) -> str:
     """The estimate shown before anything starts: tokens, minutes, memory, disk."""
     wanted = settings_from(**settings)
-    problems = wanted.problems()
-    if problems:
-        raise InvalidInput("Parámetros imposibles / Impossible parameters: "
-                           + "; ".join(problems) + ".")
+    job.refuse_impossible(wanted)
     base, _ = job.base_model(ctx.settings)
-    return job.plan(ctx.settings.cache_dir, base, _training_file(file), wanted).markdown()
+    return job.plan(ctx.settings.cache_dir, base, _training_file(file), wanted).markdown(lang)
 
 
 def create_view(ctx: AppContext, session: Session, file: Any, **settings: Any
@@ -47,11 +44,13 @@ def create_view(ctx: AppContext, session: Session, file: Any, **settings: Any
     job.ensure_enabled(ctx.settings.local_training)
     base, base_name = job.base_model(ctx.settings)
     info = job.start(ctx.settings.cache_dir, base, base_name, _training_file(file),
-                     settings_from(**settings), ctx.catalog)
+                     settings_from(**settings), ctx.catalog, lang=session.lang)
     session.jobs.add(info.id)
-    return info.id, jobs.job_markdown(info)
+    return info.id, jobs.job_markdown(info, session.lang)
 
 
-def jobs_for(ctx: AppContext, job_id: str) -> job.LocalJobs | None:
-    """The local jobs' API when `job_id` is one of them."""
-    return job.LocalJobs(ctx.settings.cache_dir) if job_id.startswith(tuned_store.JOB_PREFIX) else None
+def jobs_for(ctx: AppContext, job_id: str, lang: str) -> job.LocalJobs | None:
+    """The local jobs' API, speaking `lang`, when `job_id` is one of them."""
+    if not job_id.startswith(tuned_store.JOB_PREFIX):
+        return None
+    return job.LocalJobs(ctx.settings.cache_dir, lang)

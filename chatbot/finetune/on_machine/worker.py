@@ -17,9 +17,11 @@ from typing import Any
 
 from chatbot.engine import tuned_store
 from chatbot.engine.llama_server import sha256_of
+from chatbot.errors import ChatbotError
 from chatbot.finetune.on_machine.resources import shortfall
 from chatbot.finetune.on_machine.spec import Spec, lock_path
 from chatbot.finetune.on_machine.train import train
+from chatbot.finetune.words import in_every_language
 
 
 def wait_for_lock(job: Path) -> Any:
@@ -28,8 +30,7 @@ def wait_for_lock(job: Path) -> Any:
     try:
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        tuned_store.append_event(job, "queued", message="Otra formación usa esta máquina; espero mi "
-                           "turno. / Another training is using this machine; waiting in line.")
+        tuned_store.append_event(job, "queued")  # the reader says why, in its language
         fcntl.flock(fh, fcntl.LOCK_EX)
     return fh
 
@@ -56,7 +57,7 @@ def run(job: Path) -> int:
     try:
         refusal = shortfall(spec.memory_needed, spec.disk_needed, job)
         if refusal:
-            tuned_store.append_event(job, "error", message=refusal)
+            tuned_store.append_event(job, "error", said=in_every_language(refusal))
             return 1
         tuned_store.append_event(job, "started")
         Path(spec.output).parent.mkdir(parents=True, exist_ok=True)
@@ -67,6 +68,9 @@ def run(job: Path) -> int:
             numbers["tokens_per_second"])
         tuned_store.append_event(job, "done", fine_tuned_model=spec.model, **numbers)
         return 0
+    except ChatbotError as exc:  # a message for the student (a template refusing an example)
+        tuned_store.append_event(job, "error", said=in_every_language(exc))
+        return 1
     except Exception as exc:  # reported in the job's events, then a non-zero exit
         tuned_store.append_event(job, "error", message=f"{type(exc).__name__}: {exc}")
         return 1
