@@ -139,6 +139,9 @@ def test_each_result_shows_right_where_the_action_was(chromium: Browser, app: st
     page = open_page(chromium, app, size, "es")
     # Sentiment: a clickable example, then Classify; the verdict under the button.
     page.get_by_text("Otra vez sin wifi en la biblioteca", exact=False).first.click()
+    # The example reaches the box through the server: Classify before that sends nothing.
+    expect(page.locator("#tab-sentiment textarea").first).to_have_value(
+        re.compile("Otra vez sin wifi"))
     page.get_by_role("button", name=say("es", "sentiment.classify"), exact=True).click()
     expect(page.locator("#sentiment-verdict h3")).to_be_in_viewport(timeout=60_000)
     seen(page, f"result_sentiment_{size}")
@@ -170,6 +173,9 @@ def test_each_result_shows_right_where_the_action_was(chromium: Browser, app: st
     page.get_by_role("button", name=say("es", "finetune.validate"), exact=True).click()
     expect(page.locator("#ft-summary")).to_contain_text(BROKEN.name, timeout=60_000)
     expect(page.locator("#ft-summary")).to_be_in_viewport()
+    narrowest = min(page.locator("#ft-problems th").evaluate_all(
+        "cells => cells.map(c => c.getBoundingClientRect().width)"))
+    assert narrowest >= 60, "the problems table squeezes a column instead of scrolling"
     # Not `seen` yet: chatbot/finetune still writes this summary in both languages (issue 27).
     no_horizontal_overflow(page)
     shot(page, f"result_finetune_{size}")

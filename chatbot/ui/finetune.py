@@ -31,7 +31,7 @@ from chatbot.finetune.views import (
     validate_view,
 )
 from chatbot.ui.binding import Controls
-from chatbot.ui.common import friendly, friendly_stream
+from chatbot.ui.common import friendly, friendly_stream, show_result
 from chatbot.ui.conversations import ChatLinks
 from chatbot.ui.finetune_on_machine import build_local_training
 from chatbot.ui.i18n import T, follow_language, titled
@@ -84,9 +84,11 @@ def build_finetune_tab(ctx: AppContext, session: gr.State,
                                          info=T("finetune.0_openai_s_default"))
                     v_btn = gr.Button(T("finetune.validate"), variant="primary")
             v_summary = gr.Markdown(elem_id="ft-summary")
+            # Widths in pixels, not shares: a phone scrolls the table instead of squeezing
+            # "line" into a letter per row.
             v_problems = gr.Dataframe(headers=titled(PROBLEM_HEADERS), interactive=False, wrap=True,
-                                      column_widths=["7%", "8%", "13%", "36%", "36%"],
-                                      label=T("finetune.problems_by_line"))
+                                      column_widths=["70px", "90px", "150px", "420px", "420px"],
+                                      label=T("finetune.problems_by_line"), elem_id="ft-problems")
             v_cost = gr.Markdown()
             # Axis fields are the same in both languages; the label says what they count.
             v_hist = gr.BarPlot(x="tokens", y="n", label=T("finetune.tokens_per_example_2"),
@@ -99,6 +101,7 @@ def build_finetune_tab(ctx: AppContext, session: gr.State,
 
             v_btn.click(validate_fn, [v_file, v_model, v_epochs],
                         [v_summary, v_problems, v_cost, v_hist], api_name="ft_validate")
+            show_result(v_btn.click, "ft-summary")
 
         with gr.Tab(T("finetune.tab_prepare")):
             with gr.Row():
