@@ -185,6 +185,18 @@ def test_each_result_shows_right_where_the_action_was(chromium: Browser, app: st
     expect(page.locator("#lab-next-plot g.mark-rect path").first).to_be_in_viewport(
         timeout=60_000)
     seen(page, f"result_lab_{size}")
+    page.get_by_role("tab", name=say("es", "lab.errors"), exact=True).click()
+    page.get_by_role("button", name=say("es", "lab.trigger"), exact=True).click()
+    expect(page.locator("#lab-timeline td").first).to_be_visible(timeout=60_000)
+    expect(page.locator("#lab-final")).to_be_in_viewport()
+    # Its timeline's short cells ("0.06", "servidor") on one line each: the table scrolls
+    # sideways on a phone rather than break words into letters.
+    lines = page.locator("#lab-timeline td:nth-child(-n+2)").evaluate_all(
+        "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+        " return r.getClientRects().length; })")
+    assert lines and max(lines) == 1, lines
+    no_horizontal_overflow(page)  # its code sample holds comments in two languages (chatbot/lab)
+    shot(page, f"result_lab_errors_{size}")
 
     tab(page, "es", "tab.chat")
     # The persona's settings beside the chat on a laptop; folded under it on a phone, where

@@ -33,6 +33,11 @@ PAGE = """
 #lang-switch {flex-grow:0}
 #backend-status {font-size:0.9em}
 .scroll-table {overflow-x:auto}
+/* Markdown tables: words whole ("servidor", not "servid/or"), the table scrolls sideways when
+   it is wider than the screen. Gradio's prose breaks anywhere, so a column shrank to a few
+   letters even with room to spare. */
+.prose table {display:block; overflow-x:auto; border:none !important; padding:0 !important}
+.prose th, .prose td {overflow-wrap:normal; word-break:normal}
 """ + f"@media {PHONE} {{" + """
   #app-head {flex-wrap:nowrap; gap:4px}
   #app-title {min-width:0 !important}
