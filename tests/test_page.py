@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -16,6 +17,8 @@ from chatbot.i18n import say
 from tests.browser import browser, shot
 from tests.conftest import launch_app
 from tests.fakes.openai_server import FakeOpenAI
+
+BROKEN = Path(__file__).parent / "data" / "finetune" / "chat_broken.jsonl"
 
 pytestmark = pytest.mark.browser
 
@@ -122,16 +125,26 @@ def no_horizontal_overflow(page: Page) -> None:
     assert wide <= 1, f"the page is {wide}px wider than the screen"
 
 
+def seen(page: Page, name: str) -> None:
+    """After an action: nothing wider than the screen, no text doubled in two languages, and a
+    screenshot for the person reading the log."""
+    no_horizontal_overflow(page)
+    assert PAIR.findall(page.locator("body").inner_text()) == []
+    shot(page, name)
+
+
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_each_result_shows_right_where_the_action_was(chromium: Browser, app: str,
                                                       size: str) -> None:
     page = open_page(chromium, app, size, "es")
     # Sentiment: a clickable example, then Classify; the verdict under the button.
     page.get_by_text("Otra vez sin wifi en la biblioteca", exact=False).first.click()
+    # The example reaches the box through the server: Classify before that sends nothing.
+    expect(page.locator("#tab-sentiment textarea").first).to_have_value(
+        re.compile("Otra vez sin wifi"))
     page.get_by_role("button", name=say("es", "sentiment.classify"), exact=True).click()
     expect(page.locator("#sentiment-verdict h3")).to_be_in_viewport(timeout=60_000)
-    no_horizontal_overflow(page)
-    shot(page, f"result_sentiment_{size}")
+    seen(page, f"result_sentiment_{size}")
 
     tab(page, "es", "tab.playground")
     page.get_by_label("n", exact=True).fill("3")
@@ -144,8 +157,7 @@ def test_each_result_shows_right_where_the_action_was(chromium: Browser, app: st
     for i in range(3):  # each card's tokens wrap inside it
         fits = cards.nth(i).evaluate("c => c.scrollWidth <= c.clientWidth + 1")
         assert fits, f"card {i + 1} overflows"
-    no_horizontal_overflow(page)
-    shot(page, f"result_playground_{size}")
+    seen(page, f"result_playground_{size}")
 
     tab(page, "es", "tab.tokens")  # the prefilled example is counted on load
     expect(page.locator("#tokens-view span.tok").first).to_be_attached(timeout=30_000)
@@ -153,23 +165,50 @@ def test_each_result_shows_right_where_the_action_was(chromium: Browser, app: st
     expect(page.locator("#tokens-view span.tok").first).to_be_in_viewport(timeout=30_000)
     page.get_by_role("button", name=say("es", "tokens.chat_example"), exact=True).click()
     expect(page.locator("#tokens-view .tok-role").first).to_be_in_viewport(timeout=30_000)
-    no_horizontal_overflow(page)
-    shot(page, f"result_tokens_{size}")
+    seen(page, f"result_tokens_{size}")
+
+    tab(page, "es", "tab.finetune")  # the first step: a file validated, its summary in sight
+    page.locator("#tab-finetune .block", has_text=say("es", "finetune.jsonl_file")).first \
+        .locator("input[type=file]").set_input_files(str(BROKEN))
+    page.get_by_role("button", name=say("es", "finetune.validate"), exact=True).click()
+    expect(page.locator("#ft-summary")).to_contain_text(BROKEN.name, timeout=60_000)
+    expect(page.locator("#ft-summary")).to_be_in_viewport()
+    narrowest = min(page.locator("#ft-problems th").evaluate_all(
+        "cells => cells.map(c => c.getBoundingClientRect().width)"))
+    assert narrowest >= 60, "the problems table squeezes a column instead of scrolling"
+    seen(page, f"result_finetune_{size}")
 
     tab(page, "es", "tab.lab")
     page.get_by_role("button", name=say("es", "lab.show_candidates"), exact=True).click()
     expect(page.locator("#lab-next-plot g.mark-rect path").first).to_be_in_viewport(
         timeout=60_000)
-    no_horizontal_overflow(page)
-    shot(page, f"result_lab_{size}")
+    seen(page, f"result_lab_{size}")
+    page.get_by_role("tab", name=say("es", "lab.errors"), exact=True).click()
+    page.get_by_role("button", name=say("es", "lab.trigger"), exact=True).click()
+    expect(page.locator("#lab-timeline td").first).to_be_visible(timeout=60_000)
+    expect(page.locator("#lab-final")).to_be_in_viewport()
+    # Its timeline's short cells ("0.06", "servidor") on one line each: the table scrolls
+    # sideways on a phone rather than break words into letters.
+    lines = page.locator("#lab-timeline td:nth-child(-n+2)").evaluate_all(
+        "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+        " return r.getClientRects().length; })")
+    assert lines and max(lines) == 1, lines
+    seen(page, f"result_lab_errors_{size}")
 
     tab(page, "es", "tab.chat")
+    # The persona's settings beside the chat on a laptop; folded under it on a phone, where
+    # the message box is on the first screen.
+    persona = page.locator("#tab-chat").get_by_label(say("es", "chat.system_prompt")).first
     box = page.get_by_placeholder(say("es", "chat.type_and_press_enter"))
+    if size == "phone":
+        expect(persona).to_be_hidden()
+        expect(box).to_be_in_viewport()
+    else:
+        expect(persona).to_be_in_viewport()
     box.fill("Hola")
     box.press("Enter")
     expect(page.locator("[data-testid='bot']").nth(1)).to_be_in_viewport(timeout=60_000)
-    no_horizontal_overflow(page)
-    shot(page, f"result_chat_{size}")
+    seen(page, f"result_chat_{size}")
     page.context.close()
 
 
@@ -178,10 +217,16 @@ def test_the_phone_reaches_every_tab(chromium: Browser, app: str) -> None:
     for key in ("tab.sentiment", "tab.chat", "tab.playground", "tab.tokens", "tab.finetune",
                 "tab.lab"):
         expect(page.get_by_role("tab", name=say("es", key), exact=True)).to_be_visible()
+    for name in ("Español", "English"):  # the language switch, whole, on the screen
+        choice = page.locator("#lang-switch label", has_text=name).bounding_box()
+        assert choice is not None and 0 <= choice["x"] <= choice["x"] + choice["width"] <= 390
     tab(page, "es", "tab.chat")  # the conversation before the persona's settings
     chat_top = page.locator("[data-testid='bot']").first.bounding_box()
-    persona_top = page.locator("#tab-chat").get_by_label(say("es", "chat.system_prompt")).first \
-        .bounding_box()
+    persona_top = page.locator("#chat-persona").bounding_box()
     assert chat_top is not None and persona_top is not None
     assert chat_top["y"] < persona_top["y"]
+    tab(page, "es", "tab.finetune")  # every step, none behind "⋮"
+    for key in ("finetune.validate_cost", "finetune.tab_prepare", "finetune.train",
+                "finetune.tab_evaluate"):
+        expect(page.get_by_role("tab", name=say("es", key), exact=True)).to_be_visible()
     page.context.close()

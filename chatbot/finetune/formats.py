@@ -54,11 +54,11 @@ class Problem:
 
     @property
     def message(self) -> Words:
-        return Words(f"finetune.check_{self.code}", self.fields)
+        return words(f"finetune.check_{self.code}", **self.fields)
 
     @property
     def fix(self) -> Words:
-        return Words(f"finetune.check_{self.code}_fix", self.fields)
+        return words(f"finetune.check_{self.code}_fix", **self.fields)
 
 
 def problem(line: int, code: str, **fields: Any) -> Problem:

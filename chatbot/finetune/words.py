@@ -16,7 +16,7 @@ from chatbot.i18n import LANGS, Msg
 Words = Msg  # the project's text made before its reader is known (chatbot/i18n)
 
 
-def words(key: str, **fields: Any) -> Msg:
+def words(key: str, /, **fields: Any) -> Msg:
     return Msg(key, **fields)
 
 

@@ -23,6 +23,7 @@ from chatbot.ui.common import error_for, model_line, reader_lang, warn
 from chatbot.ui.conversations import ChatLinks, ChatParts, build_conversation_panel
 from chatbot.ui.i18n import T
 from chatbot.ui.presets import preset_row
+from chatbot.ui.styles import fold_on_phones
 
 INFO = {  # each control's hint, by key (capability_controls adds why a model refuses it)
     "temperature": "chat.higher_more_varied_answers",
@@ -79,18 +80,20 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
     gr.Markdown(T("chat.a_bot_with_its"))
     with gr.Row(elem_id="chat-row"):  # a phone shows the chat first (styles.py)
         with gr.Column(scale=1):
-            preset = gr.Dropdown(
-                [(f"{p.name} — {p.description}", p.key) for p in persona.PRESETS],
-                value=first.key, label="Persona",
-                info=T("chat.loads_an_example_name"),
-            )
-            name = gr.Textbox(first.name, label=T("chat.name"),
-                              info=T("chat.what_the_bot_calls"))
-            system = gr.Textbox(first.system_prompt, lines=8,
-                                label=T("chat.system_prompt"),
-                                info=T("chat.instructions_the_bot_follows"))
-            greeting = gr.Textbox(first.greeting, lines=2, label=T("chat.greeting"),
-                                  info=T("chat.the_bot_s_first"))
+            with gr.Accordion(T("chat.persona"), elem_id="chat-persona") as persona_box:
+                preset = gr.Dropdown(
+                    [(f"{p.name} — {p.description}", p.key) for p in persona.PRESETS],
+                    value=first.key, label="Persona",
+                    info=T("chat.loads_an_example_name"),
+                )
+                name = gr.Textbox(first.name, label=T("chat.name"),
+                                  info=T("chat.what_the_bot_calls"))
+                system = gr.Textbox(first.system_prompt, lines=8,
+                                    label=T("chat.system_prompt"),
+                                    info=T("chat.instructions_the_bot_follows"))
+                greeting = gr.Textbox(first.greeting, lines=2, label=T("chat.greeting"),
+                                      info=T("chat.the_bot_s_first"))
+            fold_on_phones(persona_box)
             with gr.Accordion(T("chat.parameters"), open=False):
                 effort = capability_controls.effort_dropdown(start)
                 temperature = gr.Slider(0, 2, value=0.7, step=0.1, label="temperature",
@@ -106,16 +109,16 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
             tools = tools_ui.build_panel(session)
         with gr.Column(scale=2):
             chat = gr.Chatbot(greeting_history(first.greeting),  # type: ignore[arg-type]
-                              label=first.name, height=460, buttons=["copy"],
+                              label=first.name, height=460, buttons=["copy"], elem_id="chat-box",
                               editable="all", feedback_options=("Like", "Dislike"))
             message = gr.Textbox(label=T("chat.message"), lines=1, max_lines=8, autofocus=True,
                                  placeholder=T("chat.type_and_press_enter"),
                                  info=T("chat.enter_sends_shift_enter"))
-            with gr.Row():
-                send = gr.Button(T("chat.send"), variant="primary")
-                retry = gr.Button(T("chat.retry"))
-                undo = gr.Button(T("chat.undo"))
-                clear = gr.Button(T("chat.clear"))
+            with gr.Row():  # two by two on a phone, not four rows
+                send = gr.Button(T("chat.send"), variant="primary", min_width=120)
+                retry = gr.Button(T("chat.retry"), min_width=120)
+                undo = gr.Button(T("chat.undo"), min_width=120)
+                clear = gr.Button(T("chat.clear"), min_width=120)
             estimate = gr.Markdown()
             notice = gr.Markdown()
 

@@ -301,7 +301,7 @@ def _errors(ctx: AppContext, session: gr.State) -> None:
     with gr.Row():
         with gr.Column():
             final = gr.Markdown(elem_id="lab-final")
-            timeline = gr.Markdown()
+            timeline = gr.Markdown(elem_id="lab-timeline")
             url = gr.Textbox(label=T("lab.simulated_base_url"), interactive=False,
                              visible=not ctx.settings.hosted,  # a public server refuses it there
                              info=T("lab.paste_it_in_settings"))

@@ -64,6 +64,8 @@ def build_tokens_tab(ctx: AppContext, session: gr.State) -> Loader:
     count_btn.click(count_fn, inputs, outputs, api_name="tokens")
     show_result(count_btn.click, "tokens-view")
     view.change(count_fn, inputs, outputs, api_visibility="private", show_progress="hidden")
-    chat_btn.click(lambda: EXAMPLE_CHAT, None, text, api_visibility="private").then(
-        count_fn, inputs, outputs, api_visibility="private")
+    filled = chat_btn.click(lambda: EXAMPLE_CHAT, None, text, api_visibility="private")
+    # The longer example grows the text box, which pushes the result down: look again once it has.
+    show_result(filled.then, "tokens-view")
+    filled.then(count_fn, inputs, outputs, api_visibility="private")
     return count_fn, inputs, outputs
