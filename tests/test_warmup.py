@@ -159,20 +159,38 @@ def test_the_status_line_says_it_is_warming_and_how_long_is_left(
 
 
 def test_a_class_on_a_remote_server_is_not_held_to_the_cpu_limit(tmp_path: Path) -> None:
-    """16 students at once on a compatible server: more than CHATBOT_CONCURRENCY (8, sized for
-    the embedded engine on 2 cores) are answered at the same time."""
-    with FakeOpenAI(latency=1.0) as fake:
+    """16 students at once on a compatible server, default settings: all 16 are at the server
+    together (CHATBOT_CONCURRENCY, 8, is sized for the embedded engine on 2 cores). The server
+    answers no one until all 16 are in, so a line of 8 would leave it at 8: no timing."""
+    with FakeOpenAI() as fake:
         proc, url = launch_app({"OPENAI_API_KEY": FAKE_KEY, "OPENAI_BASE_URL": fake.base_url,
                                 "CHATBOT_MODEL": "gpt-4o-mini", "CHATBOT_MAX_RETRIES": "0"},
                                tmp_path / "app.log")
+        gate = None
         try:
             clients = [Client(url, verbose=False) for _ in range(16)]
+            clients[0].predict("Hola", api_name="/chat")  # what the app asks once is asked
+            fake.reset()
+            gate = fake.hold(16, guard=20)
             with ThreadPoolExecutor(16) as pool:
                 answers = list(pool.map(
                     lambda c: c.predict("Hola", [], "Edu", "Eres Edu.", 0.7, 32,
                                         api_name="/chat"), clients))
         finally:
+            if gate is not None:
+                gate.open()
             proc.terminate()
             proc.wait(timeout=20)
     assert all(a[0][-1]["role"] == "assistant" for a in answers)
-    assert fake.peak_in_flight > Settings().concurrency, fake.peak_in_flight
+    assert fake.peak_in_flight == 16 and Settings().concurrency < 16, fake.peak_in_flight
+
+
+def test_the_embedded_engine_keeps_its_slot_line_and_a_remote_default_gets_its_own() -> None:
+    """On the embedded default, model calls beyond the engine's slots wait in Gradio's queue,
+    where each student sees their place; a remote default is not held to the slots nor to the
+    CPU-sized CHATBOT_CONCURRENCY."""
+    local = AppContext.create(Settings.from_env({"CHATBOT_LOCAL_SLOTS": "6"}))
+    assert local.embedded is not None and local.model_concurrency() == (6, "engine")
+    remote = AppContext.create(Settings.from_env({"OPENAI_API_KEY": FAKE_KEY}))
+    limit, line = remote.model_concurrency()
+    assert line == "remote" and limit == Settings().remote_concurrency > Settings().concurrency
