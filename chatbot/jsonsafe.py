@@ -11,5 +11,6 @@ def loads(text: str | bytes) -> Any:
     try:
         return json.loads(text)
     except RecursionError:
-        raise json.JSONDecodeError("anidado demasiado hondo / nested too deeply",
+        # In English, like every reason json itself gives.
+        raise json.JSONDecodeError("nested too deeply",
                                    text if isinstance(text, str) else "", 0) from None

@@ -45,12 +45,8 @@ class Store:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(
-                f"No puedo abrir la base de datos {path}: {exc}. / Cannot open the database "
-                f"{path}: {exc}.",
-                hint="Revisa CHATBOT_DB (un fichero en una carpeta con permiso de escritura). / "
-                     "Check CHATBOT_DB (a file in a writable folder).",
-            ) from None
+            raise ConfigError.keyed("store.cannot_open", "store.check_db", path=path,
+                                    reason=exc) from None
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)

@@ -96,7 +96,7 @@ def test_playground_legacy_completions(client: Client) -> None:
 
 @pytest.mark.parametrize("n, max_tokens, stop, fragment", [
     (0, 8, "", "n=0"),
-    (1, 8, "a\nb\nc\nd\ne", "5 stop"),
+    (1, 8, "a\nb\nc\nd\ne", "5 secuencias de parada"),  # a REST caller reads Spanish
     (1, 100_000, "", "max_tokens"),
 ])
 def test_playground_refuses_impossible_parameters(client: Client, n: int, max_tokens: int,

@@ -38,9 +38,13 @@ def test_a_long_chat_is_trimmed_with_a_notice(ctx: AppContext) -> None:
     assert messages[0] == {"role": "system", "content": "Eres Edu."}
     assert messages[-1] == {"role": "user", "content": "Hola"}
     assert messages[1]["role"] == "user"
-    assert "Omití" in notice and "Left out" in notice
+    assert "Omití" in notice and "Left out" not in notice  # the reader's language only
     dropped = int(notice.split("Omití ")[1].split()[0])
     assert dropped == 1 + 80 + 1 - len(messages)
+    english = ctx.new_session()
+    english.lang = "en"
+    _, notice = prepare_turn(ctx, english, "Hola", history(40), "Eres Edu.", 128)
+    assert notice.startswith(f"ℹ️ Left out {dropped} old messages") and "Omití" not in notice
 
 
 def test_a_message_that_cannot_fit_alone_says_so(ctx: AppContext) -> None:

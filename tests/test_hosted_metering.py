@@ -289,7 +289,7 @@ def test_the_hosts_url_is_in_no_message_or_code(tmp_path: Path) -> None:
     assert "Cannot connect" in err.value.said("en") and "127.0.0.1:9" not in str(err.value)
     backend = ctx.backend_for(session, wait=False)
     code = python_code(backend, ChatParams(MODEL), [{"role": "user", "content": "hola"}],
-                       caps=ctx.capabilities_for(session, probe=False))
+                       caps=ctx.capabilities_for(session, probe=False), lang="es")
     assert 'base_url=os.environ["OPENAI_BASE_URL"]' in code and "127.0.0.1:9" not in code
     assert "127.0.0.1:9" not in str(backend.name) + ctx.status_markdown(session)
 

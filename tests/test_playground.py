@@ -78,7 +78,7 @@ def test_view_code_reproduces_the_exact_request(legacy: bool) -> None:
         prompt = "Hola" if legacy else None
         caps = Catalog.load().capabilities("gpt-4o-mini")
         code = playground.python_code(backend, params, None if legacy else messages, prompt,
-                                      caps=caps)
+                                      caps=caps, lang="es")
         assert "sk-secret" not in code
         env = {**os.environ, "OPENAI_API_KEY": "sk-from-the-environment"}
         subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
@@ -109,7 +109,8 @@ def test_view_code_for_a_reasoning_model_runs_as_written() -> None:
         params = ChatParams(model="gpt-5.6-luna", temperature=0.2, max_tokens=40, n=2,
                             reasoning_effort="low")
         code = playground.python_code(backend, params, [{"role": "user", "content": "hola"}],
-                                      caps=Catalog.load().capabilities("gpt-5.6-luna"))
+                                      caps=Catalog.load().capabilities("gpt-5.6-luna"),
+                                      lang="en")
         code = code.replace('OpenAI(api_key=os.environ["OPENAI_API_KEY"])',
                             f'OpenAI(base_url="{fake.base_url}", api_key="sk-x")')
         run = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.errors import InvalidInput
+from chatbot.i18n import say
 from chatbot.messages import history_to_messages
 
 
@@ -19,7 +20,10 @@ class Persona:
     name: str
     system_prompt: str
     greeting: str
-    description: str
+
+    def label(self, lang: str) -> str:
+        """"Name — what it is", in the reader's language (chatbot/i18n: persona.<key>)."""
+        return say(lang, f"persona.{self.key}")
 
 
 PRESETS: tuple[Persona, ...] = (
@@ -34,8 +38,6 @@ PRESETS: tuple[Persona, ...] = (
             "sugieres escribir a soporte. Nunca inventas precios ni fechas."
         ),
         greeting="¡Hola! Soy Edu, tu asistente de estudio. ¿Qué quieres aprender hoy?",
-        description="El asistente del curso para una plataforma de educación online. / "
-                    "The course's assistant for an online-learning platform.",
     ),
     Persona(
         key="tutor",
@@ -46,7 +48,6 @@ PRESETS: tuple[Persona, ...] = (
             "language the student writes in (Spanish or English)."
         ),
         greeting="Hola, soy Profe Python. ¿Qué código miramos hoy?",
-        description="Tutor de programación paciente. / A patient programming tutor.",
     ),
     Persona(
         key="support",
@@ -57,7 +58,6 @@ PRESETS: tuple[Persona, ...] = (
             "si el cliente lo pide. Responde en el idioma del cliente."
         ),
         greeting="Hola, soy el soporte de la tienda. ¿En qué te puedo ayudar?",
-        description="Atención al cliente de una tienda online. / Customer support for a shop.",
     ),
     Persona(
         key="pirate",
@@ -67,7 +67,6 @@ PRESETS: tuple[Persona, ...] = (
             "un pirata de película, con humor, pero tus respuestas son correctas y útiles."
         ),
         greeting="¡Arrr! Soy el Capitán Byte. ¿Qué tesoro de código buscamos hoy, grumete?",
-        description="Un ejemplo de personalidad marcada. / An example of a strong persona.",
     ),
 )
 

@@ -15,7 +15,7 @@ from chatbot.chat import persona
 from chatbot.client import ChatParams, Result, StreamEvent
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ContextTooLong, InvalidInput, StreamCut
-from chatbot.i18n import DEFAULT
+from chatbot.i18n import DEFAULT, say
 from chatbot.models import token_count
 
 MAX_MESSAGE_CHARS = 200_000
@@ -59,11 +59,10 @@ def prepare_turn(ctx: AppContext, session: Session, message: str, history: Histo
                  system_prompt: str, max_tokens: int) -> tuple[list[dict[str, str]], str]:
     """Validate the message and build the prompt, trimmed to fit; returns a notice if trimmed."""
     if not (message or "").strip():
-        raise InvalidInput("Escribe un mensaje antes de enviar. / Type a message before sending.")
+        raise InvalidInput.keyed("chat.type_a_message")
     if len(message) > MAX_MESSAGE_CHARS:
-        raise InvalidInput(f"El mensaje tiene {len(message):,} caracteres; el máximo es "
-                           f"{MAX_MESSAGE_CHARS:,}. / The message has {len(message):,} characters; "
-                           f"the limit is {MAX_MESSAGE_CHARS:,}.")
+        raise InvalidInput.keyed("chat.message_too_long", chars=f"{len(message):,}",
+                                 limit=f"{MAX_MESSAGE_CHARS:,}")
     model = ctx.model_for(session)
     messages = persona.build_messages(system_prompt, history, message)
     budget = context_budget(ctx, session, model, max_tokens)
@@ -75,16 +74,9 @@ def prepare_turn(ctx: AppContext, session: Session, message: str, history: Histo
 
     kept, dropped = persona.trim_to_fit(messages, count, budget)
     if count(kept) > budget:
-        raise ContextTooLong(
-            f"Tu mensaje solo ya no cabe en el contexto de {model} ({budget} tokens). / Your "
-            f"message alone does not fit {model}'s context ({budget} tokens).",
-            hint="Acórtalo o baja max_tokens. / Shorten it or lower max_tokens.",
-        )
-    notice = ""
-    if dropped:
-        notice = (f"ℹ️ Omití {dropped} mensajes antiguos para caber en el contexto. / "
-                  f"Left out {dropped} old messages to fit the context.")
-    return kept, notice
+        raise ContextTooLong.keyed("chat.message_does_not_fit", "chat.shorten_it", model=model,
+                                   budget=budget)
+    return kept, say(session.lang, "chat.trimmed", n=dropped) if dropped else ""
 
 
 class ChatTurn:

@@ -28,20 +28,17 @@ def parse_seed(value: Any) -> int | None:
     try:
         seed = float(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"La semilla '{value}' no es un número entero. / Seed '{value}' is "
-                           "not a whole number.") from None
+        raise InvalidInput.keyed("playground.seed_not_whole", value=value) from None
     if not math.isfinite(seed) or seed != int(seed):
-        raise InvalidInput(f"La semilla '{value}' no es un número entero. / Seed '{value}' is "
-                           "not a whole number.")
+        raise InvalidInput.keyed("playground.seed_not_whole", value=value)
     if abs(seed) > MAX_SEED:
-        raise InvalidInput(f"La semilla '{value}' es demasiado grande (máximo {MAX_SEED}). / "
-                           f"Seed '{value}' is too large (at most {MAX_SEED}).")
+        raise InvalidInput.keyed("playground.seed_too_large", value=value, limit=MAX_SEED)
     return int(seed)
 
 
 def build_messages(system: str, user: str) -> list[dict[str, str]]:
     if not (user or "").strip():
-        raise InvalidInput("Escribe un mensaje de usuario. / Type a user message.")
+        raise InvalidInput.keyed("playground.type_a_user_message")
     messages = []
     if (system or "").strip():
         messages.append({"role": "system", "content": system})
@@ -52,7 +49,7 @@ def build_messages(system: str, user: str) -> list[dict[str, str]]:
 def legacy_prompt(system: str, user: str) -> str:
     """The course's text-davinci-003 style: one prompt string, instructions first."""
     if not (user or "").strip():
-        raise InvalidInput("Escribe un mensaje de usuario. / Type a user message.")
+        raise InvalidInput.keyed("playground.type_a_user_message")
     return f"{system.strip()}\n\n{user}" if (system or "").strip() else user
 
 

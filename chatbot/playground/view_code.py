@@ -11,6 +11,7 @@ import pprint
 from typing import Any
 
 from chatbot.client import Backend, ChatParams, build_request
+from chatbot.i18n import say
 from chatbot.models.capabilities import Capabilities
 
 # Chat Completions fields the Responses API has no place for.
@@ -18,7 +19,7 @@ _NOT_IN_RESPONSES = ("n", "stop", "seed", "frequency_penalty", "presence_penalty
 
 
 def python_code(backend: Backend, params: ChatParams, messages: list[dict[str, str]] | None,
-                prompt: str | None = None, *, caps: Capabilities) -> str:
+                prompt: str | None = None, *, caps: Capabilities, lang: str) -> str:
     """The exact `openai` call that reproduces the request, reading the key from the environment;
     for chat, followed by the same request for `client.responses.create`."""
     lines = ["import os", "", "from openai import OpenAI", ""]
@@ -49,7 +50,7 @@ def python_code(backend: Backend, params: ChatParams, messages: list[dict[str, s
                      "choice.message.content)")
     lines.append("print(response.usage)")
     if messages is not None:
-        lines += _responses_lines(kwargs, messages)
+        lines += _responses_lines(kwargs, messages, lang)
     return "\n".join(lines) + "\n"
 
 
@@ -84,18 +85,14 @@ def responses_body(body: dict[str, Any], messages: list[dict[str, str]]
     return args, [name for name in _NOT_IN_RESPONSES if name in body]
 
 
-def _responses_lines(body: dict[str, Any], messages: list[dict[str, str]]) -> list[str]:
+def _responses_lines(body: dict[str, Any], messages: list[dict[str, str]], lang: str
+                     ) -> list[str]:
     args, dropped = responses_body(body, messages)
     others = [name for name in dropped if name != "n"]
-    es = f" ni {', '.join(others)}" if others else ""
-    en = f" nor {', '.join(others)}" if others else ""
+    nor = say(lang, "playground.code_responses_nor", names=", ".join(others)) if others else ""
     return [
-        "", "# La misma petición con la API Responses, la que OpenAI recomienda para proyectos "
-        "nuevos. / The same request with the Responses API, which OpenAI recommends for new "
-        "projects.",
-        f"# Diferencias: no tiene n (una respuesta por llamada){es}; max_tokens es "
-        "max_output_tokens; reasoning_effort va en reasoning. / Differences: no n (one answer "
-        f"per call){en}; max_tokens is max_output_tokens; reasoning_effort goes in reasoning.",
+        "", say(lang, "playground.code_responses"),
+        say(lang, "playground.code_responses_differences", others=nor),
         "response = client.responses.create(\n" + ",\n".join(
             f"    {k}={_py(v)}" for k, v in args.items()) + ",\n)",
         "print(response.output_text)",

@@ -24,7 +24,7 @@ def read_params(ctx: AppContext, session: Session, *, model: str, temperature: f
                                       ("presence_penalty", presence_penalty)) if value is None]
     if empty:
         names = ", ".join(empty)
-        raise InvalidInput(f"Faltan: {names}. / Missing: {names}.")
+        raise InvalidInput.keyed("playground.missing", names=names)
     return ChatParams(
         model=(model or "").strip() or ctx.model_for(session),
         temperature=float(temperature), top_p=float(top_p), n=int(n),
@@ -52,7 +52,7 @@ def run_view(ctx: AppContext, session: Session, user: str, system: str, endpoint
     result = client.complete(prompt, params) if prompt is not None else client.chat(
         messages or [], params)
     code = python_code(client.backend, params, messages, prompt,
-                                  caps=client.capabilities_for(params.model))
+                       caps=client.capabilities_for(params.model), lang=session.lang)
     usage = f"{usage_markdown(result, session.lang)}\n\n{session.ledger.summary(session.lang)}"
     return result_html(result, session.lang), usage, code, raw_result(result, session.lang)
 
@@ -63,7 +63,7 @@ def code_view(ctx: AppContext, session: Session, user: str, system: str, endpoin
     params = read_params(ctx, session, **controls)
     messages, prompt = _request(user, system, endpoint)
     return python_code(ctx.backend_for(session, wait=False), params, messages, prompt,
-                                  caps=ctx.capabilities_for(session, params.model))
+                       caps=ctx.capabilities_for(session, params.model), lang=session.lang)
 
 
 def estimate_line(ctx: AppContext, session: Session, user: str, system: str, endpoint: str,

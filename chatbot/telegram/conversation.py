@@ -20,7 +20,7 @@ from chatbot.context import AppContext, Session
 from chatbot.conversations import Conversation, Saved, to_json
 from chatbot.conversations import Persona as Card
 from chatbot.errors import ChatbotError
-from chatbot.i18n import one_language, say
+from chatbot.i18n import say
 from chatbot.knowledge import Grounding, Library, for_turn, sources_title
 from chatbot.store import Store
 from chatbot.telegram.live import LiveReply, send_text, typing_indicator
@@ -122,7 +122,7 @@ def _final_text(turn: ChatTurn, grounding: Grounding | None, lang: str) -> str:
     if grounding is not None and grounding.used:
         parts.append(sources_title(grounding, lang))
     if turn.notice:
-        parts.append(one_language(turn.notice, lang))
+        parts.append(turn.notice)
     return "\n\n".join(parts)
 
 

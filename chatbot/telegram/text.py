@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from chatbot.chat import Persona
 from chatbot.errors import ChatbotError
-from chatbot.i18n import one_language, say
+from chatbot.i18n import say
 
 TELEGRAM_LIMIT = 4096  # per message, counted in UTF-16 code units after entity parsing
 FENCE = "```"
@@ -129,8 +129,7 @@ def error_reply(exc: ChatbotError, lang: str) -> str:
 
 
 def help_text(persona: Persona, lang: str) -> str:
-    lines = [say(lang, "telegram.i_am", name=persona.name,
-                 description=one_language(persona.description, lang)), ""]
+    lines = [say(lang, "telegram.i_am", persona=persona.label(lang)), ""]
     lines += [f"/{name} — {what}" for name, what in commands(lang)]
     lines += ["", say(lang, "telegram.groups")]
     return "\n".join(lines)
@@ -140,7 +139,7 @@ def persona_list(current: Persona, presets: Sequence[Persona], lang: str) -> str
     lines = [say(lang, "telegram.personas")]
     for p in presets:
         mark = "👉" if p.key == current.key else "•"
-        lines.append(f"{mark} {p.key} — {p.name}: {one_language(p.description, lang)}")
+        lines.append(f"{mark} {p.key}: {p.label(lang)}")
     return "\n".join(lines)
 
 

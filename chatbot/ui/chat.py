@@ -13,7 +13,7 @@ from chatbot.chat.turn import STREAM_EVERY_S, ChatTurn, History, error_notice
 from chatbot.context import AppContext, Session
 from chatbot.context.costs import estimate_markdown
 from chatbot.errors import ChatbotError
-from chatbot.i18n import one_language, say
+from chatbot.i18n import say
 from chatbot.messages import content_text
 from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
@@ -46,11 +46,10 @@ def respond(ctx: AppContext, session: Session, message: str, history: History,
                         reasoning_effort=reasoning_effort or None)
     except ChatbotError as exc:  # nothing was shown yet: an error popup, the text stays put
         raise error_for(exc, session.lang) from None
-    notice = one_language(turn.notice, session.lang)
-    yield turn.shown("…"), "", notice
+    yield turn.shown("…"), "", turn.notice
     try:
         for text in turn.stream(every=STREAM_EVERY_S):
-            yield turn.shown(text), "", notice
+            yield turn.shown(text), "", turn.notice
     except ChatbotError as exc:
         # A toast, not gr.Error: the chat stays visible and the message goes back to the box.
         warn(exc, session.lang)
@@ -60,7 +59,7 @@ def respond(ctx: AppContext, session: Session, message: str, history: History,
         yield turn.shown(turn.answer or None), "", error_notice(turn.cut, session.lang)
     elif turn.result is not None:
         yield (turn.shown(turn.answer), "",
-               f"{notice}\n\n{turn_summary(turn.result, session.lang)}".strip())
+               f"{turn.notice}\n\n{turn_summary(turn.result, session.lang)}".strip())
 
 
 def turn_summary(result: Any, lang: str) -> str:
@@ -82,7 +81,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
         with gr.Column(scale=1):
             with gr.Accordion(T("chat.persona"), elem_id="chat-persona") as persona_box:
                 preset = gr.Dropdown(
-                    [(f"{p.name} — {p.description}", p.key) for p in persona.PRESETS],
+                    [(T(f"persona.{p.key}"), p.key) for p in persona.PRESETS],
                     value=first.key, label="Persona",
                     info=T("chat.loads_an_example_name"),
                 )

@@ -32,7 +32,7 @@ import gradio.blocks
 import gradio.networking
 import httpx
 
-from chatbot.i18n import say
+from chatbot.i18n import DEFAULT, LANGS, cli_lang, say
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,7 @@ def _patient_start_check(networking: types.ModuleType = gradio.networking) -> bo
     if getattr(original, "_patient", False):
         return True
     if original is None or list(inspect.signature(original).parameters) != ["url"]:
-        log.warning("gradio.networking.url_ok no es lo que esperaba: el arranque no esperará a "
-                    "una máquina ocupada. / gradio.networking.url_ok is not what was expected: "
-                    "start-up will not wait for a busy machine.")
+        log.warning(say(cli_lang(), "gradio_fixes.no_start_wait"))
         return False
 
     def url_ok(url: str) -> bool:
@@ -107,9 +105,7 @@ def _named(label: Any, lang: str) -> str:
 def _say_which_input_is_wrong(blocks: types.ModuleType) -> bool:
     original = getattr(getattr(blocks, "Blocks", None), "preprocess_data", None)
     if original is None or not inspect.iscoroutinefunction(original):
-        log.warning("gradio.blocks.Blocks.preprocess_data no es lo que esperaba: las entradas "
-                    "mal formadas seguirán sin mensaje. / gradio.blocks.Blocks.preprocess_data "
-                    "is not what was expected: malformed inputs keep getting no message.")
+        log.warning(say(cli_lang(), "gradio_fixes.no_input_message"))
         return False
     if getattr(original, "_says_which_input", False):
         return True
@@ -122,8 +118,8 @@ def _say_which_input_is_wrong(blocks: types.ModuleType) -> bool:
         except gradio.Error:
             raise
         except (ValueError, TypeError, KeyError, AttributeError) as exc:  # pydantic's included
-            raise gradio.Error(_wrong_input(block_fn, exc),
-                               title="Entrada no válida / Invalid input") from None
+            raise gradio.Error(_wrong_input(block_fn, exc, DEFAULT),
+                               title=say(DEFAULT, "errors.invalid_input")) from None
         _values_have_their_type(block_fn, processed)
         return processed
 
@@ -169,22 +165,28 @@ def _values_have_their_type(block_fn: Any, processed: Any) -> None:
         wanted = _expected(block, value)
         if wanted is not None:
             label = block.label or block.get_block_name()
-            raise gradio.Error(f"«{_named(label, 'es')}» debe ser {wanted[0]}, no "
-                               f"{type(value).__name__}. / '{_named(label, 'en')}' must be "
-                               f"{wanted[1]}, not {type(value).__name__}.",
-                               title="Entrada no válida / Invalid input")
+            lang = _reader(processed)
+            raise gradio.Error(say(lang, "rest.wrong_type", label=_named(label, lang),
+                                   wanted=wanted[LANGS.index(lang)], got=type(value).__name__),
+                               title=say(lang, "errors.invalid_input"))
 
 
-def _wrong_input(block_fn: Any, exc: Exception) -> str:
+def _reader(processed: list[Any]) -> str:
+    """The language of the page that sent these values (its session is among them, when the
+    event takes it); a REST caller without one reads the course's language."""
+    return next((v.lang for v in processed if isinstance(getattr(v, "lang", None), str)),
+                DEFAULT)
+
+
+def _wrong_input(block_fn: Any, exc: Exception, lang: str) -> str:
     """The endpoint's inputs by label, and Gradio's own reason, shortened."""
     labels = [getattr(b, "label", None) or b.get_block_name()
               for b in getattr(block_fn, "inputs", ()) if not getattr(b, "stateful", False)]
     said = " ".join(str(exc).split())
     if len(said) > MAX_SAID:
         said = said[:MAX_SAID] + "…"
-    es, en = (", ".join(_named(label, lang) for label in labels) for lang in ("es", "en"))
-    return (f"Una entrada no tiene la forma que espera este endpoint ({es}). / "
-            f"An input does not have the shape this endpoint expects ({en}): {said}")
+    return say(lang, "rest.wrong_shape", labels=", ".join(_named(label, lang) for label in labels),
+               reason=said)
 
 
 def _cache_signatures(blocks: types.ModuleType) -> bool:
@@ -195,10 +197,7 @@ def _cache_signatures(blocks: types.ModuleType) -> bool:
     if isinstance(current, _CachedSignatures):
         return True
     if current is not inspect:
-        log.warning("gradio.blocks no usa el módulo inspect como esperaba (¿otra versión de "
-                    "Gradio?): sigo sin la caché de firmas. / gradio.blocks does not use the "
-                    "inspect module as expected (another Gradio version?): going on without the "
-                    "signature cache.")
+        log.warning(say(cli_lang(), "gradio_fixes.no_signature_cache"))
         return False
     blocks.inspect = _CachedSignatures("inspect")  # type: ignore[attr-defined]
     return True
