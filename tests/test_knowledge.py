@@ -6,7 +6,7 @@ import pytest
 
 from chatbot.errors import InvalidInput
 from chatbot.knowledge import Index, course_pack, ground, read_files
-from chatbot.knowledge.grounding import HEADER, INSTRUCTION, sources_markdown, sources_title
+from chatbot.knowledge.grounding import HEADER, instruction, sources_markdown, sources_title
 from chatbot.knowledge.passages import MAX_CHARS, split_document, split_markdown, split_qa_csv
 from chatbot.knowledge.search import terms
 from chatbot.knowledge.views import retrieval_markdown
@@ -118,14 +118,16 @@ def test_grounding_puts_passages_in_the_system_prompt_and_cuts_what_does_not_fit
     whole = ground(index, "precio bicicleta eléctrica casco candado", "Eres Edu.", words, 10_000,
                    k=3)
     assert whole.system_prompt.startswith("Eres Edu.\n\n" + HEADER)
-    assert whole.system_prompt.endswith(INSTRUCTION)
+    assert whole.system_prompt.endswith(instruction(["rueda_libre_faq.md"]))
+    assert "«Fuente: rueda_libre_faq.md»" in whole.system_prompt
     assert "### rueda_libre_faq.md › " in whole.system_prompt
-    assert len(whole.used) == 3 and not whole.cut
+    # the third passage shares one word ("bicicleta") and scores far below the best: not offered
+    assert len(whole.used) == 2 and not whole.cut
     assert whole.tokens == words(whole.context)
-    budget = words(HEADER + INSTRUCTION) + 60
+    budget = words(HEADER + instruction(["rueda_libre_faq.md"])) + 60
     tight = ground(index, "precio bicicleta eléctrica casco candado", "Eres Edu.", words, budget,
                    k=3)
-    assert 1 <= len(tight.used) < 3 and tight.cut
+    assert len(tight.used) == 1 and tight.cut
     assert tight.tokens <= budget
     assert all(h.passage.text not in tight.context for h in tight.cut)
     nothing = ground(index, "xyzzy", "Eres Edu.", words, 10_000)
@@ -147,7 +149,8 @@ def test_the_retrieval_view_marks_used_cut_and_runners_up() -> None:
     passages, _ = read_files([FAQ / "rueda_libre_faq.md"], max_passages=100)
     index = Index(passages)
     question = "precio bicicleta eléctrica casco candado"
-    g = ground(index, question, "", words, words(HEADER + INSTRUCTION) + 60, k=2)
+    g = ground(index, question, "", words, words(HEADER + instruction(["rueda_libre_faq.md"])) + 60,
+               k=2)
     view = retrieval_markdown(question, g, index.search(question, 5))
     assert view.count("✅") == len(g.used) >= 1
     assert view.count("✂️") == len(g.cut) >= 1

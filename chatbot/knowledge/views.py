@@ -28,7 +28,7 @@ def retrieval_markdown(question: str, grounding: Grounding, ranked: list[Hit]) -
         key = id(hit.passage)
         fate = ("✅ sí / yes" if key in used else
                 "✂️ recortado: no cabía / cut: did not fit" if key in cut else
-                "— fuera del top-k / below top-k")
+                "— fuera del top-k o lejos del primero / below top-k or far below the best")
         lines.append(_row(rank, hit, fate))
     lines.append("")
     lines.append(f"Añadidos al prompt / Added to the prompt: {len(grounding.used)} fragmentos / "
