@@ -7,7 +7,7 @@ import pytest
 from chatbot.errors import InvalidInput
 from chatbot.i18n import say
 from chatbot.knowledge import Index, course_pack, ground, read_files
-from chatbot.knowledge.grounding import sources_markdown, sources_title
+from chatbot.knowledge.grounding import instruction, sources_markdown, sources_title
 from chatbot.knowledge.library import Library, summary
 from chatbot.knowledge.passages import MAX_CHARS, split_document, split_markdown, split_qa_csv
 from chatbot.knowledge.search import terms
@@ -15,7 +15,7 @@ from chatbot.knowledge.views import retrieval_markdown
 from chatbot.messages import history_to_messages
 
 FAQ = Path(__file__).resolve().parent.parent / "bench" / "knowledge"
-HEADER, INSTRUCTION = say("es", "knowledge.header"), say("es", "knowledge.instruction")
+HEADER = say("es", "knowledge.header")
 
 
 def words(text: str) -> int:
@@ -123,14 +123,16 @@ def test_grounding_puts_passages_in_the_system_prompt_and_cuts_what_does_not_fit
     whole = ground(index, "precio bicicleta eléctrica casco candado", "Eres Edu.", words, 10_000,
                    k=3)
     assert whole.system_prompt.startswith("Eres Edu.\n\n" + HEADER)
-    assert whole.system_prompt.endswith(INSTRUCTION)
+    assert whole.system_prompt.endswith(instruction(["rueda_libre_faq.md"]))
+    assert "«Fuente: rueda_libre_faq.md»" in whole.system_prompt
     assert "### rueda_libre_faq.md › " in whole.system_prompt
-    assert len(whole.used) == 3 and not whole.cut
+    # the third passage shares one word ("bicicleta") and scores far below the best: not offered
+    assert len(whole.used) == 2 and not whole.cut
     assert whole.tokens == words(whole.context)
-    budget = words(HEADER + INSTRUCTION) + 60
+    budget = words(HEADER + instruction(["rueda_libre_faq.md"])) + 60
     tight = ground(index, "precio bicicleta eléctrica casco candado", "Eres Edu.", words, budget,
                    k=3)
-    assert 1 <= len(tight.used) < 3 and tight.cut
+    assert len(tight.used) == 1 and tight.cut
     assert tight.tokens <= budget
     assert all(h.passage.text not in tight.context for h in tight.cut)
     nothing = ground(index, "xyzzy", "Eres Edu.", words, 10_000)
@@ -152,7 +154,8 @@ def test_the_retrieval_view_marks_used_cut_and_runners_up() -> None:
     passages, _ = read_files([FAQ / "rueda_libre_faq.md"], max_passages=100)
     index = Index(passages)
     question = "precio bicicleta eléctrica casco candado"
-    g = ground(index, question, "", words, words(HEADER + INSTRUCTION) + 60, k=2)
+    g = ground(index, question, "", words, words(HEADER + instruction(["rueda_libre_faq.md"])) + 60,
+               k=2)
     view = retrieval_markdown(question, g, index.search(question, 5))
     assert view.count("✅") == len(g.used) >= 1
     assert view.count("✂️") == len(g.cut) >= 1
@@ -204,5 +207,5 @@ def test_what_the_reader_sees_is_in_their_one_language(tmp_path: Path) -> None:
                  *notices, bad.value.said(lang)]
         assert [text for text in shown if " / " in text] == []
         assert word in summary(Library(index), lang) and word in shown[2]
-        assert say(lang, "knowledge.instruction") in g.context
+        assert g.context.endswith(instruction([h.passage.file for h in g.used], lang))
         assert "no-such.md" in shown[-1] and "vacio.txt" in notices[0]

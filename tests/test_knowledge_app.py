@@ -118,3 +118,28 @@ def test_a_tool_call_shows_before_the_answer(app_url: str, fake: FakeOpenAI) -> 
     bad = json.dumps({"name": "calculator"})
     with pytest.raises(Exception, match="incluida"):
         client.predict("hola", **{names[8]: bad}, api_name="/chat")
+
+
+def test_an_edited_question_is_answered_with_the_documents_and_the_tools(
+        app_url: str, fake: FakeOpenAI) -> None:
+    """Editing an earlier question re-asks through the chat's own turn, not a bare one."""
+    client = on_fake(app_url, fake)
+    client.predict([handle_file(str(FAQ / "cowork_faq.md"))], api_name="/knowledge_load")
+    history, _, _ = client.predict("¿Cuál es la contraseña del wifi?", api_name="/chat")
+    asked = next(i for i, m in enumerate(history) if m["role"] == "user")
+    edited, notice = client.predict(history, asked, "¿Dónde está la zona de silencio?",
+                                    api_name="/chat_edit")
+    assert "tercera planta" in system_sent(fake)  # the edited question's passage was sent
+    assert text(edited[asked]) == "¿Dónde está la zona de silencio?"
+    sources = edited[-1]
+    assert sources["metadata"]["title"].startswith("📚 Fuentes: cowork_faq.md")
+    assert "tercera planta" in text(sources) and "Contexto añadido: " in notice
+
+    fake.raw_next(tool_call_reply("calculator", '{"expression": "37*48"}'))
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    names = [p["parameter_name"] for p in api["/chat_edit"]["parameters"]]
+    builtins = names[8]  # after history, index, text, name, system, temperature, tokens, effort
+    edited, notice = client.predict(edited, asked, "¿Cuánto es 37 por 48?",
+                                    **{builtins: ["calculator"]}, api_name="/chat_edit")
+    calls = [m for m in edited if (m.get("metadata") or {}).get("title") == "🛠️ calculator"]
+    assert calls and "1776" in text(calls[0]) and "1 llamada(s), " in notice

@@ -12,7 +12,7 @@ import pytest
 
 from chatbot.chat.persona import preset
 from chatbot.engine.llama_server import EmbeddedServer
-from chatbot.i18n import say
+from chatbot.knowledge.grounding import instruction
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_server import FakeTelegram
 from tests.test_telegram_bot import (
@@ -51,8 +51,8 @@ def test_the_bot_answers_from_the_hosts_faq_and_names_the_file(
     assert f"📚 Fuentes: cowork_faq.md › Espacio Colmena: preguntas frecuentes › {WIFI}" in reply
     first, second = (r.json["messages"] for r in chat_requests(openai_fake))
     assert first[0]["content"].startswith(preset("course").system_prompt)
-    assert "Panal-2291" in first[0]["content"] and say("es", "knowledge.instruction") in first[0][
-        "content"]
+    assert "Panal-2291" in first[0]["content"]
+    assert first[0]["content"].endswith(instruction(["cowork_faq.md"]))
     # The next turn: its own search (nothing matches), and the sources line is not sent back.
     assert second[0]["content"] == preset("course").system_prompt
     assert not any("Fuentes" in m["content"] for m in second)

@@ -1,8 +1,8 @@
 """The best passages put in the prompt, within a token budget, and the sources shown afterwards.
 
 The passages go in the system prompt, after the persona, each headed by its file and section, with
-an instruction to answer from them and to name the file. What did not fit the budget is kept in
-`cut`, so the student can see what the model was not given.
+an instruction to answer from them and to end with the file's name. What did not fit the budget is
+kept in `cut`, so the student can see what the model was not given.
 """
 
 from __future__ import annotations
@@ -14,6 +14,17 @@ from chatbot.i18n import DEFAULT, say
 from chatbot.knowledge.search import Hit, Index
 
 TOP_K = 2  # passages offered per question (tuned on docs/knowledge.md's question set)
+# A runner-up scoring under this share of the best passage's score shares only a word or two
+# with the question ("se llama" for "¿cómo se llama la aplicación?"); the 0.5B model then took
+# its fact instead of the best passage's, so it is not offered.
+RUNNER_UP = 1 / 3
+
+
+def instruction(files: Sequence[str], lang: str = DEFAULT) -> str:
+    """After the passages, where a small model reads it last. Numbered passages made the 0.5B
+    model answer "3" (a passage's number), so passages are headed by their file; asked to "say
+    which file", it never did, so it is given the exact line to end with."""
+    return say(lang, "knowledge.instruction", names=", ".join(dict.fromkeys(files)))
 
 
 def passage_block(hit: Hit) -> str:
@@ -24,11 +35,9 @@ def passage_block(hit: Hit) -> str:
 
 def context_text(hits: Sequence[Hit], lang: str = DEFAULT) -> str:
     """Exactly what is added to the system prompt for these passages, headed and followed by
-    words in the reader's language (knowledge.header, knowledge.instruction). The instruction
-    comes after the passages, where a small model reads it last: numbered passages made the 0.5B
-    model answer "3" (a passage's number) to a question, so passages are headed by their file."""
+    words in the reader's language (knowledge.header, `instruction`)."""
     return "\n\n".join([say(lang, "knowledge.header"), *(passage_block(h) for h in hits),
-                        say(lang, "knowledge.instruction")])
+                        instruction([h.passage.file for h in hits], lang)])
 
 
 @dataclass(frozen=True)
@@ -51,7 +60,8 @@ def ground(index: Index, question: str, system_prompt: str, count: Callable[[str
            same: Callable[[Hit], object] = lambda hit: hit.passage, lang: str = DEFAULT
            ) -> Grounding:
     """The `k` best passages for `question` that `keep` accepts and that fit `budget` tokens,
-    in the system prompt; of passages that are `same` (one fact in two languages), the best.
+    in the system prompt; of passages that are `same` (one fact in two languages), the best;
+    none scoring under `RUNNER_UP` of the best.
 
     A passage that does not fit is cut (not truncated: half a fact misleads), and the next
     smaller one may still fit."""
@@ -61,7 +71,7 @@ def ground(index: Index, question: str, system_prompt: str, count: Callable[[str
         if keep(hit) and same(hit) not in seen:
             seen.add(same(hit))
             hits.append(hit)
-    hits = hits[:k]
+    hits = [h for h in hits[:k] if h.score >= RUNNER_UP * hits[0].score]
     used: list[Hit] = []
     cut: list[Hit] = []
     context = ""

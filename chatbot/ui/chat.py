@@ -215,5 +215,5 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
                           api_name="chat_clear")
     billed += build_conversation_panel(ctx, ChatParts(
         chat, preset, name, system, greeting, temperature, max_tokens, effort, notice, session,
-        respond, line, [*billed, undone], [cleared]), handoff)
+        send_fn, extras, line, [*billed, undone], [cleared]), handoff)
     return billed

@@ -46,7 +46,10 @@ class ChatParts:
     effort: gr.Dropdown
     notice: gr.Markdown
     session: gr.State
-    answer: Answer  # respond(ctx, session, message, history, system_prompt, temperature, ...)
+    # The chat's own turn, knowledge and tools included: answer(message, history, bot_name,
+    # system_prompt, temperature, max_tokens, effort, *extras, session)
+    answer: Answer
+    extras: list[Any]  # the knowledge and tools inputs `answer` takes after the effort
     queue: dict[str, Any] = field(default_factory=dict)  # the chat's concurrency line
     changes: list[Dependency] = field(default_factory=list)  # events that change the chat
     fresh_starts: list[Dependency] = field(default_factory=list)  # events that start anew
@@ -193,9 +196,10 @@ def build_conversation_panel(ctx: AppContext, parts: ChatParts,
     # -- edit and branch -----------------------------------------------------------------------
 
     def edit_fn(history: History, index: float, text: str, bot_name: str, system_prompt: str,
-                temperature: float, max_tokens: int, reasoning_effort: str, state: Session,
-                data: Any
+                temperature: float, max_tokens: int, reasoning_effort: str, *more: Any
                 ) -> Iterator[tuple[Any, Any, Any]]:
+        """The edited question is answered as the chat answers any (its knowledge, its tools)."""
+        *extras, state, data = more
         try:
             edited = views.current(data, history).edit(int(index or 0), text or "")
         except ChatbotError as exc:
@@ -205,9 +209,9 @@ def build_conversation_panel(ctx: AppContext, parts: ChatParts,
             yield before, "", edited.to_dict()
             return
         final, notice = before[:-1], ""
-        for final, _box, notice in parts.answer(ctx, state, text, before[:-1],
-                                                prompt_for(bot_name, system_prompt), temperature,
-                                                max_tokens, reasoning_effort):
+        for final, _box, notice in parts.answer(text, before[:-1], bot_name, system_prompt,
+                                                temperature, max_tokens, reasoning_effort,
+                                                *extras, state):
             yield final, notice, gr.skip()
         # the last update repeats the chat: an API caller's result is the last one
         yield final, notice, views.current(edited.to_dict(), final).to_dict()
@@ -221,7 +225,7 @@ def build_conversation_panel(ctx: AppContext, parts: ChatParts,
         return history, at, content_text(evt.value)
 
     edit_inputs = [chat, index_box, text_box, parts.name, parts.system, parts.temperature,
-                   parts.max_tokens, parts.effort, session, tree]
+                   parts.max_tokens, parts.effort, *parts.extras, session, tree]
     edit_outputs = [chat, parts.notice, tree]
     spending = [run_edit.click(edit_fn, edit_inputs, edit_outputs, api_name="chat_edit",
                                **parts.queue)]
