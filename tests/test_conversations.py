@@ -11,6 +11,7 @@ from chatbot.conversations.exchange import Persona, Saved
 from chatbot.conversations.tree import Conversation
 from chatbot.errors import InvalidInput
 from chatbot.finetune.validate import validate_file
+from chatbot.messages import history_to_messages
 from chatbot.models.catalog import Catalog
 
 GREETING = {"role": "assistant", "content": "¡Hola!"}
@@ -30,6 +31,27 @@ def test_sync_keeps_every_retried_answer_as_a_version() -> None:
     assert back.history() == turns("2+2?", "4")
     assert back.versions()[2] == (1, 2)
     assert back.switch(2, -1).history() == back.history()  # already the first: stays
+
+
+def test_a_box_under_an_answer_stays_a_box_and_never_reaches_the_model() -> None:
+    """The sources (or a tool call) under an answer: kept with its title through an edit, a
+    save and a load, so the chat shows it folded and the model is not sent the passages."""
+    sources = {"role": "assistant", "content": "### faq.md › Horario\nDe 9 a 14.",
+               "metadata": {"title": "📚 Fuentes: faq.md › Horario", "status": "done"}}
+    history = [*turns("¿Horario?", "De 9 a 14."), sources, {"role": "user", "content": "¿Y?"}]
+    tree = Conversation.from_dict(json.loads(json.dumps(
+        Conversation.from_history(history).to_dict())))
+    assert tree.history()[3] == sources
+    assert tree.spoken() == [*turns("¿Horario?", "De 9 a 14."), {"role": "user", "content": "¿Y?"}]
+    edited = tree.edit(4, "¿Y el sábado?")
+    assert history_to_messages(edited.history()) == [
+        *turns("¿Horario?", "De 9 a 14."), {"role": "user", "content": "¿Y el sábado?"}]
+    assert exchange.openai_messages(tree, "")[-2:] == [
+        {"role": "assistant", "content": "De 9 a 14."}, {"role": "user", "content": "¿Y?"}]
+    assert exchange.from_json(exchange.to_json(Saved(tree, Persona("Edu", "", ""))).encode()) \
+        .conversation.history() == tree.history()
+    assert "<summary>📚 Fuentes: faq.md › Horario</summary>" in exchange.to_markdown(
+        Saved(tree, Persona("Edu", "", "")))
 
 
 def test_gradio_block_content_and_empty_placeholders_fold_into_text() -> None:

@@ -34,7 +34,7 @@ def liked_examples(conversation: Conversation, system_prompt: str) -> list[dict[
         if not any(n.role == "user" for n in before):
             continue  # a liked greeting answers nobody: nothing to learn
         messages: list[dict[str, Any]] = [*system]
-        for node in before:
+        for node in (n for n in before if not n.title):  # the model never saw the boxes
             message: dict[str, Any] = {"role": node.role, "content": node.content}
             if node.role == "assistant":
                 message["weight"] = 0

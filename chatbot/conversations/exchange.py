@@ -40,7 +40,7 @@ class Saved:
 def openai_messages(conversation: Conversation, system_prompt: str) -> list[dict[str, str]]:
     """The active path as the Chat Completions API takes it, system prompt first."""
     system = [{"role": "system", "content": system_prompt}] if system_prompt.strip() else []
-    return [*system, *conversation.history()]
+    return [*system, *conversation.spoken()]
 
 
 def to_json(saved: Saved) -> str:
@@ -70,6 +70,10 @@ def to_markdown(saved: Saved, lang: str = DEFAULT) -> str:
                   _quote(persona.system_prompt), ""]
     for node_id, (version, count) in zip(conversation.path, conversation.versions(), strict=True):
         node = conversation.nodes[node_id]
+        if node.title:  # the sources or a tool call under an answer: folded, as on screen
+            lines += [f"<details><summary>{node.title}</summary>", "", node.content, "",
+                      "</details>", ""]
+            continue
         who = say(lang, "conversations.md_you") if node.role == "user" else f"🤖 {bot}"
         extra = (say(lang, "conversations.md_version", version=version, count=count)
                  if count > 1 else "")
@@ -142,7 +146,7 @@ def from_json(data: bytes) -> Saved:
     system, turns = _plain_messages(document["messages"])
     if "branches" in document:
         conversation = Conversation.from_dict(document["branches"])
-        if conversation.history() != turns:
+        if conversation.spoken() != turns:
             raise InvalidInput.keyed("conversations.branches_disagree")
     else:
         conversation = Conversation.from_history(turns)

@@ -20,6 +20,7 @@ ROLES = ("user", "assistant")
 FEEDBACK = ("up", "down")
 MAX_NODES = 5000  # a conversation a person had, not a data dump
 MAX_NOTE_CHARS = 2000
+MAX_TITLE_CHARS = 300  # a box title: "📚 Sources: file › section, …"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Node:
     feedback: str | None = None  # "up" / "down" on an answer
     note: str = ""
     last: int | None = None  # the child last on screen, followed when going back to this branch
+    title: str = ""  # a box under an answer (its sources, a tool call): shown, never sent
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,15 @@ class Conversation:
         node = self.nodes[node_id]
         return [n for n in self.children(node.parent) if n.role == node.role]
 
-    def history(self) -> list[dict[str, str]]:
-        """The active path as chat messages (what the Chatbot shows and the model is sent)."""
-        return [{"role": self.nodes[i].role, "content": self.nodes[i].content} for i in self.path]
+    def history(self) -> list[dict[str, Any]]:
+        """The active path as the Chatbot shows it; a titled box keeps its title, which keeps it
+        from the model (chatbot.messages.history_to_messages)."""
+        return [_shown(self.nodes[i]) for i in self.path]
+
+    def spoken(self) -> list[dict[str, str]]:
+        """The active path as the model reads it: the messages, not the boxes under them."""
+        return [{"role": n.role, "content": n.content}
+                for n in (self.nodes[i] for i in self.path) if not n.title]
 
     def lineage(self, node_id: int) -> list[Node]:
         """The node and every message before it, first message first."""
@@ -70,18 +78,19 @@ class Conversation:
         return out
 
     def liked(self) -> list[Node]:
-        return [n for n in self.nodes if n.role == "assistant" and n.feedback == "up"]
+        return [n for n in self.nodes if n.role == "assistant" and n.feedback == "up" and not n.title]
 
     # -- changing ------------------------------------------------------------------------------
 
-    def _child(self, parent: int | None, role: str, content: str) -> tuple[Conversation, int]:
+    def _child(self, parent: int | None, role: str, content: str, title: str = ""
+               ) -> tuple[Conversation, int]:
         """The existing child with this text, or a new one: the same words are one version."""
         for node in self.children(parent):
-            if node.role == role and node.content == content:
+            if (node.role, node.content, node.title) == (role, content, title):
                 return self, node.id
         if len(self.nodes) >= MAX_NODES:
             raise InvalidInput.keyed("conversations.full", n=MAX_NODES)
-        node = Node(len(self.nodes), parent, role, content)
+        node = Node(len(self.nodes), parent, role, content, title=title)
         return replace(self, nodes=(*self.nodes, node)), node.id
 
     def _remember(self, path: Sequence[int]) -> Conversation:
@@ -94,8 +103,8 @@ class Conversation:
     def sync(self, history: Sequence[Any]) -> Conversation:
         """This tree with `history` as its active path; messages it lacks become new versions."""
         tree, path, parent = self, [], None
-        for role, content in _turns(history):
-            tree, parent = tree._child(parent, role, content)
+        for role, content, title in _turns(history):
+            tree, parent = tree._child(parent, role, content, title)
             path.append(parent)
         return tree._remember(path)
 
@@ -169,16 +178,26 @@ class Conversation:
         return cls().sync(history)
 
 
-def _turns(history: Sequence[Any]) -> list[tuple[str, str]]:
-    """(role, text) of the user and bot messages of a chat history; empty ones are not kept."""
+def _turns(history: Sequence[Any]) -> list[tuple[str, str, str]]:
+    """(role, text, box title) of the user and bot messages of a chat history; empty ones are
+    not kept."""
     out = []
     for item in history or ():
         role = item.get("role") if isinstance(item, dict) else getattr(item, "role", None)
         content = item.get("content") if isinstance(item, dict) else getattr(item, "content", None)
+        meta = item.get("metadata") if isinstance(item, dict) else getattr(item, "metadata", None)
+        title = (meta or {}).get("title") if isinstance(meta, dict) else None
         text = content_text(content)
         if role in ROLES and text.strip():
-            out.append((str(role), text))
+            out.append((str(role), text, str(title or "")[:MAX_TITLE_CHARS]))
     return out
+
+
+def _shown(node: Node) -> dict[str, Any]:
+    shown: dict[str, Any] = {"role": node.role, "content": node.content}
+    if node.title:
+        shown["metadata"] = {"title": node.title, "status": "done"}
+    return shown
 
 
 def _node_dict(node: Node) -> dict[str, Any]:
@@ -190,6 +209,8 @@ def _node_dict(node: Node) -> dict[str, Any]:
         out["note"] = node.note
     if node.last is not None:
         out["last"] = node.last
+    if node.title:
+        out["title"] = node.title
     return out
 
 
@@ -214,5 +235,6 @@ def _read_node(index: int, item: Any) -> Node:
     feedback = item.get("feedback")
     if feedback not in (*FEEDBACK, None):
         raise InvalidInput.keyed("conversations.node_feedback", where=where)
-    note = item.get("note") or ""
-    return Node(index, parent, role, content, feedback, str(note)[:MAX_NOTE_CHARS], last)
+    note, title = item.get("note") or "", item.get("title") or ""
+    return Node(index, parent, role, content, feedback, str(note)[:MAX_NOTE_CHARS], last,
+                str(title)[:MAX_TITLE_CHARS])
