@@ -80,10 +80,11 @@ def preset(key: str) -> Persona:
 
 
 def identity_prompt(name: str, system_prompt: str) -> str:
-    """The system prompt, with the bot's name added when the prompt does not already say it."""
+    """The system prompt, with the bot's name added when the prompt does not already say it: in
+    Spanish, like the presets' prompts (the model answers in the student's language anyway)."""
     name, system_prompt = (name or "").strip(), (system_prompt or "").strip()
     if name and name.lower() not in system_prompt.lower():
-        return f"Te llamas {name}. / Your name is {name}.\n{system_prompt}".strip()
+        return f"Te llamas {name}.\n{system_prompt}".strip()
     return system_prompt
 
 

@@ -14,7 +14,6 @@ from chatbot.chat.turn import History, error_notice, prepare_turn
 from chatbot.client import ChatParams
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError
-from chatbot.i18n import one_language
 from chatbot.knowledge import library as lib
 from chatbot.money.billing import format_usd
 from chatbot.tools import BUILTIN_NAMES, Toolbox, answer_with_tools, builtins, custom_tool
@@ -76,7 +75,6 @@ def respond(ctx: AppContext, session: Session, message: str, history: History,
                                         int(max_tokens))
     except ChatbotError as exc:
         raise error_for(exc, session.lang) from None
-    notice = one_language(notice, session.lang)
     mine = [*history, {"role": "user", "content": message}]
     yield [*mine, {"role": "assistant", "content": "…"}], "", notice
     params = ChatParams(model=ctx.model_for(session), temperature=float(temperature),
