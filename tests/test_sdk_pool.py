@@ -3,6 +3,8 @@ host's headers; "openai" always means api.openai.com; streamed answers reuse the
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from chatbot.client import Backend, ChatParams, LLMClient, SDKPool
@@ -68,7 +70,9 @@ def test_a_stopped_stream_is_not_read_to_its_end(fake: FakeOpenAI, catalog: Cata
     events = llm.stream_chat([{"role": "user", "content": "hola"}], ChatParams("gpt-4o-mini"))
     assert next(events).text == "echo:"
     assert gate.wait_waiting(1)
-    events.close()  # the Stop button: returns while the server still holds the rest
-    gate.open()
+    opener = threading.Timer(1.0, gate.open)  # the rest comes later: a close that read on
+    opener.start()  # would get it, and keep the connection
+    events.close()  # the Stop button
+    opener.join()
     list(llm.stream_chat([{"role": "user", "content": "hola"}], ChatParams("gpt-4o-mini")))
     assert fake.connections == 2  # the stopped stream's connection was dropped, as it may be
