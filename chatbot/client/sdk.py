@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx2
 import openai
 
 from chatbot.i18n import Msg
@@ -19,6 +21,7 @@ NO_KEY = "sk-no-key-required"  # placeholder for servers that need none; not a s
 # "OpenAI" means OpenAI: the SDK would otherwise take the host's OPENAI_BASE_URL from the
 # environment, and a visitor's key would travel to the host's server.
 OPENAI_URL = "https://api.openai.com/v1"
+DRAIN_LIMIT = 4096  # bytes read after `data: [DONE]`: only the body's end is expected there
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,51 @@ class Backend:
         key = {"local": "backend.local"}.get(self.kind) or (
             "backend.host" if self.shown_url is None else "backend.compatible")
         return Msg(key, url=self.shown_url)
+
+
+class _EndAfterDone(httpx2.SyncByteStream):
+    """An event stream that, closed right after `data: [DONE]`, reads the body's last bytes first.
+
+    The sync SDK stops at [DONE] and closes the response before the chunked body's end, so httpx
+    would drop the connection and every streamed answer would open a new one (TCP and TLS). Closed
+    earlier (Stop pressed, an error) nothing more is read and the connection is dropped as before.
+    """
+
+    def __init__(self, inner: httpx2.SyncByteStream) -> None:
+        self._inner = inner
+        self._chunks = iter(inner)
+        self._tail = b""
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._chunks:
+            self._tail = (self._tail + chunk)[-32:]
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            if self._tail.rstrip().endswith(b"data: [DONE]"):
+                extra = 0
+                for chunk in self._chunks:  # a server that says nothing more: the read timeout
+                    extra += len(chunk)
+                    if extra > DRAIN_LIMIT:
+                        break
+        except httpx2.HTTPError:
+            pass  # the answer is complete; a connection that failed afterwards is just dropped
+        finally:
+            self._inner.close()
+
+
+def _reuse_after_done(response: httpx2.Response) -> None:
+    """Response hook: event streams end their body before closing, so the connection is kept.
+
+    Not llama.cpp's server: it closes the connection after a stream (whatever its Keep-Alive
+    header says), so a kept one could be taken by the next request just before it goes (2 of 30
+    immediate follow-ups failed so).
+    """
+    if (isinstance(response.stream, httpx2.SyncByteStream)
+            and response.headers.get("content-type", "").startswith("text/event-stream")
+            and response.headers.get("server") != "llama.cpp"):
+        response.stream = _EndAfterDone(response.stream)
 
 
 class SDKPool:
@@ -95,9 +143,10 @@ class SDKPool:
         # Omit() removes a header the SDK would add from the environment.
         headers: Any = ({name: openai.Omit() for name in self.host_headers} if backend.visitor
                         else None)  # typed Mapping[str, str], but Omit() is the SDK's own way
+        http = (guarded_http_client(self.timeout) if backend.guarded
+                else openai.DefaultHttpxClient(timeout=self.timeout))
+        http.event_hooks = {"response": [_reuse_after_done]}
         # max_retries=0: the SDK would also retry insufficient_quota; our loop knows better.
-        return openai.OpenAI(
-            api_key=key, base_url=backend.base_url or OPENAI_URL, timeout=self.timeout,
-            max_retries=0, default_headers=headers,
-            http_client=guarded_http_client(self.timeout) if backend.guarded else None,
-        )
+        return openai.OpenAI(api_key=key, base_url=backend.base_url or OPENAI_URL,
+                             timeout=self.timeout, max_retries=0, default_headers=headers,
+                             http_client=http)

@@ -486,6 +486,7 @@ class FakeOpenAI(LoopbackFake):
         self._ids = itertools.count(1)
         self._in_flight = 0
         self.peak_in_flight = 0
+        self.connections = 0  # TCP connections accepted: a client that reuses them opens few
         server = _Server((host, port), _Handler)
         server.fake = self
         self._serve(server, "fake-openai")
@@ -1195,10 +1196,18 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY, as real servers set it: otherwise a stream's last bytes (the chunked body's
+    # end, written after [DONE]) wait for the client's delayed ACK, ~40 ms on a kept connection.
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, *args: Any) -> None:
         """Quiet: tests read `fake.requests` instead."""
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.fake._lock:
+            self.server.fake.connections += 1
 
     def do_GET(self) -> None:
         self._serve()
