@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from gradio_client import Client, handle_file
 
+from chatbot.i18n import cli_lang, say
 from chatbot.models.catalog import Catalog
 from chatbot.money import billing
 from tests.conftest import launch_app
@@ -364,4 +365,6 @@ def test_ten_visitors_with_five_megabyte_pools_keep_memory_bounded(launch: Launc
 def test_listening_on_the_lan_outside_hosted_mode_says_so_at_start(launch: Launch) -> None:
     _, base = launch(CHATBOT_HOSTED="0", GRADIO_SERVER_NAME="0.0.0.0")
     log = (base / "app.log").read_text(errors="replace")
-    assert "fine-tuning endpoints" in log and HOST_KEY not in log
+    # The host's language: CHATBOT_LANG, else the system's (C.UTF-8 here: the course's Spanish).
+    assert say(cli_lang(), "settings.public_listener", host="0.0.0.0").split(":")[0] in log
+    assert HOST_KEY not in log

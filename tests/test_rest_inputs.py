@@ -105,12 +105,15 @@ def test_every_endpoint_answers_malformed_input_with_a_message(
 
 
 @pytest.mark.parametrize(("api", "args", "expected"), [
-    ("/chat", ["hola", "la historia como texto", "Bot", "", 0.7, 64, "none"], "shape"),
-    ("/chat", ["hola", [{"role": "tool", "content": "x"}], "Bot", "", 0.7, 64, "none"], "shape"),
-    ("/lab_compare", ["hola", {"headers": ["a"], "data": [[{"x": 1}], "fila"]}], "shape"),
+    # A REST caller has no page language: the course's Spanish.
+    ("/chat", ["hola", "la historia como texto", "Bot", "", 0.7, 64, "none"], "forma que espera"),
+    ("/chat", ["hola", [{"role": "tool", "content": "x"}], "Bot", "", 0.7, 64, "none"],
+     "forma que espera"),
+    ("/lab_compare", ["hola", {"headers": ["a"], "data": [[{"x": 1}], "fila"]}],
+     "forma que espera"),
     ("/lab_reshape", [[{"token": 3}], 1, 0, 1], "Candidato 1 no válido"),
     ("/lab_vote", ["hola", "no es una lista", "A"], "no son los de «Comparar»"),
-    ("/settings", ["compatible", "", "", "", "mucho"], "must be a number"),
+    ("/settings", ["compatible", "", "", "", "mucho"], "debe ser un número"),
 ])
 def test_the_audits_malformed_inputs_get_a_specific_message(
         app: tuple[str, FakeOpenAI], api: str, args: list[Any], expected: str) -> None:

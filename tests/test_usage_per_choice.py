@@ -29,4 +29,4 @@ def test_three_answers_bill_the_tokens_of_all_three(embedded: EmbeddedServer) ->
     assert generated > max(len(c.logprobs or ()) for c in result.choices)  # all, not one
     assert result.usage.completion_tokens == generated
     assert ledger.completion_tokens == generated
-    assert any(f": {generated}." in note for note in result.notes)  # and it says so
+    assert any(f": {generated}." in note.said("es") for note in result.notes)  # and says so
