@@ -21,7 +21,7 @@ from chatbot import jsonsafe
 from chatbot.errors import InvalidInput
 from chatbot.finetune import files
 from chatbot.finetune.stats import ExampleCounter
-from chatbot.finetune.words import Words, words
+from chatbot.i18n import Msg
 from chatbot.models import token_count
 from chatbot.models.catalog import OFFLINE_ENCODINGS, Catalog
 
@@ -87,16 +87,16 @@ class DatasetCount:
     format_tokens: int = 0
     blank_lines: int = 0
     bad_lines: int = 0
-    problems: list[Words] = field(default_factory=list)  # the first few, with line numbers
+    problems: list[Msg] = field(default_factory=list)  # the first few, with line numbers
 
     @property
     def text_tokens(self) -> int:
         return self.total - self.format_tokens
 
-    def problem(self, line: int, what: Words | InvalidInput) -> None:
+    def problem(self, line: int, what: Msg | InvalidInput) -> None:
         self.bad_lines += 1
         if len(self.problems) < MAX_LISTED_PROBLEMS:
-            self.problems.append(words("finetune.count_line", line=line, what=what))
+            self.problems.append(Msg("finetune.count_line", line=line, what=what))
 
     def counted(self, _line: int, n: int) -> None:
         self.total += n
@@ -109,10 +109,10 @@ def _example(result: DatasetCount, line: files.Line) -> Example | None:
     """The line's record, its messages (None for prompt/completion) and its strings, when it is
     an example to count (lenient: counting, not validating)."""
     if line.too_long:
-        result.problem(line.number, words("finetune.count_too_long"))
+        result.problem(line.number, Msg("finetune.count_too_long"))
         return None
     if line.text is None:
-        result.problem(line.number, words("finetune.count_not_utf8"))
+        result.problem(line.number, Msg("finetune.count_not_utf8"))
         return None
     if not line.text.strip():
         result.blank_lines += 1
@@ -121,7 +121,7 @@ def _example(result: DatasetCount, line: files.Line) -> Example | None:
         record = jsonsafe.loads(line.text)
         messages, strings = token_count.example_strings(record)
     except json.JSONDecodeError as exc:
-        result.problem(line.number, words("finetune.count_invalid_json", detail=exc.msg))
+        result.problem(line.number, Msg("finetune.count_invalid_json", detail=exc.msg))
         return None
     except InvalidInput as exc:
         result.problem(line.number, exc)

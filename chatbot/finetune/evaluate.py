@@ -20,8 +20,7 @@ from chatbot.errors import ContextTooLong, InvalidInput
 from chatbot.finetune.files import MAX_LINE_BYTES
 from chatbot.finetune.formats import CHAT
 from chatbot.finetune.records import ReadOptions, read_rows
-from chatbot.finetune.words import Words, words
-from chatbot.i18n import say
+from chatbot.i18n import Msg, say
 from chatbot.models import token_count
 
 if TYPE_CHECKING:
@@ -47,15 +46,15 @@ class EvalExample:
 def load_examples(path: Path | str, *, system_prompt: str = "", question_column: str | None = None,
                   answer_column: str | None = None, limit: int | None = None,
                   max_line: int = MAX_LINE_BYTES
-                  ) -> tuple[list[EvalExample], list[tuple[int, Words]]]:
+                  ) -> tuple[list[EvalExample], list[tuple[int, Msg]]]:
     """(examples, skipped rows with the reason): a chat/legacy JSONL or a labelled CSV."""
     _, rows = read_rows(path, ReadOptions(system_prompt, CHAT, question_column, answer_column,
                                           max_line))
     examples: list[EvalExample] = []
-    skipped: list[tuple[int, Words]] = []
+    skipped: list[tuple[int, Msg]] = []
     for row in rows:
         if row.record is None:
-            skipped.append((row.line, row.error or words("finetune.unusable_row")))
+            skipped.append((row.line, row.error or Msg("finetune.unusable_row")))
             continue
         messages = row.record["messages"]
         last = max(i for i, m in enumerate(messages) if m.get("role") == "assistant")

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from chatbot.errors import InvalidInput
-from chatbot.finetune.words import Refusal, Words, words
+from chatbot.finetune.words import Refusal
+from chatbot.i18n import Msg
 
 SNIFF_BYTES = 8192
 MAX_LINE_BYTES = 1 << 20  # CHATBOT_MAX_LINE_KB: one example this long is already a mistake
@@ -130,27 +131,27 @@ def _pick(header: list[str], wanted: str | None, aliases: tuple[str, ...], what:
     if wanted:
         found = by_norm.get(_norm(wanted))
         if found is None:
-            raise _wrong_columns(header, words("finetune.no_such_column", column=wanted))
+            raise _wrong_columns(header, Msg("finetune.no_such_column", column=wanted))
         return found
     for alias in aliases:
         if alias in by_norm:
             return by_norm[alias]
-    raise _wrong_columns(header, words(f"finetune.missing_{what}_column"))
+    raise _wrong_columns(header, Msg(f"finetune.missing_{what}_column"))
 
 
-def _wrong_columns(header: list[str], detail: Words) -> InvalidInput:
-    shown = ", ".join(repr(h) for h in header) or words("finetune.no_columns")
-    return Refusal(words("finetune.csv_columns", detail=detail, found=shown),
-                   words("finetune.csv_columns_hint"))
+def _wrong_columns(header: list[str], detail: Msg) -> InvalidInput:
+    shown = ", ".join(repr(h) for h in header) or Msg("finetune.no_columns")
+    return Refusal(Msg("finetune.csv_columns", detail=detail, found=shown),
+                   Msg("finetune.csv_columns_hint"))
 
 
 def bad_csv(name: str, line: int, exc: csv.Error) -> InvalidInput:
     """csv's own errors (a field over its 128 KB limit, a NUL, a stray quote) in plain words."""
-    detail: Words | str = str(exc)
+    detail: Msg | str = str(exc)
     if "field larger than field limit" in str(exc):
-        detail = words("finetune.csv_field_too_big", limit=csv.field_size_limit() // 1024)
-    return Refusal(words("finetune.csv_unreadable", name=name, line=line, detail=detail),
-                   words("finetune.csv_unreadable_hint"))
+        detail = Msg("finetune.csv_field_too_big", limit=csv.field_size_limit() // 1024)
+    return Refusal(Msg("finetune.csv_unreadable", name=name, line=line, detail=detail),
+                   Msg("finetune.csv_unreadable_hint"))
 
 
 def _sniff_dialect(sample: str) -> type[csv.Dialect] | csv.Dialect:
@@ -181,7 +182,7 @@ def iter_csv(path: Path, question: str | None = None, answer: str | None = None
     q = _pick(header, question, QUESTION_NAMES, "question")
     a = _pick(header, answer, ANSWER_NAMES, "answer")
     if q == a:
-        raise _wrong_columns(header, words("finetune.same_column"))
+        raise _wrong_columns(header, Msg("finetune.same_column"))
     qi, ai = header.index(q), header.index(a)
 
     def rows() -> Iterator[CsvRow]:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot.finetune.words import Words, words
+from chatbot.i18n import Msg
 
 CHAT = "chat"
 LEGACY = "legacy"
@@ -53,12 +53,12 @@ class Problem:
     fields: dict[str, Any]
 
     @property
-    def message(self) -> Words:
-        return words(f"finetune.check_{self.code}", **self.fields)
+    def message(self) -> Msg:
+        return Msg(f"finetune.check_{self.code}", **self.fields)
 
     @property
-    def fix(self) -> Words:
-        return words(f"finetune.check_{self.code}_fix", **self.fields)
+    def fix(self) -> Msg:
+        return Msg(f"finetune.check_{self.code}_fix", **self.fields)
 
 
 def problem(line: int, code: str, **fields: Any) -> Problem:
@@ -76,9 +76,9 @@ def kind_of(record: Mapping[str, Any]) -> str | None:
     return None
 
 
-_TYPE_NAMES = {dict: words("finetune.kind_object"), list: words("finetune.kind_list"),
-               bool: "true/false", int: words("finetune.kind_number"),
-               float: words("finetune.kind_number"), type(None): "null"}
+_TYPE_NAMES = {dict: Msg("finetune.kind_object"), list: Msg("finetune.kind_list"),
+               bool: "true/false", int: Msg("finetune.kind_number"),
+               float: Msg("finetune.kind_number"), type(None): "null"}
 
 
 def _type_fields(key: str, value: Any) -> dict[str, Any]:

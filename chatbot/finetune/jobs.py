@@ -18,8 +18,8 @@ from chatbot.errors import BudgetExceeded, InvalidInput, ResourceNotFound
 from chatbot.finetune import files
 from chatbot.finetune.stats import fine_tunable_models, training_cost
 from chatbot.finetune.validate import Report, validate_file
-from chatbot.finetune.words import Refusal, Words, words
-from chatbot.i18n import say
+from chatbot.finetune.words import Refusal
+from chatbot.i18n import Msg, say
 from chatbot.models.catalog import Catalog
 
 if TYPE_CHECKING:
@@ -93,27 +93,27 @@ class JobRequest:
     batch_size: int | None = None
     learning_rate_multiplier: float | None = None
 
-    def problems(self, catalog: Catalog, backend_kind: str) -> list[Words]:
+    def problems(self, catalog: Catalog, backend_kind: str) -> list[Msg]:
         """Every impossible value at once (ranges as OpenAI documents them)."""
         found = []
         if not self.model.strip():
-            found.append(words("finetune.no_model"))
+            found.append(Msg("finetune.no_model"))
         info = catalog.get(self.model)
         if backend_kind == "openai" and info.known and not info.fine_tunable \
                 and not self.model.startswith("ft:"):
-            found.append(words("finetune.model_not_tunable", model=self.model,
+            found.append(Msg("finetune.model_not_tunable", model=self.model,
                                tunable=", ".join(fine_tunable_models(catalog))))
         if self.suffix and len(self.suffix) > MAX_SUFFIX:
-            found.append(words("finetune.suffix_too_long", limit=MAX_SUFFIX))
+            found.append(Msg("finetune.suffix_too_long", limit=MAX_SUFFIX))
         if self.n_epochs is not None and not 1 <= self.n_epochs <= 50:
-            found.append(words("finetune.between", name="n_epochs", value=self.n_epochs,
+            found.append(Msg("finetune.between", name="n_epochs", value=self.n_epochs,
                                low=1, high=50))
         if self.batch_size is not None and not 1 <= self.batch_size <= 256:
-            found.append(words("finetune.between", name="batch_size", value=self.batch_size,
+            found.append(Msg("finetune.between", name="batch_size", value=self.batch_size,
                                low=1, high=256))
         lr = self.learning_rate_multiplier
         if lr is not None and not 0 < lr <= 10:
-            found.append(words("finetune.lr_multiplier_range", value=lr))
+            found.append(Msg("finetune.lr_multiplier_range", value=lr))
         return found
 
 
@@ -123,11 +123,11 @@ def refuse_invalid(report: Report, role: str) -> None:
         return
     errors = [p for p in report.problems if p.severity == "error"]
     first = next((p for p in errors if p.line), errors[0])  # a line to look at, when there is one
-    where = words("finetune.on_line", line=first.line, text=first.message) if first.line \
+    where = Msg("finetune.on_line", line=first.line, text=first.message) if first.line \
         else first.message
-    raise Refusal(words(f"finetune.file_has_errors_{role}", count=report.error_count,
+    raise Refusal(Msg(f"finetune.file_has_errors_{role}", count=report.error_count,
                         first=where),
-                  words("finetune.file_has_errors_hint", fix=first.fix))
+                  Msg("finetune.file_has_errors_hint", fix=first.fix))
 
 
 def refuse_too_few(report: Report | None) -> None:
@@ -139,13 +139,13 @@ def refuse_too_few(report: Report | None) -> None:
 
 
 def launch(client: LLMClient, req: JobRequest, *, check: bool = True,
-           progress: Callable[[Words], None] | None = None) -> JobInfo:
+           progress: Callable[[Msg], None] | None = None) -> JobInfo:
     """Validate locally (unless `check` is off), upload the file(s), create the job; `progress`
     hears each step, in words its reader says."""
     ensure_can_train(client.backend.kind)
     problems = req.problems(client.catalog, client.backend.kind)
     if problems:
-        raise Refusal(words("finetune.impossible_parameters", problems=problems))
+        raise Refusal(Msg("finetune.impossible_parameters", problems=problems))
     paths = [("training", req.training_file)]
     if req.validation_file:
         paths.append(("validation", req.validation_file))
@@ -159,10 +159,10 @@ def launch(client: LLMClient, req: JobRequest, *, check: bool = True,
     refuse_too_few(reports.get(req.training_file))
     charge_training(client, req, reports.get(req.training_file))
     step = progress or (lambda _m: None)
-    step(words("finetune.uploading"))
+    step(Msg("finetune.uploading"))
     training = client.upload_file(req.training_file)
     validation = client.upload_file(req.validation_file) if req.validation_file else None
-    step(words("finetune.creating_job"))
+    step(Msg("finetune.creating_job"))
     return client.create_job(
         training.id, req.model, validation_file=validation.id if validation else None,
         suffix=req.suffix or None, seed=req.seed, n_epochs=req.n_epochs,

@@ -20,7 +20,8 @@ from chatbot.finetune import files
 from chatbot.finetune.formats import CHAT, LEGACY, example_key
 from chatbot.finetune.records import ReadOptions, read_rows
 from chatbot.finetune.stats import ExampleCounter
-from chatbot.finetune.words import Refusal, Words, words
+from chatbot.finetune.words import Refusal
+from chatbot.i18n import Msg
 from chatbot.models import token_count
 from chatbot.models.catalog import Catalog
 
@@ -54,15 +55,15 @@ class PrepareOptions:
     limit: int | None = None
     max_line: int = files.MAX_LINE_BYTES
 
-    def problems(self) -> list[Words]:
-        found = [words("finetune.no_such_fix", fix=f) for f in sorted(self.fixes - set(FIXES))]
+    def problems(self) -> list[Msg]:
+        found = [Msg("finetune.no_such_fix", fix=f) for f in sorted(self.fixes - set(FIXES))]
         if self.output not in (CHAT, LEGACY):
-            found.append(words("finetune.no_such_output", output=self.output))
+            found.append(Msg("finetune.no_such_output", output=self.output))
         if self.output == CHAT:
-            found += [words("finetune.legacy_only_fix", fix=f)
+            found += [Msg("finetune.legacy_only_fix", fix=f)
                       for f in sorted(self.fixes & set(LEGACY_ONLY))]
         if not 0 <= self.validation_fraction < 1:
-            found.append(words("finetune.fraction_range"))
+            found.append(Msg("finetune.fraction_range"))
         return found
 
     @property
@@ -104,7 +105,7 @@ class Analysis:
     path: Path
     source: str  # CHAT or LEGACY (a CSV is read as prompt/completion)
     rows: int = 0
-    invalid: list[tuple[int, Words]] = field(default_factory=list)  # the first MAX_LISTED
+    invalid: list[tuple[int, Msg]] = field(default_factory=list)  # the first MAX_LISTED
     invalid_count: int = 0
     duplicates: list[int] = field(default_factory=list)
     duplicate_count: int = 0
@@ -135,49 +136,49 @@ class Analysis:
             return "classification"
         return "generation"
 
-    def suggestions(self, output: str) -> list[tuple[str | None, Words]]:
+    def suggestions(self, output: str) -> list[tuple[str | None, Msg]]:
         """(fix name or None for plain advice, what it is about), most urgent first."""
-        out: list[tuple[str | None, Words]] = []
+        out: list[tuple[str | None, Msg]] = []
         if self.invalid_count:
             line, why = self.invalid[0]
-            out.append(("drop_invalid", words("finetune.suggest_invalid",
+            out.append(("drop_invalid", Msg("finetune.suggest_invalid",
                                               count=self.invalid_count, line=line, why=why)))
         if self.duplicate_count:
-            out.append(("remove_duplicates", words("finetune.suggest_duplicates",
+            out.append(("remove_duplicates", Msg("finetune.suggest_duplicates",
                                                    count=self.duplicate_count,
                                                    lines=_lines(self.duplicates))))
         if self.long_count:
-            out.append(("remove_long", words("finetune.suggest_long", count=self.long_count,
+            out.append(("remove_long", Msg("finetune.suggest_long", count=self.long_count,
                                              limit=self.limit, lines=_lines(self.long))))
         if self.upper * 2 > self.lower:
-            out.append(("lowercase", words("finetune.suggest_lowercase")))
+            out.append(("lowercase", Msg("finetune.suggest_lowercase")))
         if self.task == "classification" and self.labels is not None:
             names = ", ".join(f"{k!r} ({v})" for k, v in self.labels.most_common(8))
-            out.append((None, words("finetune.suggest_classification", count=len(self.labels),
+            out.append((None, Msg("finetune.suggest_classification", count=len(self.labels),
                                     names=names)))
         if self.source == LEGACY and output == LEGACY:
             out += self._legacy_suggestions()
         return out
 
-    def _legacy_suggestions(self) -> list[tuple[str | None, Words]]:
-        out: list[tuple[str | None, Words]] = []
+    def _legacy_suggestions(self) -> list[tuple[str | None, Msg]]:
+        out: list[tuple[str | None, Msg]] = []
         if self.task != "open-ended":
             if self.prompt_suffix:
-                out.append((None, words("finetune.suggest_prompt_suffix",
+                out.append((None, Msg("finetune.suggest_prompt_suffix",
                                         suffix=_show(self.prompt_suffix))))
             else:
-                out.append(("add_separator", words("finetune.suggest_separator",
+                out.append(("add_separator", Msg("finetune.suggest_separator",
                                                    separator=_show(self.separator))))
         if not self.all_space_start:
-            out.append(("completion_space", words("finetune.suggest_space")))
+            out.append(("completion_space", Msg("finetune.suggest_space")))
         if self.task == "generation" and not self.completion_suffix:
-            out.append(("add_stop", words("finetune.suggest_stop", stop=_show(self.stop))))
+            out.append(("add_stop", Msg("finetune.suggest_stop", stop=_show(self.stop))))
         return out
 
 
-def task_words(task: str) -> Words:
+def task_words(task: str) -> Msg:
     """What `Analysis.task` is called ("open-ended" → finetune.task_open_ended)."""
-    return words(f"finetune.task_{task.replace('-', '_')}")
+    return Msg(f"finetune.task_{task.replace('-', '_')}")
 
 
 def _lines(numbers: list[int]) -> str:
@@ -232,13 +233,13 @@ class _Shape:
         result.stop = next((s for s in STOPS if s in self.stops), DEFAULT_STOP)
 
 
-def _flag_row(result: Analysis, line: int, record: dict[str, Any] | None, error: Words | None,
+def _flag_row(result: Analysis, line: int, record: dict[str, Any] | None, error: Msg | None,
               seen: set[int]) -> int:
     """The row's problems a fix could remove (invalid, duplicate); long ones are marked later."""
     if record is None:
         result.invalid_count += 1
         if len(result.invalid) < MAX_LISTED:
-            result.invalid.append((line, error or words("finetune.unusable_row")))
+            result.invalid.append((line, error or Msg("finetune.unusable_row")))
         return _INVALID
     key = example_key(CHAT if "messages" in record else LEGACY, record)
     duplicate = key in seen
@@ -257,7 +258,7 @@ def analyze(path: Path | str, catalog: Catalog, opts: PrepareOptions | None = No
     path = Path(path)
     problems = opts.problems()
     if problems:
-        raise Refusal(words("finetune.invalid_options", problems=problems))
+        raise Refusal(Msg("finetune.invalid_options", problems=problems))
     source, rows = read_rows(path, opts.read)
     counter = ExampleCounter(catalog, opts.model)
     result = Analysis(path, source, limit=opts.limit or counter.limit)
@@ -287,7 +288,7 @@ class PrepareResult:
     validation: int
     dropped: dict[str, int]
     applied: list[str]
-    notes: list[Words]
+    notes: list[Msg]
 
 
 def _fix_text(record: dict[str, Any], fixes: frozenset[str], analysis: Analysis
@@ -323,8 +324,8 @@ def prepare(path: Path | str, catalog: Catalog, opts: PrepareOptions) -> Prepare
     mask = _drop_mask(opts.fixes)
     if analysis.invalid_count and not mask & _INVALID:
         line, why = analysis.invalid[0]
-        raise Refusal(words("finetune.rows_unusable", count=analysis.invalid_count, line=line,
-                            why=why), words("finetune.rows_unusable_hint"))
+        raise Refusal(Msg("finetune.rows_unusable", count=analysis.invalid_count, line=line,
+                            why=why), Msg("finetune.rows_unusable_hint"))
     keep = [i for i, flag in enumerate(analysis.flags) if not flag & mask]
     if not keep:
         raise InvalidInput.keyed("finetune.nothing_left")
@@ -344,9 +345,9 @@ def prepare(path: Path | str, catalog: Catalog, opts: PrepareOptions) -> Prepare
     notes = [text for fix, text in analysis.suggestions(opts.output)
              if fix is None or fix not in opts.fixes]
     if "add_stop" in opts.fixes:
-        notes.append(words("finetune.note_stop", stop=_show(analysis.stop)))
+        notes.append(Msg("finetune.note_stop", stop=_show(analysis.stop)))
     if "add_separator" in opts.fixes:
-        notes.append(words("finetune.note_separator", separator=_show(analysis.separator)))
+        notes.append(Msg("finetune.note_separator", separator=_show(analysis.separator)))
     return PrepareResult(analysis, outputs, len(keep) - len(valid_rows), len(valid_rows),
                          dict(dropped),
                          sorted(opts.fixes), notes)

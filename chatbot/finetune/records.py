@@ -23,7 +23,7 @@ from chatbot.finetune.formats import (
     problem,
     record_findings,
 )
-from chatbot.finetune.words import Words
+from chatbot.i18n import Msg
 
 CSV_SUFFIXES = (".csv", ".tsv")
 
@@ -41,7 +41,7 @@ class ReadOptions:
 class Row:
     line: int
     record: dict[str, Any] | None  # in the output format
-    error: Words | None  # why, when the row cannot be used
+    error: Msg | None  # why, when the row cannot be used
 
 
 def _convert(record: dict[str, Any], kind: str, opts: ReadOptions) -> dict[str, Any]:

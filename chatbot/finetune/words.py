@@ -3,21 +3,13 @@ is known: a view (the session's language), the CLI (`cli_lang()`), an error's ed
 
 Many of them nest: a refusal lists problems, a skipped row gives the reason of its line. A field
 may hold words, a list of them (joined with "; ") or a project error, each said in the same
-language as the message around it (`Msg` does that; `Words` is its name here).
+language as the message around it (`Msg` does that).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from chatbot.errors import ChatbotError, InvalidInput
 from chatbot.i18n import LANGS, Msg
-
-Words = Msg  # the project's text made before its reader is known (chatbot/i18n)
-
-
-def words(key: str, /, **fields: Any) -> Msg:
-    return Msg(key, **fields)
 
 
 def in_every_language(value: Msg | ChatbotError) -> dict[str, str]:
@@ -26,11 +18,11 @@ def in_every_language(value: Msg | ChatbotError) -> dict[str, str]:
 
 
 class Refusal(InvalidInput):
-    """Invalid input whose message and hint are `Words`: `said` gives one language; `str()`
+    """Invalid input whose message and hint are `Msg`: `said` gives one language; `str()`
     (logs, REST callers, who have no page language) both, as keyed errors do."""
 
-    def __init__(self, message: Words, hint: Words | None = None) -> None:
-        def both(w: Words | None) -> str:
+    def __init__(self, message: Msg, hint: Msg | None = None) -> None:
+        def both(w: Msg | None) -> str:
             return " / ".join(w.said(lang) for lang in LANGS) if w else ""
         super().__init__(both(message), hint=both(hint))
         self.words = (message, hint)

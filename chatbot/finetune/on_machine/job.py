@@ -26,8 +26,8 @@ from chatbot.finetune.jobs import refuse_invalid
 from chatbot.finetune.on_machine.resources import needs, shortfall
 from chatbot.finetune.on_machine.spec import Spec, machine_busy, require_library
 from chatbot.finetune.validate import validate_file
-from chatbot.finetune.words import Refusal, Words, words
-from chatbot.i18n import normalise, say
+from chatbot.finetune.words import Refusal
+from chatbot.i18n import Msg, normalise, say
 from chatbot.models.catalog import Catalog
 from chatbot.settings import Settings as AppSettings
 
@@ -52,14 +52,14 @@ class Settings:
     seed: int = 1
     trainable: str = ""
 
-    def problems(self) -> list[Words]:
+    def problems(self) -> list[Msg]:
         checks = (("epochs", 1 <= self.epochs <= 20),
                   ("learning_rate", 0 < self.learning_rate <= 1e-3),
                   ("context", not self.ctx % 256 and 256 <= self.ctx <= 2048),
                   ("optimizer", self.optimizer in ("adamw", "sgd")),
                   ("suffix", len(self.suffix) <= 40
                    and all(c.isalnum() or c in "-_" for c in self.suffix)))
-        return [words(f"finetune_local.range_{name}") for name, ok in checks if not ok]
+        return [Msg(f"finetune_local.range_{name}") for name, ok in checks if not ok]
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def _new_job_id() -> str:
 def refuse_impossible(settings: Settings) -> None:
     problems = settings.problems()
     if problems:
-        raise Refusal(words("finetune.impossible_parameters", problems=problems))
+        raise Refusal(Msg("finetune.impossible_parameters", problems=problems))
 
 
 def start(cache_dir: Path, base: Path, base_name: str, training_file: Path,

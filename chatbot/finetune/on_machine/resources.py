@@ -7,7 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from chatbot.finetune.words import Words, words
+from chatbot.i18n import Msg
 
 GB = 1024**3
 # Peak resident memory / size of the F32 weights on Qwen2.5-0.5B at context 256 (2.35 GiB of
@@ -36,14 +36,14 @@ def available_memory() -> int:
     return 1 << 62
 
 
-def shortfall(memory_needed: int, disk_needed: int, directory: Path) -> Words | None:
+def shortfall(memory_needed: int, disk_needed: int, directory: Path) -> Msg | None:
     """The refusal when memory or disk is short, else None."""
     memory, disk = available_memory(), shutil.disk_usage(directory).free
     problems = []
     if memory < memory_needed:
-        problems.append(words("finetune_local.short_memory", free=f"{memory / GB:.1f}",
+        problems.append(Msg("finetune_local.short_memory", free=f"{memory / GB:.1f}",
                               needed=f"{memory_needed / GB:.1f}"))
     if disk < disk_needed:
-        problems.append(words("finetune_local.short_disk", directory=str(directory),
+        problems.append(Msg("finetune_local.short_disk", directory=str(directory),
                               free=f"{disk / GB:.1f}", needed=f"{disk_needed / GB:.1f}"))
-    return words("finetune_local.no_resources", problems=problems) if problems else None
+    return Msg("finetune_local.no_resources", problems=problems) if problems else None
