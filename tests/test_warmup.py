@@ -22,6 +22,7 @@ from chatbot.client import SDKPool
 from chatbot.context import AppContext, Session
 from chatbot.engine.llama_server import EmbeddedServer
 from chatbot.engine.warmup import PrefixWarmer
+from chatbot.knowledge import pack
 from chatbot.models.catalog import Catalog
 from chatbot.money.billing import Ledger
 from chatbot.policy.workdirs import WorkDirs
@@ -81,31 +82,54 @@ def class_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, i
         proc.wait(timeout=20)
 
 
-@pytest.mark.model
-def test_every_slot_holds_the_default_persona_after_start(class_app: tuple[str, int]) -> None:
-    """Nobody has asked anything yet: each slot of the engine already holds the persona's
-    prompt (a question pinned to each slot finds it there)."""
-    _, port = class_app
+def default_opening() -> list[dict[str, str]]:
     first = persona.PRESETS[0]
-    opening = persona.opening(first.name, first.system_prompt, first.greeting)
-    for slot in range(SLOTS):
-        answer = engine_json(port, "/v1/chat/completions", {
-            "messages": [*opening, {"role": "user", "content": f"Hola ({slot})"}],
-            "max_tokens": 1, "id_slot": slot})
-        assert answer["timings"]["cache_n"] > 100, (slot, answer["timings"])
+    return persona.opening(first.name, first.system_prompt, first.greeting)
+
+
+@pytest.mark.model
+def test_a_first_question_on_a_course_concept_processes_only_its_own_words(
+        class_app: tuple[str, int]) -> None:
+    """"¿Qué es un token?" carries the course pack's Token passage after the persona's prompt
+    (~150 tokens more than the persona's start): that grounded start was prefilled into a slot
+    of its own, so the engine processes just the question. (Runs first: the tests after it
+    write into the slots.)"""
+    url, port = class_app
+    processed, cached = prompt_counters(port)
+    history = Client(url, verbose=False).predict("¿Qué es un token?", api_name="/chat")[0]
+    now_processed, now_cached = prompt_counters(port)
+    assert any("conceptos.md" in str(m) for m in history), history  # it was grounded
+    assert now_cached - cached > 250, (now_cached, cached)
+    assert now_processed - processed < 40, (now_processed, processed)
 
 
 @pytest.mark.model
 def test_a_first_message_processes_only_its_own_words(class_app: tuple[str, int]) -> None:
     """Through the app as a student sends it (only the message typed): the engine finds the
-    persona's prefix in a slot and processes just the question. (A question on a course concept,
-    "¿Qué es un token?", also processes the pack's passage added to the prompt: ~150 tokens.)"""
+    persona's prefix in a slot and processes just the question."""
     url, port = class_app
     processed, cached = prompt_counters(port)
     Client(url, verbose=False).predict("¿Qué curso me recomiendas?", api_name="/chat")
     now_processed, now_cached = prompt_counters(port)
     assert now_cached - cached > 100, (now_cached, cached)
     assert now_processed - processed < 40, (now_processed, processed)
+
+
+@pytest.mark.model
+def test_every_slot_holds_the_default_persona_after_start(class_app: tuple[str, int]) -> None:
+    """Each slot of the engine holds the persona's prompt: the first (a quarter) as it is, the
+    others grounded in the course pack's concepts, in order from the top slot down (a question
+    pinned to each slot finds its start there)."""
+    _, port = class_app
+    opening = default_opening()
+    grounded = pack.openings(opening, "es")
+    for slot in range(SLOTS):
+        start = opening if slot == 0 else grounded[SLOTS - 1 - slot]
+        answer = engine_json(port, "/v1/chat/completions", {
+            "messages": [*start, {"role": "user", "content": f"Hola ({slot})"}],
+            "max_tokens": 1, "id_slot": slot})
+        assert answer["timings"]["cache_n"] > (100 if slot == 0 else 250), (
+            slot, answer["timings"])
 
 
 LONG_PERSONA = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,11 +120,12 @@ class AppContext:
             return self.embedded.config.slots, "engine"
         return self.settings.remote_concurrency, "remote"
 
-    def warm_persona(self, messages: Messages) -> None:
-        """The class's next conversations start with `messages` (system prompt, greeting):
-        have them prefilled in every slot of the embedded engine, in the background."""
+    def warm_persona(self, opening: Messages, variants: Sequence[Messages] = ()) -> None:
+        """The class's next conversations start with `opening` (system prompt, greeting): have
+        it prefilled in every slot of the embedded engine, in the background, and `variants`
+        (the same start grounded in a passage) each in a slot of its own."""
         if self.warmer is not None:
-            self.warmer.want(messages)
+            self.warmer.want(opening, variants)
 
     def engine_preparing(self) -> bool:
         """Loading the model or warming its slots: the status line refreshes faster."""

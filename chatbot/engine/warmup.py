@@ -10,6 +10,13 @@ but llama-server clears those slots when the request ends.) The server runs with
 `--no-cache-idle-slots` (see `llama_server.py`): otherwise starting any task moves idle slots'
 prompts into the RAM cache and clears them, and a cached prompt comes back into one slot only.
 
+A persona also comes with variants: the same start grounded in one passage of the course pack
+(knowledge/pack). A question on a course concept sends its passage after the persona's prompt, so
+its prompt leaves the shared prefix there; each variant is prefilled into a slot of its own
+(restored from the shared prefix first, so only the passage is computed), and llama-server sends
+a request to the idle slot with the longest common prefix. A quarter of the slots keep the plain
+start for everything else (a grounded slot also serves it, with ~30 tokens more to compute).
+
 One warmer per engine; it runs in a thread of its own so the page answers at once.
 """
 
@@ -30,7 +37,17 @@ from chatbot.engine.llama_server import EngineLoad
 SENTINEL = "\u2063QUESTION\u2063"  # a user turn's text, cut off: what precedes it is shared
 PREFILL_TOK_S = 100.0  # the 2-core machine's prefill rate, for the status line's estimate
 IDLE_POLL_S = 0.5  # a re-warm waits for an idle engine: it must not overwrite busy slots
+PLAIN_SHARE = 4  # at least 1 slot in this many keeps the plain start
 Messages = Sequence[dict[str, str]]
+
+
+def _key(messages: Messages) -> tuple[str, ...]:
+    return tuple(f"{m['role']}\0{m['content']}" for m in messages)
+
+
+def _shared(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many leading tokens two prompts have in common."""
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 @dataclass(frozen=True)
@@ -42,11 +59,12 @@ class Warming:
 
 
 class PrefixWarmer:
-    """Keeps the latest requested prefix in every slot of one engine.
+    """Keeps the latest requested prefix in every slot of one engine, and its variants in slots
+    of their own.
 
-    `want(messages)` records the conversation start (system prompt, greeting) the next students
-    will send; the thread warms it once the engine is up and no request is being answered (on
-    start: at once). Requests coalesce: only the newest prefix is warmed."""
+    `want(opening, variants)` records the conversation start (system prompt, greeting) the next
+    students will send; the thread warms it once the engine is up and no request is being
+    answered (on start: at once). Requests coalesce: only the newest prefix is warmed."""
 
     def __init__(self, root_url: str, slots: int, load: Callable[[], EngineLoad | None],
                  filename: str, *, timeout: float = 300.0) -> None:
@@ -57,8 +75,9 @@ class PrefixWarmer:
         self._timeout = timeout
         self._cond = threading.Condition()
         self._wanted: tuple[str, ...] | None = None
-        self._wanted_messages: Messages = ()
+        self._wanted_messages: tuple[Messages, Sequence[Messages]] = ((), ())
         self._done: tuple[str, ...] | None = None  # the prefix in every slot now
+        self._done_variants: frozenset[tuple[str, ...]] = frozenset()  # each in a slot
         self._started: float | None = None  # when the current warm began (None: not warming)
         self._estimate_s = 0.0
         self._waiting = False
@@ -67,13 +86,15 @@ class PrefixWarmer:
         self.last_error: str | None = None
         self.warm_seconds: float | None = None  # how long the last warm took
 
-    def want(self, messages: Messages) -> None:
-        """Warm this conversation start next (no-op if it is the one already warm or coming)."""
-        key = tuple(f"{m['role']}\0{m['content']}" for m in messages)
+    def want(self, opening: Messages, variants: Sequence[Messages] = ()) -> None:
+        """Warm this conversation start next, and as many `variants` as slots allow, in their
+        order (no-op if the start is the one already warm or coming: a student reading the other
+        language does not re-warm the class's persona for passages in theirs)."""
+        key = _key(opening)
         with self._cond:
             if key in (self._wanted, self._done):
                 return
-            self._wanted, self._wanted_messages = key, list(messages)
+            self._wanted, self._wanted_messages = key, (list(opening), list(variants))
             self._cond.notify_all()
 
     def engine_up(self) -> None:
@@ -100,9 +121,10 @@ class PrefixWarmer:
             return Warming(self._waiting, max(1, math.ceil(left)))
 
     def is_warm(self, messages: Messages) -> bool:
-        key = tuple(f"{m['role']}\0{m['content']}" for m in messages)
+        """Whether this start is in the slots now: the persona's own, or one of its variants."""
+        key = _key(messages)
         with self._cond:
-            return key == self._done
+            return key == self._done or key in self._done_variants
 
     def _run(self) -> None:
         while True:
@@ -111,19 +133,20 @@ class PrefixWarmer:
                     self._cond.wait()
                 if self._stopped:
                     return
-                key, messages = self._wanted, self._wanted_messages
+                key, (opening, variants) = self._wanted, self._wanted_messages
             if not self._wait_for_idle(key):
                 continue  # a newer prefix came meanwhile, or the warmer stopped
             try:
-                self._warm(messages)
+                warmed = self._warm(opening, variants)
             except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
                 self.last_error = str(exc)  # students are still answered, only slower
-                warm = None
+                warm, warmed = None, []
             else:
                 self.last_error, warm = None, key
             with self._cond:
                 self._started, self._waiting = None, False
                 self._done = warm
+                self._done_variants = frozenset(_key(m) for m in warmed)
                 if self._wanted == key:  # not retried on failure: it would fail the same way
                     self._wanted = None
 
@@ -141,22 +164,37 @@ class PrefixWarmer:
                     self._waiting = False
                     return False
 
-    def _warm(self, messages: Messages) -> None:
-        prompt = self._post("/apply-template", {
-            "messages": [*messages, {"role": "user", "content": SENTINEL}]})["prompt"]
-        prefix = prompt[:prompt.index(SENTINEL)]
-        tokens = len(self._post("/tokenize", {"content": prefix})["tokens"])
+    def _warm(self, opening: Messages, variants: Sequence[Messages]) -> Sequence[Messages]:
+        """Returns the variants that got a slot."""
+        plain = max(1, math.ceil(self.slots / PLAIN_SHARE))
+        variants = variants[:self.slots - plain]
+        prefixes = [self._prefix(m) for m in (opening, *variants)]
+        tokens = [self._post("/tokenize", {"content": p})["tokens"] for p in prefixes]
+        work = len(tokens[0]) + sum(len(t) - _shared(t, tokens[0]) for t in tokens[1:])
         with self._cond:
-            self._estimate_s = tokens / PREFILL_TOK_S + 0.5
+            self._estimate_s = work / PREFILL_TOK_S + 0.5
             self._started, self._waiting = time.monotonic(), False
         began = time.monotonic()
         # One prefill, in slot 0 (nothing generated), then its state copied into the others.
-        self._post("/completion", {"prompt": prefix, "n_predict": 0, "id_slot": 0,
-                                   "cache_prompt": True})
+        self._prefill(0, prefixes[0])
         self._post("/slots/0?action=save", {"filename": self.filename})
         for slot in range(1, self.slots):
             self._post(f"/slots/{slot}?action=restore", {"filename": self.filename})
+        # Each variant from the top slot down: only what follows the shared part is computed.
+        for slot, prefix in zip(range(self.slots - 1, 0, -1), prefixes[1:], strict=False):
+            self._prefill(slot, prefix)
         self.warm_seconds = time.monotonic() - began
+        return variants
+
+    def _prefix(self, messages: Messages) -> str:
+        """The prompt text before a student's first words, templated as the engine will."""
+        prompt = self._post("/apply-template", {
+            "messages": [*messages, {"role": "user", "content": SENTINEL}]})["prompt"]
+        return str(prompt[:prompt.index(SENTINEL)])
+
+    def _prefill(self, slot: int, prefix: str) -> None:
+        self._post("/completion", {"prompt": prefix, "n_predict": 0, "id_slot": slot,
+                                   "cache_prompt": True})
 
     def _post(self, path: str, body: dict[str, object]) -> Any:
         request = urllib.request.Request(

@@ -8,9 +8,10 @@ kept in `cut`, so the student can see what the model was not given.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chatbot.i18n import DEFAULT, say
+from chatbot.knowledge.passages import Passage
 from chatbot.knowledge.search import Hit, Index
 
 TOP_K = 2  # passages offered per question (tuned on docs/knowledge.md's question set)
@@ -27,17 +28,30 @@ def instruction(files: Sequence[str], lang: str = DEFAULT) -> str:
     return say(lang, "knowledge.instruction", names=", ".join(dict.fromkeys(files)))
 
 
-def passage_block(hit: Hit) -> str:
+def passage_block(p: Passage) -> str:
     """One passage as the model reads it."""
-    p = hit.passage
     return f"### {p.label}\n{p.text}"
 
 
-def context_text(hits: Sequence[Hit], lang: str = DEFAULT) -> str:
+def context_text(passages: Sequence[Passage], lang: str = DEFAULT) -> str:
     """Exactly what is added to the system prompt for these passages, headed and followed by
     words in the reader's language (knowledge.header, `instruction`)."""
-    return "\n\n".join([say(lang, "knowledge.header"), *(passage_block(h) for h in hits),
-                        instruction([h.passage.file for h in hits], lang)])
+    return "\n\n".join([say(lang, "knowledge.header"), *(passage_block(p) for p in passages),
+                        instruction([p.file for p in passages], lang)])
+
+
+def with_context(system_prompt: str, context: str) -> str:
+    """The persona's prompt with the passages' text after it: what the model's system turn says."""
+    return f"{system_prompt.strip()}\n\n{context}".strip()
+
+
+def grounded_opening(opening: Sequence[dict[str, str]], passages: Sequence[Passage],
+                     lang: str = DEFAULT) -> list[dict[str, str]]:
+    """The conversation start (system prompt, greeting) a turn grounded in `passages` sends, byte
+    for byte: what the embedded engine can prefill before a class asks (engine/warmup.py)."""
+    system = [m for m in opening[:1] if m["role"] == "system"]
+    prompt = with_context(system[0]["content"] if system else "", context_text(passages, lang))
+    return [{"role": "system", "content": prompt}, *opening[len(system):]]
 
 
 @dataclass(frozen=True)
@@ -57,26 +71,30 @@ class Grounding:
 
 def ground(index: Index, question: str, system_prompt: str, count: Callable[[str], int],
            budget: int, k: int = TOP_K, keep: Callable[[Hit], bool] = lambda _hit: True,
-           same: Callable[[Hit], object] = lambda hit: hit.passage, lang: str = DEFAULT
+           same: Callable[[Hit], object] = lambda hit: hit.passage,
+           prefer: Callable[[Hit], bool] = lambda _hit: False, lang: str = DEFAULT
            ) -> Grounding:
     """The `k` best passages for `question` that `keep` accepts and that fit `budget` tokens,
-    in the system prompt; of passages that are `same` (one fact in two languages), the best;
-    none scoring under `RUNNER_UP` of the best.
+    in the system prompt; of passages that are `same` (one fact in two languages), one: the one
+    `prefer` accepts (the reader's language), else the best, at the best's rank; none scoring
+    under `RUNNER_UP` of the best.
 
     A passage that does not fit is cut (not truncated: half a fact misleads), and the next
     smaller one may still fit."""
-    seen: set[object] = set()
-    hits = []
+    best: dict[object, Hit] = {}
     for hit in index.search(question, len(index)):
-        if keep(hit) and same(hit) not in seen:
-            seen.add(same(hit))
-            hits.append(hit)
+        if not keep(hit):
+            continue
+        twin = best.setdefault(same(hit), hit)
+        if twin is not hit and prefer(hit) and not prefer(twin):
+            best[same(hit)] = replace(hit, score=twin.score)
+    hits = list(best.values())  # a dict keeps the order the best of each came in
     hits = [h for h in hits[:k] if h.score >= RUNNER_UP * hits[0].score]
     used: list[Hit] = []
     cut: list[Hit] = []
     context = ""
     for hit in hits:
-        candidate = context_text([*used, hit], lang)
+        candidate = context_text([h.passage for h in (*used, hit)], lang)
         if count(candidate) <= budget:
             used.append(hit)
             context = candidate
@@ -84,8 +102,7 @@ def ground(index: Index, question: str, system_prompt: str, count: Callable[[str
             cut.append(hit)
     if not used:
         return Grounding(system_prompt, "", (), tuple(cut), 0)
-    prompt = f"{system_prompt.strip()}\n\n{context}".strip()
-    return Grounding(prompt, context, tuple(used), tuple(cut), count(context))
+    return Grounding(with_context(system_prompt, context), context, tuple(used), tuple(cut), count(context))
 
 
 def sources_title(grounding: Grounding, lang: str = DEFAULT) -> str:

@@ -15,7 +15,7 @@ from chatbot.chat import context_budget
 from chatbot.context import AppContext, Session
 from chatbot.i18n import DEFAULT, say
 from chatbot.knowledge.grounding import Grounding, ground, merged
-from chatbot.knowledge.pack import concept, course_pack, on_topic
+from chatbot.knowledge.pack import concept, course_pack, native, on_topic
 from chatbot.knowledge.passages import read_files
 from chatbot.knowledge.search import Index
 from chatbot.models import token_count as tokens
@@ -80,7 +80,7 @@ def for_turn(ctx: AppContext, session: Session, library: Library, message: str,
     extra = {} if k is None else {"k": k}
     return ground(library.index, message, system_prompt, count,
                   context_budget_for(ctx, session, max_tokens), keep=on_topic, same=concept,
-                  lang=session.lang, **extra)
+                  prefer=native(session.lang), lang=session.lang, **extra)
 
 
 def context_line(ctx: AppContext, session: Session, grounding: Grounding) -> str:

@@ -13,7 +13,8 @@ from chatbot.chat.turn import STREAM_EVERY_S, ChatTurn, History, error_notice
 from chatbot.context import AppContext, Session
 from chatbot.context.costs import estimate_markdown
 from chatbot.errors import ChatbotError
-from chatbot.i18n import say
+from chatbot.i18n import DEFAULT, say
+from chatbot.knowledge import pack
 from chatbot.messages import content_text
 from chatbot.playground import notes_markdown, reasoning_part
 from chatbot.ui import capability_controls
@@ -121,18 +122,24 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
             estimate = gr.Markdown()
             notice = gr.Markdown()
 
-    # The default persona is prefilled in every slot of the engine once it is up; a persona
-    # picked here, or a class's first message with another one, is warmed when the engine is
-    # idle (chatbot/engine/warmup.py).
-    ctx.warm_persona(persona.opening(first.name, first.system_prompt, first.greeting))
+    # The default persona is prefilled in every slot of the engine once it is up, and grounded
+    # in each of the course pack's passages in slots of their own; a persona picked here, or a
+    # class's first message with another one, is warmed when the engine is idle
+    # (chatbot/engine/warmup.py).
+    def warm(bot_name: str, system_prompt: str, greeting: str, lang: str = DEFAULT) -> None:
+        opening = persona.opening(bot_name, system_prompt, greeting)
+        ctx.warm_persona(opening, pack.openings(opening, lang))
 
-    def load_preset(key: str) -> tuple[str, str, str, History, dict[str, Any]]:
+    warm(first.name, first.system_prompt, first.greeting)
+
+    def load_preset(key: str, state: Session) -> tuple[str, str, str, History, dict[str, Any]]:
         p = persona.preset(key)
-        ctx.warm_persona(persona.opening(p.name, p.system_prompt, p.greeting))
+        warm(p.name, p.system_prompt, p.greeting, state.lang)
         return p.name, p.system_prompt, p.greeting, greeting_history(p.greeting), gr.update(
             label=p.name)
 
-    preset.change(load_preset, preset, [name, system, greeting, chat, chat], api_visibility="private")
+    preset.change(load_preset, [preset, session], [name, system, greeting, chat, chat],
+                  api_visibility="private")
 
     def send_fn(message: str, history: History, bot_name: str, system_prompt: str,
                 temperature: float, max_tokens: int, reasoning_effort: str,
@@ -141,7 +148,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
                 ) -> Iterator[tuple[History, str, str]]:
         if all(m.get("role") == "assistant" for m in history or []):  # a first message
             greeting = content_text(history[0]["content"]) if history else ""
-            ctx.warm_persona(persona.opening(bot_name, system_prompt, greeting))
+            warm(bot_name, system_prompt, greeting, state.lang)
         grounded = knowledge_ui.grounding(ctx, state, library, message,
                                           persona.identity_prompt(bot_name, system_prompt),
                                           max_tokens)

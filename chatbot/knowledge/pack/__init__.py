@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from importlib import resources
 
+from chatbot.i18n import DEFAULT
+from chatbot.knowledge.grounding import grounded_opening
 from chatbot.knowledge.passages import Passage, split_markdown
 from chatbot.knowledge.search import Hit, Index, terms
 
 FILES = ("conceptos.md", "concepts.md")
+FILE_FOR = {"es": "conceptos.md", "en": "concepts.md"}  # the pack's file in each language
 
 
 @functools.cache
@@ -38,12 +42,30 @@ def on_topic(hit: Hit) -> bool:
 _NAMES = re.compile(r"[():,]| y | and ")
 
 
+def native(lang: str) -> Callable[[Hit], bool]:
+    """Of a concept's two passages, the one in the reader's language: the Sources box shows it in
+    their language, and a class's grounded prompts are the ones prefilled (`openings`), not
+    those of whichever language a word like "fine-tuning" happened to match better."""
+    name = FILE_FOR.get(lang, FILES[0])
+    return lambda hit: hit.passage.file == name
+
+
 def concept(hit: Hit) -> object:
     """The pack says each concept twice (conceptos.md and concepts.md, section by section in the
-    same order): the same number for both, so a question gets the concept once, in the language
-    its words matched best, at half the prompt tokens; any other passage is itself."""
+    same order): the same number for both, so a question gets the concept once (in the reader's
+    language: `native`), at half the prompt tokens; any other passage is itself."""
     pack = course_pack().passages
     if hit.passage not in pack:
         return hit.passage
     own = [p for p in pack if p.file == hit.passage.file]
     return "pack", own.index(hit.passage)
+
+
+def openings(opening: list[dict[str, str]], lang: str = DEFAULT) -> list[list[dict[str, str]]]:
+    """The persona's conversation start grounded in each concept's passage, in `lang`: a class's
+    first questions are mostly the course's concepts, and each such question's prompt leaves the
+    persona's warmed prefix where its passage begins (~150 tokens more to prefill per student,
+    five of eight students in docs/engine.md's class check). The embedded engine prefills each
+    of these into a slot of its own before the class asks."""
+    name = FILE_FOR.get(lang, FILES[0])
+    return [grounded_opening(opening, [p], lang) for p in course_pack().passages if p.file == name]
