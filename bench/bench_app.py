@@ -115,12 +115,13 @@ def bench_stream(rounds: int = 5) -> None:
 
 # -- 2. many users at once ----------------------------------------------------------------------
 
-def launch_app(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, float]:
+def launch_app(env: dict[str, str], script: str = "app.py"
+               ) -> tuple[subprocess.Popen[bytes], str, float]:
     port = free_port()
     full = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False",
             **env}
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=full,
+    proc = subprocess.Popen([sys.executable, script], cwd=ROOT, env=full,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     wait_http(url, 300, proc)  # a loaded shared machine takes minutes to import the app
@@ -199,7 +200,10 @@ async def measure(url: str, api: str, data: list, first_text: bool, users: int,
     return single, crowd, first_visits
 
 
-def bench_users(users: int = 16, rounds: int = 5) -> None:
+def bench_users(users: int = 16, rounds: int = 5, baseline: bool = False) -> None:
+    """The app, then (`baseline`) the raw library's floor on the same fake server: the smallest
+    Gradio streaming chat (bench/bare_chat_app.py), so the chat ratio can be read against what
+    Gradio's own event path costs on this machine."""
     # The fake runs in its own process: sharing this one's GIL would slow the load generator.
     port = free_port()
     fake = subprocess.Popen([sys.executable, "-m", "tests.fakes.openai_server", "--port",
@@ -207,24 +211,35 @@ def bench_users(users: int = 16, rounds: int = 5) -> None:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}/v1"
     wait_http(f"{base_url}/models", 30, fake)
-    proc, url, _ = launch_app({"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sk-bench",
-                               "CHATBOT_MODEL": "gpt-4o-mini"})
+    env = {"OPENAI_BASE_URL": base_url, "OPENAI_API_KEY": "sk-bench",
+           "CHATBOT_MODEL": "gpt-4o-mini"}
+    print(f"[users] fake OpenAI-compatible server answering after 300 ms; {users} users "
+          f"× {rounds} rounds")
+    ratios: dict[str, float] = {}
+    runs = [("chat, first token", "app.py", "chat", CHAT_ARGS, True),
+            ("playground, answer", "app.py", "playground", PLAYGROUND_ARGS, False)]
+    if baseline:
+        runs.append(("raw Gradio chat", "bench/bare_chat_app.py", "chat", CHAT_ARGS, True))
     try:
-        print(f"[users] fake OpenAI-compatible server answering after 300 ms; {users} users "
-              f"× {rounds} rounds")
-        for name, api, data, first_text in (
-                ("chat, first token", "chat", CHAT_ARGS, True),
-                ("playground, answer", "playground", PLAYGROUND_ARGS, False)):
-            single, crowd, first = asyncio.run(measure(url, api, api_data(url, api, data),
-                                                       first_text, users, rounds))
+        for name, script, api, data, first_text in runs:
+            proc, url, _ = launch_app(env, script)
+            try:
+                single, crowd, first = asyncio.run(measure(url, api, api_data(url, api, data),
+                                                           first_text, users, rounds))
+            finally:
+                proc.terminate()
+                proc.wait(20)
+            ratios[name] = p95(crowd) / p95(single)
             print(f"  {name:20s}: p95 1 user {p95(single):.3f} s · p95 {users} users "
-                  f"{p95(crowd):.3f} s · ratio {p95(crowd) / p95(single):.2f} (target ≤ 1.5) · "
+                  f"{p95(crowd):.3f} s · ratio {ratios[name]:.2f} (target ≤ 1.5) · "
                   f"{users} first visits at once: p95 {p95(first):.3f} s "
                   f"({p95(first) / p95(single):.2f}×)")
+        if baseline:
+            print(f"  the app's chat ratio / raw Gradio's: "
+                  f"{ratios['chat, first token'] / ratios['raw Gradio chat']:.2f}")
     finally:
-        for child in (proc, fake):
-            child.terminate()
-            child.wait(20)
+        fake.terminate()
+        fake.wait(20)
 
 
 # -- 3. cold start ------------------------------------------------------------------------------
