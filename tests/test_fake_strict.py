@@ -76,13 +76,17 @@ def test_a_compatible_server_takes_llama_cpp_knobs(make_fake: FakeFactory) -> No
     assert answer.choices[0].message.content == "echo: hola que tal estás hoy"
 
 
-def test_lab_samples_on_openai_send_only_what_openai_takes(fake: FakeOpenAI) -> None:
+@pytest.mark.parametrize("mode", sampling.MODES)
+def test_the_lab_on_openai_sends_only_what_openai_takes(fake: FakeOpenAI, mode: str) -> None:
     """The Lab turns llama.cpp's top_k/min_p off on the embedded model only: sent to OpenAI they
-    would be a 400 for every sample."""
-    run = sampling.samples(on_openai(fake), "gpt-4o-mini", "hola", "chat", 3, 1.0, 1.0, 7, 3)
-    assert len(run.answers) == 3
-    bodies = [r.json for r in fake.requests_to("/v1/chat/completions")]
-    assert bodies and all("top_k" not in b and "min_p" not in b for b in bodies)
+    would be a 400 for every next-token distribution and every sample, in each of its forms."""
+    client = on_openai(fake)
+    model = "gpt-3.5-turbo-instruct" if mode == "completion" else MODEL
+    dist = sampling.next_token(client, model, "hola", mode)
+    run = sampling.samples(client, model, "hola", mode, 3, 1.0, 1.0, 7, 3)
+    assert dist.candidates and len(run.answers) == 3
+    bodies = [r.json for r in fake.requests if r.path.endswith("completions")]
+    assert len(bodies) >= 2 and all("top_k" not in b and "min_p" not in b for b in bodies)
 
 
 # -- embeddings -----------------------------------------------------------------------------------
