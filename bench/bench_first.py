@@ -7,7 +7,8 @@ the page's default): one student alone, then 8 at once, then 16 at once. Prints 
 p50/p95, aggregate tokens/s against one student, and how many answers were complete. Then the
 remote check: 16 users against a fake OpenAI-compatible server answering after 300 ms, p95 vs one
 (bench_app's `users`), and the same for the raw library's floor (bench/bare_chat_app.py, the
-smallest Gradio streaming chat) on the same fake. Every line carries the load average: on a shared machine it is the noise.
+smallest Gradio streaming chat) on the same fake. Every line carries the load average: on a
+shared machine it is the noise.
 
     python bench/bench_first.py                 # both checks, default settings
     python bench/bench_first.py --class-only    # the embedded check only
