@@ -19,19 +19,23 @@ from chatbot.ui import gradio_fixes
 from chatbot.ui.demo import build_demo
 
 GRADIOS_URL_OK = gradio.networking.url_ok  # as Gradio ships it (imported before any apply())
+GRADIOS_SESSION_INIT = SessionState.__init__
 
 
 @pytest.fixture(autouse=True)
 def gradios_own_start_check() -> Iterator[None]:
-    """Each test starts from Gradio's own start-up check and leaves it so."""
+    """Each test starts from Gradio's own start-up check and new sessions, and leaves them so."""
     gradio.networking.url_ok = GRADIOS_URL_OK
+    SessionState.__init__ = GRADIOS_SESSION_INIT  # type: ignore[method-assign]
     yield
     gradio.networking.url_ok = GRADIOS_URL_OK
+    SessionState.__init__ = GRADIOS_SESSION_INIT  # type: ignore[method-assign]
 
 
 def test_a_new_session_gets_the_same_page_config_with_cached_signatures() -> None:
     demo = build_demo(AppContext.create(Settings.from_env({}), embedded=False))
     before = SessionState(demo).config_values
+    assert isinstance(before, dict) and len(before) > 300  # Gradio's own: every block's, eagerly
     page = demo.get_config_file()
     matplotlib_was = sys.modules.get("matplotlib", "absent")
     try:
@@ -39,7 +43,10 @@ def test_a_new_session_gets_the_same_page_config_with_cached_signatures() -> Non
         signature = gradio.blocks.inspect.signature
         assert signature(gr.Textbox.__init__) is signature(gr.Textbox.__init__)  # computed once
         assert signature(gr.Textbox.__init__) == inspect.signature(gr.Textbox.__init__)
-        assert SessionState(demo).config_values == before
+        after = SessionState(demo)
+        assert not after.config_values._made  # type: ignore[attr-defined]  # none made yet
+        assert dict(after.config_values) == before  # a deep link reads them all: the same
+        assert list(after.components) == [c for c in before.values() if c]
         assert demo.get_config_file() == page
         if matplotlib_was == "absent":  # this environment has no matplotlib
             assert sys.modules["matplotlib"] is None
@@ -100,3 +107,33 @@ def test_the_start_check_waits_for_a_page_that_answers_late() -> None:
         assert Slow.heads == 2
     finally:
         server.shutdown()
+
+
+def test_a_session_makes_only_the_configs_an_event_updates() -> None:
+    """An event's new value lands in its block's config as in Gradio's eager copy; the other
+    blocks' configs are not made."""
+    demo = build_demo(AppContext.create(Settings.from_env({}), embedded=False))
+    textbox = next(b for b in demo.blocks.values() if isinstance(b, gr.Textbox))
+    eager = SessionState(demo)
+    eager._update_value_in_config(textbox._id, "hola")
+    gradio_fixes.apply()
+    lazy = SessionState(demo)
+    lazy._update_value_in_config(textbox._id, "hola")
+    assert list(lazy.config_values._made) == [textbox._id]  # type: ignore[attr-defined]
+    assert lazy.config_values[textbox._id]["props"]["value"] == "hola"
+    assert dict(lazy.config_values) == eager.config_values
+
+
+def test_a_gradio_whose_sessions_changed_keeps_its_own_with_a_warning(
+        caplog: pytest.LogCaptureFixture) -> None:
+    class SessionState:  # reads another attribute of the Blocks than the fix knows
+        def __init__(self, blocks: object) -> None:
+            self.config_values = {k: None for k in blocks.fns}  # type: ignore[attr-defined]
+
+    module = types.ModuleType("gradio.state_holder")
+    module.SessionState = SessionState  # type: ignore[attr-defined]
+    own = SessionState.__init__
+    with caplog.at_level(logging.WARNING, logger="chatbot.ui.gradio_fixes"):
+        assert not gradio_fixes._session_configs_on_demand(module)
+    assert SessionState.__init__ is own
+    assert say(cli_lang(), "gradio_fixes.no_configs_on_demand") in caplog.text

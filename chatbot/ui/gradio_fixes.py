@@ -1,7 +1,7 @@
-"""Two costs Gradio 6.31 pays on the server's event loop, removed at launch, one message, and a
+"""Three costs Gradio 6.31 pays on the server, removed at launch, one message, and a
 patient start.
 
-The costs showed up profiling 16 users at once (`bench/bench_app.py users`); neither changes what
+The costs showed up profiling 16 users at once (`bench/bench_app.py users`); none changes what
 Gradio sends to a browser. The message: a REST call whose input a component cannot read (a chat
 history that is a string, a table that is a number) got `{"error": null}` and a traceback in the
 log; it now gets what was wrong with which input. Each fix touches Gradio's internals, so it
@@ -25,11 +25,13 @@ import re
 import sys
 import time
 import types
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import gradio
 import gradio.blocks
 import gradio.networking
+import gradio.state_holder
 import httpx
 
 from chatbot.i18n import DEFAULT, LANGS, cli_lang, say
@@ -57,6 +59,8 @@ def apply(blocks: types.ModuleType = gradio.blocks) -> list[str]:
         applied.append("input errors")
     if _patient_start_check():
         applied.append("patient start")
+    if _session_configs_on_demand():
+        applied.append("session configs on demand")
     return applied
 
 
@@ -211,4 +215,71 @@ def _remember_missing_matplotlib() -> bool:
     if importlib.util.find_spec("matplotlib") is not None:
         return False
     sys.modules["matplotlib"] = None  # type: ignore[assignment]
+    return True
+
+
+class _ConfigsOnDemand(MutableMapping[int, Any]):
+    """A session's copy of each block's config (Gradio's `SessionState.config_values`), made
+    when first read. Gradio made all of them for every new session: 406 blocks here, 27 ms of
+    CPU, most of it six upload buttons' JSON schemas, paid by each student's first message and
+    under one GIL: 16 students' first messages at once queued ~0.4 s behind it. An event reads
+    only the blocks it updates; a deep link, which reads them all, gets them all."""
+
+    def __init__(self, state: Any, keys: list[int]) -> None:
+        self._state = state
+        self._order = keys  # Gradio's order, kept for a deep link's list
+        self._made: dict[int, Any] = {}
+
+    def __getitem__(self, key: int) -> Any:
+        if key not in self._made:
+            if key not in self._order:
+                raise KeyError(key)
+            config = self._state.blocks_config
+            self._made[key] = config.config_for_block(key, [], config.blocks[key])
+        return self._made[key]
+
+    def __setitem__(self, key: int, value: Any) -> None:
+        if key not in self._order:
+            self._order.append(key)
+        self._made[key] = value
+
+    def __delitem__(self, key: int) -> None:
+        self._order.remove(key)
+        self._made.pop(key, None)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(list(self._order))
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._order
+
+
+def _session_configs_on_demand(state_holder: types.ModuleType = gradio.state_holder) -> bool:
+    session_state = getattr(state_holder, "SessionState", None)
+    original = getattr(session_state, "__init__", None)
+    if getattr(original, "_on_demand", False):
+        return True
+    try:
+        source = inspect.getsource(original) if original else ""
+    except (OSError, TypeError):
+        source = ""
+    # What this fix relies on: __init__ reads only these two attributes of the Blocks, and
+    # fills config_values with every block's config_for_block.
+    if original is None or set(re.findall(r"(?<![.\w])blocks\.(\w+)", source)) != {
+            "default_config", "blocks"} or "self.config_values = {" not in source:
+        log.warning(say(cli_lang(), "gradio_fixes.no_configs_on_demand"))
+        return False
+
+    @functools.wraps(original)
+    def __init__(self: Any, blocks: Any) -> None:
+        # Gradio's own __init__, given no blocks to make configs for, then the configs on demand.
+        original(self, types.SimpleNamespace(default_config=blocks.default_config, blocks={}))
+        self.config_values = _ConfigsOnDemand(
+            self, [k for k in self.blocks_config.blocks if k in blocks.blocks])
+
+    __init__._on_demand = True  # type: ignore[attr-defined]
+    setattr(session_state, "__init__", __init__)  # noqa: B010 (mypy: no __init__ on instances)
     return True
