@@ -11,12 +11,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from chatbot.i18n import DEFAULT, say
+from chatbot.knowledge.passages import Passage
 from chatbot.knowledge.search import Hit, Index
 
 TOP_K = 2  # passages offered per question (tuned on docs/knowledge.md's question set)
 # A runner-up scoring under this share of the best passage's score shares only a word or two
 # with the question ("se llama" for "¿cómo se llama la aplicación?"); the 0.5B model then took
-# its fact instead of the best passage's, so it is not offered.
+# its fact instead of the best passage's, so it is not offered, unless it is among the `k`
+# nearest by meaning (embeddings found what the words did not).
 RUNNER_UP = 1 / 3
 
 
@@ -57,21 +59,24 @@ class Grounding:
 
 def ground(index: Index, question: str, system_prompt: str, count: Callable[[str], int],
            budget: int, k: int = TOP_K, keep: Callable[[Hit], bool] = lambda _hit: True,
-           same: Callable[[Hit], object] = lambda hit: hit.passage, lang: str = DEFAULT
-           ) -> Grounding:
-    """The `k` best passages for `question` that `keep` accepts and that fit `budget` tokens,
-    in the system prompt; of passages that are `same` (one fact in two languages), the best;
-    none scoring under `RUNNER_UP` of the best.
+           same: Callable[[Hit], object] = lambda hit: hit.passage, lang: str = DEFAULT,
+           near: Sequence[Passage] = ()) -> Grounding:
+    """The `k` best passages for `question` (by its words, and by meaning when `near` ranks
+    passages by it) that `keep` accepts and that fit `budget` tokens, in the system prompt; of
+    passages that are `same` (one fact in two languages), the best; no runner-up scoring under
+    `RUNNER_UP` of the best BM25 score unless it is among the `k` nearest by meaning.
 
     A passage that does not fit is cut (not truncated: half a fact misleads), and the next
     smaller one may still fit."""
     seen: set[object] = set()
     hits = []
-    for hit in index.search(question, len(index)):
+    for hit in index.search(question, len(index), near):
         if keep(hit) and same(hit) not in seen:
             seen.add(same(hit))
             hits.append(hit)
-    hits = [h for h in hits[:k] if h.score >= RUNNER_UP * hits[0].score]
+    best = max((h.score for h in hits), default=0.0)
+    hits = [h for i, h in enumerate(hits[:k])
+            if i == 0 or h.score >= RUNNER_UP * best or h.near == 1]
     used: list[Hit] = []
     cut: list[Hit] = []
     context = ""
