@@ -25,7 +25,7 @@ RUNNER_UP = 1 / 3
 def instruction(lang: str = DEFAULT) -> str:
     """After the passages, where a small model reads it last. Numbered passages made the 0.5B
     model answer "3" (a passage's number), so passages are headed by their file. Asked to end
-    with «Fuente: file», it named the file in 12 of 78 answers, 8 of them with nothing else (no
+    with «Fuente: file», it named the file in 12 of 78 answers, 7 of them with nothing else (no
     fact); without that line it gave the fact 65 times in 78 against 63 (docs/knowledge.md), and
     the Sources box under the answer names the file anyway."""
     return say(lang, "knowledge.instruction")
