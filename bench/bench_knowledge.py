@@ -3,6 +3,7 @@
     python bench/bench_knowledge.py                 # every question set, with and without
     python bench/bench_knowledge.py --sets tune     # only the set the prompt was tuned on
     python bench/bench_knowledge.py --k 2 --runs 3  # passages per question, runs per question
+    python bench/bench_knowledge.py --lexical       # without embeddings (search by words alone)
 
 Each question goes through the Chat tab's own path (the default persona, Edu, the knowledge
 library, `ChatTurn`) on the embedded model. "Right" means the answer contains one of the fact's
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--max-tokens", type=int, default=256)
     parser.add_argument("--conditions", nargs="*", default=["with", "without"])
+    parser.add_argument("--lexical", action="store_true", help="search by words alone")
     args = parser.parse_args()
     sets = json.loads((DATA / "questions.json").read_text(encoding="utf-8"))
     ctx = AppContext.create(Settings.from_env({}))
@@ -62,14 +64,17 @@ def main() -> None:
         for name, spec in sets.items():
             if args.sets and name not in args.sets:
                 continue
-            docs = None
+            docs, vectors = None, None
             if spec["file"]:
                 docs, _ = lib.load([DATA / spec["file"]], hosted=False)
+                if not args.lexical:
+                    vectors = lib.embed(ctx, ctx.new_session(), docs)
             stem = fold(Path(spec["file"] or "concept").stem)
-            conditions = {"with": lib.Library(docs, pack=True),
+            conditions = {"with": lib.Library(docs, pack=True, vectors=vectors),
                           "without": lib.Library(None, pack=False)}
             print(f"\n== {name} ({spec['file'] or 'course pack'}), k={args.k or 'default'}, "
-                  f"T={args.temperature}, runs={args.runs}")
+                  f"T={args.temperature}, runs={args.runs}, "
+                  f"search {'words and meaning' if vectors else 'words'}")
             for label, library in conditions.items():
                 if label not in args.conditions:
                     continue
@@ -91,6 +96,8 @@ def main() -> None:
                 print(f"  {label:8s} right {right}/{total}  names the file {cites}/{total}")
     finally:
         ctx.embedded.stop()
+        if ctx.embedder is not None:
+            ctx.embedder.stop()
 
 
 if __name__ == "__main__":

@@ -123,13 +123,15 @@ def test_grounding_puts_passages_in_the_system_prompt_and_cuts_what_does_not_fit
     whole = ground(index, "precio bicicleta eléctrica casco candado", "Eres Edu.", words, 10_000,
                    k=3)
     assert whole.system_prompt.startswith("Eres Edu.\n\n" + HEADER)
-    assert whole.system_prompt.endswith(instruction(["rueda_libre_faq.md"]))
-    assert "«Fuente: rueda_libre_faq.md»" in whole.system_prompt
+    assert whole.system_prompt.endswith(instruction())
+    # asked to end with «Fuente: file», the 0.5B model often wrote only that line: the Sources
+    # box under the answer names the file instead
+    assert "Fuente" not in whole.system_prompt
     assert "### rueda_libre_faq.md › " in whole.system_prompt
     # the third passage shares one word ("bicicleta") and scores far below the best: not offered
     assert len(whole.used) == 2 and not whole.cut
     assert whole.tokens == words(whole.context)
-    budget = words(HEADER + instruction(["rueda_libre_faq.md"])) + 60
+    budget = words(HEADER + instruction()) + 60
     tight = ground(index, "precio bicicleta eléctrica casco candado", "Eres Edu.", words, budget,
                    k=3)
     assert len(tight.used) == 1 and tight.cut
@@ -154,7 +156,7 @@ def test_the_retrieval_view_marks_used_cut_and_runners_up() -> None:
     passages, _ = read_files([FAQ / "rueda_libre_faq.md"], max_passages=100)
     index = Index(passages)
     question = "precio bicicleta eléctrica casco candado"
-    g = ground(index, question, "", words, words(HEADER + instruction(["rueda_libre_faq.md"])) + 60,
+    g = ground(index, question, "", words, words(HEADER + instruction()) + 60,
                k=2)
     view = retrieval_markdown(question, g, index.search(question, 5))
     assert view.count("✅") == len(g.used) >= 1
@@ -207,5 +209,5 @@ def test_what_the_reader_sees_is_in_their_one_language(tmp_path: Path) -> None:
                  *notices, bad.value.said(lang)]
         assert [text for text in shown if " / " in text] == []
         assert word in summary(Library(index), lang) and word in shown[2]
-        assert g.context.endswith(instruction([h.passage.file for h in g.used], lang))
+        assert g.context.endswith(instruction(lang))
         assert "no-such.md" in shown[-1] and "vacio.txt" in notices[0]

@@ -135,7 +135,9 @@ def test_an_edited_question_is_answered_with_the_documents_and_the_tools(
     assert sources["metadata"]["title"].startswith("📚 Fuentes: cowork_faq.md")
     assert "tercera planta" in text(sources) and "Contexto añadido: " in notice
 
-    fake.raw_next(tool_call_reply("calculator", '{"expression": "37*48"}'))
+    # the chat's reply, not the question's embedding (the documents are searched by meaning too)
+    fake.raw_next(tool_call_reply("calculator", '{"expression": "37*48"}'),
+                  path="/v1/chat/completions")
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     names = [p["parameter_name"] for p in api["/chat_edit"]["parameters"]]
     builtins = names[8]  # after history, index, text, name, system, temperature, tokens, effort

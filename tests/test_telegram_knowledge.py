@@ -52,7 +52,7 @@ def test_the_bot_answers_from_the_hosts_faq_and_names_the_file(
     first, second = (r.json["messages"] for r in chat_requests(openai_fake))
     assert first[0]["content"].startswith(preset("course").system_prompt)
     assert "Panal-2291" in first[0]["content"]
-    assert first[0]["content"].endswith(instruction(["cowork_faq.md"]))
+    assert first[0]["content"].endswith(instruction())
     # The next turn: its own search (nothing matches), and the sources line is not sent back.
     assert second[0]["content"] == preset("course").system_prompt
     assert not any("Fuentes" in m["content"] for m in second)

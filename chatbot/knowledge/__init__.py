@@ -1,7 +1,9 @@
-"""A bot that knows things: the student's documents split into passages, searched offline, and
-the best passages put in the prompt with their file and section, so the answer can cite them.
+"""A bot that knows things: the student's documents split into passages, searched by their words
+(and by meaning where the backend has embeddings), and the best passages put in the prompt with
+their file and section, so the answer can cite them.
 
-Modules: `passages` (files → passages), `search` (the lexical index), `grounding` (passages into
+Modules: `passages` (files → passages), `search` (the lexical index), `meaning` (passages
+embedded where the backend can, searched by meaning too), `grounding` (passages into
 the system prompt within a token budget; the sources shown with the answer), `pack` (the course's
 own concepts, shipped), `views` (what retrieval found for one question, for the Chat tab),
 `library` (a session's documents and the pack, searched each turn: the Chat tab's and the bot's).

@@ -13,11 +13,13 @@ from pathlib import Path
 
 from chatbot.chat import context_budget
 from chatbot.context import AppContext, Session
+from chatbot.errors import ChatbotError
 from chatbot.i18n import DEFAULT, say
 from chatbot.knowledge.grounding import Grounding, ground, merged
+from chatbot.knowledge.meaning import Vectors, embed_passages
 from chatbot.knowledge.pack import concept, course_pack, native, on_topic
-from chatbot.knowledge.passages import read_files
-from chatbot.knowledge.search import Index
+from chatbot.knowledge.passages import Passage, read_files
+from chatbot.knowledge.search import Hit, Index
 from chatbot.models import token_count as tokens
 from chatbot.money import billing
 
@@ -28,10 +30,12 @@ MAX_CONTEXT_TOKENS = 1200  # knowledge never takes more than this, nor half the 
 
 @dataclass(frozen=True)
 class Library:
-    """The student's loaded documents (None: none loaded) and whether the course pack is on."""
+    """The student's loaded documents (None: none loaded), whether the course pack is on, and
+    the documents' vectors when the backend could embed them (the pack is searched by words)."""
 
     documents: Index | None = None
     pack: bool = True
+    vectors: Vectors | None = None
 
     @cached_property
     def index(self) -> Index:
@@ -50,6 +54,35 @@ def load(paths: Iterable[str | Path], *, hosted: bool, lang: str = DEFAULT
     passages, notices = read_files(paths, max_passages=MAX_PASSAGES_HOSTED if hosted
                                    else MAX_PASSAGES, lang=lang)
     return Index(passages), notices
+
+
+def embed(ctx: AppContext, session: Session, documents: Index) -> Vectors | None:
+    """The documents' vectors on this session's backend, bounded in hosted mode; None (search by
+    words alone) when it has no embeddings."""
+    try:
+        client = ctx.embeddings_client(session)
+    except ChatbotError:
+        return None
+    return embed_passages(client, ctx.model_for(session), documents.passages,
+                          hosted=ctx.settings.hosted)
+
+
+def near(ctx: AppContext, session: Session, library: Library, message: str
+         ) -> tuple[Passage, ...]:
+    """The documents' passages nearest the message by meaning; none without vectors."""
+    if library.vectors is None or library.documents is None:
+        return ()
+    try:
+        client = ctx.embeddings_client(session)
+    except ChatbotError:
+        return ()
+    return library.vectors.nearest(client, message)
+
+
+def ranked(ctx: AppContext, session: Session, library: Library, message: str, k: int
+           ) -> list[Hit]:
+    """The search's `k` best passages for the message, as a turn ranks them."""
+    return library.index.search(message, k, near(ctx, session, library, message))
 
 
 def summary(library: Library, lang: str = DEFAULT) -> str:
@@ -80,7 +113,8 @@ def for_turn(ctx: AppContext, session: Session, library: Library, message: str,
     extra = {} if k is None else {"k": k}
     return ground(library.index, message, system_prompt, count,
                   context_budget_for(ctx, session, max_tokens), keep=on_topic, same=concept,
-                  prefer=native(session.lang), lang=session.lang, **extra)
+                  prefer=native(session.lang), lang=session.lang,
+                  near=near(ctx, session, library, message), **extra)
 
 
 def context_line(ctx: AppContext, session: Session, grounding: Grounding) -> str:

@@ -53,11 +53,12 @@ def build_panel(ctx: AppContext, session: gr.State, persona: gr.Dropdown,
     def load_fn(paths: list[str] | None, current: lib.Library, state: Session
                 ) -> tuple[lib.Library, str]:
         index, notices = lib.load(paths or [], hosted=ctx.settings.hosted, lang=state.lang)
-        loaded = dataclasses.replace(current, documents=index)
+        loaded = dataclasses.replace(current, documents=index,
+                                     vectors=lib.embed(ctx, state, index))
         return loaded, "\n\n".join([lib.summary(loaded, state.lang), *notices])
 
     def forget_fn(current: lib.Library, state: Session) -> tuple[lib.Library, str]:
-        kept = dataclasses.replace(current, documents=None)
+        kept = dataclasses.replace(current, documents=None, vectors=None)
         return kept, lib.summary(kept, state.lang)
 
     def pack_fn(on: bool, current: lib.Library, state: Session) -> tuple[lib.Library, str]:
@@ -69,7 +70,7 @@ def build_panel(ctx: AppContext, session: gr.State, persona: gr.Dropdown,
         if not isinstance(text, str) or not text.strip():  # a REST caller may send null
             raise gr.Error(say(state.lang, "knowledge.type_a_question"))
         grounding = lib.for_turn(ctx, state, current, text, "", int(tokens_out))
-        ranked = current.index.search(text, TOP_K + 3)
+        ranked = lib.ranked(ctx, state, current, text, TOP_K + 3)
         return retrieval_markdown(text, grounding, ranked, state.lang)
 
     load.click(load_fn, [files, library, session], [library, status], api_name="knowledge_load")
