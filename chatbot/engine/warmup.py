@@ -14,8 +14,9 @@ A persona also comes with variants: the same start grounded in one passage of th
 (knowledge/pack). A question on a course concept sends its passage after the persona's prompt, so
 its prompt leaves the shared prefix there; each variant is prefilled into a slot of its own
 (restored from the shared prefix first, so only the passage is computed), and llama-server sends
-a request to the idle slot with the longest common prefix. A quarter of the slots keep the plain
-start for everything else (a grounded slot also serves it, with ~30 tokens more to compute).
+a request to the idle slot with the longest common prefix. Half the slots keep the plain start for
+everything else (a grounded slot also serves it, with ~30 tokens more to compute for each such
+student; with a quarter, 16 fresh students at once computed ~200 tokens more).
 
 One warmer per engine; it runs in a thread of its own so the page answers at once.
 """
@@ -37,7 +38,7 @@ from chatbot.engine.llama_server import EngineLoad
 SENTINEL = "\u2063QUESTION\u2063"  # a user turn's text, cut off: what precedes it is shared
 PREFILL_TOK_S = 100.0  # the 2-core machine's prefill rate, for the status line's estimate
 IDLE_POLL_S = 0.5  # a re-warm waits for an idle engine: it must not overwrite busy slots
-PLAIN_SHARE = 4  # at least 1 slot in this many keeps the plain start
+PLAIN_SHARE = 2  # at least 1 slot in this many keeps the plain start
 Messages = Sequence[dict[str, str]]
 
 

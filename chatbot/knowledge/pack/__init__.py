@@ -66,6 +66,8 @@ def openings(opening: list[dict[str, str]], lang: str = DEFAULT) -> list[list[di
     first questions are mostly the course's concepts, and each such question's prompt leaves the
     persona's warmed prefix where its passage begins (~150 tokens more to prefill per student,
     five of eight students in docs/engine.md's class check). The embedded engine prefills each
-    of these into a slot of its own before the class asks."""
+    of these into a slot of its own before the class asks, as many as it has slots for, in the
+    pack's order: the course's first concepts (token, temperature, system prompt, fine-tuning,
+    costs) come first."""
     name = FILE_FOR.get(lang, FILES[0])
     return [grounded_opening(opening, [p], lang) for p in course_pack().passages if p.file == name]
