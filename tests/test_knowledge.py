@@ -9,7 +9,7 @@ from chatbot.i18n import say
 from chatbot.knowledge import Index, course_pack, ground, read_files
 from chatbot.knowledge.grounding import instruction, sources_markdown, sources_title
 from chatbot.knowledge.library import Library, summary
-from chatbot.knowledge.passages import MAX_CHARS, split_document, split_markdown, split_qa_csv
+from chatbot.knowledge.passages import MAX_CHARS, split_document, split_markdown, split_qa_csv, split_text
 from chatbot.knowledge.search import terms
 from chatbot.knowledge.views import retrieval_markdown
 from chatbot.messages import history_to_messages
@@ -42,6 +42,23 @@ def test_a_qa_csv_gives_one_passage_per_row_with_the_question_as_section() -> No
     assert len(passages) == 6
     assert passages[2].section == "¿Hay audioguía?"
     assert "FaroVoz" in passages[2].text
+
+
+def test_a_plain_text_faq_gives_one_passage_per_question() -> None:
+    """Questions each followed by their answer (on the next line or the next paragraph) are not
+    joined into 700-character pieces: each answer stays with its own question."""
+    faq = ("Clínica Arenal: preguntas frecuentes\n\n"
+           "¿Cuál es el horario?\nDe lunes a jueves, de 9:30 a 14:00.\n\n"
+           "¿Cuánto cuesta una limpieza?\n45 euros.\n\n"
+           "**¿Atendéis urgencias?**\n\nSí, al 699 310 455.\n\n"
+           "¿Dónde estáis?\nEn la calle Uría 14.")
+    passages = split_text("faq.txt", faq)
+    assert [p.section for p in passages] == ["", "¿Cuál es el horario?",
+                                             "¿Cuánto cuesta una limpieza?",
+                                             "¿Atendéis urgencias?", "¿Dónde estáis?"]
+    assert passages[3].text == "¿Atendéis urgencias? Sí, al 699 310 455."
+    prose = "El horario cambia en verano. ¿Por qué?\nPor el calor.\n\n" + "Texto. " * 20
+    assert [p.section for p in split_text("notas.txt", prose)] == ["§1"]
 
 
 def test_a_headerless_two_column_csv_is_read_as_question_answer() -> None:

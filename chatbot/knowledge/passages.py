@@ -91,11 +91,44 @@ def split_markdown(name: str, text: str) -> list[Passage]:
 
 
 def split_text(name: str, text: str, section: str = "") -> list[Passage]:
-    """Plain text: pieces between blank lines; the section says which part of the file it is."""
+    """Plain text: pieces between blank lines; the section says which part of the file it is.
+    An FAQ written as questions each followed by its answer gets a passage per question, like
+    a CSV of questions: joined into 700-character pieces, four answers shared a passage and the
+    0.5B model answered with a neighbour's fact (docs/knowledge.md, the dental clinic)."""
+    asked = _questions_and_answers(text)
+    if asked is not None:
+        return [Passage(name, " › ".join(filter(None, (section, question[:120]))), piece)
+                for question, answer in asked for piece in _pieces(f"{question}\n\n{answer}")]
     pieces = _pieces(text)
     if section:
         return [Passage(name, section, p) for p in pieces]
     return [Passage(name, f"§{i}", p) for i, p in enumerate(pieces, 1)]
+
+
+def _is_question(line: str) -> bool:
+    return 3 < len(line) <= 200 and line.strip(" *_#").endswith("?")
+
+
+def _questions_and_answers(text: str) -> list[tuple[str, str]] | None:
+    """(question, answer) per paragraph that opens with a question line (its answer below it, or
+    in the next paragraph); other paragraphs as ("", text). None unless at least three
+    paragraphs, and half of them, are questions: then it is an FAQ."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    units: list[tuple[str, str]] = []
+    i = 0
+    while i < len(paragraphs):
+        first, _, rest = paragraphs[i].partition("\n")
+        if not _is_question(first):
+            units.append(("", paragraphs[i]))
+        else:
+            if not rest.strip() and i + 1 < len(paragraphs) and not _is_question(
+                    paragraphs[i + 1].partition("\n")[0]):
+                i += 1
+                rest = paragraphs[i]
+            units.append((" ".join(first.strip(" *_#").split()), rest.strip()))
+        i += 1
+    questions = sum(1 for q, _ in units if q)
+    return units if questions >= 3 and 2 * questions >= len(units) else None
 
 
 def _column(header: Sequence[str], names: Sequence[str]) -> int | None:
