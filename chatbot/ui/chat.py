@@ -47,12 +47,11 @@ def respond(ctx: AppContext, session: Session, message: str, history: History,
                         reasoning_effort=reasoning_effort or None)
     except ChatbotError as exc:  # nothing was shown yet: an error popup, the text stays put
         raise error_for(exc, session.lang) from None
-    # On the embedded engine a class may wait seconds for a slot: the message shows at once.
-    # A remote server answers in a few hundred ms, and that early update is a whole Gradio
-    # round (postprocess, diff, send) ahead of the request: 16 users at once waited 2.2-2.5x
-    # one for their first token in a bare Gradio chat with it, 1.75-2.0x without.
-    if ctx.backend_kind(session) == "local":
-        yield turn.shown("…"), "", turn.notice
+    # The message shows at once, before any answer: a class may wait seconds for a slot, and a
+    # reasoning model thinks for seconds before its first word. (That update is a whole Gradio
+    # round ahead of the request: without it 16 users at once on a 300-ms server waited
+    # 1.75-2.0x one for their first token in a bare Gradio chat, 2.26-2.46x with it.)
+    yield turn.shown("…"), "", turn.notice
     try:
         for text in turn.stream(every=STREAM_EVERY_S):
             yield turn.shown(text), "", turn.notice
