@@ -79,12 +79,6 @@ def near(ctx: AppContext, session: Session, library: Library, message: str
     return library.vectors.nearest(client, message)
 
 
-def ranked(ctx: AppContext, session: Session, library: Library, message: str, k: int
-           ) -> list[Hit]:
-    """The search's `k` best passages for the message, as a turn ranks them."""
-    return library.index.search(message, k, near(ctx, session, library, message))
-
-
 def summary(library: Library, lang: str = DEFAULT) -> str:
     """One line saying what the bot knows."""
     docs = library.documents
@@ -105,6 +99,22 @@ def context_budget_for(ctx: AppContext, session: Session, max_tokens: int) -> in
 def for_turn(ctx: AppContext, session: Session, library: Library, message: str,
              system_prompt: str, max_tokens: int, k: int | None = None) -> Grounding:
     """The passages for this message, in the system prompt, counted on the session's model."""
+    return _grounded(ctx, session, library, message, system_prompt, max_tokens, k,
+                     near(ctx, session, library, message))
+
+
+def retrieval(ctx: AppContext, session: Session, library: Library, message: str,
+              max_tokens: int, shown: int) -> tuple[Grounding, list[Hit]]:
+    """What a turn would be given for the message, and the search's `shown` best passages (the
+    runners-up too), with the message embedded once for both."""
+    nearby = near(ctx, session, library, message)
+    return (_grounded(ctx, session, library, message, "", max_tokens, None, nearby),
+            library.index.search(message, shown, nearby))
+
+
+def _grounded(ctx: AppContext, session: Session, library: Library, message: str,
+              system_prompt: str, max_tokens: int, k: int | None,
+              nearby: tuple[Passage, ...]) -> Grounding:
     info = ctx.catalog.get(ctx.model_for(session))
 
     def count(text: str) -> int:
@@ -113,8 +123,7 @@ def for_turn(ctx: AppContext, session: Session, library: Library, message: str,
     extra = {} if k is None else {"k": k}
     return ground(library.index, message, system_prompt, count,
                   context_budget_for(ctx, session, max_tokens), keep=on_topic, same=concept,
-                  prefer=native(session.lang), lang=session.lang,
-                  near=near(ctx, session, library, message), **extra)
+                  prefer=native(session.lang), lang=session.lang, near=nearby, **extra)
 
 
 def context_line(ctx: AppContext, session: Session, grounding: Grounding) -> str:

@@ -227,7 +227,7 @@ class _ConfigsOnDemand(MutableMapping[int, Any]):
 
     def __init__(self, state: Any, keys: list[int]) -> None:
         self._state = state
-        self._order = keys  # Gradio's order, kept for a deep link's list
+        self._order = dict.fromkeys(keys)  # Gradio's order, kept for a deep link's list
         self._made: dict[int, Any] = {}
 
     def __getitem__(self, key: int) -> Any:
@@ -239,12 +239,11 @@ class _ConfigsOnDemand(MutableMapping[int, Any]):
         return self._made[key]
 
     def __setitem__(self, key: int, value: Any) -> None:
-        if key not in self._order:
-            self._order.append(key)
+        self._order.setdefault(key)
         self._made[key] = value
 
     def __delitem__(self, key: int) -> None:
-        self._order.remove(key)
+        del self._order[key]
         self._made.pop(key, None)
 
     def __iter__(self) -> Iterator[int]:

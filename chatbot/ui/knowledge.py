@@ -69,8 +69,7 @@ def build_panel(ctx: AppContext, session: gr.State, persona: gr.Dropdown,
     def search_fn(text: str, current: lib.Library, tokens_out: int, state: Session) -> str:
         if not isinstance(text, str) or not text.strip():  # a REST caller may send null
             raise gr.Error(say(state.lang, "knowledge.type_a_question"))
-        grounding = lib.for_turn(ctx, state, current, text, "", int(tokens_out))
-        ranked = lib.ranked(ctx, state, current, text, TOP_K + 3)
+        grounding, ranked = lib.retrieval(ctx, state, current, text, int(tokens_out), TOP_K + 3)
         return retrieval_markdown(text, grounding, ranked, state.lang)
 
     load.click(load_fn, [files, library, session], [library, status], api_name="knowledge_load")
