@@ -77,12 +77,12 @@ def main() -> None:
     assert ctx.embedded is not None
     ctx.embedded.start()
     library = lib.Library(None, pack=True)
+    session = ctx.new_session()
     toolbox = Toolbox(builtins("es"), WEATHER, (("*", "Sol, 20 °C"),),
-                      lambda q: lib.search_text(library, q))
+                      lambda q: lib.search_text(ctx, session, library, q))
     edu = persona.PRESETS[0]
     system = persona.identity_prompt(edu.name, edu.system_prompt)
     try:
-        session = ctx.new_session()
         client = ctx.client_for(session)
         params = ChatParams(model=ctx.model_for(session), temperature=args.temperature,
                             max_tokens=args.max_tokens)

@@ -207,7 +207,12 @@ def test_the_pack_grounds_only_questions_that_name_its_concepts(chit_chat: str) 
 def test_what_the_reader_sees_is_in_their_one_language(tmp_path: Path) -> None:
     """Summary, retrieval table, the text added to the prompt, the sources, the search tool's
     answer, notices and errors: Spanish or English, never "español / English"."""
+    from dataclasses import replace
+
+    from chatbot.context import AppContext
     from chatbot.knowledge.library import search_text
+    from chatbot.settings import Settings
+    ctx = AppContext.create(Settings.from_env({}))  # starts nothing: no vectors, no model call
     passages, _ = read_files([FAQ / "rueda_libre_faq.md"], max_passages=100)
     index = Index(passages)
     question = "precio bicicleta eléctrica casco candado"
@@ -221,8 +226,9 @@ def test_what_the_reader_sees_is_in_their_one_language(tmp_path: Path) -> None:
         shown = [summary(Library(index), lang), summary(Library(pack=False), lang),
                  retrieval_markdown(question, g, index.search(question, 5), lang),
                  retrieval_markdown("xyzzy", g, [], lang), g.context, sources_title(g, lang),
-                 sources_markdown(g, lang), search_text(Library(index, pack=False), "xyzzy",
-                                                        lang=lang),
+                 sources_markdown(g, lang),
+                 search_text(ctx, replace(ctx.new_session(), lang=lang),
+                             Library(index, pack=False), "xyzzy"),
                  *notices, bad.value.said(lang)]
         assert [text for text in shown if " / " in text] == []
         assert word in summary(Library(index), lang) and word in shown[2]

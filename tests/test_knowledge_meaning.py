@@ -1,6 +1,7 @@
 """Knowledge searched by meaning as well as by words: passages embedded where the backend can,
 fused with the lexical ranking, and the search by words alone where it cannot."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from chatbot.knowledge.search import terms
 from chatbot.knowledge.views import retrieval_markdown
 from chatbot.models.catalog import Catalog
 from chatbot.money import billing
+from chatbot.ui import tools as tools_ui
 from tests.conftest import FakeFactory
 from tests.fakes.openai_server import FakeOpenAI
 
@@ -73,8 +75,8 @@ def test_on_openai_passages_are_embedded_with_its_embedding_model_in_batches(
     assert [len(r.json["input"]) for r in sent] == [BATCH, len(passages) - BATCH]
     assert sent[0].json["input"][0].startswith(passages[0].section)  # not the local template
     # the fake's vectors count words: the wifi passage is the nearest to the wifi question
-    nearest = vectors.nearest(client, "contraseña wifi")
-    assert "Panal-2291" in nearest[0].text
+    (nearest, similarity), *_ = vectors.nearest(client, "contraseña wifi")
+    assert "Panal-2291" in nearest.text and 0 < similarity <= 1
 
 
 def test_without_embeddings_or_over_the_hosted_bound_the_search_stays_by_words(
@@ -106,3 +108,13 @@ def test_on_the_embedded_model_the_saturday_hours_are_found_by_meaning(
 
     assert not any(s.endswith("Horario") for s in used(plain))
     assert any(s.endswith("Horario") for s in used(meant))
+
+    def tool_finds(library: lib.Library) -> str:
+        """What the search_knowledge tool hands the model, as the Chat tab's toolbox runs it."""
+        box = tools_ui.toolbox(ctx, session, library, ["search_knowledge"], "", None)
+        run = box.run("search_knowledge", json.dumps({"query": SATURDAY}))
+        assert run.ok
+        return run.result
+
+    assert "10:00 a 20:00" not in tool_finds(plain)
+    assert "[rocodromo_faq.md › Rocódromo Vértice › Horario]" in tool_finds(meant)

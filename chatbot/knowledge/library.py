@@ -76,7 +76,7 @@ def near(ctx: AppContext, session: Session, library: Library, message: str
         client = ctx.embeddings_client(session)
     except ChatbotError:
         return ()
-    return library.vectors.nearest(client, message)
+    return tuple(passage for passage, _similarity in library.vectors.nearest(client, message))
 
 
 def summary(library: Library, lang: str = DEFAULT) -> str:
@@ -137,9 +137,11 @@ def context_line(ctx: AppContext, session: Session, grounding: Grounding) -> str
                tokens=grounding.tokens, cost=billing.format_usd(cost))
 
 
-def search_text(library: Library, query: str, k: int = 3, lang: str = DEFAULT) -> str:
-    """The search tool's result: the best passages with their file and section."""
-    hits = library.index.search(query, k)
+def search_text(ctx: AppContext, session: Session, library: Library, query: str, k: int = 3
+                ) -> str:
+    """The search tool's result, in the session's language: the best passages by words and by
+    meaning (as a turn searches), with their file and section."""
+    hits = library.index.search(query, k, near(ctx, session, library, query))
     if not hits:
-        return say(lang, "knowledge.nothing_found")
+        return say(session.lang, "knowledge.nothing_found")
     return "\n\n".join(f"[{h.passage.label}] {h.passage.text}" for h in hits)

@@ -53,14 +53,17 @@ class Vectors:
     model: str
     template: str
 
-    def nearest(self, client: LLMClient, question: str, k: int = NEAR) -> tuple[Passage, ...]:
-        """The `k` passages nearest the question; none if the backend cannot embed it now."""
+    def nearest(self, client: LLMClient, question: str, k: int = NEAR
+                ) -> tuple[tuple[Passage, float], ...]:
+        """The `k` passages nearest the question, each with its cosine similarity to it; none if
+        the backend cannot embed it now."""
         try:
             got = client.embed([self.template.format(text=question)], self.model)
         except ChatbotError:
             return ()
         similarity = self.matrix @ _unit(got.vectors)[0]
-        return tuple(self.passages[i] for i in np.argsort(-similarity)[:k])
+        return tuple((self.passages[i], float(similarity[i]))
+                     for i in np.argsort(-similarity)[:k])
 
 
 def passage_text(passage: Passage) -> str:

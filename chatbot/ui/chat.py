@@ -157,7 +157,7 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
                                           persona.identity_prompt(bot_name, system_prompt),
                                           max_tokens)
         try:
-            box = tools_ui.toolbox(library, tool_names, tool_json, tool_table, state.lang)
+            box = tools_ui.toolbox(ctx, state, library, tool_names, tool_json, tool_table)
         except ChatbotError as exc:
             raise error_for(exc, state.lang) from None
         replies = (tools_ui.respond(ctx, state, message, history, grounded.system_prompt,

@@ -56,13 +56,14 @@ def _rows(table: list[list[Any]] | None) -> tuple[tuple[str, str], ...]:
     return tuple((str(r[0]), str(r[1])) for r in table or () if len(r) >= 2)
 
 
-def toolbox(library: lib.Library, names: list[str] | None, custom: str,
-            table: list[list[Any]] | None, lang: str) -> Toolbox:
+def toolbox(ctx: AppContext, session: Session, library: lib.Library, names: list[str] | None,
+            custom: str, table: list[list[Any]] | None) -> Toolbox:
     """The session's choice of tools, in its language; searching uses its own knowledge."""
+    lang = session.lang
     chosen = tuple(tool for tool in builtins(lang) if tool.name in (names or []))
     mine = custom_tool(custom) if (custom or "").strip() else None
-    return Toolbox(chosen, mine, _rows(table), lambda q: lib.search_text(library, q, lang=lang),
-                   lang=lang)
+    return Toolbox(chosen, mine, _rows(table),
+                   lambda q: lib.search_text(ctx, session, library, q), lang=lang)
 
 
 def respond(ctx: AppContext, session: Session, message: str, history: History,
