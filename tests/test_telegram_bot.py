@@ -58,6 +58,8 @@ class RunningBot:
         self._loop.call_soon_threadsafe(self.app.stop_running)
         self._thread.join(30)
         self._loop.close()
+        if self.ctx.embedder is not None:  # as `python -m chatbot telegram` stops it
+            self.ctx.embedder.stop()
         assert not self._thread.is_alive(), "the bot did not stop"
 
     def state(self, chat_id: int) -> ChatState | None:

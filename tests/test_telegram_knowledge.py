@@ -4,6 +4,7 @@ Against the fake Telegram Bot API, with the fake OpenAI server or the embedded m
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,11 @@ import pytest
 
 from chatbot.chat.persona import preset
 from chatbot.engine.llama_server import EmbeddedServer
+from chatbot.i18n import say
+from chatbot.knowledge import load
 from chatbot.knowledge.grounding import instruction
+from chatbot.knowledge.meaning import passage_text
+from tests.conftest import FakeFactory
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_server import FakeTelegram
 from tests.test_telegram_bot import (
@@ -28,6 +33,15 @@ from tests.test_telegram_bot import (
 __all__ = ["openai_fake", "spanish_bot", "telegram"]  # fixtures this module uses
 FAQ = Path(__file__).resolve().parent.parent / "bench" / "knowledge"
 WIFI = "¿Cuál es la contraseña del wifi?"
+SATURDAY = "¿A qué hora abrís los sábados?"  # "Los fines de semana, de 10:00 a 20:00": no word shared
+BY_MEANING = "se buscan también por sentido"  # in the log once the documents are embedded
+WORDS_ONLY = say("es", "telegram.log_knowledge_words")
+
+
+def settled(caplog: pytest.LogCaptureFixture) -> str:
+    """The log line saying how the host's documents are searched, once their embedding ended."""
+    return next((r.getMessage() for r in caplog.records
+                 if BY_MEANING in r.getMessage() or r.getMessage() == WORDS_ONLY), "")
 
 
 def reads_its_prompt(body: dict[str, Any]) -> str:
@@ -91,3 +105,49 @@ def test_the_embedded_model_answers_from_the_faq(telegram: FakeTelegram,
         telegram.wait_for(lambda: running.answered(USER, 1), timeout=240)
     reply = telegram.texts(USER)[-1]
     assert "Panal-2291" in reply and "Fuentes: cowork_faq.md" in reply
+
+
+def test_the_hosts_documents_are_embedded_once_at_start_on_the_bots_backend(
+        telegram: FakeTelegram, make_fake: FakeFactory, caplog: pytest.LogCaptureFixture) -> None:
+    fake = make_fake(compatible=True)  # a server that embeds with the model it serves
+    faq = FAQ / "cowork_faq.md"
+    with caplog.at_level(logging.INFO), start_bot(make_settings(
+            telegram, fake, CHATBOT_KNOWLEDGE=str(faq))) as running:
+        assert BY_MEANING in telegram.wait_for(lambda: settled(caplog))
+        telegram.user_says(USER, WIFI)
+        telegram.wait_for(lambda: running.answered(USER, 1))
+    documents, question = (r.json["input"] for r in fake.requests_to("/v1/embeddings"))
+    assert documents == [passage_text(p) for p in load([faq], hosted=False)[0].passages]
+    assert question == [WIFI]  # each turn embeds only its message
+    assert "Fuentes: cowork_faq.md › Espacio Colmena: preguntas frecuentes › " in (
+        telegram.texts(USER)[-1])
+
+
+def test_a_slow_embeddings_server_does_not_hold_up_answers(
+        telegram: FakeTelegram, make_fake: FakeFactory, caplog: pytest.LogCaptureFixture) -> None:
+    fake = make_fake(compatible=True)
+    fake.hang_next(60, path="/v1/embeddings")
+    settings = make_settings(telegram, fake, CHATBOT_KNOWLEDGE=str(FAQ / "cowork_faq.md"))
+    with caplog.at_level(logging.INFO), start_bot(settings) as running:
+        telegram.user_says(USER, WIFI)
+        telegram.wait_for(lambda: running.answered(USER, 1))
+        assert settled(caplog) == ""  # still embedding: this answer was searched by words
+    assert f"📚 Fuentes: cowork_faq.md › Espacio Colmena: preguntas frecuentes › {WIFI}" in (
+        telegram.texts(USER)[-1])
+
+
+@pytest.mark.model
+def test_on_the_embedded_model_a_question_sharing_no_word_finds_its_passage(
+        telegram: FakeTelegram, embedded: EmbeddedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The Chat tab's Saturday miss (docs/knowledge.md), through the bot's own embeddings."""
+    telegram.min_edit_interval = 0.5  # flood control on edits; the bot waits 1 s: a 2x margin
+    settings = make_settings(telegram, CHATBOT_BACKEND="local", OPENAI_API_KEY="",
+                             OPENAI_BASE_URL="", CHATBOT_KNOWLEDGE=str(FAQ / "rocodromo_faq.md"))
+    with caplog.at_level(logging.INFO), start_bot(
+            settings, embedded=embedded, max_tokens=32, edit_interval=1.0) as running:
+        assert BY_MEANING in telegram.wait_for(lambda: settled(caplog), timeout=300)
+        telegram.user_says(USER, SATURDAY)
+        telegram.wait_for(lambda: running.answered(USER, 1), timeout=240)
+    sources = telegram.texts(USER)[-1].rsplit("📚 Fuentes: ", 1)[-1]
+    assert "rocodromo_faq.md › Rocódromo Vértice › Horario" in sources.split(", ")

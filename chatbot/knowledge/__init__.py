@@ -10,10 +10,10 @@ own concepts, shipped), `views` (what retrieval found for one question, for the 
 """
 
 from chatbot.knowledge.grounding import Grounding, ground, sources_markdown, sources_title
-from chatbot.knowledge.library import Library, for_turn, load, summary
+from chatbot.knowledge.library import Library, embed, for_turn, load, summary
 from chatbot.knowledge.pack import course_pack
 from chatbot.knowledge.passages import Passage, read_files
 from chatbot.knowledge.search import Hit, Index
 
-__all__ = ["Grounding", "Hit", "Index", "Library", "Passage", "course_pack", "for_turn", "ground",
-           "load", "read_files", "sources_markdown", "sources_title", "summary"]
+__all__ = ["Grounding", "Hit", "Index", "Library", "Passage", "course_pack", "embed", "for_turn",
+           "ground", "load", "read_files", "sources_markdown", "sources_title", "summary"]

@@ -97,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
             "telegram.unreachable", "telegram.unreachable_hint", where=where,
             detail=redact(str(exc), token, TOKEN_SHOWN_AS)) from None
     finally:
-        if ctx.embedded is not None:
-            ctx.embedded.stop()
+        for server in (ctx.embedded, ctx.embedder):  # the chat model and the documents' embedder
+            if server is not None:
+                server.stop()
     return 0

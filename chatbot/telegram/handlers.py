@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,7 +30,7 @@ from chatbot.chat import PRESETS, preset
 from chatbot.context import AppContext, Session
 from chatbot.errors import ChatbotError, ConfigError
 from chatbot.i18n import cli_lang, say
-from chatbot.knowledge import Library, load
+from chatbot.knowledge import Library, embed, load
 from chatbot.knowledge import summary as knowledge_summary
 from chatbot.settings import Settings
 from chatbot.telegram.conversation import ChatState, answer, export_json, remember, restore
@@ -112,6 +114,24 @@ class Handlers:
         self.default_persona = preset(config.persona)
         self.lang = cli_lang()  # the bot's one language: CHATBOT_LANG, else the system's
         self.library = library  # the host's documents, the same for every chat
+
+    def learn_meaning(self) -> None:
+        """Embed the host's documents on the bot's backend, as the Chat tab does when a student
+        loads files; run beside polling, so a slow or failing embeddings server never holds up
+        an answer: until it is done, and for good where the backend has no embeddings, they are
+        searched by words alone. The host's log says which."""
+        library = self.library
+        if library is None or library.documents is None:
+            return
+        start = time.monotonic()
+        vectors = embed(self.ctx, replace(self.ctx.new_session(), lang=self.lang),
+                        library.documents)
+        if vectors is None:
+            log.info(say(self.lang, "telegram.log_knowledge_words"))
+            return
+        self.library = replace(library, vectors=vectors)  # the next turns search by meaning too
+        log.info(say(self.lang, "telegram.log_knowledge_meaning", n=len(vectors.passages),
+                     seconds=time.monotonic() - start))
 
     def chat(self, update: Update, context: Context) -> ChatState:
         """The chat's conversation, as the store last saw it (it outlives a restart)."""
@@ -284,13 +304,17 @@ def build_application(ctx: AppContext, config: BotConfig) -> Application:
     executor = ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="tg-model")
     handlers = Handlers(ctx, config, executor, library)
 
+    async def started(application: Application) -> None:
+        threading.Thread(target=handlers.learn_meaning, name="tg-embed", daemon=True).start()
+        await _register_commands(application)
+
     async def shutdown(_: Application) -> None:
         executor.shutdown(wait=False, cancel_futures=True)
 
     builder = (ApplicationBuilder().token(settings.telegram_token)
                .rate_limiter(RetryAfterLimiter())
                .concurrent_updates(config.concurrent_updates)
-               .post_init(_register_commands)
+               .post_init(started)
                .post_shutdown(shutdown))
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
