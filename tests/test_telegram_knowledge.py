@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,27 @@ def test_a_slow_embeddings_server_does_not_hold_up_answers(
         assert settled(caplog) == ""  # still embedding: this answer was searched by words
     assert f"📚 Fuentes: cowork_faq.md › Espacio Colmena: preguntas frecuentes › {WIFI}" in (
         telegram.texts(USER)[-1])
+
+
+def test_an_embedding_that_ends_after_the_bot_stopped_says_nothing(
+        telegram: FakeTelegram, make_fake: FakeFactory, caplog: pytest.LogCaptureFixture) -> None:
+    """The embedding thread outlives a stopped bot while its server is slow; its late "searched
+    by meaning" line once landed in the next bot's log, which then asked before its own ended."""
+    fake = make_fake(compatible=True)
+    fake.hang_next(3, path="/v1/embeddings")  # dropped after 3 s; the client's retry answers
+    settings = make_settings(telegram, fake, CHATBOT_KNOWLEDGE=str(FAQ / "cowork_faq.md"))
+    with caplog.at_level(logging.INFO):
+        with start_bot(settings) as running:
+            telegram.user_says(USER, WIFI)
+            telegram.wait_for(lambda: running.answered(USER, 1))
+        stopped = len(caplog.records)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(fake.requests_to("/v1/embeddings")) < 2:
+            time.sleep(0.2)  # the retry that ends the embedding, after the bot stopped
+        time.sleep(1)
+    assert len(fake.requests_to("/v1/embeddings")) >= 2
+    assert settled(caplog) == "" and not [r for r in caplog.records[stopped:]
+                                          if "Conocimiento" in r.getMessage()]
 
 
 @pytest.mark.model

@@ -114,6 +114,7 @@ class Handlers:
         self.default_persona = preset(config.persona)
         self.lang = cli_lang()  # the bot's one language: CHATBOT_LANG, else the system's
         self.library = library  # the host's documents, the same for every chat
+        self.stopped = threading.Event()  # set at shutdown: a late embedding then says nothing
 
     def learn_meaning(self) -> None:
         """Embed the host's documents on the bot's backend, as the Chat tab does when a student
@@ -126,6 +127,8 @@ class Handlers:
         start = time.monotonic()
         vectors = embed(self.ctx, replace(self.ctx.new_session(), lang=self.lang),
                         library.documents)
+        if self.stopped.is_set():  # the bot stopped meanwhile: its log and library are closed
+            return
         if vectors is None:
             log.info(say(self.lang, "telegram.log_knowledge_words"))
             return
@@ -309,6 +312,7 @@ def build_application(ctx: AppContext, config: BotConfig) -> Application:
         await _register_commands(application)
 
     async def shutdown(_: Application) -> None:
+        handlers.stopped.set()
         executor.shutdown(wait=False, cancel_futures=True)
 
     builder = (ApplicationBuilder().token(settings.telegram_token)
