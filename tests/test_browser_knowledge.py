@@ -30,8 +30,8 @@ def test_a_loaded_faq_shows_its_sources_and_they_open_to_the_passage(
     row.locator(".block", has_text="Documentos").locator("input[type=file]").first \
         .set_input_files(str(faq))
     row.get_by_role("button", name="Cargar documentos", exact=True).click()
-    # the summary, not the upload's file row (shown at once): a question sent before the load
-    # ends (its passages are embedded) is answered without them
+    # the summary, not the upload's file row (shown at once): the passages are in the library
+    # from then on (searched by words until they are embedded too)
     expect(row.get_by_text("2 fragmentos de biblioteca_faq.md")).to_be_visible(timeout=120_000)
 
     box = field(page, "Mensaje")

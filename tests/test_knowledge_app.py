@@ -3,6 +3,7 @@ come from the fake OpenAI server (set per session through /settings), so what th
 sent can be read back."""
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +57,28 @@ def test_loaded_documents_ground_the_answer_and_show_their_source(app_url: str,
     client.predict("gracias", history, api_name="/chat")
     sent = fake.requests_to("/v1/chat/completions")[-1].json["messages"]
     assert not any("Fuentes: " in str(m["content"]) for m in sent)
+
+
+def test_a_question_asked_while_the_documents_are_embedded_is_answered_from_them(
+        app_url: str, fake: FakeOpenAI) -> None:
+    """Loading answers in two steps: the passages are searchable by words at once, and by
+    meaning once embedded, so a student who asks before that is not answered without them."""
+    client = on_fake(app_url, fake)
+    fake.hang_next(8, path="/v1/embeddings")  # the passages' embedding takes 8 s (then a retry)
+    load = client.submit([handle_file(str(FAQ / "cowork_faq.md"))], api_name="/knowledge_load")
+    deadline = time.monotonic() + 30
+    while not load.outputs() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert load.outputs(), "the load said nothing before its passages were embedded"
+    first = load.outputs()[0]
+    assert "cowork_faq.md" in first and "⏳" in first
+    history, _, _ = client.predict("¿Cuál es la contraseña del wifi?", api_name="/chat")
+    assert not load.done(), "the question was answered only after the embedding"
+    assert "Panal-2291" in system_sent(fake)
+    assert history[-1]["metadata"]["title"].startswith("📚 Fuentes: cowork_faq.md")
+    final = load.result(timeout=60)
+    assert "cowork_faq.md" in final and "⏳" not in final
+    assert len(fake.requests_to("/v1/embeddings")) >= 2  # the hung one, and the retry
 
 
 def test_a_session_without_documents_is_not_grounded_and_sessions_do_not_share(

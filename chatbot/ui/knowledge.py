@@ -20,7 +20,7 @@ from chatbot.knowledge import library as lib
 from chatbot.knowledge.grounding import TOP_K, Grounding, sources_markdown, sources_title
 from chatbot.knowledge.passages import SUFFIXES
 from chatbot.knowledge.views import retrieval_markdown
-from chatbot.ui.common import friendly
+from chatbot.ui.common import friendly, friendly_stream
 from chatbot.ui.i18n import T
 
 
@@ -49,13 +49,17 @@ def build_panel(ctx: AppContext, session: gr.State, persona: gr.Dropdown,
         search = gr.Button(T("knowledge.search"), size="sm")
         view = gr.Markdown()
 
-    @friendly
+    @friendly_stream
     def load_fn(paths: list[str] | None, current: lib.Library, state: Session
-                ) -> tuple[lib.Library, str]:
+                ) -> Iterator[tuple[lib.Library, str]]:
+        """In two steps: searchable by words at once, then by meaning too once embedded (seconds
+        on the embedded model), so a question asked meanwhile is answered from the documents."""
         index, notices = lib.load(paths or [], hosted=ctx.settings.hosted, lang=state.lang)
-        loaded = dataclasses.replace(current, documents=index,
-                                     vectors=lib.embed(ctx, state, index))
-        return loaded, "\n\n".join([lib.summary(loaded, state.lang), *notices])
+        by_words = dataclasses.replace(current, documents=index, vectors=None)
+        yield by_words, "\n\n".join([lib.summary(by_words, state.lang),
+                                      say(state.lang, "knowledge.embedding"), *notices])
+        loaded = dataclasses.replace(by_words, vectors=lib.embed(ctx, state, index))
+        yield loaded, "\n\n".join([lib.summary(loaded, state.lang), *notices])
 
     def forget_fn(current: lib.Library, state: Session) -> tuple[lib.Library, str]:
         kept = dataclasses.replace(current, documents=None, vectors=None)
