@@ -2,17 +2,22 @@
 
     python bench/bench_tools.py            # native `tools` vs constrained (JSON schema), 2 runs
     python bench/bench_tools.py --runs 3 --temperature 0
+    python bench/bench_tools.py --final    # the whole turn: does the answer use the result?
 
-Each prompt offers the three built-ins and a student tool (`weather`, answered from a table);
-only the model's first decision is scored: the right tool (or none) with the right arguments.
-Native calls are split into parsed `tool_calls` and calls printed as text.
+Each prompt offers the three built-ins and a student tool (`weather`, answered from a table).
+By default only the model's first decision is scored: the right tool (or none) with the right
+arguments. Native calls are split into parsed `tool_calls` and calls printed as text. With
+`--final`, the turn runs as the Chat tab runs it (calls, results, then the answer), and the
+answer is scored: does it carry the tool's result (the product, the date, the weather)?
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import datetime
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +34,7 @@ from chatbot.knowledge import library as lib  # noqa: E402
 from chatbot.settings import Settings  # noqa: E402
 from chatbot.tools import Toolbox, builtins, custom_tool  # noqa: E402
 from chatbot.tools.calculator import calculate  # noqa: E402
-from chatbot.tools.loop import decide  # noqa: E402
+from chatbot.tools.loop import answer_with_tools, decide, printed_call  # noqa: E402
 
 WEATHER = custom_tool(json.dumps({
     "name": "weather", "description": "El tiempo que hace en una ciudad / The weather in a city",
@@ -67,11 +72,62 @@ CASES: list[tuple[str, str | None, Callable[[dict[str, Any]], bool]]] = [
 ]
 
 
+def final_expect(question: str) -> tuple[str, ...]:
+    """What a right final answer contains (none: not scored; the document searches run over
+    the course pack alone here, so they find nothing to cite)."""
+    today = datetime.date.today()
+    return {"¿Cuánto es 37 por 48?": ("1776", "1.776"),
+            "¿Cuánto son 1234 + 5678?": ("6912", "6.912"),
+            "Calcula (250 - 40) / 7": ("30",),
+            "¿Qué día es hoy?": (today.isoformat(), f"{today.day} de "),
+            "¿En qué fecha estamos?": (today.isoformat(), f"{today.day} de "),
+            "¿Qué tiempo hace en Lugo?": ("20",),
+            "¿Va a llover hoy en Vigo?": ("20", "sol")}.get(question, ())
+
+
+def carries(answer: str, result: str) -> bool:
+    """Does the answer repeat a word or number of the tool's result ("lunes", "1776", "20")?"""
+    said = set(re.findall(r"\w+", answer.lower()))
+    return any(w in said for w in re.findall(r"\w\w+", result.lower()))
+
+
+def run_final(client: Any, system: str, params: ChatParams, toolbox: Toolbox, runs: int) -> None:
+    """The whole turn, in both modes: how often the answer uses the result it was given (a word
+    or number of it), and how often it is right."""
+    for constrained in (False, True):
+        mode = "constrained" if constrained else "native"
+        tally: collections.Counter[str] = collections.Counter()
+        for question, _want, _check in CASES:
+            wanted = final_expect(question)
+            for _ in range(runs):
+                turn = answer_with_tools(client, persona.build_messages(system, [], question),
+                                         params, toolbox, constrained=constrained)
+                calls = ", ".join(f"{r.name}→{r.result[:30]}" for r in turn.runs) or "no call"
+                # an "answer" that is one more call (JSON) neither uses the result nor answers
+                call_again = '"arguments"' in turn.answer or printed_call(turn.answer) is not None
+                used = (bool(turn.runs) and turn.runs[-1].ok and not call_again
+                        and carries(turn.answer, turn.runs[-1].result))
+                right = not call_again and any(w in turn.answer.lower() for w in wanted)
+                tally["called"] += bool(turn.runs and turn.runs[-1].ok)
+                tally["used"] += used
+                tally["call again"] += call_again
+                if wanted:
+                    tally["scored"] += 1
+                    tally["right"] += right
+                mark = ("✓" if right else "✗") if wanted else "·"
+                print(f"  [{mode[:6]}] {mark}{' used' if used else ''} {question} [{calls}] → "
+                      f"{' '.join(turn.answer.split())[:110]}")
+        print(f"== {mode}: answers using a tool's result {tally['used']} of {tally['called']} "
+              f"turns that ran one; right answers {tally['right']}/{tally['scored']}; final "
+              f"answers that were another call {tally['call again']}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--temperature", type=float, default=0.7)
     parser.add_argument("--max-tokens", type=int, default=96)  # a decision, not an essay
+    parser.add_argument("--final", action="store_true", help="score the whole turn's answer")
     args = parser.parse_args()
     ctx = AppContext.create(Settings.from_env({"CHATBOT_TIMEOUT": "600"}))  # a loaded machine
     assert ctx.embedded is not None
@@ -86,6 +142,9 @@ def main() -> None:
         client = ctx.client_for(session)
         params = ChatParams(model=ctx.model_for(session), temperature=args.temperature,
                             max_tokens=args.max_tokens)
+        if args.final:
+            run_final(client, system, params, toolbox, args.runs)
+            return
         for constrained in (False, True):
             mode = "constrained (json_schema)" if constrained else "native (tools)"
             tally: collections.Counter[str] = collections.Counter()

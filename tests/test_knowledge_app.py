@@ -129,8 +129,8 @@ def test_a_tool_call_shows_before_the_answer(app_url: str, fake: FakeOpenAI) -> 
     api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/chat"]
     names = [p["parameter_name"] for p in api["parameters"]]
     builtins = names[7]  # after message, history, name, system, temperature, max_tokens, effort
-    history, _, notice = client.predict("¿Cuánto es 37 por 48?", **{builtins: ["calculator"]},
-                                        api_name="/chat")
+    native = {builtins: ["calculator"], names[-1]: False}  # the JSON-forced mode off
+    history, _, notice = client.predict("¿Cuánto es 37 por 48?", **native, api_name="/chat")
     call, answer = history[-2], history[-1]
     assert call["metadata"]["title"] == "🛠️ calculator" and "1776" in text(call)
     assert text(answer) and not (answer.get("metadata") or {}).get("title")
@@ -165,6 +165,26 @@ def test_an_edited_question_is_answered_with_the_documents_and_the_tools(
     names = [p["parameter_name"] for p in api["/chat_edit"]["parameters"]]
     builtins = names[8]  # after history, index, text, name, system, temperature, tokens, effort
     edited, notice = client.predict(edited, asked, "¿Cuánto es 37 por 48?",
-                                    **{builtins: ["calculator"]}, api_name="/chat_edit")
+                                    **{builtins: ["calculator"], names[-1]: False},
+                                    api_name="/chat_edit")
     calls = [m for m in edited if (m.get("metadata") or {}).get("title") == "🛠️ calculator"]
     assert calls and "1776" in text(calls[0]) and "1 llamada(s), " in notice
+
+
+def test_on_the_embedded_model_the_calculator_is_called_and_its_result_answers(
+        app_url: str) -> None:
+    """The embedded default as a student tries it: the built-in tools ticked, every other input
+    the page's default (the JSON-forced call is on for this backend), greedy sampling so the
+    run is repeatable. Without the forced call the model guessed ("aproximadamente
+    9.87"); with the result sent back as its own turn, it answered with another JSON call."""
+    client = Client(app_url, verbose=False)
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/chat"]
+    params = {p["parameter_name"]: p for p in api["parameters"]}
+    assert params["constrained"]["parameter_default"] is True
+    history, _, notice = client.predict("¿Cuánto es 37 por 48?",
+                                        tool_names=["calculator", "today", "search_knowledge"],
+                                        temperature=0, api_name="/chat")
+    call, answer = history[-2], history[-1]
+    assert call["metadata"]["title"] == "🛠️ calculator" and "1776" in text(call)
+    assert "1776" in text(answer).replace(".", "") and '"arguments"' not in text(answer)
+    assert "1 llamada(s), 2 peticiones" in notice

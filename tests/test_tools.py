@@ -136,3 +136,31 @@ def test_the_loop_runs_the_call_and_sends_its_result_back() -> None:
                                       "content": "1776"}
     assert turn.answer and len(turn.results) == 2
     assert turn.prompt_tokens == 50 + turn.results[1].usage.prompt_tokens
+
+
+def test_a_result_of_a_call_written_as_json_joins_the_system_prompt_and_the_question_stays_last(
+        ) -> None:
+    """Through the real SDK, the constrained path: the model's JSON decision is not sent back as
+    its own turn (the 0.5B model then wrote another call instead of an answer); the result
+    goes in the system prompt, and the student's question is still the last message."""
+    decision = json.dumps({"call": {"tool": "calculator", "arguments": {"expression": "37*48"}}})
+    reply = json.dumps({
+        "id": "chatcmpl-2", "object": "chat.completion", "created": 1, "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "finish_reason": "stop",
+                     "message": {"role": "assistant", "content": decision}}],
+        "usage": {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60}}).encode()
+    question = {"role": "user", "content": "¿Cuánto es 37 por 48?"}
+    with FakeOpenAI() as fake:
+        client = LLMClient(Backend("compatible", fake.base_url, "sk-test"), SDKPool(10, 0),
+                           Catalog.load(), Ledger())
+        fake.raw_next(reply)
+        turn = answer_with_tools(client, [{"role": "system", "content": "Eres Edu."}, question],
+                                 ChatParams(model="gpt-4o-mini", max_tokens=64),
+                                 Toolbox(builtins()), constrained=True)
+        first, second = (r.json for r in fake.requests_to("/v1/chat/completions"))
+    assert first["response_format"]["type"] == "json_schema"
+    assert [(r.name, r.result) for r in turn.runs] == [("calculator", "1776")]
+    assert second["messages"][-1] == question and len(second["messages"]) == 2
+    system = second["messages"][0]["content"]
+    assert system.startswith("Eres Edu.") and '- calculator({"expression": "37*48"}): 1776' in system
+    assert "response_format" not in second and turn.answer

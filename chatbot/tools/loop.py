@@ -119,20 +119,28 @@ def decide(client: LLMClient, messages: list[dict[str, Any]], params: ChatParams
     return Decision((), result, "answer")
 
 
-def _call_messages(decision: Decision, runs: list[ToolRun], lang: str) -> list[dict[str, Any]]:
-    """The calls and their results as the next request carries them."""
+def _with_results(messages: list[dict[str, Any]], decision: Decision, runs: list[ToolRun],
+                  lang: str) -> list[dict[str, Any]]:
+    """The next request: the calls and their results added to the conversation.
+
+    Parsed `tool_calls` go back as OpenAI's protocol (the call, then a `tool` message per
+    result). A call that came as text (printed, or a JSON decision) has no id to answer, so its
+    results join the system prompt, as documents do, and the question stays the last message:
+    given its own JSON call and then the result as the next turns, the 0.5B model wrote another
+    JSON call instead of an answer (`bench/bench_tools.py --final`, docs/knowledge.md)."""
     if decision.how == "tool_calls":
         calls = [{"id": c.id, "type": "function",
                   "function": {"name": c.name, "arguments": c.arguments}}
                  for c in decision.calls]
-        return [{"role": "assistant", "content": decision.result.text or None,
+        return [*messages,
+                {"role": "assistant", "content": decision.result.text or None,
                  "tool_calls": calls},
                 *({"role": "tool", "tool_call_id": c.id, "content": r.result}
                   for c, r in zip(decision.calls, runs, strict=True))]
-    # A call that came as text goes back as text: the server has no tool_call id to match.
-    results = [say(lang, "tools.result_of", name=r.name, result=r.result) for r in runs]
-    return [{"role": "assistant", "content": decision.result.text},
-            {"role": "user", "content": "\n".join([*results, say(lang, "tools.now_answer")])}]
+    results = [say(lang, "tools.result_of", name=r.name, arguments=r.arguments, result=r.result)
+               for r in runs]
+    return _with_system(messages, "\n".join([say(lang, "tools.results_header"), *results,
+                                             say(lang, "tools.now_answer")]))
 
 
 def answer_with_tools(client: LLMClient, messages: list[dict[str, Any]], params: ChatParams,
@@ -153,7 +161,7 @@ def answer_with_tools(client: LLMClient, messages: list[dict[str, Any]], params:
         printed += decision.how == "printed"
         made = [toolbox.run(c.name, c.arguments) for c in decision.calls]
         runs.extend(made)
-        messages = [*messages, *_call_messages(decision, made, toolbox.lang)]
+        messages = _with_results(messages, decision, made, toolbox.lang)
         if constrained:
             break  # one forced decision, then a free answer
     final = client.chat(messages, params)

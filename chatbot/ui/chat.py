@@ -110,7 +110,8 @@ def build_chat_tab(ctx: AppContext, session: gr.State,
                                        "max_tokens": max_tokens}, "chat", session,
                            ctx.workdirs)
             knowledge = knowledge_ui.build_panel(ctx, session, preset, max_tokens)
-            tools = tools_ui.build_panel(session)
+            tools = tools_ui.build_panel(
+                session, constrained_first=ctx.backend_kind(ctx.new_session()) == "local")
         with gr.Column(scale=2):
             chat = gr.Chatbot(greeting_history(first.greeting),  # type: ignore[arg-type]
                               label=first.name, height=460, buttons=["copy"], elem_id="chat-box",

@@ -37,7 +37,9 @@ class ToolsPanel:
     inputs: list[Any]  # builtins, custom JSON, table, constrained: appended to the chat's inputs
 
 
-def build_panel(session: gr.State) -> ToolsPanel:
+def build_panel(session: gr.State, *, constrained_first: bool) -> ToolsPanel:
+    """`constrained_first`: the call is forced into JSON from the start (the app's default
+    backend is the embedded model, which almost never calls a tool otherwise)."""
     with gr.Accordion(T("tools.panel"), open=False):
         gr.Markdown(T("tools.intro"))
         offered = gr.CheckboxGroup(list(BUILTIN_NAMES), value=[], label=T("tools.builtins"))
@@ -46,7 +48,7 @@ def build_panel(session: gr.State) -> ToolsPanel:
         table = gr.Dataframe(EXAMPLE_TABLE, headers=titled(TABLE_HEADERS),
                              column_count=2, interactive=True, type="array",
                              label=T("tools.table"))
-        constrained = gr.Checkbox(False, label=T("tools.constrained"),
+        constrained = gr.Checkbox(constrained_first, label=T("tools.constrained"),
                                   info=T("tools.constrained_info"))
     follow_language(session, {table: TABLE_HEADERS})
     return ToolsPanel([offered, custom, table, constrained])
