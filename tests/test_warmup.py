@@ -52,8 +52,7 @@ def prompt_counters(port: int) -> tuple[float, float]:
     return float(values["prompt_tokens_total"]), float(values["prompt_tokens_cached_total"])
 
 
-@pytest.fixture(scope="module")
-def class_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+def ready_class_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
     """The app on the embedded default, its engine on a known port (4 slots: a small class),
     once the status line says it is ready (loaded and warm)."""
     port = free_port()
@@ -80,6 +79,18 @@ def class_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, i
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def class_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    yield from ready_class_app(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def placing_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """Another one, for the tests that move warm starts between slots (class_app's tests read
+    them where the warm-up put them)."""
+    yield from ready_class_app(tmp_path_factory)
 
 
 def default_opening() -> list[dict[str, str]]:
@@ -130,6 +141,41 @@ def test_every_slot_holds_the_default_persona_after_start(class_app: tuple[str, 
             "max_tokens": 1, "id_slot": slot})
         assert answer["timings"]["cache_n"] > (100 if slot < SLOTS // 2 else 250), (
             slot, answer["timings"])
+
+
+def ask_at_once(url: str, questions: list[str]) -> list[Any]:
+    """Each question a student's first message, in a session of its own, all sent together."""
+    clients = [Client(url, verbose=False) for _ in questions]
+    with ThreadPoolExecutor(len(questions)) as pool:
+        return list(pool.map(lambda c, q: c.predict(q, api_name="/chat")[0], clients, questions))
+
+
+@pytest.mark.model
+def test_two_students_asking_about_the_same_concept_at_once_both_find_it_warm(
+        placing_app: tuple[str, int]) -> None:
+    """One slot holds the Token passage's start; the second student's is restored from its
+    file into another slot before their question leaves (engine/placement.py), instead of the
+    engine prefilling the passage again (~180 tokens)."""
+    url, port = placing_app
+    processed, cached = prompt_counters(port)
+    histories = ask_at_once(url, ["¿Qué es un token?", "Explica qué es un token."])
+    now_processed, now_cached = prompt_counters(port)
+    assert all(any("conceptos.md" in str(m) for m in h) for h in histories), histories
+    assert now_cached - cached > 500, (now_cached, cached)
+    assert now_processed - processed < 60, (now_processed, processed)
+
+
+@pytest.mark.model
+def test_a_concept_without_a_slot_of_its_own_is_restored_not_prefilled(
+        placing_app: tuple[str, int]) -> None:
+    """With 4 slots only the pack's first two concepts keep a slot; top_p (the seventh) was
+    saved during the warm-up and is restored when asked."""
+    url, port = placing_app
+    processed, _ = prompt_counters(port)
+    history = Client(url, verbose=False).predict("¿Para qué sirve top_p?", api_name="/chat")[0]
+    now_processed, _ = prompt_counters(port)
+    assert any("conceptos.md" in str(m) for m in history), history
+    assert now_processed - processed < 40, (now_processed, processed)
 
 
 LONG_PERSONA = [

@@ -100,6 +100,7 @@ class ChatTurn:
 
     def stream(self, every: float | None = None) -> Iterator[str]:
         """The answer so far, after each new piece (at most one per `every` seconds if given)."""
+        self.ctx.place_start(self.session, self.messages)
         events = self.ctx.client_for(self.session).stream_chat(self.messages, self.params)
         try:
             with contextlib.closing(events):  # leaving early closes the HTTP stream at once

@@ -127,6 +127,17 @@ class AppContext:
         if self.warmer is not None:
             self.warmer.want(opening, variants)
 
+    def place_start(self, session: Session, messages: Messages) -> None:
+        """A first turn on the embedded engine whose start (persona and greeting, with a
+        course-pack passage or not) was warmed: have an idle slot hold it before the request
+        leaves, so a second student asking about the same concept at once, or a concept
+        without a slot of its own, computes only the question (engine/placement.py). Waits for
+        no answer from the engine; never raises."""
+        if (self.warmer is not None and self.embedded is not None and len(messages) > 1
+                and self.backend_kind(session) == "local"
+                and self.model_for(session) == self.embedded.model_name):
+            self.warmer.place(messages[:-1])
+
     def engine_preparing(self) -> bool:
         """Loading the model or warming its slots: the status line refreshes faster."""
         if self.embedded is None:

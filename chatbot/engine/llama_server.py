@@ -345,4 +345,6 @@ class EmbeddedServer:
             except subprocess.TimeoutExpired:
                 proc.kill()
         (self.slot_dir / self.slot_file).unlink(missing_ok=True)
+        for variant in self.slot_dir.glob(f"{self.slot_file.removesuffix('.bin')}-*.bin"):
+            variant.unlink(missing_ok=True)  # warmup.variant_file
         self._ready.clear()

@@ -16,7 +16,9 @@ its prompt leaves the shared prefix there; each variant is prefilled into a slot
 (restored from the shared prefix first, so only the passage is computed), and llama-server sends
 a request to the idle slot with the longest common prefix. Half the slots keep the plain start for
 everything else (a grounded slot also serves it, with ~30 tokens more to compute for each such
-student; with a quarter, 16 fresh students at once computed ~200 tokens more).
+student; with a quarter, 16 fresh students at once computed ~200 tokens more). The persona's
+start and every variant, those without a slot too, are saved to files, and `place` restores one
+into an idle slot before a first question that needs it and finds none (placement.py).
 
 One warmer per engine; it runs in a thread of its own so the page answers at once.
 """
@@ -34,6 +36,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chatbot.engine.llama_server import EngineLoad
+from chatbot.engine.placement import Placer, get_json
+from chatbot.engine.slot_choice import Held, Key, SlotView
 
 SENTINEL = "\u2063QUESTION\u2063"  # a user turn's text, cut off: what precedes it is shared
 PREFILL_TOK_S = 100.0  # the 2-core machine's prefill rate, for the status line's estimate
@@ -42,7 +46,7 @@ PLAIN_SHARE = 2  # at least 1 slot in this many keeps the plain start
 Messages = Sequence[dict[str, str]]
 
 
-def _key(messages: Messages) -> tuple[str, ...]:
+def _key(messages: Messages) -> Key:
     return tuple(f"{m['role']}\0{m['content']}" for m in messages)
 
 
@@ -78,7 +82,8 @@ class PrefixWarmer:
         self._wanted: tuple[str, ...] | None = None
         self._wanted_messages: tuple[Messages, Sequence[Messages]] = ((), ())
         self._done: tuple[str, ...] | None = None  # the prefix in every slot now
-        self._done_variants: frozenset[tuple[str, ...]] = frozenset()  # each in a slot
+        self._variants: frozenset[Key] = frozenset()  # each in a slot or saved to a file
+        self.placer = Placer(root_url)
         self._started: float | None = None  # when the current warm began (None: not warming)
         self._estimate_s = 0.0
         self._waiting = False
@@ -107,6 +112,7 @@ class PrefixWarmer:
             self._cond.notify_all()
 
     def stop(self) -> None:
+        self.placer.stop()
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
@@ -122,10 +128,15 @@ class PrefixWarmer:
             return Warming(self._waiting, max(1, math.ceil(left)))
 
     def is_warm(self, messages: Messages) -> bool:
-        """Whether this start is in the slots now: the persona's own, or one of its variants."""
+        """Whether this start is in the slots now, or a restore away: the persona's own, or one
+        of its variants."""
         key = _key(messages)
         with self._cond:
-            return key == self._done or key in self._done_variants
+            return key == self._done or key in self._variants
+
+    def place(self, opening: Messages) -> None:
+        """Before a first question starting with `opening`: see placement.py."""
+        self.placer.place(_key(opening))
 
     def _run(self) -> None:
         while True:
@@ -137,17 +148,17 @@ class PrefixWarmer:
                 key, (opening, variants) = self._wanted, self._wanted_messages
             if not self._wait_for_idle(key):
                 continue  # a newer prefix came meanwhile, or the warmer stopped
+            self.placer.forget()
             try:
                 warmed = self._warm(opening, variants)
-            except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+            except (urllib.error.URLError, OSError, ValueError, KeyError, TypeError) as exc:
                 self.last_error = str(exc)  # students are still answered, only slower
-                warm, warmed = None, []
+                warm, warmed = None, frozenset()
             else:
                 self.last_error, warm = None, key
             with self._cond:
                 self._started, self._waiting = None, False
-                self._done = warm
-                self._done_variants = frozenset(_key(m) for m in warmed)
+                self._done, self._variants = warm, warmed
                 if self._wanted == key:  # not retried on failure: it would fail the same way
                     self._wanted = None
 
@@ -165,10 +176,9 @@ class PrefixWarmer:
                     self._waiting = False
                     return False
 
-    def _warm(self, opening: Messages, variants: Sequence[Messages]) -> Sequence[Messages]:
-        """Returns the variants that got a slot."""
+    def _warm(self, opening: Messages, variants: Sequence[Messages]) -> frozenset[Key]:
+        """Returns the variants warmed; tells the placer where each start is."""
         plain = max(1, math.ceil(self.slots / PLAIN_SHARE))
-        variants = variants[:self.slots - plain]
         prefixes = [self._prefix(m) for m in (opening, *variants)]
         tokens = [self._post("/tokenize", {"content": p})["tokens"] for p in prefixes]
         work = len(tokens[0]) + sum(len(t) - _shared(t, tokens[0]) for t in tokens[1:])
@@ -181,11 +191,25 @@ class PrefixWarmer:
         self._post("/slots/0?action=save", {"filename": self.filename})
         for slot in range(1, self.slots):
             self._post(f"/slots/{slot}?action=restore", {"filename": self.filename})
-        # Each variant from the top slot down: only what follows the shared part is computed.
-        for slot, prefix in zip(range(self.slots - 1, 0, -1), prefixes[1:], strict=False):
+        starts = {slot: _key(opening) for slot in range(self.slots)}
+        # Each variant from the top slot down (only what follows the shared part is computed),
+        # saved; those beyond the slots set aside for them pass through the top plain slot.
+        files: dict[Key, str] = {_key(opening): self.filename}
+        spare = plain - 1
+        for i, (messages, prefix) in enumerate(zip(variants, prefixes[1:], strict=True)):
+            slot = self.slots - 1 - i if i < self.slots - plain else spare
             self._prefill(slot, prefix)
+            files[_key(messages)] = variant_file(self.filename, i)
+            self._post(f"/slots/{slot}?action=save", {"filename": files[_key(messages)]})
+            starts[slot] = _key(messages)
+        if len(variants) > self.slots - plain:
+            self._post(f"/slots/{spare}?action=restore", {"filename": self.filename})
+            starts[spare] = _key(opening)
+        views = [SlotView.parse(s) for s in get_json(self.root_url, "/slots", self._timeout)]
         self.warm_seconds = time.monotonic() - began
-        return variants
+        self.placer.know(files, {v.id: Held(starts[v.id], v.task) for v in views
+                                 if v.id in starts})
+        return frozenset(files)
 
     def _prefix(self, messages: Messages) -> str:
         """The prompt text before a student's first words, templated as the engine will."""
@@ -197,9 +221,15 @@ class PrefixWarmer:
         self._post("/completion", {"prompt": prefix, "n_predict": 0, "id_slot": slot,
                                    "cache_prompt": True})
 
-    def _post(self, path: str, body: dict[str, object]) -> Any:
+    def _post(self, path: str, body: dict[str, object], timeout: float | None = None) -> Any:
         request = urllib.request.Request(
             f"{self.root_url}{path}", data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=self._timeout) as resp:
+        with urllib.request.urlopen(request, timeout=timeout or self._timeout) as resp:
             return json.loads(resp.read())
+
+
+def variant_file(prefix_file: str, index: int) -> str:
+    """The file of a persona's `index`-th variant, beside its prefix's (`prefix-8080.bin` →
+    `prefix-8080-3.bin`)."""
+    return f"{prefix_file.removesuffix('.bin')}-{index}.bin"
