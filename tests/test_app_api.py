@@ -138,3 +138,19 @@ def test_sessions_do_not_share_keys_or_backends(app_url: str, fake: FakeOpenAI) 
                        api_name="/playground_code")
     assert SECRET not in str(code)
     assert "127.0.0.1" in str(code) and fake.base_url not in str(code)  # bob: still embedded
+
+
+def test_the_message_shows_with_dots_only_when_the_answer_is_slow_to_start(
+        client: Client, fake: FakeOpenAI) -> None:
+    """An answer starting within PLACEHOLDER_AFTER_S comes with the message in its first update
+    (no early "…" round: a whole Gradio round per student in a class); a slower one shows the
+    message with "…" first, so the student sees it was sent."""
+    client.predict("compatible", "", fake.base_url, "gpt-4o-mini", None, api_name="/settings")
+    for latency, dots in ((0.0, False), (2.0, True)):
+        fake.latency = latency
+        job = client.submit("hola", api_name="/chat")
+        job.result()
+        firsts = [texts(out[0])[-1] for out in job.outputs()]
+        assert texts(job.outputs()[0][0])[-2] == "hola", firsts
+        assert (firsts[0] == "…") is dots, (latency, firsts)
+        assert firsts[-1] not in ("", "…"), firsts

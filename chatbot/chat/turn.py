@@ -7,9 +7,10 @@ The web Chat tab and the Telegram bot only render what a `ChatTurn` yields.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Generator, Iterable, Iterator
+from typing import Any, TypeVar
 
 from chatbot.chat import persona
 from chatbot.client import ChatParams, Result, StreamEvent
@@ -20,8 +21,10 @@ from chatbot.models import token_count
 
 MAX_MESSAGE_CHARS = 200_000
 STREAM_EVERY_S = 0.05  # at most 20 screen updates a second per answer
+PLACEHOLDER_AFTER_S = 0.5  # an answer not started by then shows the message with "…" first
 CUT_MARK = " […]"  # appended to an answer the stream cut short
 History = list[dict[str, Any]]
+T = TypeVar("T")
 
 
 def error_notice(exc: ChatbotError, lang: str = DEFAULT) -> str:
@@ -46,6 +49,47 @@ def paced(events: Iterable[StreamEvent], every: float = STREAM_EVERY_S,
                 continue
             last = now
         yield event
+
+
+def or_waiting(items: Generator[T, None, None], after_s: float) -> Iterator[T | None]:
+    """`items`, preceded by one None if the first takes longer than `after_s` to come: a front
+    end then shows that it is waiting. When the answer starts sooner, that early update is not
+    sent at all: it is a whole Gradio round per student (docs/engine.md). The first item is
+    pulled in a thread of its own; the rest here."""
+    pulled: list[tuple[str, Any]] = []
+    done = threading.Event()
+
+    def pull() -> None:
+        try:
+            pulled.append(("item", next(items)))
+        except StopIteration:
+            pulled.append(("end", None))
+        except BaseException as exc:  # raised again below, in the caller's thread
+            pulled.append(("error", exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=pull, name="first-piece", daemon=True).start()
+    try:
+        if not done.wait(after_s):
+            yield None
+            done.wait()
+        kind, value = pulled[0]
+        if kind == "error":
+            raise value
+        if kind == "item":
+            yield value
+            yield from items
+    finally:  # closed early (Stop): `items` is closed once the thread has let it go
+        if done.is_set():
+            items.close()
+        else:
+            threading.Thread(target=_close_after, args=(done, items), daemon=True).start()
+
+
+def _close_after(done: threading.Event, items: Generator[Any, None, None]) -> None:
+    done.wait()
+    items.close()
 
 
 def context_budget(ctx: AppContext, session: Session, model: str, max_tokens: int) -> int:
@@ -98,7 +142,7 @@ class ChatTurn:
         self.result: Result | None = None
         self.cut: StreamCut | None = None
 
-    def stream(self, every: float | None = None) -> Iterator[str]:
+    def stream(self, every: float | None = None) -> Generator[str, None, None]:
         """The answer so far, after each new piece (at most one per `every` seconds if given)."""
         self.ctx.place_start(self.session, self.messages)
         events = self.ctx.client_for(self.session).stream_chat(self.messages, self.params)

@@ -9,7 +9,14 @@ import gradio as gr
 from gradio.events import Dependency
 
 from chatbot.chat import persona
-from chatbot.chat.turn import STREAM_EVERY_S, ChatTurn, History, error_notice
+from chatbot.chat.turn import (
+    PLACEHOLDER_AFTER_S,
+    STREAM_EVERY_S,
+    ChatTurn,
+    History,
+    error_notice,
+    or_waiting,
+)
 from chatbot.context import AppContext, Session
 from chatbot.context.costs import estimate_markdown
 from chatbot.errors import ChatbotError
@@ -47,14 +54,14 @@ def respond(ctx: AppContext, session: Session, message: str, history: History,
                         reasoning_effort=reasoning_effort or None)
     except ChatbotError as exc:  # nothing was shown yet: an error popup, the text stays put
         raise error_for(exc, session.lang) from None
-    # The message shows at once, before any answer: a class may wait seconds for a slot, and a
-    # reasoning model thinks for seconds before its first word. (That update is a whole Gradio
-    # round ahead of the request: without it 16 users at once on a 300-ms server waited
-    # 1.75-2.0x one for their first token in a bare Gradio chat, 2.26-2.46x with it.)
-    yield turn.shown("…"), "", turn.notice
+    # The message shows with "…" when the answer has not started within PLACEHOLDER_AFTER_S: a
+    # class may wait seconds for a slot, and a reasoning model thinks for seconds before its
+    # first word. Sooner, it shows with the first words: that early update is a whole Gradio
+    # round per student (16 users at once on a 300-ms server waited 1.75-2.0x one for their
+    # first token in a bare Gradio chat without it, 2.26-2.46x with it).
     try:
-        for text in turn.stream(every=STREAM_EVERY_S):
-            yield turn.shown(text), "", turn.notice
+        for text in or_waiting(turn.stream(every=STREAM_EVERY_S), PLACEHOLDER_AFTER_S):
+            yield turn.shown("…" if text is None else text), "", turn.notice
     except ChatbotError as exc:
         # A toast, not gr.Error: the chat stays visible and the message goes back to the box.
         warn(exc, session.lang)
