@@ -59,7 +59,7 @@ class Placer:
     def __init__(self, root_url: str) -> None:
         self.root_url = root_url
         self._lock = threading.Lock()
-        self._files: dict[Key, str] = {}  # each variant's saved state, in --slot-save-path
+        self._files: dict[Key, str] = {}  # each warm start's saved state, in --slot-save-path
         self._held: dict[int, Held] = {}  # the start put into each slot, while it is there
         self._began: dict[int, Held] = {}  # the start of the question placed in each slot
         self._claims: dict[int, Claim] = {}  # slots chosen for a question
@@ -88,10 +88,10 @@ class Placer:
     def place(self, key: Key) -> None:
         """Before a first question starting with the warm start `key` (the persona's, or one
         of its variants): an idle slot holding it is left for it, or it is restored into an
-        idle warm slot. Returns once the restore
-        is on its way (at most SENT_WAIT_S); does nothing for another start, without a recent
-        view, or when every other idle slot holds a student's conversation: then the question
-        is prefilled, as it would be without this."""
+        idle warm slot. Returns once the restore is on its way (at most SENT_WAIT_S). Does
+        nothing for another start, without a recent view, or when every other idle slot holds
+        a student's conversation: then the question is prefilled, as it would be without
+        this."""
         with self._lock:
             filename, view = self._files.get(key), self._view
             if filename is None or view is None or time.monotonic() - view[0] > VIEW_MAX_AGE_S:
