@@ -221,11 +221,11 @@ class PrefixWarmer:
         self._post("/completion", {"prompt": prefix, "n_predict": 0, "id_slot": slot,
                                    "cache_prompt": True})
 
-    def _post(self, path: str, body: dict[str, object], timeout: float | None = None) -> Any:
+    def _post(self, path: str, body: dict[str, object]) -> Any:
         request = urllib.request.Request(
             f"{self.root_url}{path}", data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=timeout or self._timeout) as resp:
+        with urllib.request.urlopen(request, timeout=self._timeout) as resp:
             return json.loads(resp.read())
 
 
