@@ -29,6 +29,7 @@ from pathlib import Path
 
 from chatbot.engine.embedded_model import LOCAL_MODEL_NAME
 from chatbot.engine.finding import EngineLocator, ExternalEngine, site_root
+from chatbot.engine.requantize import q8_copy
 from chatbot.errors import BackendStarting, ChatbotError, ConfigError
 from chatbot.i18n import Msg
 
@@ -256,8 +257,19 @@ class EmbeddedServer:
         self._load = (time.monotonic(), cached)
         return cached
 
+    def _bundled(self, binary: Path) -> Path:
+        """The bundled model; for chat, its Q8_0 copy (requantize.py: faster for a class). The
+        embeddings keep the original: the Sentiment tab's classifier was fitted on its vectors."""
+        source = assemble_model(self.config.cache_dir)
+        if self.config.embeddings:
+            return source
+        return q8_copy(source, binary, server_env(), self._threads())
+
+    def _threads(self) -> int:
+        return self.config.threads or os.cpu_count() or 1
+
     def _command(self, binary: Path, model_path: Path) -> list[str]:
-        threads = str(self.config.threads or os.cpu_count() or 1)
+        threads = str(self._threads())
         return [
             str(binary), "--model", str(model_path), "--alias", self.model_name,
             "--host", "127.0.0.1", "--port", str(self.port),
@@ -288,7 +300,7 @@ class EmbeddedServer:
                 self._ready.set()
                 return
             binary = found
-            path = self.config.model_path or assemble_model(self.config.cache_dir)
+            path = self.config.model_path or self._bundled(binary)
             self.slot_dir.mkdir(parents=True, exist_ok=True)
             with self.log_path.open("wb") as log:
                 self._proc = subprocess.Popen(
