@@ -5,11 +5,10 @@ ready and its slots are warm (and prints how long that took), then sends, each f
 gradio_client session with the default persona (only the message is given; every other input is
 the page's default): one student alone (three times), then 8 at once, then 16 at once. Prints
 first-token p50/p95, aggregate tokens/s against one student's median, and how many answers were
-complete. Then the
-remote check: 16 users against a fake OpenAI-compatible server answering after 300 ms, p95 vs one
-(bench_app's `users`), and the same for the raw library's floor (bench/bare_chat_app.py, the
-smallest Gradio streaming chat) on the same fake. Every line carries the load average: on a
-shared machine it is the noise.
+complete. Then the remote check: 16 users against a fake OpenAI-compatible server answering after
+300 ms, p95 vs one (bench_app's `users`), and the same for the raw library's floor
+(bench/bare_chat_app.py, the smallest Gradio streaming chat) on the same fake. Every line carries
+the load average: on a shared machine it is the noise.
 
     python bench/bench_first.py                 # both checks, default settings
     python bench/bench_first.py --class-only    # the embedded check only
