@@ -132,3 +132,16 @@ def test_a_server_that_crashes_on_this_cpu_says_how_to_rebuild() -> None:
             server.wait_ready(1)
     finally:
         server.stop()
+
+
+def test_stopping_removes_the_servers_own_warm_starts_only(tmp_path: Path) -> None:
+    server = llama_server.EmbeddedServer(llama_server.ServerConfig(model_path=None,
+                                                                   cache_dir=tmp_path))
+    server.slot_dir.mkdir()
+    other = "prefix-1.bin"
+    names = [server.slot_file, *(llama_server.variant_file(server.slot_file, i) for i in (0, 11)),
+             other, llama_server.variant_file(other, 0)]
+    for name in names:
+        (server.slot_dir / name).write_bytes(b"state")
+    server.stop()
+    assert sorted(p.name for p in server.slot_dir.iterdir()) == ["prefix-1-0.bin", "prefix-1.bin"]

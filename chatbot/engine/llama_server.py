@@ -84,6 +84,12 @@ def assemble_model(cache_dir: Path) -> Path:
     return target
 
 
+def variant_file(prefix_file: str, index: int | str) -> str:
+    """The saved slot state of a persona's `index`-th variant (warmup.py), beside its prefix's
+    (`prefix-8080.bin` → `prefix-8080-3.bin`); `"*"` matches them all."""
+    return f"{prefix_file.removesuffix('.bin')}-{index}.bin"
+
+
 def _die_with_parent_thread() -> None:
     """Linux: the server gets SIGTERM if the thread that started it dies, even on SIGKILL of the
     app, so no orphaned llama.cpp server keeps a gigabyte and a port."""
@@ -357,6 +363,6 @@ class EmbeddedServer:
             except subprocess.TimeoutExpired:
                 proc.kill()
         (self.slot_dir / self.slot_file).unlink(missing_ok=True)
-        for variant in self.slot_dir.glob(f"{self.slot_file.removesuffix('.bin')}-*.bin"):
-            variant.unlink(missing_ok=True)  # warmup.variant_file
+        for variant in self.slot_dir.glob(variant_file(self.slot_file, "*")):
+            variant.unlink(missing_ok=True)
         self._ready.clear()

@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from chatbot.engine.llama_server import EngineLoad
+from chatbot.engine.llama_server import EngineLoad, variant_file
 from chatbot.engine.placement import Placer, get_json
 from chatbot.engine.slot_choice import Held, Key, SlotView
 
@@ -227,9 +227,3 @@ class PrefixWarmer:
             headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=self._timeout) as resp:
             return json.loads(resp.read())
-
-
-def variant_file(prefix_file: str, index: int) -> str:
-    """The file of a persona's `index`-th variant, beside its prefix's (`prefix-8080.bin` →
-    `prefix-8080-3.bin`)."""
-    return f"{prefix_file.removesuffix('.bin')}-{index}.bin"
